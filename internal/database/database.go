@@ -1,0 +1,271 @@
+// Package database opens Reconnect's database (SQLite or PostgreSQL through
+// GORM) and runs the numbered migrations of both the product and the job queue.
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"reconnect/internal/config"
+	"reconnect/migrations"
+)
+
+// DB is an open database: GORM for the product, the *sql.DB beneath it for the
+// job queue's inserts, and (on PostgreSQL) a pgx pool for the job workers.
+type DB struct {
+	Gorm    *gorm.DB
+	SQL     *sql.DB
+	Dialect string
+	URL     string
+	Pool    *pgxpool.Pool // PostgreSQL only
+}
+
+// sqliteDSN turns a path into a DSN that survives a killed process (WAL +
+// NORMAL) and makes writers queue instead of failing (busy timeout, immediate
+// transactions so that a read never has to be upgraded to a write mid-way).
+func sqliteDSN(path string) string {
+	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+}
+
+// Open connects without migrating. Migrate first on PostgreSQL: pgx caches
+// statement plans and a table changed underneath it breaks the next query.
+func Open(ctx context.Context, rawURL string, log *slog.Logger) (*DB, error) {
+	dialect, dsn, err := config.ParseDatabaseURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	gcfg := &gorm.Config{TranslateError: true, Logger: logger.Discard, NowFunc: func() time.Time { return time.Now().UTC() }}
+	db := &DB{Dialect: dialect, URL: rawURL}
+	switch dialect {
+	case config.SQLite:
+		if dir := filepath.Dir(dsn); dir != "." {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("database: create %s: %w", dir, err)
+			}
+		}
+		db.Gorm, err = gorm.Open(sqlite.Open(sqliteDSN(dsn)), gcfg)
+		if err != nil {
+			return nil, fmt.Errorf("database: open sqlite: %w", err)
+		}
+		db.SQL, _ = db.Gorm.DB()
+		// SQLite allows one writer; the job queue's driver is only reliable
+		// with a single connection, and one connection also means no
+		// SQLITE_BUSY between our own goroutines.
+		db.SQL.SetMaxOpenConns(1)
+	case config.Postgres:
+		db.Gorm, err = gorm.Open(postgres.Open(dsn), gcfg)
+		if err != nil {
+			return nil, fmt.Errorf("database: open postgres: %w", err)
+		}
+		db.SQL, _ = db.Gorm.DB()
+		db.SQL.SetMaxOpenConns(25)
+		db.SQL.SetMaxIdleConns(25)
+		db.SQL.SetConnMaxIdleTime(5 * time.Minute)
+		pcfg, err := pgxpool.ParseConfig(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("database: pgx config: %w", err)
+		}
+		pcfg.MaxConns = 10
+		db.Pool, err = pgxpool.NewWithConfig(ctx, pcfg)
+		if err != nil {
+			return nil, fmt.Errorf("database: pgx pool: %w", err)
+		}
+	}
+	_ = log
+	return db, nil
+}
+
+// Close releases every connection.
+func (db *DB) Close() error {
+	if db.Pool != nil {
+		db.Pool.Close()
+	}
+	return db.SQL.Close()
+}
+
+// Ping reports whether the database answers within the context's deadline.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.SQL.PingContext(ctx); err != nil {
+		return err
+	}
+	var one int
+	return db.SQL.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// IsPostgres is a convenience for the few places where SQL differs.
+func (db *DB) IsPostgres() bool { return db.Dialect == config.Postgres }
+
+func provider(dialect string, sqldb *sql.DB) (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations.FS, dialect)
+	if err != nil {
+		return nil, err
+	}
+	if dialect == config.Postgres {
+		// The session lock makes a second instance wait while the first
+		// migrates, so two instances starting together migrate once.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, err
+		}
+		return goose.NewProvider(goose.DialectPostgres, sqldb, sub, goose.WithSessionLocker(locker))
+	}
+	return goose.NewProvider(goose.DialectSQLite3, sqldb, sub)
+}
+
+// riverLockKey serialises the job queue's migrations across instances; goose's
+// lock covers only goose's own run.
+const riverLockKey = 0x7265636f6e6e // "reconn"
+
+// Migrate brings the product schema and the job queue schema up to date. It
+// opens its own connection so that no pooled connection has cached plans of
+// the old schema.
+func Migrate(ctx context.Context, rawURL string, log *slog.Logger) error {
+	dialect, dsn, err := config.ParseDatabaseURL(rawURL)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	var sqldb *sql.DB
+	switch dialect {
+	case config.SQLite:
+		if dir := filepath.Dir(dsn); dir != "." {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return fmt.Errorf("migrate: create %s: %w", dir, err)
+			}
+		}
+		sqldb, err = sql.Open("sqlite", sqliteDSN(dsn))
+		if err == nil {
+			sqldb.SetMaxOpenConns(1)
+		}
+	case config.Postgres:
+		sqldb, err = sql.Open("pgx", dsn)
+	}
+	if err != nil {
+		return fmt.Errorf("migrate: open: %w", err)
+	}
+	defer sqldb.Close()
+
+	p, err := provider(dialect, sqldb)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for _, r := range results {
+		log.Info("migration applied", "version", r.Source.Version, "file", filepath.Base(r.Source.Path), "took", r.Duration)
+	}
+	return migrateRiver(ctx, dialect, sqldb, log)
+}
+
+func migrateRiver(ctx context.Context, dialect string, sqldb *sql.DB, log *slog.Logger) error {
+	run := func(ctx context.Context) error {
+		var res *rivermigrate.MigrateResult
+		var err error
+		if dialect == config.SQLite {
+			m, merr := rivermigrate.New(riversqlite.New(sqldb), nil)
+			if merr != nil {
+				return merr
+			}
+			res, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+		} else {
+			m, merr := rivermigrate.New(riverdatabasesql.New(sqldb), nil)
+			if merr != nil {
+				return merr
+			}
+			res, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+		}
+		if err != nil {
+			return err
+		}
+		for _, v := range res.Versions {
+			log.Info("job queue migration applied", "version", v.Version)
+		}
+		return nil
+	}
+	if dialect != config.Postgres {
+		if err := run(ctx); err != nil {
+			return fmt.Errorf("migrate job queue: %w", err)
+		}
+		return nil
+	}
+	conn, err := sqldb.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate job queue: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", riverLockKey); err != nil {
+		return fmt.Errorf("migrate job queue: lock: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", riverLockKey) //nolint:errcheck
+	if err := run(ctx); err != nil {
+		return fmt.Errorf("migrate job queue: %w", err)
+	}
+	return nil
+}
+
+// Status describes each migration and whether it has been applied.
+func Status(ctx context.Context, rawURL string) ([]string, error) {
+	dialect, dsn, err := config.ParseDatabaseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	driver := "pgx"
+	if dialect == config.SQLite {
+		driver, dsn = "sqlite", sqliteDSN(dsn)
+	}
+	sqldb, err := sql.Open(driver, dsn)
+	if err != nil {
+		return nil, err
+	}
+	defer sqldb.Close()
+	p, err := provider(dialect, sqldb)
+	if err != nil {
+		return nil, err
+	}
+	st, err := p.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, s := range st {
+		when := "pending"
+		if s.State == goose.StateApplied {
+			when = "applied " + s.AppliedAt.UTC().Format(time.RFC3339)
+		}
+		out = append(out, fmt.Sprintf("%05d  %-40s %s", s.Source.Version, filepath.Base(s.Source.Path), when))
+	}
+	return out, nil
+}
+
+// IsUnavailable reports whether err means the database could not be reached,
+// as opposed to a query that failed on its own merits.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, sql.ErrConnDone) {
+		return true
+	}
+	s := err.Error()
+	return strings.Contains(s, "connection refused") || strings.Contains(s, "failed to connect") || strings.Contains(s, "database is closed")
+}

@@ -1,0 +1,78 @@
+// Package store is the typed data layer over GORM. Callers get the store's
+// own sentinel errors, never GORM's.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"reconnect/internal/database"
+)
+
+// Sentinel errors callers test with errors.Is.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("already exists")
+	ErrInvalid  = errors.New("invalid")
+)
+
+// Store wraps a GORM handle; inside Tx it wraps the transaction.
+type Store struct {
+	db      *gorm.DB
+	dialect string
+	now     func() time.Time
+}
+
+// New returns a store over an open database.
+func New(db *database.DB) *Store {
+	return &Store{db: db.Gorm, dialect: db.Dialect, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// WithClock returns a copy of the store that reads time from now (tests).
+func (s *Store) WithClock(now func() time.Time) *Store {
+	c := *s
+	c.now = func() time.Time { return now().UTC() }
+	return &c
+}
+
+// Now is the store's clock.
+func (s *Store) Now() time.Time { return s.now() }
+
+// DB exposes the GORM handle to sibling packages that add their own queries
+// inside the same transaction (jobs enqueued with InsertTx).
+func (s *Store) DB() *gorm.DB { return s.db }
+
+// Dialect names the database kind, for the few queries that differ.
+func (s *Store) Dialect() string { return s.dialect }
+
+// Tx runs fn in one transaction; fn's store writes through it.
+func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		c := *s
+		c.db = tx
+		return fn(&c)
+	})
+}
+
+func (s *Store) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// wrap translates GORM errors into the store's sentinels, keeping the context.
+func wrap(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	msg := fmt.Sprintf(format, args...)
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return fmt.Errorf("store: %s: %w", msg, ErrNotFound)
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return fmt.Errorf("store: %s: %w", msg, ErrConflict)
+	case errors.Is(err, gorm.ErrForeignKeyViolated):
+		return fmt.Errorf("store: %s: %w", msg, ErrInvalid)
+	}
+	return fmt.Errorf("store: %s: %w", msg, err)
+}
