@@ -1,0 +1,151 @@
+// Package app assembles Reconnect from its parts: the composition root that
+// `serve`, `demo` and the end-to-end tests share.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/riverqueue/river"
+
+	"reconnect/internal/config"
+	"reconnect/internal/database"
+	"reconnect/internal/i18n"
+	"reconnect/internal/jobs"
+	"reconnect/internal/store"
+	"reconnect/web"
+)
+
+// App is a running Reconnect instance.
+type App struct {
+	Config config.Config
+	Log    *slog.Logger
+	DB     *database.DB
+	Store  *store.Store
+	Jobs   *jobs.Queue
+	Web    *web.Server
+
+	httpServer *http.Server
+	started    bool
+}
+
+// NewLogger builds the structured logger the configuration asks for.
+func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(strings.ToUpper(cfg.LogLevel)))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// New migrates (unless told not to), opens the database and builds every
+// part. Nothing runs until Start.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	if cfg.MigrateOnStart {
+		if err := database.Migrate(ctx, cfg.DatabaseURL, log); err != nil {
+			return nil, err
+		}
+	}
+	db, err := database.Open(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Log: log, DB: db, Store: store.New(db)}
+
+	workers := river.NewWorkers()
+	registerWorkers(workers, a)
+	a.Jobs, err = jobs.New(db, workers, jobs.Config{
+		MaxWorkers: cfg.Jobs.MaxWorkers, FetchCooldown: cfg.Jobs.FetchCooldown,
+		FetchPoll: cfg.Jobs.FetchPoll, RescueAfter: cfg.Jobs.RescueAfter, Logger: log,
+		Periodic: periodicJobs(),
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.Web, err = web.New(web.Deps{
+		Config: cfg, Logger: log, DB: db, Store: a.Store, Jobs: a.Jobs, I18n: i18n.MustNew(), Registry: reg,
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// registerWorkers adds every job worker of the product.
+func registerWorkers(w *river.Workers, a *App) {
+	river.AddWorker(w, &pruneWorker{store: a.Store})
+}
+
+// periodicJobs lists the product's scheduled jobs.
+func periodicJobs() []*river.PeriodicJob {
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+			return pruneArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
+		}, nil),
+	}
+}
+
+// Start begins working jobs and serving HTTP on ln (or the configured
+// address when ln is nil). It returns once the listener is open.
+func (a *App) Start(ctx context.Context, ln net.Listener) error {
+	if ln == nil {
+		var err error
+		ln, err = net.Listen("tcp", a.Config.Addr)
+		if err != nil {
+			return fmt.Errorf("listen on %s (RECONNECT_ADDR): %w", a.Config.Addr, err)
+		}
+	}
+	if err := a.Jobs.Start(ctx); err != nil {
+		return fmt.Errorf("start jobs: %w", err)
+	}
+	a.httpServer = a.Web.HTTPServer(ln.Addr().String())
+	a.started = true
+	go func() {
+		if err := a.httpServer.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.Log.Error("http server stopped", "err", err)
+		}
+	}()
+	a.Log.Info("reconnect listening", "addr", "http://"+ln.Addr().String(), "public", a.Config.PublicBaseURL, "database", a.DB.Dialect)
+	return nil
+}
+
+// Shutdown drains in-flight requests, lets running jobs finish, and closes
+// the database, all within ctx's deadline.
+func (a *App) Shutdown(ctx context.Context) error {
+	var errs []error
+	if a.httpServer != nil {
+		errs = append(errs, a.httpServer.Shutdown(ctx))
+	}
+	if a.started {
+		errs = append(errs, a.Jobs.Stop(ctx))
+	}
+	errs = append(errs, a.DB.Close())
+	return errors.Join(errs...)
+}
+
+// Environ turns os.Environ into the map config.Load reads.
+func Environ() map[string]string {
+	m := map[string]string{}
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
+}

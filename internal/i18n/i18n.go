@@ -1,0 +1,150 @@
+// Package i18n holds the translation catalogues (English first, German,
+// French, Spanish) and picks the owner's language: their stored locale, then
+// the switcher's choice, then Accept-Language.
+package i18n
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+//go:embed locales/*.json
+var files embed.FS
+
+// Supported lists the languages in switcher order; the first is the fallback.
+var Supported = []Language{
+	{Tag: "en", Name: "English"},
+	{Tag: "de", Name: "Deutsch"},
+	{Tag: "fr", Name: "Français"},
+	{Tag: "es", Name: "Español"},
+}
+
+// Language is one entry of the switcher, named in its own language.
+type Language struct {
+	Tag  string
+	Name string
+}
+
+// Catalog holds every message of every language.
+type Catalog struct {
+	bundle  *goi18n.Bundle
+	matcher language.Matcher
+	tags    []language.Tag
+}
+
+// New loads the embedded catalogues.
+func New() (*Catalog, error) {
+	b := goi18n.NewBundle(language.English)
+	b.RegisterUnmarshalFunc("json", json.Unmarshal)
+	entries, err := fs.ReadDir(files, "locales")
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if _, err := b.LoadMessageFileFS(files, path.Join("locales", e.Name())); err != nil {
+			return nil, fmt.Errorf("i18n: %s: %w", e.Name(), err)
+		}
+	}
+	c := &Catalog{bundle: b}
+	for _, l := range Supported {
+		c.tags = append(c.tags, language.MustParse(l.Tag))
+	}
+	c.matcher = language.NewMatcher(c.tags)
+	return c, nil
+}
+
+// MustNew is New for program start-up and tests.
+func MustNew() *Catalog {
+	c, err := New()
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// Match picks the best supported language for the preferences, in order
+// (each may be a locale like "de-AT" or a whole Accept-Language header).
+func (c *Catalog) Match(prefs ...string) string {
+	for _, p := range prefs {
+		if strings.TrimSpace(p) == "" {
+			continue
+		}
+		tags, _, err := language.ParseAcceptLanguage(p)
+		if err != nil || len(tags) == 0 {
+			continue
+		}
+		_, idx, conf := c.matcher.Match(tags...)
+		if conf != language.No {
+			return Supported[idx].Tag
+		}
+	}
+	return Supported[0].Tag
+}
+
+// Localizer translates into one language.
+type Localizer struct {
+	lang string
+	l    *goi18n.Localizer
+}
+
+// Localizer returns a localizer for a supported language tag.
+func (c *Catalog) Localizer(lang string) *Localizer {
+	return &Localizer{lang: lang, l: goi18n.NewLocalizer(c.bundle, lang, Supported[0].Tag)}
+}
+
+// Lang is the localizer's language tag.
+func (l *Localizer) Lang() string { return l.lang }
+
+// T translates a message id; data fills {{.Name}} placeholders. A missing id
+// shows the id itself, which the catalogue test catches long before users do.
+func (l *Localizer) T(id string, data ...map[string]any) string {
+	cfg := &goi18n.LocalizeConfig{MessageID: id}
+	if len(data) > 0 {
+		cfg.TemplateData = data[0]
+	}
+	s, err := l.l.Localize(cfg)
+	if err != nil {
+		return id
+	}
+	return s
+}
+
+// Messages lists every message id of a language, for the catalogue test.
+func Messages(lang string) (map[string]string, error) {
+	b, err := files.ReadFile("locales/" + lang + ".json")
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	return m, json.Unmarshal(b, &m)
+}
+
+type ctxKey struct{}
+
+// WithLocalizer stores the request's localizer for templates.
+func WithLocalizer(ctx context.Context, l *Localizer) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
+var fallback = MustNew().Localizer("en")
+
+// From returns the context's localizer, English when there is none.
+func From(ctx context.Context) *Localizer {
+	if l, ok := ctx.Value(ctxKey{}).(*Localizer); ok {
+		return l
+	}
+	return fallback
+}
+
+// T translates in the context's language; templates call it.
+func T(ctx context.Context, id string, data ...map[string]any) string {
+	return From(ctx).T(id, data...)
+}

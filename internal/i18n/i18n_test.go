@@ -1,0 +1,65 @@
+package i18n
+
+import (
+	"context"
+	"regexp"
+	"testing"
+)
+
+// Every language must have every English message, with the same placeholders,
+// so no owner ever sees a message id.
+func TestCataloguesAreComplete(t *testing.T) {
+	en, err := Messages("en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ph := regexp.MustCompile(`\{\{\s*\.\w+\s*\}\}`)
+	for _, l := range Supported[1:] {
+		m, err := Messages(l.Tag)
+		if err != nil {
+			t.Fatalf("%s: %v", l.Tag, err)
+		}
+		for id, s := range en {
+			tr, ok := m[id]
+			if !ok || tr == "" {
+				t.Errorf("%s: missing %q", l.Tag, id)
+				continue
+			}
+			want := ph.FindAllString(s, -1)
+			got := ph.FindAllString(tr, -1)
+			if len(want) != len(got) {
+				t.Errorf("%s: %q has placeholders %v, English has %v", l.Tag, id, got, want)
+			}
+		}
+		for id := range m {
+			if _, ok := en[id]; !ok {
+				t.Errorf("%s: %q is not in English", l.Tag, id)
+			}
+		}
+	}
+}
+
+func TestMatch(t *testing.T) {
+	c := MustNew()
+	cases := []struct {
+		prefs []string
+		want  string
+	}{
+		{[]string{"", "de-AT,de;q=0.9,en;q=0.5"}, "de"},
+		{[]string{"fr-CA"}, "fr"},
+		{[]string{"es", "de"}, "es"},
+		{[]string{"ja"}, "en"},
+		{[]string{"garbage;;;", "es-MX"}, "es"},
+		{nil, "en"},
+	}
+	for _, tc := range cases {
+		if got := c.Match(tc.prefs...); got != tc.want {
+			t.Errorf("Match(%q) = %q, want %q", tc.prefs, got, tc.want)
+		}
+	}
+	de := c.Localizer("de")
+	ctx := WithLocalizer(context.Background(), de)
+	if got := T(ctx, "layout.skip"); got == "layout.skip" || got == c.Localizer("en").T("layout.skip") {
+		t.Errorf("German skip link not translated: %q", got)
+	}
+}

@@ -1,0 +1,124 @@
+// Package web is the only package tree that knows Echo: the route table, the
+// handlers (one file per page or action), the error handler and rendering.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/labstack/echo-contrib/echoprometheus"
+	"github.com/labstack/echo/v4"
+	echomw "github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"reconnect/internal/config"
+	"reconnect/internal/database"
+	"reconnect/internal/i18n"
+	"reconnect/internal/jobs"
+	"reconnect/internal/store"
+	"reconnect/web/middleware"
+	"reconnect/web/session"
+)
+
+// Deps is everything the web layer needs, built once in main.
+type Deps struct {
+	Config   config.Config
+	Logger   *slog.Logger
+	DB       *database.DB
+	Store    *store.Store
+	Jobs     *jobs.Queue
+	I18n     *i18n.Catalog
+	Registry *prometheus.Registry
+}
+
+// Server holds the Echo instance and the handlers' dependencies.
+type Server struct {
+	cfg      config.Config
+	log      *slog.Logger
+	db       *database.DB
+	store    *store.Store
+	jobs     *jobs.Queue
+	i18n     *i18n.Catalog
+	sessions *session.Manager
+	registry *prometheus.Registry
+	e        *echo.Echo
+}
+
+// New builds the server and its routes.
+func New(d Deps) (*Server, error) {
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+		d.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	if d.I18n == nil {
+		d.I18n = i18n.MustNew()
+	}
+	s := &Server{
+		cfg: d.Config, log: d.Logger, db: d.DB, store: d.Store, jobs: d.Jobs, i18n: d.I18n,
+		sessions: session.New(config.DecodedKeys(d.Config.SessionKeys), d.Config.Secure(), 12*3600),
+		registry: d.Registry,
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = echo.ExtractIPDirect()
+
+	var formTargets []string
+	if u, err := url.Parse(d.Config.Smartcar.ConnectURL); err == nil && u.Host != "" {
+		formTargets = append(formTargets, u.Scheme+"://"+u.Host)
+	}
+	e.Use(
+		echomw.RequestID(),
+		middleware.RequestLog(d.Logger),
+		echomw.RecoverWithConfig(echomw.RecoverConfig{LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			d.Logger.Error("panic", "err", err, "stack", string(stack))
+			return err
+		}}),
+		middleware.SecurityHeaders(formTargets...),
+		echomw.BodyLimit(bodyLimit(d.Config.MaxBodyBytes)),
+		echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
+			Registerer: d.Registry, Subsystem: "http",
+			Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
+		}),
+		middleware.Localize(d.I18n, s.sessions),
+	)
+	s.e = e
+	s.routes()
+	return s, nil
+}
+
+func bodyLimit(n int64) string {
+	if n <= 0 {
+		n = 1 << 20
+	}
+	return formatBytes(n)
+}
+
+func formatBytes(n int64) string {
+	return strconvFormat(n) + "B"
+}
+
+// Handler is the root handler, for http.Server and tests.
+func (s *Server) Handler() http.Handler { return s.e }
+
+// HTTPServer wraps the handler with timeouts that keep slow clients from
+// holding connections.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s.e,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+func (s *Server) metricsHandler() echo.HandlerFunc {
+	return echoprometheus.NewHandlerWithConfig(echoprometheus.HandlerConfig{Gatherer: s.registry})
+}
