@@ -1,0 +1,57 @@
+# Reconnect. `make help` lists the targets.
+GO ?= go
+export CGO_ENABLED ?= 0
+
+.DEFAULT_GOAL := help
+
+## help: list the targets
+.PHONY: help
+help:
+	@echo "Usage: make <target>"
+	@sed -n 's/^## \([^:]*\): */\1\t/p' $(MAKEFILE_LIST) | awk -F'\t' '{ printf "  %-32s %s\n", $$1, $$2 }'
+
+## run: the demo (app on SQLite + Smartcar simulator, seeded) at http://127.0.0.1:8080
+.PHONY: run
+run:
+	$(GO) run ./cmd/reconnect demo
+
+## test: every test this machine can run (PostgreSQL and browser suites skip when absent)
+.PHONY: test
+test:
+	$(GO) test -count=1 -timeout 30m ./...
+
+## fuzz: run each fuzz target briefly (FUZZTIME=10s)
+.PHONY: fuzz
+fuzz:
+	$(GO) run ./internal/tools/fuzzall -fuzztime $${FUZZTIME:-10s}
+
+## bench: the benchmarks behind docs/benchmarks.md
+.PHONY: bench
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
+
+## generate: regenerate templ components
+.PHONY: generate
+generate:
+	$(GO) tool templ generate
+
+## lint: gofmt, go vet, and a check that generated templ files are up to date
+.PHONY: lint
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool templ generate
+	@if ! git diff --quiet -- '*_templ.go' || [ -n "$$(git ls-files --others --exclude-standard -- '*_templ.go')" ]; then \
+		echo "templ generate changed files: commit the generated code"; git status --short -- '*_templ.go'; exit 1; fi
+
+## build: the reconnect binary in bin/
+.PHONY: build
+build:
+	$(GO) build -trimpath -o bin/reconnect ./cmd/reconnect
+
+## db/migrations/new name=<name>: a new numbered migration for both dialects
+.PHONY: db/migrations/new
+db/migrations/new:
+	@test -n "$(name)" || (echo "usage: make db/migrations/new name=add_something"; exit 2)
+	@n=$$(ls migrations/sqlite | sed -n 's/^\([0-9]*\)_.*/\1/p' | sort -n | tail -1); n=$$(printf '%05d' $$((10#$$n + 1))); \
+	for d in sqlite postgres; do printf -- '-- +goose Up\n\n-- +goose Down\n' > migrations/$$d/$${n}_$(name).sql; echo migrations/$$d/$${n}_$(name).sql; done

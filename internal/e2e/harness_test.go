@@ -1,0 +1,65 @@
+// Package e2e drives the whole application through a real browser.
+package e2e
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"reconnect/internal/app"
+	"reconnect/internal/config"
+	"reconnect/internal/dbtest"
+)
+
+// startApp runs a complete Reconnect on a free loopback port with a fresh
+// database of the dialect and returns it with its base URL.
+func startApp(t *testing.T, dialect string, extra map[string]string) (*app.App, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	env := map[string]string{
+		"DATABASE_URL":    dbtest.URL(t, dialect),
+		"PUBLIC_BASE_URL": base,
+		"APP_NAME":        "ChargeWell",
+		"LOG_LEVEL":       "warn",
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	cfg, err := config.Load(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logw io.Writer = io.Discard
+	if os.Getenv("E2E_LOG") == "1" {
+		logw = os.Stderr
+	}
+	ctx := context.Background()
+	a, err := app.New(ctx, cfg, app.NewLogger(cfg, logw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(ctx, ln); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = a.Shutdown(sctx)
+	})
+	_ = slog.Default
+	return a, base
+}
+
+func eachDialect(t *testing.T, fn func(t *testing.T, dialect string)) {
+	for _, d := range []string{"sqlite", "postgres"} {
+		t.Run(d, func(t *testing.T) { fn(t, d) })
+	}
+}
