@@ -18,6 +18,9 @@ import (
 	"reconnect/internal/database"
 	"reconnect/internal/i18n"
 	"reconnect/internal/jobs"
+	"reconnect/internal/lifecycle"
+	"reconnect/internal/secrets"
+	"reconnect/internal/smartcar"
 	"reconnect/internal/store"
 	"reconnect/web/middleware"
 	"reconnect/web/session"
@@ -32,6 +35,10 @@ type Deps struct {
 	Jobs     *jobs.Queue
 	I18n     *i18n.Catalog
 	Registry *prometheus.Registry
+
+	Smartcar  *smartcar.Client
+	Sealer    *secrets.Sealer
+	Lifecycle *lifecycle.Machine
 }
 
 // Server holds the Echo instance and the handlers' dependencies.
@@ -45,6 +52,10 @@ type Server struct {
 	sessions *session.Manager
 	registry *prometheus.Registry
 	e        *echo.Echo
+
+	smartcar  *smartcar.Client
+	sealer    *secrets.Sealer
+	lifecycle *lifecycle.Machine
 }
 
 // New builds the server and its routes.
@@ -60,6 +71,7 @@ func New(d Deps) (*Server, error) {
 		cfg: d.Config, log: d.Logger, db: d.DB, store: d.Store, jobs: d.Jobs, i18n: d.I18n,
 		sessions: session.New(config.DecodedKeys(d.Config.SessionKeys), d.Config.Secure(), 12*3600),
 		registry: d.Registry,
+		smartcar: d.Smartcar, sealer: d.Sealer, lifecycle: d.Lifecycle,
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

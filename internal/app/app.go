@@ -22,6 +22,9 @@ import (
 	"reconnect/internal/database"
 	"reconnect/internal/i18n"
 	"reconnect/internal/jobs"
+	"reconnect/internal/lifecycle"
+	"reconnect/internal/secrets"
+	"reconnect/internal/smartcar"
 	"reconnect/internal/store"
 	"reconnect/web"
 )
@@ -34,6 +37,14 @@ type App struct {
 	Store  *store.Store
 	Jobs   *jobs.Queue
 	Web    *web.Server
+	// Smartcar is our client of the Smartcar platform (or the simulator).
+	Smartcar *smartcar.Client
+	// Sealer encrypts Smartcar tokens at rest.
+	Sealer *secrets.Sealer
+	// Lifecycle is the one way vehicle states change; features add hooks.
+	Lifecycle *lifecycle.Machine
+	I18n      *i18n.Catalog
+	Registry  *prometheus.Registry
 
 	httpServer *http.Server
 	started    bool
@@ -62,7 +73,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Log: log, DB: db, Store: store.New(db)}
+	a := &App{Config: cfg, Log: log, DB: db, Store: store.New(db), I18n: i18n.MustNew()}
+	if a.Sealer, err = secrets.NewSealer(config.DecodedKeys(cfg.TokenKeys)); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if a.Smartcar, err = smartcar.New(SmartcarConfig(cfg)); err != nil {
+		db.Close()
+		return nil, &config.Error{Var: "SMARTCAR_*", Expect: err.Error()}
+	}
+	a.Lifecycle = lifecycle.New(a.Store)
+	a.Registry = prometheus.NewRegistry()
+	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	workers := river.NewWorkers()
 	registerWorkers(workers, a)
@@ -75,16 +97,30 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		db.Close()
 		return nil, err
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Web, err = web.New(web.Deps{
-		Config: cfg, Logger: log, DB: db, Store: a.Store, Jobs: a.Jobs, I18n: i18n.MustNew(), Registry: reg,
+		Config: cfg, Logger: log, DB: db, Store: a.Store, Jobs: a.Jobs, I18n: a.I18n, Registry: a.Registry,
+		Smartcar: a.Smartcar, Sealer: a.Sealer, Lifecycle: a.Lifecycle,
 	})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	return a, nil
+}
+
+// SmartcarConfig maps our configuration onto the Smartcar client's.
+func SmartcarConfig(cfg config.Config) smartcar.Config {
+	amt := ""
+	if len(cfg.Smartcar.ManagementTokens) > 0 {
+		amt = cfg.Smartcar.ManagementTokens[0]
+	}
+	return smartcar.Config{
+		ConnectURL: cfg.Smartcar.ConnectURL, AuthURL: cfg.Smartcar.AuthURL, IAMURL: cfg.Smartcar.IAMURL,
+		APIURL: cfg.Smartcar.APIURL, VehicleAPIURL: cfg.Smartcar.VehicleAPIURL, ManagementURL: cfg.Smartcar.ManagementURL,
+		ClientID: cfg.Smartcar.ClientID, ClientSecret: cfg.Smartcar.ClientSecret,
+		APIClientID: cfg.Smartcar.APIClientID, APIClientSecret: cfg.Smartcar.APIClientSecret,
+		ManagementToken: amt, RedirectURI: cfg.Smartcar.RedirectURI, Mode: smartcar.Mode(cfg.Smartcar.Mode),
+	}.WithDefaults()
 }
 
 // registerWorkers adds every job worker of the product.

@@ -1,0 +1,77 @@
+// Package lifecycle is the one place where a vehicle's connection state
+// changes. Every change is written with its timeline event, and the hooks
+// (host webhooks, owner emails) run inside the same transaction, so a change
+// and its consequences commit together or not at all.
+package lifecycle
+
+import (
+	"context"
+	"time"
+
+	"reconnect/internal/store"
+)
+
+// Change describes a state change that happened.
+type Change struct {
+	Vehicle store.Vehicle // after the change
+	From    store.State
+	Reason  string
+	Source  string
+	At      time.Time
+}
+
+// Hook reacts to a change inside the transaction that made it; it typically
+// enqueues jobs with jobs.Queue.InsertTx(ctx, tx.DB(), …).
+type Hook interface {
+	StateChanged(ctx context.Context, tx *store.Store, ch Change) error
+}
+
+// HookFunc adapts a function to Hook.
+type HookFunc func(ctx context.Context, tx *store.Store, ch Change) error
+
+// StateChanged calls f.
+func (f HookFunc) StateChanged(ctx context.Context, tx *store.Store, ch Change) error {
+	return f(ctx, tx, ch)
+}
+
+// Machine applies state changes and runs the hooks.
+type Machine struct {
+	store *store.Store
+	hooks []Hook
+}
+
+// New returns a machine over the store.
+func New(s *store.Store, hooks ...Hook) *Machine {
+	return &Machine{store: s, hooks: hooks}
+}
+
+// AddHook registers a hook; call it while wiring the app, before serving.
+func (m *Machine) AddHook(h Hook) { m.hooks = append(m.hooks, h) }
+
+// Transition changes the vehicle's state within tx (or its own transaction
+// when tx is nil). changed is false when nothing changed; hooks run only on
+// a real change.
+func (m *Machine) Transition(ctx context.Context, tx *store.Store, vehicleID int64, ch store.StateChange) (v store.Vehicle, changed bool, err error) {
+	if tx == nil {
+		err = m.store.Tx(ctx, func(tx *store.Store) error {
+			v, changed, err = m.Transition(ctx, tx, vehicleID, ch)
+			return err
+		})
+		return v, changed, err
+	}
+	before, err := tx.VehicleByID(ctx, vehicleID)
+	if err != nil {
+		return store.Vehicle{}, false, err
+	}
+	v, changed, err = tx.SetState(ctx, vehicleID, ch)
+	if err != nil || !changed {
+		return v, changed, err
+	}
+	c := Change{Vehicle: v, From: before.State, Reason: ch.Reason, Source: ch.Source, At: v.StateChangedAt}
+	for _, h := range m.hooks {
+		if err := h.StateChanged(ctx, tx, c); err != nil {
+			return v, false, err
+		}
+	}
+	return v, true, nil
+}
