@@ -19,6 +19,11 @@ func (s *Server) routes() {
 	e.GET("/metrics", s.metricsHandler())
 	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()))
 
+	// The host app's backend: API key, JSON, no cookies and so no CSRF.
+	api := e.Group("/api/v1", s.apiAuth)
+	s.apiRoutes(api)
+	s.detectionRoutes(e, api)
+
 	// Pages for people: every state-changing form carries a CSRF token.
 	pages := e.Group("", middleware.CSRF(s.sessions, nil))
 	pages.GET("/", s.homePage)
