@@ -20,6 +20,7 @@ func (s *Server) routes() {
 	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()))
 
 	// The host app's backend: API key, JSON, no cookies and so no CSRF.
+	e.GET("/api/v1/openapi.json", s.openAPIDoc)
 	api := e.Group("/api/v1", s.apiAuth)
 	s.apiRoutes(api)
 	s.detectionRoutes(e, api)
@@ -28,6 +29,18 @@ func (s *Server) routes() {
 	pages := e.Group("", middleware.CSRF(s.sessions, nil))
 	pages.GET("/", s.homePage)
 	pages.POST("/language", s.languageSubmit)
+
+	// Owners: a link opens a session scoped to one owner.
+	pages.GET("/l/:token", s.linkLanding)
+	pages.POST("/l/:token", s.linkContinue)
+	pages.POST("/links/resend", s.linkResend)
+	pages.GET("/me", s.ownerPage)
+	pages.POST("/me/vehicles/:id/reconnect", s.vehicleReconnect)
+	pages.GET("/me/vehicles/:id/decline", s.vehicleDeclinePage)
+	pages.POST("/me/vehicles/:id/decline", s.vehicleDeclineSubmit)
+	// Smartcar Connect sends the owner back here (a cross-site GET, which the
+	// Lax session cookie allows).
+	pages.GET("/connect/callback", s.connectCallback)
 }
 
 // safeNext accepts only a local path, so a form's "next" field can never

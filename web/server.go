@@ -3,6 +3,7 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -19,6 +20,8 @@ import (
 	"reconnect/internal/i18n"
 	"reconnect/internal/jobs"
 	"reconnect/internal/lifecycle"
+	"reconnect/internal/links"
+	"reconnect/internal/repair"
 	"reconnect/internal/secrets"
 	"reconnect/internal/smartcar"
 	"reconnect/internal/store"
@@ -39,6 +42,8 @@ type Deps struct {
 	Smartcar  *smartcar.Client
 	Sealer    *secrets.Sealer
 	Lifecycle *lifecycle.Machine
+	Links     *links.Service
+	Repair    *repair.Service
 }
 
 // Server holds the Echo instance and the handlers' dependencies.
@@ -56,6 +61,12 @@ type Server struct {
 	smartcar  *smartcar.Client
 	sealer    *secrets.Sealer
 	lifecycle *lifecycle.Machine
+	links     *links.Service
+	repair    *repair.Service
+	// freshLinkMailer, when set, emails a fresh link inside tx.
+	freshLinkMailer func(ctx context.Context, tx *store.Store, o store.Owner) error
+	// impersonation, when set, recognises staff viewing as an owner.
+	impersonation func(c echo.Context) (viewer, bool, error)
 }
 
 // New builds the server and its routes.
@@ -72,6 +83,7 @@ func New(d Deps) (*Server, error) {
 		sessions: session.New(config.DecodedKeys(d.Config.SessionKeys), d.Config.Secure(), 12*3600),
 		registry: d.Registry,
 		smartcar: d.Smartcar, sealer: d.Sealer, lifecycle: d.Lifecycle,
+		links: d.Links, repair: d.Repair,
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

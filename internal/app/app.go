@@ -23,6 +23,8 @@ import (
 	"reconnect/internal/i18n"
 	"reconnect/internal/jobs"
 	"reconnect/internal/lifecycle"
+	"reconnect/internal/links"
+	"reconnect/internal/repair"
 	"reconnect/internal/secrets"
 	"reconnect/internal/smartcar"
 	"reconnect/internal/store"
@@ -45,6 +47,8 @@ type App struct {
 	Lifecycle *lifecycle.Machine
 	I18n      *i18n.Catalog
 	Registry  *prometheus.Registry
+	Links     *links.Service
+	Repair    *repair.Service
 
 	httpServer *http.Server
 	started    bool
@@ -83,6 +87,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, &config.Error{Var: "SMARTCAR_*", Expect: err.Error()}
 	}
 	a.Lifecycle = lifecycle.New(a.Store)
+	a.Links = links.New(a.Store, links.Config{
+		PublicBaseURL: cfg.PublicBaseURL, AllowedReturn: cfg.ReturnURLAllowList,
+		EmailTTL: cfg.LinkEmailTTL, InAppTTL: cfg.LinkInAppTTL,
+	})
+	a.Repair = repair.New(a.Store, a.Smartcar, a.Lifecycle, a.Sealer, cfg.Smartcar.Scopes)
 	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
@@ -99,7 +108,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	}
 	a.Web, err = web.New(web.Deps{
 		Config: cfg, Logger: log, DB: db, Store: a.Store, Jobs: a.Jobs, I18n: a.I18n, Registry: a.Registry,
-		Smartcar: a.Smartcar, Sealer: a.Sealer, Lifecycle: a.Lifecycle,
+		Smartcar: a.Smartcar, Sealer: a.Sealer, Lifecycle: a.Lifecycle, Links: a.Links, Repair: a.Repair,
 	})
 	if err != nil {
 		db.Close()

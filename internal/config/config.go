@@ -49,6 +49,11 @@ type Config struct {
 	// sent back to after a repair.
 	ReturnURLAllowList []string `env:"RETURN_URL_ALLOWLIST" envSeparator:","`
 
+	// Link lifetimes: email links are reused for days, in-app links are
+	// minted on demand and single use.
+	LinkEmailTTL time.Duration `env:"LINK_EMAIL_TTL" envDefault:"168h"`
+	LinkInAppTTL time.Duration `env:"LINK_IN_APP_TTL" envDefault:"15m"`
+
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"15s"`
 	MaxBodyBytes    int64         `env:"MAX_BODY_BYTES" envDefault:"1048576"`
 
@@ -70,6 +75,8 @@ type Smartcar struct {
 	ManagementTokens []string `env:"SMARTCAR_MANAGEMENT_TOKEN" envSeparator:","`
 	RedirectURI      string   `env:"SMARTCAR_REDIRECT_URI"`
 	Mode             string   `env:"SMARTCAR_MODE" envDefault:"live"`
+	// Scopes asked for when an owner has to go through a full Connect.
+	Scopes []string `env:"SMARTCAR_SCOPES" envSeparator:" " envDefault:"read_vehicle_info"`
 	ConnectURL       string   `env:"SMARTCAR_CONNECT_URL" envDefault:"https://connect.smartcar.com"`
 	AuthURL          string   `env:"SMARTCAR_AUTH_URL" envDefault:"https://auth.smartcar.com"`
 	IAMURL           string   `env:"SMARTCAR_IAM_URL" envDefault:"https://iam.smartcar.com"`
@@ -209,6 +216,14 @@ func (c *Config) validate() error {
 	if c.Smartcar.RedirectURI == "" {
 		c.Smartcar.RedirectURI = c.PublicBaseURL + "/connect/callback"
 	}
+	switch c.Smartcar.Mode {
+	case "live", "simulated", "test":
+	default:
+		return &Error{"SMARTCAR_MODE", `"live", "simulated" or "test"`}
+	}
+	if c.LinkEmailTTL < time.Hour || c.LinkInAppTTL < time.Minute || c.LinkInAppTTL > 24*time.Hour {
+		return &Error{"LINK_EMAIL_TTL / LINK_IN_APP_TTL", "at least 1h for email links; between 1m and 24h for in-app links"}
+	}
 	if c.Jobs.MaxWorkers < 1 {
 		return &Error{"JOBS_MAX_WORKERS", "a positive number"}
 	}
@@ -329,6 +344,8 @@ func (c Config) Redacted() [][2]string {
 		{"TOKEN_ENCRYPTION_KEYS", redList(c.TokenKeys)},
 		{"COOKIE_SECURE", fmt.Sprint(secure)},
 		{"RETURN_URL_ALLOWLIST", strings.Join(c.ReturnURLAllowList, ",")},
+		{"LINK_EMAIL_TTL", c.LinkEmailTTL.String()},
+		{"LINK_IN_APP_TTL", c.LinkInAppTTL.String()},
 		{"SHUTDOWN_TIMEOUT", c.ShutdownTimeout.String()},
 		{"MAX_BODY_BYTES", fmt.Sprint(c.MaxBodyBytes)},
 		{"SMARTCAR_CLIENT_ID", c.Smartcar.ClientID},
@@ -338,6 +355,7 @@ func (c Config) Redacted() [][2]string {
 		{"SMARTCAR_MANAGEMENT_TOKEN", redList(c.Smartcar.ManagementTokens)},
 		{"SMARTCAR_REDIRECT_URI", c.Smartcar.RedirectURI},
 		{"SMARTCAR_MODE", c.Smartcar.Mode},
+		{"SMARTCAR_SCOPES", strings.Join(c.Smartcar.Scopes, " ")},
 		{"SMARTCAR_CONNECT_URL", c.Smartcar.ConnectURL},
 		{"SMARTCAR_AUTH_URL", c.Smartcar.AuthURL},
 		{"SMARTCAR_IAM_URL", c.Smartcar.IAMURL},

@@ -19,7 +19,13 @@ import (
 // database of the dialect and returns it with its base URL.
 func startApp(t *testing.T, dialect string, extra map[string]string) (*app.App, string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return startAppOn(t, dialect, "127.0.0.1:0", extra)
+}
+
+// startAppOn is startApp on a given address.
+func startAppOn(t *testing.T, dialect, addr string, extra map[string]string) (*app.App, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

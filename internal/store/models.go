@@ -63,8 +63,10 @@ type Vehicle struct {
 	ResolutionURL  string
 	StateChangedAt time.Time
 	LastSignalAt   *time.Time
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// SnoozedUntil holds reminders back after "remind me later".
+	SnoozedUntil *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // Event is one entry on a vehicle's (or owner's) timeline. Append-only.

@@ -166,3 +166,8 @@ func (s *Store) CountByState(ctx context.Context) (map[State]int64, error) {
 	}
 	return out, wrap(err, "count by state")
 }
+
+// Snooze holds reminders for a vehicle back until the given time.
+func (s *Store) Snooze(ctx context.Context, vehicleID int64, until time.Time) error {
+	return wrap(s.q(ctx).Model(&Vehicle{}).Where("id = ?", vehicleID).Updates(map[string]any{"snoozed_until": until, "updated_at": s.now()}).Error, "snooze vehicle #%d", vehicleID)
+}

@@ -1,6 +1,5 @@
 -- +goose Up
 ALTER TABLE vehicles ADD COLUMN snoozed_until DATETIME;
-ALTER TABLE vehicles ADD COLUMN decline_reason TEXT NOT NULL DEFAULT '';
 
 CREATE TABLE owner_links (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -71,5 +70,4 @@ DROP TABLE api_keys;
 DROP TABLE smartcar_tokens;
 DROP TABLE connect_states;
 DROP TABLE owner_links;
-ALTER TABLE vehicles DROP COLUMN decline_reason;
 ALTER TABLE vehicles DROP COLUMN snoozed_until;

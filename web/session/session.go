@@ -25,6 +25,8 @@ const (
 	keyOwner  = "owner"
 	keyLocale = "locale"
 	keyToken  = "csrf"
+	keyLink   = "link"
+	keyFlash  = "flash"
 )
 
 // Manager reads and writes the cookies.
@@ -86,6 +88,37 @@ func (m *Manager) SignIn(c echo.Context, ownerID int64) error {
 		s.Values[keyLocale] = locale
 	}
 	return s.Save(c.Request(), c.Response())
+}
+
+// SetLink remembers the link that opened the session (return URL, attribution).
+func (m *Manager) SetLink(c echo.Context, linkID int64) error {
+	s := m.get(c, OwnerCookie)
+	s.Values[keyLink] = linkID
+	return s.Save(c.Request(), c.Response())
+}
+
+// LinkID is the link that opened this session, if any.
+func (m *Manager) LinkID(c echo.Context) (int64, bool) {
+	id, ok := m.get(c, OwnerCookie).Values[keyLink].(int64)
+	return id, ok && id > 0
+}
+
+// SetFlash stores a one-time message for the next page.
+func (m *Manager) SetFlash(c echo.Context, msg string) error {
+	s := m.get(c, OwnerCookie)
+	s.Values[keyFlash] = msg
+	return s.Save(c.Request(), c.Response())
+}
+
+// Flash returns and clears the one-time message.
+func (m *Manager) Flash(c echo.Context) string {
+	s := m.get(c, OwnerCookie)
+	msg, _ := s.Values[keyFlash].(string)
+	if msg != "" {
+		delete(s.Values, keyFlash)
+		_ = s.Save(c.Request(), c.Response())
+	}
+	return msg
 }
 
 // SignOut ends the owner session but keeps the language choice.

@@ -1,0 +1,463 @@
+// Package repair runs an owner's trip through Smartcar Connect: it starts a
+// re-authentication (or a full Connect) with a one-time state bound to the
+// browser session, checks the callback, verifies the repair with one API
+// call, and records every step on the vehicle's timeline.
+package repair
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"reconnect/internal/lifecycle"
+	"reconnect/internal/secrets"
+	"reconnect/internal/smartcar"
+	"reconnect/internal/store"
+)
+
+// Errors the owner pages turn into messages. None of them changes anything.
+var (
+	ErrNotYours       = errors.New("repair: vehicle does not belong to this owner")
+	ErrNothingToDo    = errors.New("repair: vehicle is connected")
+	ErrBadState       = errors.New("repair: unknown or tampered state")
+	ErrStateExpired   = errors.New("repair: state expired")
+	ErrStateReplayed  = errors.New("repair: state already used")
+	ErrStateSession   = errors.New("repair: state belongs to another browser session")
+	ErrVehicleMissing = errors.New("repair: callback names another vehicle")
+)
+
+// StateTTL is how long an owner has to come back from Connect.
+const StateTTL = 10 * time.Minute
+
+// Timeline event kinds.
+const (
+	EventReconnectStarted   = "reconnect_started"
+	EventReconnectFailed    = "reconnect_failed"
+	EventReconnectCompleted = "reconnect_completed"
+	EventReconnectUnverifed = "reconnect_unverified"
+	EventDeclined           = "declined"
+	EventSnoozed            = "reminders_snoozed"
+	EventTokensStored       = "tokens_stored"
+)
+
+// Service runs repairs.
+type Service struct {
+	store     *store.Store
+	client    *smartcar.Client
+	lifecycle *lifecycle.Machine
+	sealer    *secrets.Sealer
+	scopes    []string
+}
+
+// New returns a repair service.
+func New(s *store.Store, c *smartcar.Client, lc *lifecycle.Machine, sealer *secrets.Sealer, scopes []string) *Service {
+	return &Service{store: s, client: c, lifecycle: lc, sealer: sealer, scopes: scopes}
+}
+
+// Start is an owner's request to reconnect a vehicle.
+type Start struct {
+	Owner     store.Owner
+	VehicleID int64
+	SessionID string
+	LinkID    *int64
+	// Flow is store.FlowReauth (the default, vehicle already chosen) or
+	// store.FlowConnect (a full Connect, when re-authentication cannot work).
+	Flow string
+}
+
+// Begin records the attempt and returns the Connect URL to redirect to.
+func (s *Service) Begin(ctx context.Context, st Start) (string, error) {
+	if st.SessionID == "" {
+		return "", ErrStateSession
+	}
+	v, err := s.ownedVehicle(ctx, st.Owner.ID, st.VehicleID)
+	if err != nil {
+		return "", err
+	}
+	if v.State == store.StateConnected {
+		return "", ErrNothingToDo
+	}
+	flow := st.Flow
+	if flow != store.FlowConnect {
+		flow = store.FlowReauth
+	}
+	state := store.NewSecret("")
+	prevState, prevReason := v.State, v.Reason
+	if v.State == store.StateReconnecting {
+		// A second press after an abandoned trip: remember what was wrong
+		// before the first one, not "reconnecting".
+		prevState, prevReason = s.stateBefore(ctx, v)
+	}
+	var target string
+	err = s.store.Tx(ctx, func(tx *store.Store) error {
+		if _, err := tx.CreateConnectState(ctx, store.ConnectState{
+			StateHash: store.HashSecret(state), SessionID: st.SessionID, OwnerID: st.Owner.ID, VehicleID: &v.ID,
+			LinkID: st.LinkID, Flow: flow, PrevState: prevState, PrevReason: prevReason, ExpiresAt: tx.Now().Add(StateTTL),
+		}); err != nil {
+			return err
+		}
+		if _, _, err := s.lifecycle.Transition(ctx, tx, v.ID, store.StateChange{
+			To: store.StateReconnecting, Reason: prevReason, ReasonDetail: v.ReasonDetail, ResolutionURL: v.ResolutionURL, Source: "owner",
+		}); err != nil {
+			return err
+		}
+		return tx.AddEvent(ctx, store.Event{VehicleID: &v.ID, OwnerID: &st.Owner.ID, Kind: EventReconnectStarted, Source: "owner", Detail: jsonDetail(map[string]any{"flow": flow, "link_id": st.LinkID})})
+	})
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case flow == store.FlowConnect:
+		target = s.client.AuthorizeURL(smartcar.AuthorizeParams{
+			Scopes: s.scopes, State: state, ForcePrompt: true, Make: v.Make, SingleSelect: true,
+			SingleSelectVIN: v.VIN, ExternalID: st.Owner.HostUserID,
+		})
+	case v.ResolutionURL != "":
+		// Smartcar's own partial re-auth URL carries what it knows; we add
+		// only our redirect, state and owner id, after checking its origin.
+		target, err = s.client.CompleteResolutionURL(v.ResolutionURL, state, st.Owner.HostUserID)
+		if err == nil {
+			if u, perr := url.Parse(target); perr == nil && u.Query().Get("redirect_uri") == "" {
+				err = errors.New("no redirect")
+			}
+		}
+		if err != nil {
+			target = ""
+		}
+	}
+	if target == "" {
+		target = s.client.ReauthURL(smartcar.ReauthParams{VehicleID: v.SmartcarID, ResponseType: smartcar.ReauthVehicleID, State: state, ExternalID: st.Owner.HostUserID})
+	}
+	return target, nil
+}
+
+// stateBefore finds the broken state a vehicle had before it went to
+// "reconnecting", from its timeline.
+func (s *Service) stateBefore(ctx context.Context, v store.Vehicle) (store.State, string) {
+	evs, err := s.store.EventsByVehicle(ctx, v.ID, store.Page{Limit: 50})
+	if err == nil {
+		for _, e := range evs {
+			if e.Kind == store.EventStateChanged && e.ToState == store.StateReconnecting && e.FromState != store.StateReconnecting {
+				return e.FromState, v.Reason
+			}
+		}
+	}
+	return store.StateNeedsReauth, v.Reason
+}
+
+func (s *Service) ownedVehicle(ctx context.Context, ownerID, vehicleID int64) (store.Vehicle, error) {
+	v, err := s.store.VehicleByID(ctx, vehicleID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (v.OwnerID == nil || *v.OwnerID != ownerID)) {
+		return store.Vehicle{}, ErrNotYours
+	}
+	return v, err
+}
+
+// Outcome is how a trip to Connect ended.
+type Outcome int
+
+// Outcomes the result page explains.
+const (
+	Fixed Outcome = iota
+	ConnectFailed
+	NotVerified
+)
+
+// Result is what the owner is shown after the callback.
+type Result struct {
+	Outcome Outcome
+	Vehicle store.Vehicle
+	OwnerID int64
+	LinkID  *int64
+	// ConnectError is Smartcar's error code when Connect failed.
+	ConnectError smartcar.ConnectError
+	// Reason is the vehicle's new reason when the verification failed.
+	Reason string
+}
+
+// Callback handles the redirect back from Connect for the browser session
+// sessionID. It acts at most once per state.
+func (s *Service) Callback(ctx context.Context, sessionID string, q url.Values) (Result, error) {
+	cb := smartcar.ParseCallback(q)
+	if cb.State == "" || len(cb.State) > 256 {
+		return Result{}, ErrBadState
+	}
+	cs, err := s.store.ConnectStateByHash(ctx, store.HashSecret(cb.State))
+	if errors.Is(err, store.ErrNotFound) {
+		return Result{}, ErrBadState
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	switch {
+	case cs.UsedAt != nil:
+		return Result{}, ErrStateReplayed
+	case !s.store.Now().Before(cs.ExpiresAt):
+		return Result{}, ErrStateExpired
+	case sessionID == "" || subtle.ConstantTimeCompare([]byte(sessionID), []byte(cs.SessionID)) != 1:
+		return Result{}, ErrStateSession
+	}
+	if ok, err := s.store.ConsumeConnectState(ctx, cs.ID); err != nil {
+		return Result{}, err
+	} else if !ok {
+		return Result{}, ErrStateReplayed
+	}
+	if cs.VehicleID == nil {
+		return Result{}, ErrBadState
+	}
+	v, err := s.store.VehicleByID(ctx, *cs.VehicleID)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Vehicle: v, OwnerID: cs.OwnerID, LinkID: cs.LinkID}
+
+	if cb.IsError() {
+		res.Outcome, res.ConnectError = ConnectFailed, cb.Error
+		res.Vehicle, err = s.restore(ctx, cs, v, EventReconnectFailed, map[string]any{
+			"error": string(cb.Error), "description": cb.ErrorDescription, "status_code": cb.StatusCode, "error_message": cb.ErrorMessage,
+		})
+		return res, err
+	}
+	userID := v.SmartcarUserID
+	switch {
+	case cb.VehicleID != "":
+		if cb.VehicleID != v.SmartcarID {
+			_, rerr := s.restore(ctx, cs, v, EventReconnectFailed, map[string]any{"error": "vehicle_mismatch"})
+			return Result{}, errors.Join(ErrVehicleMissing, rerr)
+		}
+	case cb.Code != "" || cb.UserID != "":
+		userID, err = s.finishFullConnect(ctx, cs, v, cb)
+		if err != nil {
+			res.Outcome = NotVerified
+			res.Vehicle, _ = s.restore(ctx, cs, v, EventReconnectUnverifed, map[string]any{"error": err.Error()})
+			return res, nil
+		}
+	default:
+		return Result{}, ErrBadState
+	}
+	return s.verify(ctx, cs, v, userID)
+}
+
+// finishFullConnect exchanges the code, stores the tokens sealed, and links
+// every vehicle the owner granted.
+func (s *Service) finishFullConnect(ctx context.Context, cs store.ConnectState, v store.Vehicle, cb smartcar.Callback) (string, error) {
+	if cb.Code == "" {
+		// v3 without a code: the app token plus the user id is enough.
+		return cb.UserID, nil
+	}
+	tok, err := s.client.ExchangeCode(ctx, cb.Code)
+	if err != nil {
+		return "", fmt.Errorf("exchange code: %w", err)
+	}
+	userID := cb.UserID
+	if userID == "" {
+		if userID, err = s.client.User(ctx, tok.AccessToken); err != nil {
+			return "", fmt.Errorf("read user: %w", err)
+		}
+	}
+	if err := s.saveToken(ctx, userID, cs.OwnerID, tok); err != nil {
+		return "", err
+	}
+	ids, err := s.client.AllVehicles(ctx, tok.AccessToken)
+	if err != nil {
+		return "", fmt.Errorf("list vehicles: %w", err)
+	}
+	owner := cs.OwnerID
+	for _, id := range ids {
+		in := store.VehicleInput{SmartcarID: id, OwnerID: &owner, SmartcarUserID: userID}
+		if attrs, err := s.client.VehicleAttributes(ctx, tok.AccessToken, id); err == nil {
+			in.Make, in.Model, in.Year = attrs.Make, attrs.Model, attrs.Year
+		}
+		if _, err := s.store.UpsertVehicle(ctx, in); err != nil {
+			return "", err
+		}
+	}
+	_ = s.store.AddEvent(ctx, store.Event{VehicleID: &v.ID, OwnerID: &owner, Kind: EventTokensStored, Source: "callback", Detail: jsonDetail(map[string]any{"vehicles": len(ids)})})
+	return userID, nil
+}
+
+func (s *Service) saveToken(ctx context.Context, userID string, ownerID int64, tok smartcar.Token) error {
+	access, err := s.sealer.Seal(tok.AccessToken)
+	if err != nil {
+		return err
+	}
+	refresh, err := s.sealer.Seal(tok.RefreshToken)
+	if err != nil {
+		return err
+	}
+	return s.store.SaveToken(ctx, store.SmartcarToken{
+		SmartcarUserID: userID, OwnerID: &ownerID, AccessToken: access, RefreshToken: refresh,
+		AccessExpiresAt: tok.Expiry, RefreshExpiresAt: tok.RefreshExpiry,
+	})
+}
+
+// verify makes one API call for the vehicle; only an answer counts as fixed.
+func (s *Service) verify(ctx context.Context, cs store.ConnectState, v store.Vehicle, userID string) (Result, error) {
+	res := Result{Vehicle: v, OwnerID: cs.OwnerID, LinkID: cs.LinkID}
+	err := s.probe(ctx, v, userID)
+	var se *smartcar.Error
+	if err != nil && errors.As(err, &se) {
+		cl := smartcar.Classify(se)
+		if cl.Kind == smartcar.KindIgnore && !cl.Transient && se.Type == "VEHICLE_STATE" {
+			// Asleep or unreachable: Smartcar reached the carmaker with our
+			// credentials, so the connection itself works.
+			err = nil
+		} else if cl.Kind == smartcar.KindPrompt {
+			res.Outcome, res.Reason = NotVerified, cl.Reason
+			err = s.store.Tx(ctx, func(tx *store.Store) error {
+				nv, _, terr := s.lifecycle.Transition(ctx, tx, v.ID, store.StateChange{
+					To: store.State(cl.State), Reason: cl.Reason, ReasonDetail: se.Description, ResolutionURL: cl.ResolutionURL, Source: "callback",
+				})
+				res.Vehicle = nv
+				if terr != nil {
+					return terr
+				}
+				return tx.AddEvent(ctx, store.Event{VehicleID: &v.ID, OwnerID: &cs.OwnerID, Kind: EventReconnectUnverifed, Source: "callback", Detail: jsonDetail(map[string]any{"reason": cl.Reason, "request_id": se.RequestID})})
+			})
+			return res, err
+		}
+	}
+	if err != nil {
+		res.Outcome, res.Reason = NotVerified, v.Reason
+		res.Vehicle, err = s.restore(ctx, cs, v, EventReconnectUnverifed, map[string]any{"error": err.Error()})
+		return res, err
+	}
+	err = s.store.Tx(ctx, func(tx *store.Store) error {
+		nv, _, terr := s.lifecycle.Transition(ctx, tx, v.ID, store.StateChange{To: store.StateConnected, Source: "callback"})
+		res.Vehicle = nv
+		if terr != nil {
+			return terr
+		}
+		if userID != "" && userID != v.SmartcarUserID {
+			if _, err := tx.UpsertVehicle(ctx, store.VehicleInput{SmartcarID: v.SmartcarID, SmartcarUserID: userID}); err != nil {
+				return err
+			}
+		}
+		return tx.AddEvent(ctx, store.Event{VehicleID: &v.ID, OwnerID: &cs.OwnerID, Kind: EventReconnectCompleted, Source: "callback", Detail: jsonDetail(map[string]any{"flow": cs.Flow, "link_id": cs.LinkID})})
+	})
+	res.Outcome = Fixed
+	return res, err
+}
+
+// probe asks Smartcar about the vehicle: with the owner's own v2 token when we
+// hold one, otherwise with the application token and the Smartcar user id.
+func (s *Service) probe(ctx context.Context, v store.Vehicle, userID string) error {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if userID != "" {
+		if t, err := s.store.TokenByUser(ctx, userID); err == nil {
+			access, err := s.access(ctx, t)
+			if err != nil {
+				return err
+			}
+			_, err = s.client.VehicleAttributes(ctx, access, v.SmartcarID)
+			return err
+		}
+	}
+	_, err := s.client.VehicleV3(ctx, userID, v.SmartcarID)
+	return err
+}
+
+// access returns a usable access token, refreshing (and saving the new pair
+// at once) when the stored one has expired.
+func (s *Service) access(ctx context.Context, t store.SmartcarToken) (string, error) {
+	if s.store.Now().Before(t.AccessExpiresAt.Add(-time.Minute)) {
+		return s.sealer.Open(t.AccessToken)
+	}
+	refresh, err := s.sealer.Open(t.RefreshToken)
+	if err != nil {
+		return "", err
+	}
+	tok, err := s.client.Refresh(ctx, refresh)
+	if err != nil {
+		return "", err
+	}
+	owner := int64(0)
+	if t.OwnerID != nil {
+		owner = *t.OwnerID
+	}
+	if err := s.saveToken(ctx, t.SmartcarUserID, owner, tok); err != nil {
+		return "", err
+	}
+	return tok.AccessToken, nil
+}
+
+// restore puts the vehicle back in the state it had before the trip and
+// records why.
+func (s *Service) restore(ctx context.Context, cs store.ConnectState, v store.Vehicle, kind string, detail map[string]any) (store.Vehicle, error) {
+	out := v
+	err := s.store.Tx(ctx, func(tx *store.Store) error {
+		cur, err := tx.VehicleByID(ctx, v.ID)
+		if err != nil {
+			return err
+		}
+		out = cur
+		// Only undo our own "reconnecting": if a webhook moved the vehicle
+		// meanwhile, that newer news stands.
+		if cur.State == store.StateReconnecting && cs.PrevState != "" {
+			if out, _, err = s.lifecycle.Transition(ctx, tx, v.ID, store.StateChange{
+				To: cs.PrevState, Reason: cs.PrevReason, ReasonDetail: cur.ReasonDetail, ResolutionURL: cur.ResolutionURL, Source: "callback",
+			}); err != nil {
+				return err
+			}
+		}
+		return tx.AddEvent(ctx, store.Event{VehicleID: &v.ID, OwnerID: &cs.OwnerID, Kind: kind, Source: "callback", Detail: jsonDetail(detail)})
+	})
+	return out, err
+}
+
+// Decline reasons an owner can give.
+const (
+	DeclineSold          = "sold"
+	DeclineNotMine       = "not_mine"
+	DeclineStoppedUsing  = "stopped_using"
+	DeclineRemindLater   = "remind_later"
+	SnoozeFor            = 3 * 24 * time.Hour
+	declinedReasonPrefix = "declined:"
+)
+
+// DeclineReasons lists the reasons in the order the form offers them.
+var DeclineReasons = []string{DeclineSold, DeclineNotMine, DeclineStoppedUsing, DeclineRemindLater}
+
+// ErrBadReason means the decline form sent no known reason.
+var ErrBadReason = errors.New("repair: unknown decline reason")
+
+// Decline records that the owner will not reconnect (or not now).
+func (s *Service) Decline(ctx context.Context, ownerID, vehicleID int64, reason string) (store.Vehicle, error) {
+	v, err := s.ownedVehicle(ctx, ownerID, vehicleID)
+	if err != nil {
+		return v, err
+	}
+	switch reason {
+	case DeclineSold, DeclineNotMine, DeclineStoppedUsing:
+		err = s.store.Tx(ctx, func(tx *store.Store) error {
+			nv, _, err := s.lifecycle.Transition(ctx, tx, v.ID, store.StateChange{To: store.StateDeclined, Reason: declinedReasonPrefix + reason, Source: "owner"})
+			v = nv
+			if err != nil {
+				return err
+			}
+			return tx.AddEvent(ctx, store.Event{VehicleID: &v.ID, OwnerID: &ownerID, Kind: EventDeclined, Source: "owner", Detail: jsonDetail(map[string]any{"reason": reason})})
+		})
+		return v, err
+	case DeclineRemindLater:
+		until := s.store.Now().Add(SnoozeFor)
+		err = s.store.Tx(ctx, func(tx *store.Store) error {
+			if err := tx.Snooze(ctx, v.ID, until); err != nil {
+				return err
+			}
+			return tx.AddEvent(ctx, store.Event{VehicleID: &v.ID, OwnerID: &ownerID, Kind: EventSnoozed, Source: "owner", Detail: jsonDetail(map[string]any{"until": until})})
+		})
+		v.SnoozedUntil = &until
+		return v, err
+	}
+	return v, ErrBadReason
+}
+
+func jsonDetail(m map[string]any) string {
+	b, _ := json.Marshal(m)
+	return string(b)
+}

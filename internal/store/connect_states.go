@@ -1,0 +1,56 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Connect flows.
+const (
+	FlowReauth  = "reauth"
+	FlowConnect = "connect"
+)
+
+// ConnectState binds one trip to Smartcar Connect to the browser session that
+// started it. The `state` value itself is stored only as a hash.
+type ConnectState struct {
+	ID         int64
+	StateHash  string
+	SessionID  string
+	OwnerID    int64
+	VehicleID  *int64
+	LinkID     *int64
+	Flow       string
+	PrevState  State
+	PrevReason string
+	ExpiresAt  time.Time
+	UsedAt     *time.Time
+	CreatedAt  time.Time
+}
+
+// CreateConnectState stores a new one-time state.
+func (s *Store) CreateConnectState(ctx context.Context, cs ConnectState) (ConnectState, error) {
+	if cs.StateHash == "" || cs.SessionID == "" || cs.OwnerID == 0 {
+		return ConnectState{}, fmt.Errorf("store: create connect state: %w", ErrInvalid)
+	}
+	cs.CreatedAt = s.now()
+	return cs, wrap(s.q(ctx).Create(&cs).Error, "create connect state")
+}
+
+// ConnectStateByHash finds a state, used or not.
+func (s *Store) ConnectStateByHash(ctx context.Context, hash string) (ConnectState, error) {
+	var cs ConnectState
+	err := s.q(ctx).Where("state_hash = ?", hash).Take(&cs).Error
+	return cs, wrap(err, "connect state")
+}
+
+// ConsumeConnectState marks the state used; false if it was already used
+// (a replayed callback), so a state is acted on at most once.
+func (s *Store) ConsumeConnectState(ctx context.Context, id int64) (bool, error) {
+	res := s.q(ctx).Model(&ConnectState{}).Where("id = ? AND used_at IS NULL", id).Update("used_at", s.now())
+	if res.Error != nil {
+		return false, wrap(res.Error, "consume connect state #%d", id)
+	}
+	return res.RowsAffected == 1, nil
+}

@@ -1,0 +1,174 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm/clause"
+)
+
+func init() {
+	registerPrunable("webhook_events", "received_at")
+}
+
+// Inbox sources: where an event came from.
+const (
+	InboxSmartcar = "smartcar" // a signed Smartcar webhook
+	InboxHost     = "host"     // an API error forwarded by the host backend
+	InboxHealth   = "health"   // our own health check
+)
+
+// Inbox statuses.
+const (
+	InboxPending   = "pending"
+	InboxProcessed = "processed"
+	InboxFailed    = "failed" // could not be applied; kept with the error for staff
+)
+
+// InboxEvent is one recorded input waiting for, or done with, processing.
+type InboxEvent struct {
+	ID          int64
+	EventID     string
+	Source      string
+	EventType   string
+	VehicleID   string // the Smartcar vehicle id, when the event names one
+	Body        []byte
+	DeliveredAt *time.Time
+	ReceivedAt  time.Time
+	ProcessedAt *time.Time
+	Status      string
+	Error       string
+}
+
+// TableName pins the table name.
+func (InboxEvent) TableName() string { return "webhook_events" }
+
+// inboxColumns is the insert column list; the order matches inboxArgs.
+const inboxColumns = "event_id, source, event_type, vehicle_id, body, delivered_at, received_at, status"
+
+// RecordInbox inserts events in one transaction and reports, per event, whether
+// it was new (false: its event_id was recorded before, or earlier in the same
+// batch). It is the hot path of the webhook receiver, so it speaks plain SQL
+// in one multi-row statement instead of going through GORM.
+func (s *Store) RecordInbox(ctx context.Context, events []InboxEvent) ([]bool, error) {
+	fresh := make([]bool, len(events))
+	if len(events) == 0 {
+		return fresh, nil
+	}
+	sqldb, err := s.db.DB()
+	if err != nil {
+		return nil, wrap(err, "record inbox")
+	}
+	// One row per event_id: a retry racing its first delivery in the same
+	// batch is a duplicate, not a conflict.
+	first := make(map[string]int, len(events))
+	unique := make([]int, 0, len(events))
+	for i, e := range events {
+		if _, seen := first[e.EventID]; !seen {
+			first[e.EventID] = i
+			unique = append(unique, i)
+		}
+	}
+	now := s.now()
+	var b strings.Builder
+	b.WriteString("INSERT INTO webhook_events (" + inboxColumns + ") VALUES ")
+	args := make([]any, 0, len(unique)*8)
+	n := 0
+	ph := func() string {
+		n++
+		if s.dialect == "postgres" {
+			return "$" + strconv.Itoa(n)
+		}
+		return "?"
+	}
+	for k, i := range unique {
+		e := events[i]
+		if k > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(" + ph() + "," + ph() + "," + ph() + "," + ph() + "," + ph() + "," + ph() + "," + ph() + ",'" + InboxPending + "')")
+		received := e.ReceivedAt
+		if received.IsZero() {
+			received = now
+		}
+		var delivered any
+		if e.DeliveredAt != nil && !e.DeliveredAt.IsZero() {
+			delivered = e.DeliveredAt.UTC()
+		}
+		args = append(args, e.EventID, e.Source, e.EventType, e.VehicleID, e.Body, delivered, received.UTC())
+	}
+	b.WriteString(" ON CONFLICT (event_id) DO NOTHING RETURNING event_id")
+
+	tx, err := sqldb.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, wrap(err, "record inbox: begin")
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	rows, err := tx.QueryContext(ctx, b.String(), args...)
+	if err != nil {
+		return nil, wrap(err, "record inbox: insert %d", len(unique))
+	}
+	inserted := make(map[string]bool, len(unique))
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, wrap(err, "record inbox: scan")
+		}
+		inserted[id] = true
+	}
+	if err := rows.Close(); err != nil {
+		return nil, wrap(err, "record inbox: rows")
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err, "record inbox: rows")
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, wrap(err, "record inbox: commit")
+	}
+	for id, i := range first {
+		fresh[i] = inserted[id]
+	}
+	return fresh, nil
+}
+
+// ClaimInbox returns up to limit pending events, oldest first, for processing
+// inside the transaction s belongs to. On PostgreSQL the rows stay locked until
+// that transaction ends and other instances skip them, so each event is
+// processed by one instance at a time; SQLite has a single writer anyway.
+func (s *Store) ClaimInbox(ctx context.Context, limit int) ([]InboxEvent, error) {
+	q := s.q(ctx).Where("processed_at IS NULL").Order("id").Limit(limit)
+	if s.dialect == "postgres" {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+	}
+	var es []InboxEvent
+	err := q.Find(&es).Error
+	return es, wrap(err, "claim inbox")
+}
+
+// FinishInbox marks events processed (or failed, with the reason) in the
+// caller's transaction, the same one that applied their effects.
+func (s *Store) FinishInbox(ctx context.Context, ids []int64, status, reason string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	err := s.q(ctx).Model(&InboxEvent{}).Where("id IN ?", ids).
+		Updates(map[string]any{"processed_at": s.now(), "status": status, "error": reason}).Error
+	return wrap(err, "finish inbox (%d)", len(ids))
+}
+
+// InboxByEventID finds a recorded event by its event id.
+func (s *Store) InboxByEventID(ctx context.Context, eventID string) (InboxEvent, error) {
+	var e InboxEvent
+	err := s.q(ctx).Where("event_id = ?", eventID).Take(&e).Error
+	return e, wrap(err, "inbox event %s", eventID)
+}
+
+// InboxPendingCount counts events not yet processed.
+func (s *Store) InboxPendingCount(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.q(ctx).Model(&InboxEvent{}).Where("processed_at IS NULL").Count(&n).Error
+	return n, wrap(err, "count pending inbox")
+}

@@ -1,0 +1,96 @@
+// Package owner holds the owner's pages: the link landing, the list of
+// vehicles, the decline form and the result of a trip to Connect.
+package owner
+
+import "reconnect/views/layouts"
+
+// Chip is a state badge: a label and a tone (ok, danger, warn, info, neutral).
+type Chip struct {
+	Label string
+	Tone  string
+}
+
+// VehicleCard is one vehicle on the owner's page. Every string is already
+// translated by the handler.
+type VehicleCard struct {
+	ID       int64
+	TestID   string // the Smartcar vehicle id, for data-testid hooks
+	Title    string // "2021 Tesla Model 3"
+	Nickname string
+	Chip     Chip
+	Reason   string
+	ToDo     string
+	Snoozed  string
+	// Actions
+	CanReconnect bool
+	CanConnect   bool
+	CanDecline   bool
+	KeyURL       string
+	Attention    bool
+}
+
+// InApp is shown when the page was opened in an app's built-in browser.
+type InApp struct {
+	Show bool
+	URL  string
+}
+
+// VehiclesView is the owner's page.
+type VehiclesView struct {
+	layouts.Page
+	Greeting string
+	Summary  string
+	Flash    string
+	Vehicles []VehicleCard
+	ReadOnly bool
+	InApp    InApp
+}
+
+// LandingView is what a link shows before the one click that opens the page.
+type LandingView struct {
+	layouts.Page
+	Action  string // the form's action: the link's own path
+	Intro   string
+	Fixed   string
+	Car     string
+	InApp   InApp
+	Heading string
+}
+
+// LinkProblemView explains an expired, used or unknown link (or an ended
+// session) and offers a fresh link by email.
+type LinkProblemView struct {
+	layouts.Page
+	Heading string
+	Explain string
+	Sent    bool
+	Email   string
+	Error   string
+}
+
+// DeclineView is the "I don't want to reconnect" form.
+type DeclineView struct {
+	layouts.Page
+	Vehicle VehicleCard
+	Reasons []Option
+	Error   string
+}
+
+// Option is one radio button.
+type Option struct {
+	Value string
+	Label string
+}
+
+// ResultView is the page after a trip to Connect, or after a refused state.
+type ResultView struct {
+	layouts.Page
+	Success   bool
+	Heading   string
+	Body      string
+	Next      string
+	ReturnURL string
+	ReturnTo  string
+	// RetryVehicle offers Reconnect again on the same page.
+	RetryVehicle *VehicleCard
+}

@@ -1,0 +1,44 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"reconnect/internal/repair"
+	"reconnect/internal/store"
+)
+
+// vehicleReconnect starts a trip to Smartcar Connect for one vehicle and
+// answers 303 with the Connect URL.
+func (s *Server) vehicleReconnect(c echo.Context) error {
+	who, err := s.currentViewer(c)
+	if err != nil {
+		return s.ownerPageError(c, err)
+	}
+	if who.ReadOnly {
+		return errReadOnly
+	}
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return echo.ErrNotFound
+	}
+	flow := store.FlowReauth
+	if c.FormValue("flow") == store.FlowConnect {
+		flow = store.FlowConnect
+	}
+	target, err := s.repair.Begin(c.Request().Context(), repair.Start{
+		Owner: who.Owner, VehicleID: id, SessionID: who.SID, LinkID: who.LinkID, Flow: flow,
+	})
+	switch {
+	case errors.Is(err, repair.ErrNotYours):
+		return echo.ErrNotFound
+	case errors.Is(err, repair.ErrNothingToDo):
+		return c.Redirect(http.StatusSeeOther, "/me")
+	case err != nil:
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, target)
+}
