@@ -36,6 +36,10 @@ func commands() []command {
 	return []command{
 		{"serve", "run the web app and the job workers", cmdServe},
 		{"migrate", "migrate up | status: apply or list the database migrations", cmdMigrate},
+		{"demo", "the app and the Smartcar simulator together, seeded (--addr, --sim-addr)", cmdDemo},
+		{"sim", "the Smartcar simulator alone (--addr)", cmdSim},
+		{"link", "print a fresh owner link: --owner <host user id> [--vehicle <id>] [--purpose email|in_app]", cmdLink},
+		{"admin", "create-api-key --name <name>", cmdAdmin},
 		{"config", "print the effective configuration, secrets redacted", cmdConfig},
 		{"keygen", "print fresh SESSION_KEYS and TOKEN_ENCRYPTION_KEYS values", cmdKeygen},
 		{"help", "list the commands", nil},

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"reconnect/internal/app"
+	"reconnect/internal/config"
+	"reconnect/internal/demo"
+	"reconnect/internal/smartcarsim"
+)
+
+// cmdDemo runs the app on a fresh SQLite database and the Smartcar simulator
+// beside it, seeded, so the whole journey works offline.
+func cmdDemo(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", envOr(env, "RECONNECT_ADDR", "127.0.0.1:8080"), "app listen address")
+	simAddr := fs.String("sim-addr", envOr(env, "SIM_ADDR", "localhost:8081"), "simulator listen address")
+	if err := fs.Parse(args); err != nil {
+		return &usageError{err.Error()}
+	}
+	appURL, simURL := "http://"+*addr, "http://"+*simAddr
+	dataDir := envOr(env, "RECONNECT_DATA_DIR", "data")
+	dbPath := filepath.Join(dataDir, "demo.db")
+	// The simulator forgets everything on restart, so the demo database
+	// starts afresh too.
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		_ = os.Remove(dbPath + suffix)
+	}
+	appEnv := demo.AppEnv(appURL, simURL)
+	for k, v := range env {
+		if _, set := appEnv[k]; !set {
+			appEnv[k] = v
+		}
+	}
+	appEnv["RECONNECT_ADDR"] = *addr
+	appEnv["DATABASE_URL"] = "sqlite:" + dbPath
+	cfg, err := config.Load(appEnv)
+	if err != nil {
+		return err
+	}
+	log := app.NewLogger(cfg, stderr)
+
+	simLn, err := net.Listen("tcp", *simAddr)
+	if err != nil {
+		return fmt.Errorf("simulator: listen on %s (--sim-addr): %w", *simAddr, err)
+	}
+	simCfg := demo.SimConfig(appURL, simURL)
+	simCfg.Logger = log.With("component", "simulator")
+	sim := smartcarsim.New(simCfg)
+	defer sim.Close()
+	simSrv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := simSrv.Serve(simLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("simulator stopped", "err", err)
+		}
+	}()
+
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	if err := a.Start(ctx, nil); err != nil {
+		_ = a.Shutdown(context.Background())
+		return err
+	}
+	seeded, err := demo.Seed(ctx, a, sim)
+	if err != nil {
+		_ = a.Shutdown(context.Background())
+		return err
+	}
+	if _, err := sim.SetWebhook(appURL+"/webhooks/smartcar", demo.ManagementToken, "4.0"); err == nil {
+		vctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if err := sim.VerifyWebhook(vctx); err != nil {
+			log.Warn("the simulator could not verify the app's webhook; webhook events will not flow", "err", err)
+		}
+		cancel()
+	}
+
+	fmt.Fprintf(stdout, "\nReconnect demo\n  app:        %s\n  simulator:  %s  (any email and password log in; the owners below have their own cars)\n\n", appURL, simURL)
+	for _, s := range seeded {
+		fmt.Fprintf(stdout, "  %-11s %-18s %s\n", s.Owner.HostUserID, s.Owner.Email, s.Link)
+	}
+	fmt.Fprintf(stdout, "\nThings to try:\n")
+	fmt.Fprintf(stdout, "  open demo-alice's link, press Reconnect on the Tesla, log in as alice@example.com\n")
+	fmt.Fprintf(stdout, "  break every Tesla:   curl -X POST %s/_control/migrations -d '{\"make\":\"TESLA\"}'\n", simURL)
+	fmt.Fprintf(stdout, "  list the vehicles:   curl %s/_control/vehicles\n", simURL)
+	fmt.Fprintf(stdout, "  a fresh link:        reconnect link --owner demo-carol (with DATABASE_URL=sqlite:%s)\n\nCtrl-C stops the demo.\n", dbPath)
+
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	_ = simSrv.Shutdown(sctx)
+	return a.Shutdown(sctx)
+}
+
+// cmdSim runs the Smartcar simulator alone.
+func cmdSim(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", envOr(env, "SIM_ADDR", "localhost:8081"), "listen address")
+	appURL := fs.String("app-url", envOr(env, "PUBLIC_BASE_URL", "http://127.0.0.1:8080"), "the app whose callback is registered")
+	if err := fs.Parse(args); err != nil {
+		return &usageError{err.Error()}
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	cfg := demo.SimConfig(*appURL, "http://"+*addr)
+	cfg.Logger = log
+	sim := smartcarsim.New(cfg)
+	defer sim.Close()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (--addr): %w", *addr, err)
+	}
+	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "Smartcar simulator at http://%s (client id %s, management token %s)\n", *addr, demo.ClientID, demo.ManagementToken)
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+func envOr(env map[string]string, key, def string) string {
+	if v := env[key]; v != "" {
+		return v
+	}
+	return def
+}
