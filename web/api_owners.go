@@ -44,7 +44,9 @@ func ownerOut(o store.Owner) ownerJSON {
 	return ownerJSON{HostUserID: o.HostUserID, Email: o.Email, Name: o.Name, Locale: o.Locale, TimeZone: o.TimeZone}
 }
 
-func validHostID(id string) bool { return id != "" && len(id) <= 255 && !strings.ContainsAny(id, "\x00\r\n") }
+func validHostID(id string) bool {
+	return id != "" && len(id) <= 255 && !strings.ContainsAny(id, "\x00\r\n")
+}
 
 // apiOwnerPut creates or updates an owner.
 func (s *Server) apiOwnerPut(c echo.Context) error {

@@ -63,8 +63,8 @@ func (s *Server) requestFreshLink(ctx context.Context, email string) error {
 		if err := tx.AddEvent(ctx, store.Event{OwnerID: &o.ID, Kind: EventFreshLinkRequested, Source: "owner"}); err != nil {
 			return err
 		}
-		if s.freshLinkMailer != nil {
-			return s.freshLinkMailer(ctx, tx, o)
+		if s.linkMailer != nil {
+			return s.linkMailer.SendFreshLink(ctx, tx, o, nil, "resend")
 		}
 		return nil
 	})

@@ -44,6 +44,14 @@ type Deps struct {
 	Lifecycle *lifecycle.Machine
 	Links     *links.Service
 	Repair    *repair.Service
+	// LinkMailer emails owners a fresh link (nil until email is configured).
+	LinkMailer LinkMailer
+}
+
+// LinkMailer emails an owner a fresh link. It is called inside tx, so the
+// email is scheduled exactly when the caller's change commits.
+type LinkMailer interface {
+	SendFreshLink(ctx context.Context, tx *store.Store, owner store.Owner, vehicleID *int64, source string) error
 }
 
 // Server holds the Echo instance and the handlers' dependencies.
@@ -63,8 +71,7 @@ type Server struct {
 	lifecycle *lifecycle.Machine
 	links     *links.Service
 	repair    *repair.Service
-	// freshLinkMailer, when set, emails a fresh link inside tx.
-	freshLinkMailer func(ctx context.Context, tx *store.Store, o store.Owner) error
+	linkMailer LinkMailer
 	// impersonation, when set, recognises staff viewing as an owner.
 	impersonation func(c echo.Context) (viewer, bool, error)
 }
@@ -83,7 +90,7 @@ func New(d Deps) (*Server, error) {
 		sessions: session.New(config.DecodedKeys(d.Config.SessionKeys), d.Config.Secure(), 12*3600),
 		registry: d.Registry,
 		smartcar: d.Smartcar, sealer: d.Sealer, lifecycle: d.Lifecycle,
-		links: d.Links, repair: d.Repair,
+		links: d.Links, repair: d.Repair, linkMailer: d.LinkMailer,
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
