@@ -12,12 +12,15 @@ import (
 	ownerviews "reconnect/views/owner"
 )
 
+// makeStyles are the makes not written in title case.
+var makeStyles = map[string]string{"BMW": "BMW", "GMC": "GMC", "MINI": "MINI", "MG": "MG", "DS": "DS", "CUPRA": "CUPRA", "MERCEDES_BENZ": "Mercedes-Benz", "MERCEDES-BENZ": "Mercedes-Benz"}
+
 // makeName turns Smartcar's upper-case make into the name owners know.
 func makeName(make string) string {
-	m := strings.ReplaceAll(strings.TrimSpace(make), "_", "-")
-	if len(m) <= 3 {
-		return strings.ToUpper(m)
+	if styled, ok := makeStyles[strings.ToUpper(strings.TrimSpace(make))]; ok {
+		return styled
 	}
+	m := strings.ReplaceAll(strings.TrimSpace(make), "_", "-")
 	parts := strings.Split(strings.ToLower(m), "-")
 	for i, p := range parts {
 		if p != "" {

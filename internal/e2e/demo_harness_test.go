@@ -12,6 +12,7 @@ import (
 
 	"reconnect/internal/app"
 	"reconnect/internal/demo"
+	"reconnect/internal/links"
 	"reconnect/internal/smartcarsim"
 	"reconnect/internal/store"
 )
@@ -113,4 +114,12 @@ func (w *world) events(t *testing.T, vehicleID int64) []string {
 		kinds = append(kinds, k)
 	}
 	return kinds
+}
+
+func linkMintInApp(ownerID int64) links.Mint {
+	return links.Mint{OwnerID: ownerID, Purpose: store.PurposeInApp, Source: "test"}
+}
+
+func linkMintEmail(ownerID int64) links.Mint {
+	return links.Mint{OwnerID: ownerID, Purpose: store.PurposeEmail, Source: "test"}
 }
