@@ -53,7 +53,9 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
-	gcfg := &gorm.Config{TranslateError: true, Logger: logger.Discard, NowFunc: func() time.Time { return time.Now().UTC() }}
+	// PrepareStmt caches prepared statements: SQLite otherwise parses every
+	// query again.
+	gcfg := &gorm.Config{TranslateError: true, PrepareStmt: true, Logger: logger.Discard, NowFunc: func() time.Time { return time.Now().UTC() }}
 	db := &DB{Dialect: dialect, URL: rawURL}
 	switch dialect {
 	case config.SQLite:

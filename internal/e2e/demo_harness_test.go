@@ -28,7 +28,7 @@ type world struct {
 	cleanup []func()
 }
 
-func startWorld(t *testing.T, dialect string, extra map[string]string) *world {
+func startWorld(t testing.TB, dialect string, extra map[string]string) *world {
 	t.Helper()
 	simLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -17,13 +17,13 @@ import (
 
 // startApp runs a complete Reconnect on a free loopback port with a fresh
 // database of the dialect and returns it with its base URL.
-func startApp(t *testing.T, dialect string, extra map[string]string) (*app.App, string) {
+func startApp(t testing.TB, dialect string, extra map[string]string) (*app.App, string) {
 	t.Helper()
 	return startAppOn(t, dialect, "127.0.0.1:0", extra)
 }
 
 // startAppOn is startApp on a given address.
-func startAppOn(t *testing.T, dialect, addr string, extra map[string]string) (*app.App, string) {
+func startAppOn(t testing.TB, dialect, addr string, extra map[string]string) (*app.App, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

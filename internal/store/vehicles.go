@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -94,16 +95,19 @@ func (s *Store) VehicleByID(ctx context.Context, id int64) (Vehicle, error) {
 	return v, wrap(err, "vehicle #%d", id)
 }
 
-// needsOwnerFirst orders vehicles so that those needing the owner lead.
-const needsOwnerFirst = "CASE state WHEN 'needs_reauth' THEN 0 WHEN 'needs_oem_action' THEN 1 WHEN 'needs_virtual_key' THEN 2 WHEN 'reconnecting' THEN 3 WHEN 'connected' THEN 4 ELSE 5 END"
+// ownerOrder ranks states so that vehicles needing the owner lead.
+var ownerOrder = map[State]int{StateNeedsReauth: 0, StateNeedsOEMAction: 1, StateNeedsVirtualKey: 2, StateReconnecting: 3, StateConnected: 4, StateDeclined: 5}
 
 // VehiclesByOwner lists an owner's vehicles, those that need the owner first.
+// The few rows are sorted here rather than by an SQL CASE, which SQLite had to
+// parse and sort on every page view.
 func (s *Store) VehiclesByOwner(ctx context.Context, ownerID int64) ([]Vehicle, error) {
 	var vs []Vehicle
-	err := s.q(ctx).Where("owner_id = ?", ownerID).
-		Order(needsOwnerFirst).
-		Order("id").Find(&vs).Error
-	return vs, wrap(err, "vehicles of owner #%d", ownerID)
+	if err := s.q(ctx).Where("owner_id = ?", ownerID).Order("id").Find(&vs).Error; err != nil {
+		return nil, wrap(err, "vehicles of owner #%d", ownerID)
+	}
+	sort.SliceStable(vs, func(i, j int) bool { return ownerOrder[vs[i].State] < ownerOrder[vs[j].State] })
+	return vs, nil
 }
 
 // StateChange moves a vehicle to a new state and says why.

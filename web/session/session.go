@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"net/http"
 
+	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 )
@@ -42,6 +43,11 @@ func New(keys [][]byte, secure bool, maxAge int) *Manager {
 		pairs = append(pairs, k[:32], k[32:64])
 	}
 	st := sessions.NewCookieStore(pairs...)
+	for _, c := range st.Codecs {
+		if sc, ok := c.(*securecookie.SecureCookie); ok {
+			sc.SetSerializer(jsonSerializer{})
+		}
+	}
 	// gorilla/sessions 1.4 defaults to SameSite=None and HttpOnly=false;
 	// owners arrive from email and from Smartcar, which Lax allows for
 	// top-level GETs while still keeping cross-site POSTs out.
