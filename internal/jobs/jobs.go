@@ -71,9 +71,12 @@ func New(db *database.DB, workers *river.Workers, cfg Config) (*Queue, error) {
 		cfg.Logger = slog.Default()
 	}
 	working := workers != nil
+	// River reports routine progress at info level every few seconds; only
+	// its warnings and errors belong in our logs.
+	riverLog := slog.New(minLevel{cfg.Logger.Handler(), slog.LevelWarn}).With("component", "jobs")
 	rc := func() *river.Config {
 		c := &river.Config{
-			Logger:               cfg.Logger.With("component", "jobs"),
+			Logger:               riverLog,
 			FetchCooldown:        cfg.FetchCooldown,
 			FetchPollInterval:    cfg.FetchPoll,
 			RescueStuckJobsAfter: cfg.RescueAfter,
@@ -131,7 +134,12 @@ func (q *Queue) Stop(ctx context.Context) error {
 var ErrNotInTx = errors.New("jobs: InsertTx needs a GORM transaction")
 
 func sqlTx(tx *gorm.DB) (*sql.Tx, error) {
-	stx, ok := tx.Statement.ConnPool.(*sql.Tx)
+	pool := tx.Statement.ConnPool
+	// With PrepareStmt, GORM wraps the transaction to cache its statements.
+	if p, ok := pool.(*gorm.PreparedStmtTX); ok {
+		pool = p.Tx
+	}
+	stx, ok := pool.(*sql.Tx)
 	if !ok {
 		return nil, ErrNotInTx
 	}
@@ -164,4 +172,22 @@ func (q *Queue) InsertManyTx(ctx context.Context, tx *gorm.DB, params []river.In
 // Insert enqueues a job on its own.
 func (q *Queue) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
 	return q.inserter.Insert(ctx, args, opts)
+}
+
+// minLevel drops records below a level, whatever the wrapped handler allows.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return minLevel{h.Handler.WithAttrs(as), h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{h.Handler.WithGroup(name), h.min}
 }

@@ -65,31 +65,6 @@ func (s *Store) TrackVehicles(ctx context.Context, smartcarIDs []string) (map[st
 	return out, nil
 }
 
-// AddDetectedVehicle records a vehicle first seen in an event, before (or
-// without) the host telling us about it: no owner unless ownerID is known.
-// When the host later upserts it with its owner, the row is joined in place.
-// created is false if the vehicle already existed.
-func (s *Store) AddDetectedVehicle(ctx context.Context, in VehicleInput, source string) (v Vehicle, created bool, err error) {
-	if strings.TrimSpace(in.SmartcarID) == "" {
-		return Vehicle{}, false, wrap(ErrInvalid, "add detected vehicle: smartcar id")
-	}
-	now := s.now()
-	v = Vehicle{
-		SmartcarID: in.SmartcarID, OwnerID: in.OwnerID, SmartcarUserID: in.SmartcarUserID,
-		ExternalID: in.ExternalID, Make: strings.ToUpper(in.Make), Model: in.Model, Year: in.Year,
-		VIN: strings.ToUpper(in.VIN), State: StateConnected, StateChangedAt: now, CreatedAt: now, UpdatedAt: now,
-	}
-	if err := s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&v).Error; err != nil {
-		return Vehicle{}, false, wrap(err, "add detected vehicle %s", in.SmartcarID)
-	}
-	if v.ID == 0 {
-		v, err = s.VehicleBySmartcarID(ctx, in.SmartcarID)
-		return v, false, err
-	}
-	err = s.AddEvent(ctx, Event{VehicleID: &v.ID, OwnerID: v.OwnerID, Kind: EventVehicleAdded, Source: source, ToState: v.State})
-	return v, true, err
-}
-
 // CompleteDetectedVehicle fills what an event tells about a vehicle that we
 // did not know: the Smartcar user, the external id and, when the external id
 // names a known owner, that owner. Known values are never overwritten.
@@ -136,13 +111,6 @@ func (s *Store) MarkEventSeen(ctx context.Context, vehicleID int64, at time.Time
 	return wrap(err, "mark event seen on vehicle #%d", vehicleID)
 }
 
-// MarkSignalSeen records that data arrived from the vehicle at at.
-func (s *Store) MarkSignalSeen(ctx context.Context, vehicleID int64, at time.Time) error {
-	err := s.q(ctx).Model(&Vehicle{}).Where("id = ? AND (last_signal_at IS NULL OR last_signal_at < ?)", vehicleID, at).
-		Update("last_signal_at", at).Error
-	return wrap(err, "mark signal seen on vehicle #%d", vehicleID)
-}
-
 // JoinUnownedVehicles attaches vehicles recorded without an owner to the owner
 // whose host user id equals their external id, once the host has told us
 // about that owner. It returns how many were joined.
@@ -168,4 +136,124 @@ func (s *Store) OwnerTimeline(ctx context.Context, ownerID int64, p Page) ([]Eve
 	var es []Event
 	err := q.Order("id DESC").Limit(p.limit()).Find(&es).Error
 	return es, wrap(err, "timeline of owner #%d", ownerID)
+}
+
+// AddDetectedVehicles records vehicles first seen in events, before (or
+// without) the host telling us about them: connected, and without an owner
+// unless the input names one. When the host later upserts a vehicle with its
+// owner, the row is joined in place. It takes two statements (the rows, then
+// their vehicle_added entries) and returns the vehicles it created, keyed by
+// Smartcar id; ids that already existed (another instance created them
+// meanwhile) are left out.
+func (s *Store) AddDetectedVehicles(ctx context.Context, ins []VehicleInput, source string) (map[string]Vehicle, error) {
+	out := make(map[string]Vehicle, len(ins))
+	if len(ins) == 0 {
+		return out, nil
+	}
+	now := s.now()
+	var b strings.Builder
+	b.WriteString("INSERT INTO vehicles (smartcar_id, owner_id, smartcar_user_id, external_id, make, model, year, vin, state, state_changed_at, created_at, updated_at) VALUES ")
+	args := make([]any, 0, len(ins)*12)
+	byID := make(map[string]Vehicle, len(ins))
+	for i, in := range ins {
+		if strings.TrimSpace(in.SmartcarID) == "" {
+			return nil, wrap(ErrInvalid, "add detected vehicles: smartcar id")
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?)")
+		v := Vehicle{SmartcarID: in.SmartcarID, OwnerID: in.OwnerID, SmartcarUserID: in.SmartcarUserID, ExternalID: in.ExternalID,
+			Make: strings.ToUpper(in.Make), Model: in.Model, Year: in.Year, VIN: strings.ToUpper(in.VIN), State: StateConnected,
+			StateChangedAt: now, CreatedAt: now, UpdatedAt: now}
+		byID[v.SmartcarID] = v
+		args = append(args, v.SmartcarID, v.OwnerID, v.SmartcarUserID, v.ExternalID, v.Make, v.Model, v.Year, v.VIN, v.State, now, now, now)
+	}
+	b.WriteString(" ON CONFLICT (smartcar_id) DO NOTHING RETURNING id, smartcar_id")
+	rows, err := s.q(ctx).Raw(b.String(), args...).Rows()
+	if err != nil {
+		return nil, wrap(err, "add %d detected vehicles", len(ins))
+	}
+	var added []Event
+	for rows.Next() {
+		var id int64
+		var sid string
+		if err := rows.Scan(&id, &sid); err != nil {
+			rows.Close()
+			return nil, wrap(err, "add detected vehicles: scan")
+		}
+		v := byID[sid]
+		v.ID = id
+		out[sid] = v
+		added = append(added, Event{VehicleID: &v.ID, OwnerID: v.OwnerID, Kind: EventVehicleAdded, Source: source, ToState: v.State})
+	}
+	if err := rows.Close(); err != nil {
+		return nil, wrap(err, "add detected vehicles")
+	}
+	return out, s.AddEvents(ctx, added)
+}
+
+// AddEvents appends many timeline entries in one statement, in order.
+func (s *Store) AddEvents(ctx context.Context, es []Event) error {
+	if len(es) == 0 {
+		return nil
+	}
+	now := s.now()
+	for i := range es {
+		if es[i].Kind == "" {
+			return wrap(ErrInvalid, "add events: kind")
+		}
+		if es[i].OccurredAt.IsZero() {
+			es[i].OccurredAt = now
+		}
+		es[i].CreatedAt = now
+	}
+	return wrap(s.q(ctx).Create(&es).Error, "add %d events", len(es))
+}
+
+// EventClock is what one batch learned about a vehicle's times.
+type EventClock struct {
+	LastEventAt  *time.Time // the newest event that decided its state
+	LastSignalAt *time.Time // the newest data from it
+}
+
+// SetEventClocks writes vehicles' event times in one statement. The caller
+// holds the vehicles (locked, or SQLite's single writer) and passes times
+// that only move forward.
+func (s *Store) SetEventClocks(ctx context.Context, clocks map[int64]EventClock) error {
+	var ev, sig, ids strings.Builder
+	var evArgs, sigArgs, idArgs []any
+	for id, c := range clocks {
+		if c.LastEventAt != nil {
+			ev.WriteString(" WHEN ? THEN ?")
+			evArgs = append(evArgs, id, c.LastEventAt.UTC())
+		}
+		if c.LastSignalAt != nil {
+			sig.WriteString(" WHEN ? THEN ?")
+			sigArgs = append(sigArgs, id, c.LastSignalAt.UTC())
+		}
+		if c.LastEventAt != nil || c.LastSignalAt != nil {
+			if ids.Len() > 0 {
+				ids.WriteByte(',')
+			}
+			ids.WriteByte('?')
+			idArgs = append(idArgs, id)
+		}
+	}
+	if len(idArgs) == 0 {
+		return nil
+	}
+	var set []string
+	var args []any
+	if len(evArgs) > 0 {
+		set = append(set, "last_event_at = CASE id"+ev.String()+" ELSE last_event_at END")
+		args = append(args, evArgs...)
+	}
+	if len(sigArgs) > 0 {
+		set = append(set, "last_signal_at = CASE id"+sig.String()+" ELSE last_signal_at END")
+		args = append(args, sigArgs...)
+	}
+	args = append(args, idArgs...)
+	q := "UPDATE vehicles SET " + strings.Join(set, ", ") + " WHERE id IN (" + ids.String() + ")"
+	return wrap(s.q(ctx).Exec(q, args...).Error, "set event clocks of %d vehicles", len(idArgs))
 }

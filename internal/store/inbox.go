@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 
@@ -45,7 +44,7 @@ type InboxEvent struct {
 // TableName pins the table name.
 func (InboxEvent) TableName() string { return "webhook_events" }
 
-// inboxColumns is the insert column list; the order matches inboxArgs.
+// inboxColumns is the insert column list.
 const inboxColumns = "event_id, source, event_type, vehicle_id, body, delivered_at, received_at, status"
 
 // RecordInbox inserts events in one transaction and reports, per event, whether
@@ -71,42 +70,13 @@ func (s *Store) RecordInbox(ctx context.Context, events []InboxEvent) ([]bool, e
 			unique = append(unique, i)
 		}
 	}
-	now := s.now()
-	var b strings.Builder
-	b.WriteString("INSERT INTO webhook_events (" + inboxColumns + ") VALUES ")
-	args := make([]any, 0, len(unique)*8)
-	n := 0
-	ph := func() string {
-		n++
-		if s.dialect == "postgres" {
-			return "$" + strconv.Itoa(n)
-		}
-		return "?"
-	}
-	for k, i := range unique {
-		e := events[i]
-		if k > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(" + ph() + "," + ph() + "," + ph() + "," + ph() + "," + ph() + "," + ph() + "," + ph() + ",'" + InboxPending + "')")
-		received := e.ReceivedAt
-		if received.IsZero() {
-			received = now
-		}
-		var delivered any
-		if e.DeliveredAt != nil && !e.DeliveredAt.IsZero() {
-			delivered = e.DeliveredAt.UTC()
-		}
-		args = append(args, e.EventID, e.Source, e.EventType, e.VehicleID, e.Body, delivered, received.UTC())
-	}
-	b.WriteString(" ON CONFLICT (event_id) DO NOTHING RETURNING event_id")
-
+	query, args := s.inboxInsert(events, unique)
 	tx, err := sqldb.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, wrap(err, "record inbox: begin")
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	rows, err := tx.QueryContext(ctx, b.String(), args...)
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, wrap(err, "record inbox: insert %d", len(unique))
 	}
@@ -134,6 +104,59 @@ func (s *Store) RecordInbox(ctx context.Context, events []InboxEvent) ([]bool, e
 	return fresh, nil
 }
 
+// inboxInsert builds the insert of events[unique]. PostgreSQL gets one
+// statement for any batch size (columns as arrays, unnest), so the server
+// parses and plans it once; SQLite, which parses in-process, gets a plain
+// multi-row VALUES list.
+func (s *Store) inboxInsert(events []InboxEvent, unique []int) (string, []any) {
+	now := s.now()
+	received := func(e InboxEvent) time.Time {
+		if e.ReceivedAt.IsZero() {
+			return now
+		}
+		return e.ReceivedAt.UTC()
+	}
+	delivered := func(e InboxEvent) *time.Time {
+		if e.DeliveredAt == nil || e.DeliveredAt.IsZero() {
+			return nil
+		}
+		t := e.DeliveredAt.UTC()
+		return &t
+	}
+	const tail = " ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+	if s.dialect == "postgres" {
+		n := len(unique)
+		ids, sources, types, vehicles := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		bodies, deliv, recv := make([][]byte, n), make([]*time.Time, n), make([]time.Time, n)
+		for k, i := range unique {
+			e := events[i]
+			ids[k], sources[k], types[k], vehicles[k] = e.EventID, e.Source, e.EventType, e.VehicleID
+			bodies[k], deliv[k], recv[k] = e.Body, delivered(e), received(e)
+		}
+		return "INSERT INTO webhook_events (" + inboxColumns + ") SELECT e, s, t, v, b, d, r, '" + InboxPending + "'" +
+				" FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::timestamptz[], $7::timestamptz[]) AS u(e, s, t, v, b, d, r)" + tail,
+			[]any{ids, sources, types, vehicles, bodies, deliv, recv}
+	}
+	var b strings.Builder
+	b.Grow(len(unique)*24 + 128)
+	b.WriteString("INSERT INTO webhook_events (" + inboxColumns + ") VALUES ")
+	args := make([]any, 0, len(unique)*7)
+	for k, i := range unique {
+		e := events[i]
+		if k > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?,'" + InboxPending + "')")
+		var d any
+		if t := delivered(e); t != nil {
+			d = *t
+		}
+		args = append(args, e.EventID, e.Source, e.EventType, e.VehicleID, e.Body, d, received(e))
+	}
+	b.WriteString(tail)
+	return b.String(), args
+}
+
 // ClaimInbox returns up to limit pending events, oldest first, for processing
 // inside the transaction s belongs to. On PostgreSQL the rows stay locked until
 // that transaction ends and other instances skip them, so each event is
@@ -146,6 +169,17 @@ func (s *Store) ClaimInbox(ctx context.Context, limit int) ([]InboxEvent, error)
 	var es []InboxEvent
 	err := q.Find(&es).Error
 	return es, wrap(err, "claim inbox")
+}
+
+// ClaimInboxByID claims one pending event, like ClaimInbox.
+func (s *Store) ClaimInboxByID(ctx context.Context, id int64) ([]InboxEvent, error) {
+	q := s.q(ctx).Where("id = ? AND processed_at IS NULL", id)
+	if s.dialect == "postgres" {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+	}
+	var es []InboxEvent
+	err := q.Find(&es).Error
+	return es, wrap(err, "claim inbox event #%d", id)
 }
 
 // FinishInbox marks events processed (or failed, with the reason) in the

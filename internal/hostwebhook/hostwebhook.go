@@ -1,0 +1,340 @@
+// Package hostwebhook tells the host app about connection changes with
+// signed webhooks in the Standard Webhooks format (webhook-id,
+// webhook-timestamp, webhook-signature), logged per message and retried with
+// backoff through the job queue.
+package hostwebhook
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+
+	"reconnect/internal/jobs"
+	"reconnect/internal/lifecycle"
+	"reconnect/internal/store"
+)
+
+// The event types sent to the host.
+const (
+	// EventDisconnected: a working vehicle broke and needs its owner.
+	EventDisconnected = "vehicle.disconnected"
+	// EventReconnected: the owner repaired it through Reconnect.
+	EventReconnected = "vehicle.reconnected"
+	// EventResolvedElsewhere: it works again without the owner going through
+	// Reconnect (Smartcar reported RESOLVED, or a call succeeded).
+	EventResolvedElsewhere = "vehicle.resolved_elsewhere"
+	// EventDeclined: the owner said they will not reconnect.
+	EventDeclined = "vehicle.declined"
+)
+
+// SecretPrefix marks a Standard Webhooks signing secret.
+const SecretPrefix = "whsec_"
+
+// DecodeSecret reads a "whsec_<base64>" secret into the HMAC key.
+func DecodeSecret(s string) ([]byte, error) {
+	raw, ok := strings.CutPrefix(strings.TrimSpace(s), SecretPrefix)
+	if !ok {
+		return nil, errors.New("hostwebhook: secret must start with " + SecretPrefix)
+	}
+	key, err := base64.StdEncoding.DecodeString(raw)
+	if err != nil {
+		return nil, fmt.Errorf("hostwebhook: secret is not base64: %w", err)
+	}
+	if len(key) < 24 || len(key) > 64 {
+		return nil, errors.New("hostwebhook: secret must hold 24 to 64 bytes")
+	}
+	return key, nil
+}
+
+// NewSecret returns a fresh signing secret.
+func NewSecret() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return SecretPrefix + base64.StdEncoding.EncodeToString(b)
+}
+
+// Sign returns the webhook-signature value: HMAC-SHA256 over
+// "<id>.<timestamp>.<body>", base64, with the "v1," version prefix.
+func Sign(key []byte, msgID string, ts time.Time, body []byte) string {
+	h := hmac.New(sha256.New, key)
+	h.Write([]byte(msgID + "." + strconv.FormatInt(ts.Unix(), 10) + "."))
+	h.Write(body)
+	return "v1," + base64.StdEncoding.EncodeToString(h.Sum(nil))
+}
+
+// Config configures outgoing webhooks.
+type Config struct {
+	// URL receives the webhooks; empty turns them off.
+	URL string
+	// Secret is the "whsec_…" signing secret.
+	Secret string
+	// Timeout bounds one attempt.
+	Timeout time.Duration
+	// MaxAttempts is how often a message is tried before it is given up.
+	MaxAttempts int
+	// RetryBase is the first retry's delay; each later one doubles, up to 6 h.
+	RetryBase time.Duration
+	Client    *http.Client
+	Now       func() time.Time
+}
+
+// Notifier sends the host webhooks.
+type Notifier struct {
+	cfg      Config
+	key      []byte
+	store    *store.Store
+	log      *slog.Logger
+	attempts *prometheus.CounterVec
+}
+
+// New checks cfg and returns a notifier. reg may be nil.
+func New(cfg Config, s *store.Store, log *slog.Logger, reg prometheus.Registerer) (*Notifier, error) {
+	n := &Notifier{cfg: cfg, store: s, log: log}
+	if cfg.URL != "" {
+		key, err := DecodeSecret(cfg.Secret)
+		if err != nil {
+			return nil, err
+		}
+		n.key = key
+	}
+	if n.cfg.Timeout <= 0 {
+		n.cfg.Timeout = 10 * time.Second
+	}
+	if n.cfg.MaxAttempts <= 0 {
+		n.cfg.MaxAttempts = 12
+	}
+	if n.cfg.RetryBase <= 0 {
+		n.cfg.RetryBase = 30 * time.Second
+	}
+	if n.cfg.Client == nil {
+		n.cfg.Client = &http.Client{
+			Timeout: n.cfg.Timeout,
+			// A redirect is a failure: following it would send a signed body
+			// somewhere the operator did not configure.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	if n.cfg.Now == nil {
+		n.cfg.Now = time.Now
+	}
+	if n.log == nil {
+		n.log = slog.Default()
+	}
+	n.attempts = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "reconnect", Subsystem: "host_webhook", Name: "attempts_total",
+		Help: "Outgoing host webhook attempts, by result (delivered, failed).",
+	}, []string{"result"})
+	if reg != nil {
+		reg.MustRegister(n.attempts)
+	}
+	return n, nil
+}
+
+// Enabled reports whether a host URL is configured.
+func (n *Notifier) Enabled() bool { return n.cfg.URL != "" }
+
+// EventFor names the webhook a state change calls for, or "" for none.
+// Moves between broken states, and into or out of reconnecting, are not the
+// host's concern: it hears that the car broke, and how it came back.
+func EventFor(ch lifecycle.Change) string {
+	from, to := ch.From, ch.Vehicle.State
+	switch {
+	case from == to:
+		return ""
+	case to == store.StateDeclined:
+		return EventDeclined
+	case to == store.StateConnected && (ch.Source == "callback" || from == store.StateReconnecting):
+		return EventReconnected
+	case to == store.StateConnected:
+		return EventResolvedElsewhere
+	case from == store.StateConnected && to.NeedsOwner() && to != store.StateReconnecting:
+		return EventDisconnected
+	}
+	return ""
+}
+
+// Payload is the body of every webhook: Standard Webhooks' {type, timestamp, data}.
+type Payload struct {
+	Type      string    `json:"type"`
+	Timestamp time.Time `json:"timestamp"`
+	Data      Data      `json:"data"`
+}
+
+// Data describes the vehicle and its change.
+type Data struct {
+	VehicleID     string    `json:"vehicle_id"`
+	HostUserID    string    `json:"host_user_id,omitempty"`
+	ExternalID    string    `json:"external_id,omitempty"`
+	State         string    `json:"state"`
+	PreviousState string    `json:"previous_state"`
+	Reason        string    `json:"reason,omitempty"`
+	ResolutionURL string    `json:"resolution_url,omitempty"`
+	Source        string    `json:"source"`
+	ChangedAt     time.Time `json:"changed_at"`
+}
+
+// Hook returns the lifecycle hook that logs a message and enqueues its
+// delivery inside the transaction that changed the state: the host hears of
+// exactly the changes that committed.
+func (n *Notifier) Hook(q *jobs.Queue) lifecycle.Hook {
+	return lifecycle.HookFunc(func(ctx context.Context, tx *store.Store, ch lifecycle.Change) error {
+		typ := EventFor(ch)
+		if typ == "" || !n.Enabled() {
+			return nil
+		}
+		v := ch.Vehicle
+		d := Data{VehicleID: v.SmartcarID, ExternalID: v.ExternalID, State: string(v.State), PreviousState: string(ch.From),
+			Reason: ch.Reason, ResolutionURL: v.ResolutionURL, Source: ch.Source, ChangedAt: ch.At.UTC()}
+		if v.OwnerID != nil {
+			o, err := tx.OwnerByID(ctx, *v.OwnerID)
+			if err != nil {
+				return err
+			}
+			d.HostUserID = o.HostUserID
+		}
+		body, err := json.Marshal(Payload{Type: typ, Timestamp: tx.Now().UTC(), Data: d})
+		if err != nil {
+			return err
+		}
+		del, err := tx.CreateHostDelivery(ctx, store.HostDelivery{MessageID: newMessageID(), EventType: typ,
+			VehicleID: &v.ID, OwnerID: v.OwnerID, URL: n.cfg.URL, Payload: string(body)})
+		if err != nil {
+			return err
+		}
+		_, err = q.InsertTx(ctx, tx.DB(), DeliverArgs{DeliveryID: del.ID}, &river.InsertOpts{MaxAttempts: n.cfg.MaxAttempts})
+		return err
+	})
+}
+
+func newMessageID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return "msg_" + hex.EncodeToString(b)
+}
+
+// Deliver makes one attempt at a logged message. attempt counts from 1; the
+// last one marks the message failed. An error means "try again later".
+func (n *Notifier) Deliver(ctx context.Context, id int64, attempt int) error {
+	d, err := n.store.HostDeliveryByID(ctx, id)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return river.JobCancel(err) // pruned: nothing left to send
+		}
+		return err
+	}
+	if d.Status == store.DeliveryDelivered {
+		return nil
+	}
+	code, sendErr := n.send(ctx, d)
+	status := store.DeliveryDelivered
+	errText := ""
+	if sendErr != nil {
+		errText = clip(sendErr.Error())
+		status = store.DeliveryRetrying
+		if attempt >= n.cfg.MaxAttempts {
+			status = store.DeliveryFailed
+		}
+	}
+	result := "delivered"
+	if sendErr != nil {
+		result = "failed"
+	}
+	n.attempts.WithLabelValues(result).Inc()
+	if err := n.store.RecordHostAttempt(context.WithoutCancel(ctx), d.ID, status, code, errText); err != nil {
+		return err
+	}
+	if sendErr != nil {
+		n.log.Warn("host webhook attempt failed", "message_id", d.MessageID, "type", d.EventType, "attempt", attempt, "status", code, "err", sendErr)
+	}
+	return sendErr
+}
+
+func (n *Notifier) send(ctx context.Context, d store.HostDelivery) (int, error) {
+	if len(n.key) == 0 {
+		return 0, errors.New("hostwebhook: no signing secret configured")
+	}
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.Timeout)
+	defer cancel()
+	body := []byte(d.Payload)
+	ts := n.cfg.Now()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, strings.NewReader(d.Payload))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Reconnect-Webhooks/1")
+	req.Header.Set("webhook-id", d.MessageID)
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(ts.Unix(), 10))
+	req.Header.Set("webhook-signature", Sign(n.key, d.MessageID, ts, body))
+	resp, err := n.cfg.Client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp.StatusCode, fmt.Errorf("hostwebhook: host answered %d", resp.StatusCode)
+	}
+	return resp.StatusCode, nil
+}
+
+// NextRetry doubles the wait from RetryBase up to six hours: a host that is
+// down for an afternoon still gets every message, in order of retry.
+func (n *Notifier) NextRetry(attempt int) time.Duration {
+	d := n.cfg.RetryBase
+	for i := 1; i < attempt && d < 6*time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, 6*time.Hour)
+}
+
+func clip(s string) string {
+	if len(s) > 300 {
+		return s[:300]
+	}
+	return s
+}
+
+// DeliverArgs is the job that makes one attempt at a message.
+type DeliverArgs struct {
+	DeliveryID int64 `json:"delivery_id"`
+}
+
+// Kind names the job.
+func (DeliverArgs) Kind() string { return "host_webhook_deliver" }
+
+// Worker runs DeliverArgs jobs.
+type Worker struct {
+	river.WorkerDefaults[DeliverArgs]
+	Notifier *Notifier
+}
+
+// Work makes one attempt.
+func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
+	return w.Notifier.Deliver(ctx, job.Args.DeliveryID, job.Attempt)
+}
+
+// NextRetry schedules the next attempt.
+func (w *Worker) NextRetry(job *river.Job[DeliverArgs]) time.Time {
+	return time.Now().Add(w.Notifier.NextRetry(job.Attempt))
+}
+
+// Timeout leaves room for the attempt's own timeout and the log write.
+func (w *Worker) Timeout(*river.Job[DeliverArgs]) time.Duration {
+	return w.Notifier.cfg.Timeout + 10*time.Second
+}

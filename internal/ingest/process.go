@@ -1,0 +1,511 @@
+package ingest
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"reconnect/internal/database"
+	"reconnect/internal/lifecycle"
+	"reconnect/internal/store"
+)
+
+// ProcessorConfig tunes the inbox processor.
+type ProcessorConfig struct {
+	// Batch is how many events one transaction claims. On SQLite the
+	// processor shares the single connection with the receiver's commits,
+	// so a batch's transaction time shows up directly as acknowledgement
+	// latency: keep it small there.
+	Batch int
+	// Workers process batches in parallel. PostgreSQL only: there, batches
+	// claim disjoint events (SKIP LOCKED) and lock their vehicles in id
+	// order; SQLite has one writer.
+	Workers int
+	// Settle is the pause after a batch that emptied the inbox, so that a
+	// trickle of events is applied in batches rather than one by one.
+	Settle time.Duration
+	// Poll is how often an idle processor looks for work it was not told
+	// about (other instances' events, events left by a crash).
+	Poll time.Duration
+	// TargetTx, when set, adapts the batch size (up to Batch) so that one
+	// transaction takes about this long.
+	TargetTx time.Duration
+	// Yield, when set, reports that the receiver is waiting to commit; the
+	// processor then holds back its next batch for a few milliseconds, so
+	// acknowledgements keep priority over processing on a shared connection.
+	Yield func() bool
+	// Load, when set, reports the receiver's recent events per commit.
+	// Under a burst the processor then leaves the connection to the
+	// receiver most of the time: recording is what must not fall behind,
+	// applying catches up after.
+	Load func() float64
+}
+
+func (c ProcessorConfig) withDefaults() ProcessorConfig {
+	if c.Batch <= 0 {
+		c.Batch = 100
+	}
+	if c.Workers <= 0 {
+		c.Workers = 1
+	}
+	if c.Settle < 0 {
+		c.Settle = 0
+	} else if c.Settle == 0 {
+		c.Settle = 50 * time.Millisecond
+	}
+	if c.Poll <= 0 {
+		c.Poll = time.Second
+	}
+	return c
+}
+
+// Processor applies recorded events to vehicle states, off the request path.
+// Each transaction claims a batch, applies it through the lifecycle machine
+// and marks the events processed before committing, so an event's effects
+// and its "processed" mark commit together: a crash at any point leaves it
+// either fully applied or pending, and it is applied exactly once in effect.
+type Processor struct {
+	store   *store.Store
+	machine *lifecycle.Machine
+	log     *slog.Logger
+	cfg     ProcessorConfig
+	metrics *Metrics
+	wake    chan struct{}
+	backlog atomic.Bool // the first worker's last batch was full
+}
+
+// NewProcessor returns a processor; Run drives it.
+func NewProcessor(s *store.Store, m *lifecycle.Machine, log *slog.Logger, cfg ProcessorConfig, metrics *Metrics) *Processor {
+	return &Processor{store: s, machine: m, log: log, cfg: cfg.withDefaults(), metrics: metrics, wake: make(chan struct{}, 1)}
+}
+
+// Wake tells the processor that new events were recorded.
+func (p *Processor) Wake() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run processes events with the configured workers until ctx ends.
+func (p *Processor) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for i := range p.cfg.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.work(ctx, i)
+		}()
+	}
+	wg.Wait()
+}
+
+// maxYield bounds how long a batch waits for the receiver: under a
+// sustained burst the receiver is never idle, and events must still be
+// applied.
+const maxYield = 5 * time.Millisecond
+
+// A receiver committing burstLoad events at a time is under a burst; the
+// processor then pauses at least burstPause between batches.
+const (
+	burstLoad  = 16
+	burstPause = 25 * time.Millisecond
+)
+
+func (p *Processor) work(ctx context.Context, worker int) {
+	backoff := time.Duration(0)
+	size := p.cfg.Batch
+	var took time.Duration
+	for ctx.Err() == nil {
+		if p.cfg.Load != nil && p.cfg.Load() >= burstLoad {
+			// During a burst one worker applies events, an eighth of the
+			// time: the CPU and the database go to recording, and the
+			// backlog is applied once the burst is over.
+			if worker > 0 {
+				sleep(ctx, burstPause)
+				continue
+			}
+			sleep(ctx, max(burstPause, 7*took))
+		}
+		if worker > 0 && !p.backlog.Load() {
+			// Extra workers only help with a backlog; at a steady rate one
+			// keeps up and the others would only take CPU from the receiver.
+			sleep(ctx, p.cfg.Settle)
+			continue
+		}
+		if p.cfg.Yield != nil {
+			for waited := time.Duration(0); waited < maxYield && p.cfg.Yield(); waited += 500 * time.Microsecond {
+				sleep(ctx, 500*time.Microsecond)
+			}
+		}
+		start, limit := time.Now(), size
+		n, err := p.process(ctx, limit)
+		took = time.Since(start)
+		if worker == 0 {
+			p.backlog.Store(err == nil && n == limit)
+		}
+		if p.cfg.TargetTx > 0 && err == nil {
+			// Keep each transaction near the target: halve the batch when
+			// it ran long (new vehicles, many changes), grow it back when
+			// batches are cheap.
+			switch {
+			case took > p.cfg.TargetTx && size > 4:
+				size /= 2
+			case took < p.cfg.TargetTx/2 && n == limit:
+				size = min(2*size, p.cfg.Batch)
+			}
+		}
+		switch {
+		case err != nil && ctx.Err() == nil:
+			backoff = min(max(2*backoff, 100*time.Millisecond), 5*time.Second)
+			p.log.Error("inbox processing failed; retrying", "err", err, "in", backoff)
+			sleep(ctx, backoff)
+			continue
+		case n > 0:
+			backoff = 0
+			if n < limit {
+				sleep(ctx, p.cfg.Settle)
+			}
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-p.wake:
+			sleep(ctx, p.cfg.Settle)
+		case <-time.After(p.cfg.Poll):
+		}
+	}
+}
+
+// Drain processes until the inbox is empty (tests, tools).
+func (p *Processor) Drain(ctx context.Context) error {
+	for {
+		n, err := p.ProcessBatch(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// ProcessBatch applies one batch and returns how many events it finished.
+// When a batch fails for any reason but an unreachable database, its events
+// are retried one per transaction so that one bad event cannot hold up the
+// rest; an event that fails alone is marked failed with the reason.
+func (p *Processor) ProcessBatch(ctx context.Context) (int, error) {
+	return p.process(ctx, p.cfg.Batch)
+}
+
+func (p *Processor) process(ctx context.Context, limit int) (int, error) {
+	var claimed []store.InboxEvent
+	var done int
+	err := p.store.Tx(ctx, func(tx *store.Store) error {
+		var err error
+		if claimed, err = tx.ClaimInbox(ctx, limit); err != nil {
+			return err
+		}
+		done, err = p.apply(ctx, tx, claimed)
+		return err
+	})
+	if err == nil {
+		p.metrics.processedN(store.InboxProcessed, done)
+		return done, nil
+	}
+	if database.IsUnavailable(err) || ctx.Err() != nil || len(claimed) == 0 {
+		return 0, err
+	}
+	p.log.Warn("inbox batch failed; applying its events one by one", "err", err, "events", len(claimed))
+	for _, ev := range claimed {
+		if err := p.processOne(ctx, ev.ID); err != nil {
+			return done, err
+		}
+		done++
+	}
+	return done, nil
+}
+
+func (p *Processor) processOne(ctx context.Context, id int64) error {
+	err := p.store.Tx(ctx, func(tx *store.Store) error {
+		evs, err := tx.ClaimInboxByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		_, err = p.apply(ctx, tx, evs)
+		return err
+	})
+	if err == nil {
+		p.metrics.processedN(store.InboxProcessed, 1)
+		return nil
+	}
+	if database.IsUnavailable(err) || ctx.Err() != nil {
+		return err
+	}
+	p.log.Error("inbox event cannot be applied; marked failed", "inbox_id", id, "err", err)
+	p.metrics.processedN(store.InboxFailed, 1)
+	return p.store.Tx(ctx, func(tx *store.Store) error {
+		return tx.FinishInbox(ctx, []int64{id}, store.InboxFailed, clip(err.Error()))
+	})
+}
+
+// apply processes claimed events within tx and marks them finished. It
+// plans every event first against the vehicles as they stand (in memory),
+// then writes in few statements: the inputs' timeline entries in one, each
+// state change through the lifecycle machine, the vehicles' event clocks in
+// one, the inbox marks in one.
+func (p *Processor) apply(ctx context.Context, tx *store.Store, claimed []store.InboxEvent) (int, error) {
+	if len(claimed) == 0 {
+		return 0, nil
+	}
+	var finished, unreadable []int64
+	byVehicle := map[string][]*observation{}
+	var order []string
+	for _, ev := range claimed {
+		o, err := observe(ev)
+		if err != nil {
+			p.log.Error("inbox event unreadable; marked failed", "event_id", ev.EventID, "err", err)
+			unreadable = append(unreadable, ev.ID)
+			continue
+		}
+		if o.vehicle.ID == "" {
+			// Legacy schedule deliveries name no vehicle: recorded, nothing to apply.
+			finished = append(finished, ev.ID)
+			continue
+		}
+		if _, ok := byVehicle[o.vehicle.ID]; !ok {
+			order = append(order, o.vehicle.ID)
+		}
+		byVehicle[o.vehicle.ID] = append(byVehicle[o.vehicle.ID], o)
+	}
+	if err := tx.FinishInbox(ctx, unreadable, store.InboxFailed, "unreadable"); err != nil {
+		return 0, err
+	}
+	vehicles, err := p.vehicles(ctx, tx, order, byVehicle)
+	if err != nil {
+		return 0, err
+	}
+	var inputs []store.Event
+	var changes []plannedChange
+	clocks := map[int64]store.EventClock{}
+	for _, id := range order {
+		obs := byVehicle[id]
+		// Within a batch, apply in event time so that reordered deliveries
+		// decide the same way as ordered ones.
+		slices.SortStableFunc(obs, func(a, b *observation) int {
+			return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.inbox.ID, b.inbox.ID))
+		})
+		tv := vehicles[id]
+		var clock store.EventClock
+		for _, o := range obs {
+			in, chs := plan(&tv, o, &clock)
+			inputs = append(inputs, in)
+			changes = append(changes, chs...)
+			finished = append(finished, o.inbox.ID)
+		}
+		if clock.LastEventAt != nil || clock.LastSignalAt != nil {
+			clocks[tv.ID] = clock
+		}
+	}
+	if err := tx.AddEvents(ctx, inputs); err != nil {
+		return 0, err
+	}
+	for _, c := range changes {
+		if _, _, err := p.machine.Transition(ctx, tx, c.vehicleID, c.change); err != nil {
+			return 0, fmt.Errorf("ingest: apply event %s: %w", c.eventID, err)
+		}
+	}
+	if err := tx.SetEventClocks(ctx, clocks); err != nil {
+		return 0, err
+	}
+	if err := tx.FinishInbox(ctx, finished, store.InboxProcessed, ""); err != nil {
+		return 0, err
+	}
+	return len(finished) + len(unreadable), nil
+}
+
+// plannedChange is a state change an event calls for.
+type plannedChange struct {
+	vehicleID int64
+	eventID   string
+	change    store.StateChange
+}
+
+// plan decides what one event does to tv and moves tv (in memory) to where
+// the planned changes will leave it, so that the vehicle's next event is
+// judged against its new state. It returns the event's timeline entry and
+// its state changes.
+func plan(tv *store.TrackedVehicle, o *observation, clock *store.EventClock) (store.Event, []plannedChange) {
+	stale := o.at.Before(tv.StateGate())
+	var outs []Outcome
+	var changes []plannedChange
+	decisive := false
+	for _, v := range o.verdicts {
+		d := decide(tv.State, tv.Reason, v, stale)
+		outs = append(outs, d.outcome)
+		decisive = decisive || d.decisive
+		// As SetState does: only a different state or reason is a change.
+		if !d.change || (d.to == tv.State && d.reason == tv.Reason) {
+			continue
+		}
+		changes = append(changes, plannedChange{vehicleID: tv.ID, eventID: o.inbox.EventID, change: store.StateChange{
+			To: d.to, Reason: d.reason, ResolutionURL: d.url, Source: o.source, At: o.at,
+			Detail: changeDetail(o.inbox.EventID, o.eventType),
+		}})
+		tv.State, tv.Reason, tv.StateChangedAt = d.to, d.reason, o.at
+	}
+	if o.signals {
+		outs = append(outs, OutcomeSignals)
+		if tv.LastSignalAt == nil || tv.LastSignalAt.Before(o.at) {
+			at := o.at
+			tv.LastSignalAt, clock.LastSignalAt = &at, &at
+		}
+	}
+	if decisive && !stale {
+		at := o.at
+		tv.LastEventAt, clock.LastEventAt = &at, &at
+	}
+	kind := o.kind
+	if o.kind != store.EventHealthCheck && recordedOnly(outs) {
+		kind = store.EventErrorIgnored
+	}
+	return store.Event{VehicleID: &tv.ID, OwnerID: tv.OwnerID, Kind: kind, Source: o.source,
+		Detail: o.detail(outs), OccurredAt: o.at}, changes
+}
+
+// vehicles tracks (and on PostgreSQL locks) the batch's vehicles, creating
+// the ones we have never seen and completing what the events tell about
+// them: the Smartcar user, the host's external id, and the owner whose host
+// user id that external id is.
+func (p *Processor) vehicles(ctx context.Context, tx *store.Store, ids []string, obs map[string][]*observation) (map[string]store.TrackedVehicle, error) {
+	tracked, err := tx.TrackVehicles(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var ext []string
+	for _, id := range ids {
+		if v, ok := tracked[id]; !ok || v.OwnerID == nil {
+			for _, o := range obs[id] {
+				if o.externalID != "" {
+					ext = append(ext, o.externalID)
+				}
+			}
+		}
+	}
+	owners, err := tx.OwnerIDsByHostIDs(ctx, ext)
+	if err != nil {
+		return nil, err
+	}
+	var missing []store.VehicleInput
+	for _, id := range ids {
+		facts := factsOf(obs[id])
+		var owner *int64
+		if oid, ok := owners[facts.externalID]; ok && facts.externalID != "" {
+			owner = &oid
+		}
+		v, known := tracked[id]
+		if !known {
+			missing = append(missing, store.VehicleInput{
+				SmartcarID: id, OwnerID: owner, SmartcarUserID: facts.userID, ExternalID: facts.externalID,
+				Make: facts.vehicle.Make, Model: facts.vehicle.Model, Year: facts.vehicle.Year, VIN: facts.vehicle.VIN,
+			})
+			continue
+		}
+		if (v.SmartcarUserID == "" && facts.userID != "") || (v.ExternalID == "" && facts.externalID != "") || (v.OwnerID == nil && owner != nil) {
+			if err := tx.CompleteDetectedVehicle(ctx, v.Vehicle, facts.userID, facts.externalID, owner); err != nil {
+				return nil, err
+			}
+			if v.OwnerID == nil {
+				v.OwnerID = owner
+			}
+			tracked[id] = v
+		}
+	}
+	if len(missing) == 0 {
+		return tracked, nil
+	}
+	// Creating in id order keeps two processors from deadlocking on each
+	// other's new rows.
+	slices.SortFunc(missing, func(a, b store.VehicleInput) int { return cmp.Compare(a.SmartcarID, b.SmartcarID) })
+	created := map[string]store.Vehicle{}
+	for _, source := range []string{SourceWebhook, SourceAPI, SourceHealthCheck} {
+		var ins []store.VehicleInput
+		for _, in := range missing {
+			if obs[in.SmartcarID][0].source == source {
+				ins = append(ins, in)
+			}
+		}
+		got, err := tx.AddDetectedVehicles(ctx, ins, source)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(created, got)
+	}
+	var raced []string
+	for _, in := range missing {
+		if v, ok := created[in.SmartcarID]; ok {
+			tracked[in.SmartcarID] = store.TrackedVehicle{Vehicle: v}
+		} else {
+			raced = append(raced, in.SmartcarID)
+		}
+	}
+	if len(raced) > 0 {
+		// Another instance created them first; its transaction has
+		// committed by now (the insert waited for it), so lock and read.
+		again, err := tx.TrackVehicles(ctx, raced)
+		if err != nil {
+			return nil, err
+		}
+		for id, v := range again {
+			tracked[id] = v
+		}
+	}
+	return tracked, nil
+}
+
+type facts struct {
+	vehicle            vehicleFacts
+	userID, externalID string
+}
+
+type vehicleFacts struct {
+	Make, Model, VIN string
+	Year             int
+}
+
+func factsOf(obs []*observation) facts {
+	var f facts
+	for _, o := range obs {
+		f.userID = cmp.Or(f.userID, o.userID)
+		f.externalID = cmp.Or(f.externalID, o.externalID)
+		f.vehicle.Make = cmp.Or(f.vehicle.Make, o.vehicle.Make)
+		f.vehicle.Model = cmp.Or(f.vehicle.Model, o.vehicle.Model)
+		f.vehicle.VIN = cmp.Or(f.vehicle.VIN, o.vehicle.VIN)
+		f.vehicle.Year = cmp.Or(f.vehicle.Year, o.vehicle.Year)
+	}
+	return f
+}
+
+func changeDetail(eventID, typ string) string {
+	b, _ := json.Marshal(map[string]string{"event_id": eventID, "type": typ})
+	return string(b)
+}

@@ -1,0 +1,206 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"reconnect/internal/store"
+)
+
+// ErrUnavailable means an event could not be recorded in time: the caller
+// must not acknowledge it (the sender will retry).
+var ErrUnavailable = errors.New("ingest: inbox unavailable")
+
+// WriterConfig tunes group commit.
+type WriterConfig struct {
+	// MaxBatch caps the rows of one insert transaction.
+	MaxBatch int
+	// Writers is how many transactions may be in flight at once. SQLite has
+	// one connection, so more than one only queues; PostgreSQL overlaps one
+	// batch's commit with the next batch's insert.
+	Writers int
+	// Queue is how many events may wait for a writer.
+	Queue int
+	// CommitTimeout bounds one batch, so an unreachable database turns into
+	// a quick "no" instead of requests piling up.
+	CommitTimeout time.Duration
+}
+
+func (c WriterConfig) withDefaults() WriterConfig {
+	if c.MaxBatch <= 0 {
+		c.MaxBatch = 256
+	}
+	if c.Writers <= 0 {
+		c.Writers = 1
+	}
+	if c.Queue <= 0 {
+		c.Queue = 8192
+	}
+	if c.CommitTimeout <= 0 {
+		c.CommitTimeout = 800 * time.Millisecond
+	}
+	return c
+}
+
+// Writer records events durably with group commit: callers hand over one
+// event each and wait; a writer goroutine inserts everything that queued up
+// while the previous transaction committed, in one transaction, and then
+// answers every caller of that batch. One row per transaction tops out near
+// the database's fsync rate; a batch costs about the same as one row, so
+// throughput grows with load while an idle system still commits at once.
+type Writer struct {
+	store   *store.Store
+	cfg     WriterConfig
+	in      chan *pending
+	quit    chan struct{}
+	stopped sync.Once
+	wg      sync.WaitGroup
+	onWrite func() // after a commit that added rows
+	metrics *Metrics
+	waiting atomic.Int64
+	// load is a moving average of batch sizes, times 16: how hard the
+	// receiver is being pushed right now.
+	load      atomic.Int64
+	lastFlush atomic.Int64 // unix nanoseconds
+}
+
+type pending struct {
+	ev   store.InboxEvent
+	done chan result
+}
+
+type result struct {
+	fresh bool
+	err   error
+}
+
+// NewWriter starts the writer goroutines; Close stops them.
+func NewWriter(s *store.Store, cfg WriterConfig, m *Metrics, onWrite func()) *Writer {
+	cfg = cfg.withDefaults()
+	if onWrite == nil {
+		onWrite = func() {}
+	}
+	w := &Writer{store: s, cfg: cfg, in: make(chan *pending, cfg.Queue), quit: make(chan struct{}), onWrite: onWrite, metrics: m}
+	for range cfg.Writers {
+		w.wg.Add(1)
+		go w.loop()
+	}
+	return w
+}
+
+// Record stores ev and returns once it is committed. fresh is false when an
+// event with the same id was recorded before, which is as good for the sender
+// as a new record. Any error means nothing may be acknowledged.
+func (w *Writer) Record(ctx context.Context, ev store.InboxEvent) (fresh bool, err error) {
+	p := &pending{ev: ev, done: make(chan result, 1)}
+	w.waiting.Add(1)
+	defer w.waiting.Add(-1)
+	select {
+	case w.in <- p:
+	case <-ctx.Done():
+		return false, fmt.Errorf("%w: queue full: %v", ErrUnavailable, ctx.Err())
+	case <-w.quit:
+		return false, fmt.Errorf("%w: shutting down", ErrUnavailable)
+	}
+	select {
+	case r := <-p.done:
+		return r.fresh, r.err
+	case <-ctx.Done():
+		// The batch may still commit; the sender's retry is then a duplicate.
+		return false, fmt.Errorf("%w: %v", ErrUnavailable, ctx.Err())
+	}
+}
+
+// Busy reports whether callers are waiting for a commit.
+func (w *Writer) Busy() bool { return w.waiting.Load() > 0 }
+
+// Load is the recent average number of events per commit: about 1 when
+// requests trickle in, tens during a burst.
+func (w *Writer) Load() float64 {
+	if time.Since(time.Unix(0, w.lastFlush.Load())) > 100*time.Millisecond {
+		return 0 // the burst is over
+	}
+	return float64(w.load.Load()) / 16
+}
+
+// Close stops accepting events, writes those already queued and waits.
+func (w *Writer) Close() {
+	w.stopped.Do(func() { close(w.quit) })
+	w.wg.Wait()
+}
+
+func (w *Writer) loop() {
+	defer w.wg.Done()
+	batch := make([]*pending, 0, w.cfg.MaxBatch)
+	for {
+		select {
+		case p := <-w.in:
+			batch = append(batch, p)
+		case <-w.quit:
+			// Callers blocked on sending see quit too; what made it into the
+			// queue is written before the writer goes.
+			for {
+				select {
+				case p := <-w.in:
+					batch = append(batch, p)
+					if len(batch) == w.cfg.MaxBatch {
+						w.flush(batch)
+						batch = batch[:0]
+					}
+				default:
+					w.flush(batch)
+					return
+				}
+			}
+		}
+	gather:
+		for len(batch) < w.cfg.MaxBatch {
+			select {
+			case p := <-w.in:
+				batch = append(batch, p)
+			default:
+				break gather
+			}
+		}
+		w.flush(batch)
+		clear(batch)
+		batch = batch[:0]
+	}
+}
+
+func (w *Writer) flush(batch []*pending) {
+	if len(batch) == 0 {
+		return
+	}
+	evs := make([]store.InboxEvent, len(batch))
+	for i, p := range batch {
+		evs[i] = p.ev
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.CommitTimeout)
+	start := time.Now()
+	fresh, err := w.store.RecordInbox(ctx, evs)
+	cancel()
+	w.metrics.batch(len(batch), time.Since(start), err)
+	old := w.load.Load()
+	w.load.Store(old - old/8 + int64(len(batch))*16/8)
+	w.lastFlush.Store(time.Now().UnixNano())
+	if err != nil {
+		err = fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	added := false
+	for i, p := range batch {
+		r := result{err: err}
+		if err == nil {
+			r.fresh = fresh[i]
+			added = added || fresh[i]
+		}
+		p.done <- r
+	}
+	if added {
+		w.onWrite()
+	}
+}

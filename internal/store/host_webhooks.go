@@ -1,0 +1,85 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+func init() {
+	registerPrunable("host_webhook_deliveries", "created_at")
+}
+
+// Host webhook delivery statuses.
+const (
+	DeliveryPending   = "pending"
+	DeliveryRetrying  = "retrying"
+	DeliveryDelivered = "delivered"
+	DeliveryFailed    = "failed" // gave up after the last attempt
+)
+
+// HostDelivery is one outgoing webhook message to the host app and the
+// outcome of its attempts: the delivery log.
+type HostDelivery struct {
+	ID             int64
+	MessageID      string
+	EventType      string
+	VehicleID      *int64
+	OwnerID        *int64
+	URL            string `gorm:"column:url"`
+	Payload        string
+	Status         string
+	Attempts       int
+	LastStatusCode int
+	LastError      string
+	LastAttemptAt  *time.Time
+	DeliveredAt    *time.Time
+	CreatedAt      time.Time
+}
+
+// TableName pins the table.
+func (HostDelivery) TableName() string { return "host_webhook_deliveries" }
+
+// CreateHostDelivery logs a message before its first attempt.
+func (s *Store) CreateHostDelivery(ctx context.Context, d HostDelivery) (HostDelivery, error) {
+	d.CreatedAt = s.now()
+	if d.Status == "" {
+		d.Status = DeliveryPending
+	}
+	err := s.q(ctx).Create(&d).Error
+	return d, wrap(err, "create host delivery %s", d.EventType)
+}
+
+// HostDeliveryByID finds a logged message.
+func (s *Store) HostDeliveryByID(ctx context.Context, id int64) (HostDelivery, error) {
+	var d HostDelivery
+	err := s.q(ctx).Take(&d, id).Error
+	return d, wrap(err, "host delivery #%d", id)
+}
+
+// RecordHostAttempt logs one attempt's outcome.
+func (s *Store) RecordHostAttempt(ctx context.Context, id int64, status string, code int, errText string) error {
+	now := s.now()
+	up := map[string]any{"status": status, "last_status_code": code, "last_error": errText, "last_attempt_at": now,
+		"attempts": gorm.Expr("attempts + 1")}
+	if status == DeliveryDelivered {
+		up["delivered_at"] = now
+	}
+	err := s.q(ctx).Model(&HostDelivery{}).Where("id = ?", id).Updates(up).Error
+	return wrap(err, "record attempt of host delivery #%d", id)
+}
+
+// HostDeliveries lists logged messages newest first, optionally of one vehicle.
+func (s *Store) HostDeliveries(ctx context.Context, vehicleID *int64, p Page) ([]HostDelivery, error) {
+	q := s.q(ctx)
+	if vehicleID != nil {
+		q = q.Where("vehicle_id = ?", *vehicleID)
+	}
+	if p.Before > 0 {
+		q = q.Where("id < ?", p.Before)
+	}
+	var ds []HostDelivery
+	err := q.Order("id DESC").Limit(p.limit()).Find(&ds).Error
+	return ds, wrap(err, "host deliveries")
+}

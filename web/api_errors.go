@@ -1,0 +1,61 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"reconnect/internal/ingest"
+)
+
+// reportedError is the answer to a forwarded error: recorded, and how it reads.
+type reportedError struct {
+	EventID        string             `json:"event_id"`
+	Duplicate      bool               `json:"duplicate"`
+	Classification classificationJSON `json:"classification"`
+}
+
+type classificationJSON struct {
+	Kind          string `json:"kind"`
+	State         string `json:"state,omitempty"`
+	Reason        string `json:"reason"`
+	ResolutionURL string `json:"resolution_url,omitempty"`
+	Transient     bool   `json:"transient"`
+	Noise         bool   `json:"noise"`
+}
+
+// apiErrorReport takes a Smartcar API error the host backend got. It is
+// recorded like a webhook and applied by the same processor; the answer is
+// 202 with the classification, before the vehicle's state has changed.
+func (s *Server) apiErrorReport(c echo.Context) error {
+	if s.ingest == nil {
+		return errDetectionOff
+	}
+	req := c.Request()
+	body, err := readBody(req, ingest.MaxWebhookBody)
+	if errors.Is(err, errBodyTooLarge) {
+		return errWebhookTooLarge
+	}
+	if err != nil {
+		return &APIError{Status: http.StatusBadRequest, Code: "unreadable_body", Message: "the request body could not be read"}
+	}
+	r, err := s.ingest.ReportError(req.Context(), body, req.Header.Get("Idempotency-Key"))
+	var fe *ingest.FieldError
+	switch {
+	case errors.As(err, &fe):
+		return fieldError(fe.Field, fe.Message)
+	case errors.Is(err, ingest.ErrMalformedReport):
+		return &APIError{Status: http.StatusBadRequest, Code: "malformed_json",
+			Message: `send a JSON object: {"vehicle_id": "…", "error": {the Smartcar error body}, "status_code": 400}`}
+	case errors.Is(err, ingest.ErrUnavailable):
+		return errUnavailable
+	case err != nil:
+		return err
+	}
+	cl := r.Classification
+	return c.JSON(http.StatusAccepted, reportedError{EventID: r.EventID, Duplicate: r.Duplicate, Classification: classificationJSON{
+		Kind: cl.Kind.String(), State: cl.State, Reason: cl.Reason, ResolutionURL: cl.ResolutionURL,
+		Transient: cl.Transient, Noise: cl.Noise,
+	}})
+}
