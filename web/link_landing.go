@@ -32,6 +32,26 @@ func (s *Server) linkLanding(c echo.Context) error {
 		}
 	} else {
 		v.Heading, v.Intro = t(c, "landing.title_all", data), t(c, "landing.intro_all", data)
+		// Say which car is broken: the owner came because something is wrong.
+		vs, err := s.store.VehiclesByOwner(c.Request().Context(), r.Owner.ID)
+		if err != nil {
+			return err
+		}
+		var broken []string
+		for _, veh := range vs {
+			if veh.State.NeedsOwner() {
+				broken = append(broken, carTitle(veh))
+			}
+		}
+		switch len(broken) {
+		case 0:
+		case 1:
+			data["Car"] = broken[0]
+			v.Heading, v.Intro = t(c, "landing.title"), t(c, "landing.intro", data)
+		default:
+			data["Count"] = len(broken)
+			v.Heading, v.Intro = t(c, "landing.title_many"), t(c, "landing.intro_many", data)
+		}
 	}
 	// The language switcher must not send the token back through "next".
 	v.Path = "/"

@@ -2,84 +2,22 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"reconnect/internal/i18n"
 	"reconnect/internal/store"
+	"reconnect/internal/vehicletext"
 	ownerviews "reconnect/views/owner"
 )
 
-// makeStyles are the makes not written in title case.
-var makeStyles = map[string]string{"BMW": "BMW", "GMC": "GMC", "MINI": "MINI", "MG": "MG", "DS": "DS", "CUPRA": "CUPRA", "MERCEDES_BENZ": "Mercedes-Benz", "MERCEDES-BENZ": "Mercedes-Benz"}
-
-// makeName turns Smartcar's upper-case make into the name owners know.
-func makeName(make string) string {
-	if styled, ok := makeStyles[strings.ToUpper(strings.TrimSpace(make))]; ok {
-		return styled
-	}
-	m := strings.ReplaceAll(strings.TrimSpace(make), "_", "-")
-	parts := strings.Split(strings.ToLower(m), "-")
-	for i, p := range parts {
-		if p != "" {
-			parts[i] = strings.ToUpper(p[:1]) + p[1:]
-		}
-	}
-	return strings.Join(parts, "-")
-}
-
-// carTitle is "2021 Tesla Model 3", or the nickname's car when it has one.
-func carTitle(v store.Vehicle) string {
-	var parts []string
-	if v.Year > 0 {
-		parts = append(parts, fmt.Sprint(v.Year))
-	}
-	if v.Make != "" {
-		parts = append(parts, makeName(v.Make))
-	}
-	if v.Model != "" {
-		parts = append(parts, v.Model)
-	}
-	if len(parts) == 0 {
-		return "your car"
-	}
-	return strings.Join(parts, " ")
-}
-
-// reasonKeys picks the explanation and the next step for a state and reason.
-func reasonKeys(v store.Vehicle) (reason, todo string) {
-	code := v.Reason
-	if i := strings.LastIndex(code, ":"); i >= 0 {
-		code = code[i+1:]
-	}
-	switch v.State {
-	case store.StateNeedsReauth, store.StateReconnecting:
-		reason, todo = "reason.auth_failed", "todo.reauth"
-		if code == "PERMISSION" {
-			reason = "reason.permission"
-		}
-		if v.State == store.StateReconnecting {
-			reason = "reason.reconnecting"
-		}
-		switch code {
-		case "SUBSCRIPTION", "ACCOUNT_ISSUE", "VEHICLE_MISSING", "NO_VEHICLES":
-			todo = "todo." + strings.ToLower(code)
-		}
-	case store.StateNeedsOEMAction:
-		switch code {
-		case "SUBSCRIPTION", "ACCOUNT_ISSUE", "VEHICLE_MISSING", "NO_VEHICLES":
-			return "reason." + strings.ToLower(code), "todo." + strings.ToLower(code)
-		}
-		return "reason.generic", "todo.account_issue"
-	case store.StateNeedsVirtualKey:
-		return "reason.virtual_key", "todo.virtual_key"
-	case store.StateDeclined:
-		return "reason.declined", ""
-	}
-	return reason, todo
-}
+// The names and plain-language reasons are shared with the emails.
+var (
+	makeName   = vehicletext.MakeName
+	carTitle   = vehicletext.Title
+	reasonKeys = vehicletext.ReasonKeys
+)
 
 var chipTones = map[store.State]string{
 	store.StateConnected: "ok", store.StateNeedsReauth: "danger", store.StateNeedsOEMAction: "warn",

@@ -1,0 +1,158 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+
+	"reconnect/internal/i18n"
+	"reconnect/internal/links"
+	"reconnect/internal/mail"
+	"reconnect/internal/store"
+	"reconnect/internal/vehicletext"
+	"reconnect/views/emails"
+)
+
+// composeReconnect writes the digest (first email) or a reminder about the
+// given cars, in the owner's language. Each car gets its own email link,
+// minted with the email's Message-ID as its source, so an open or a repair
+// is attributed to this email, and a car fixed meanwhile shows "already
+// reconnected".
+func (s *Service) composeReconnect(ctx context.Context, tx *store.Store, o store.Owner, em store.EmailMessage, vs []store.Vehicle) (mail.Message, error) {
+	l := s.localizer(o)
+	reminder := em.Seq > 1
+	m := s.frame(l, o)
+	if len(vs) == 1 {
+		d := s.carData(l, vs[0])
+		m.Subject = l.T(pick(reminder, "email.reminder_subject_one", "email.subject_one"), d)
+		m.Heading = l.T("email.heading_one", d)
+		m.Intro = l.T(pick(reminder, "email.reminder_intro_one", "email.intro_one"), d)
+	} else {
+		d := map[string]any{"App": s.cfg.AppName, "Count": len(vs)}
+		m.Subject = l.T(pick(reminder, "email.reminder_subject_many", "email.subject_many"), d)
+		m.Heading = l.T("email.heading_many", d)
+		m.Intro = l.T(pick(reminder, "email.reminder_intro_many", "email.intro_many"), d)
+	}
+	m.Preheader = l.T("email.preheader", map[string]any{"App": s.cfg.AppName})
+	for _, v := range vs {
+		link, err := s.links.Mint(ctx, tx, links.Mint{OwnerID: o.ID, VehicleID: &v.ID, Purpose: store.PurposeEmail, Source: "email", SourceRef: em.MessageID})
+		if err != nil {
+			return mail.Message{}, err
+		}
+		d := s.carData(l, v)
+		rk, tk := vehicletext.ReasonKeys(v)
+		if v.State == store.StateNeedsReauth || v.State == store.StateReconnecting {
+			if tk == "todo.reauth" {
+				tk = "email.todo_reauth"
+			}
+		}
+		button := pick(len(vs) > 1, "email.button_car", "email.button_one")
+		if v.State == store.StateNeedsVirtualKey {
+			button = pick(len(vs) > 1, "email.button_key_car", "email.button_key")
+		}
+		c := emails.Car{Title: d["Car"].(string), Button: l.T(button, d), URL: link.URL}
+		if rk != "" {
+			c.Reason = l.T(rk, d)
+		}
+		if tk != "" {
+			c.ToDo = l.T(tk, d)
+		}
+		m.Cars = append(m.Cars, c)
+	}
+	m.HowLong = l.T("email.how_long")
+	m.Kept = l.T("email.kept", map[string]any{"App": s.cfg.AppName})
+	return s.finishMessage(ctx, tx, o, em, m)
+}
+
+// composeFreshLink writes the email with a new link the owner (or staff for
+// them) asked for.
+func (s *Service) composeFreshLink(ctx context.Context, tx *store.Store, o store.Owner, em store.EmailMessage) (mail.Message, error) {
+	l := s.localizer(o)
+	m := s.frame(l, o)
+	d := map[string]any{"App": s.cfg.AppName}
+	m.Subject = l.T("email.fresh_subject", d)
+	m.Heading = l.T("email.fresh_heading", d)
+	m.Intro = l.T("email.fresh_intro", d)
+	m.Preheader = m.Intro
+	link, err := s.links.Mint(ctx, tx, links.Mint{OwnerID: o.ID, VehicleID: em.VehicleID, Purpose: store.PurposeEmail, Source: "email", SourceRef: em.MessageID})
+	if err != nil {
+		return mail.Message{}, err
+	}
+	m.Cars = []emails.Car{{Button: l.T("email.fresh_button", d), URL: link.URL}}
+	m.Ignore = l.T("email.fresh_ignore")
+	return s.finishMessage(ctx, tx, o, em, m)
+}
+
+// frame fills what every email has: greeting, validity, sign-off, footer.
+func (s *Service) frame(l *i18n.Localizer, o store.Owner) emails.Message {
+	d := map[string]any{"App": s.cfg.AppName}
+	m := emails.Message{Lang: l.Lang(), AppName: s.cfg.AppName}
+	m.Greeting = l.T("email.greeting_anon")
+	if first := strings.Fields(o.Name); len(first) > 0 {
+		m.Greeting = l.T("email.greeting", map[string]any{"Name": first[0]})
+	}
+	if days := int(s.cfg.LinkTTL / (24 * time.Hour)); days >= 2 {
+		m.Validity = l.T("email.validity_days", map[string]any{"Days": days})
+	} else {
+		m.Validity = l.T("email.validity_hours", map[string]any{"Hours": int(s.cfg.LinkTTL / time.Hour)})
+	}
+	m.LinkHelp = l.T("email.link_help")
+	m.SignOff = l.T("email.sign_off", d)
+	m.Why = l.T("email.why", d)
+	m.UnsubscribeLabel = l.T("email.unsubscribe")
+	return m
+}
+
+// finishMessage adds the unsubscribe link and renders both parts.
+func (s *Service) finishMessage(ctx context.Context, tx *store.Store, o store.Owner, em store.EmailMessage, m emails.Message) (mail.Message, error) {
+	token, err := tx.NewUnsubscribeToken(ctx, o.ID, &em.ID)
+	if err != nil {
+		return mail.Message{}, err
+	}
+	m.UnsubscribeURL = strings.TrimRight(s.cfg.BaseURL, "/") + "/unsubscribe/" + token
+	html, err := renderHTML(ctx, emails.HTML(m))
+	if err != nil {
+		return mail.Message{}, err
+	}
+	return mail.Message{
+		To: o.Email, ToName: o.Name, Subject: m.Subject, Text: emails.Text(m), HTML: html,
+		MessageID: em.MessageID, Date: tx.Now(), Unsubscribe: m.UnsubscribeURL,
+	}, nil
+}
+
+func renderHTML(ctx context.Context, c templ.Component) (string, error) {
+	buf := templ.GetBuffer()
+	defer templ.ReleaseBuffer(buf)
+	if err := c.Render(ctx, buf); err != nil {
+		return "", fmt.Errorf("notify: render email: %w", err)
+	}
+	return buf.String(), nil
+}
+
+func (s *Service) localizer(o store.Owner) *i18n.Localizer {
+	return s.i18n.Localizer(s.i18n.Match(o.Locale))
+}
+
+// carData is the template data about one car. A car whose make we do not
+// know is "your car" in the owner's language.
+func (s *Service) carData(l *i18n.Localizer, v store.Vehicle) map[string]any {
+	make := vehicletext.MakeName(v.Make)
+	if make == "" {
+		make = l.T("email.car")
+	}
+	title := vehicletext.Title(v)
+	if v.Make == "" && v.Model == "" && v.Year == 0 {
+		title = l.T("email.car")
+	}
+	return map[string]any{"App": s.cfg.AppName, "Make": make, "Car": title}
+}
+
+func pick(cond bool, yes, no string) string {
+	if cond {
+		return yes
+	}
+	return no
+}

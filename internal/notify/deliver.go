@@ -1,0 +1,397 @@
+package notify
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"reconnect/internal/mail"
+	"reconnect/internal/store"
+)
+
+// Result says what one run for an owner did.
+type Result struct {
+	// Sent is set when an email went out.
+	Sent  bool
+	Email store.EmailMessage
+	// Wait is how long until the owner's next email is due, when it is not
+	// due yet.
+	Wait time.Duration
+}
+
+// attempt is an email claimed for sending: its row is committed as
+// "sending" before the SMTP conversation starts.
+type attempt struct {
+	email    store.EmailMessage
+	msg      mail.Message
+	vehicles []int64
+	auto     bool
+}
+
+// Deliver sends the owner's due email, if one is due and still has
+// something to say. final marks the last attempt the queue will make.
+//
+// The guarantee: every scheduled step (owner, episode, seq) has exactly one
+// email row, and a row is handed to SMTP until the server accepts it (250
+// after DATA) or refuses it for good (5xx). Acceptance and the schedule's
+// next step are committed together, so a retry or a rescued job after that
+// commit finds nothing due and sends nothing. Mail is never lost to a crash
+// or an outage: a row left "sending" is attempted again. The one window for
+// a duplicate is a crash between the server's acceptance and that commit
+// (one local transaction): the retry then sends the same message again,
+// with the same Message-ID, which mail clients that deduplicate by
+// Message-ID collapse.
+func (s *Service) Deliver(ctx context.Context, ownerID int64, final bool) (Result, error) {
+	var res Result
+	var at *attempt
+	err := s.store.Tx(ctx, func(tx *store.Store) error {
+		var err error
+		at, res.Wait, err = s.prepare(ctx, tx, ownerID)
+		return err
+	})
+	if err != nil || at == nil {
+		return res, err
+	}
+	return s.send(ctx, at, final)
+}
+
+// prepare re-reads everything about the owner in the schedule's lock and
+// either moves the schedule (not yet, not now, nothing to say) or claims
+// the email it is time for.
+func (s *Service) prepare(ctx context.Context, tx *store.Store, ownerID int64) (*attempt, time.Duration, error) {
+	n, err := tx.NotificationForUpdate(ctx, ownerID, false)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, 0, nil
+	}
+	if err != nil || !n.Active || n.DueAt == nil {
+		return nil, 0, err
+	}
+	now := tx.Now()
+	if n.DueAt.After(now) {
+		return nil, n.DueAt.Sub(now), nil
+	}
+	postpone := func(to *time.Time) (*attempt, time.Duration, error) {
+		n.DueAt = to
+		return nil, 0, tx.SaveNotification(ctx, n)
+	}
+	o, err := tx.OwnerByID(ctx, ownerID)
+	if err != nil {
+		return nil, 0, err
+	}
+	if o.UnsubscribedAt != nil {
+		endEpisode(&n)
+		return postpone(nil)
+	}
+	if o.Email == "" {
+		if err := tx.AddEvent(ctx, store.Event{OwnerID: &o.ID, Kind: store.EventEmailSkipped, Source: "system",
+			Detail: jsonDetail(map[string]any{"reason": "no_address"})}); err != nil {
+			return nil, 0, err
+		}
+		return postpone(nil)
+	}
+	vs, err := tx.VehiclesByOwner(ctx, o.ID)
+	if err != nil {
+		return nil, 0, err
+	}
+	var need, ready []store.Vehicle
+	var wake time.Time
+	later := func(t time.Time) {
+		if wake.IsZero() || t.Before(wake) {
+			wake = t
+		}
+	}
+	for _, v := range vs {
+		if !v.State.NeedsOwner() {
+			continue
+		}
+		need = append(need, v)
+		switch {
+		case v.SnoozedUntil != nil && v.SnoozedUntil.After(now):
+			later(*v.SnoozedUntil)
+		case v.State == store.StateReconnecting && now.Sub(v.StateChangedAt) < reconnectGrace:
+			later(v.StateChangedAt.Add(reconnectGrace))
+		default:
+			ready = append(ready, v)
+		}
+	}
+	switch {
+	case len(need) == 0:
+		endEpisode(&n)
+		return postpone(nil)
+	case len(ready) == 0:
+		return postpone(&wake)
+	case n.SentCount >= s.cfg.Max:
+		return postpone(nil)
+	}
+	if n.LastSentAt != nil && s.cfg.MinInterval > 0 {
+		if next := n.LastSentAt.Add(s.cfg.MinInterval); next.After(now) {
+			return postpone(&next)
+		}
+	}
+	if end, quiet := QuietUntil(s.cfg.Quiet, now, s.location(o)); quiet {
+		return postpone(&end)
+	}
+
+	seq := n.SentCount + 1
+	key := fmt.Sprintf("owner/%d/episode/%d/email/%d", o.ID, n.Episode, seq)
+	em, err := tx.EmailByDedupeKey(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		kind := store.EmailDigest
+		if seq > 1 {
+			kind = store.EmailReminder
+		}
+		em, err = tx.CreateEmail(ctx, store.EmailMessage{
+			MessageID: s.newMessageID(), DedupeKey: key, OwnerID: o.ID, Kind: kind, Source: "schedule",
+			Episode: n.Episode, Seq: seq,
+		})
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	if em.Status != store.EmailPending && em.Status != store.EmailSending {
+		// Decided by an earlier run whose schedule change is already
+		// committed with it; nothing more to do for this step.
+		return nil, 0, nil
+	}
+	msg, err := s.composeReconnect(ctx, tx, o, em, ready)
+	if err != nil {
+		return nil, 0, err
+	}
+	ids := make([]int64, len(ready))
+	for i, v := range ready {
+		ids[i] = v.ID
+	}
+	if err := tx.ClaimEmail(ctx, em.ID, o.Email, msg.Subject, joinIDs(ids)); err != nil {
+		return nil, 0, err
+	}
+	return &attempt{email: em, msg: msg, vehicles: ids, auto: true}, 0, nil
+}
+
+// DeliverEmail sends one fresh-link email by id.
+func (s *Service) DeliverEmail(ctx context.Context, emailID int64, final bool) (Result, error) {
+	var at *attempt
+	err := s.store.Tx(ctx, func(tx *store.Store) error {
+		em, err := tx.EmailForUpdate(ctx, emailID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil || (em.Status != store.EmailPending && em.Status != store.EmailSending) {
+			return err
+		}
+		o, err := tx.OwnerByID(ctx, em.OwnerID)
+		if err != nil {
+			return err
+		}
+		if o.Email == "" {
+			return tx.FinishEmail(ctx, em.ID, store.EmailCancelled, 0, "no address")
+		}
+		msg, err := s.composeFreshLink(ctx, tx, o, em)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		if em.VehicleID != nil {
+			ids = []int64{*em.VehicleID}
+		}
+		if err := tx.ClaimEmail(ctx, em.ID, o.Email, msg.Subject, joinIDs(ids)); err != nil {
+			return err
+		}
+		at = &attempt{email: em, msg: msg, vehicles: ids}
+		return nil
+	})
+	if err != nil || at == nil {
+		return Result{}, err
+	}
+	return s.send(ctx, at, final)
+}
+
+// send talks SMTP outside any transaction (SQLite has one connection, and
+// a slow server must not hold locks), then records the outcome.
+func (s *Service) send(ctx context.Context, at *attempt, final bool) (Result, error) {
+	if s.sender == nil {
+		return Result{}, errors.New("notify: email is not configured")
+	}
+	sctx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)
+	sendErr := s.sender.Send(sctx, at.msg)
+	cancel()
+	if sendErr != nil && ctx.Err() != nil {
+		// Shutting down: the row stays "sending" and the retry sends it.
+		return Result{}, sendErr
+	}
+	gaveUp := sendErr != nil && (mail.IsPermanent(sendErr) || final)
+	err := s.store.Tx(ctx, func(tx *store.Store) error {
+		switch {
+		case sendErr == nil:
+			return s.recordSent(ctx, tx, at)
+		case gaveUp:
+			return s.recordFailed(ctx, tx, at, sendErr)
+		default:
+			return tx.FinishEmail(ctx, at.email.ID, store.EmailPending, mail.Code(sendErr), truncate(sendErr.Error(), 500))
+		}
+	})
+	if err != nil {
+		return Result{}, errors.Join(err, sendErr)
+	}
+	if sendErr != nil {
+		s.log.Warn("email not delivered", "message_id", at.email.MessageID, "kind", at.email.Kind,
+			"attempt", at.email.Attempts+1, "gave_up", gaveUp, "err", sendErr)
+		if gaveUp {
+			return Result{Email: at.email}, &GaveUpError{Err: sendErr}
+		}
+		return Result{Email: at.email}, sendErr
+	}
+	at.email.Status = store.EmailSent
+	return Result{Sent: true, Email: at.email}, nil
+}
+
+// GaveUpError is a delivery that will not be tried again: the server
+// refused it for good, or the last attempt failed.
+type GaveUpError struct{ Err error }
+
+func (e *GaveUpError) Error() string { return "notify: gave up: " + e.Err.Error() }
+func (e *GaveUpError) Unwrap() error { return e.Err }
+
+func (s *Service) recordSent(ctx context.Context, tx *store.Store, at *attempt) error {
+	if err := tx.FinishEmail(ctx, at.email.ID, store.EmailSent, 0, ""); err != nil {
+		return err
+	}
+	detail := jsonDetail(map[string]any{"email_id": at.email.ID, "message_id": at.email.MessageID, "kind": at.email.Kind, "seq": at.email.Seq})
+	if err := s.addEvents(ctx, tx, at, store.EventEmailSent, detail); err != nil {
+		return err
+	}
+	if !at.auto {
+		return nil
+	}
+	n, err := tx.NotificationForUpdate(ctx, at.email.OwnerID, false)
+	if err != nil {
+		return err
+	}
+	// A fix during the SMTP conversation may have ended the episode; then
+	// there is nothing to move on.
+	if !n.Active || n.Episode != at.email.Episode || n.SentCount >= at.email.Seq {
+		return nil
+	}
+	now := tx.Now()
+	n.SentCount, n.LastSentAt = at.email.Seq, &now
+	if at.email.Seq == 1 {
+		n.FirstSentAt = &now
+	}
+	n.DueAt = s.nextDue(n)
+	return tx.SaveNotification(ctx, n)
+}
+
+func (s *Service) recordFailed(ctx context.Context, tx *store.Store, at *attempt, sendErr error) error {
+	msg := truncate(sendErr.Error(), 500)
+	if err := tx.FinishEmail(ctx, at.email.ID, store.EmailFailed, mail.Code(sendErr), msg); err != nil {
+		return err
+	}
+	detail := jsonDetail(map[string]any{"email_id": at.email.ID, "message_id": at.email.MessageID, "kind": at.email.Kind,
+		"code": mail.Code(sendErr), "permanent": mail.IsPermanent(sendErr), "error": msg})
+	if err := s.addEvents(ctx, tx, at, store.EventEmailFailed, detail); err != nil {
+		return err
+	}
+	if !at.auto {
+		return nil
+	}
+	// An address that refused one email refuses the next: no more
+	// reminders this episode (a new episode tries again, perhaps with an
+	// address the host has corrected).
+	n, err := tx.NotificationForUpdate(ctx, at.email.OwnerID, false)
+	if err != nil || !n.Active || n.Episode != at.email.Episode {
+		return err
+	}
+	n.DueAt = nil
+	return tx.SaveNotification(ctx, n)
+}
+
+// addEvents puts the email on the timeline of each car it was about (the
+// owner's timeline shows them all), or on the owner's alone.
+func (s *Service) addEvents(ctx context.Context, tx *store.Store, at *attempt, kind, detail string) error {
+	ownerID := at.email.OwnerID
+	if len(at.vehicles) == 0 {
+		return tx.AddEvent(ctx, store.Event{OwnerID: &ownerID, Kind: kind, Source: "email", Detail: detail})
+	}
+	for _, id := range at.vehicles {
+		if err := tx.AddEvent(ctx, store.Event{OwnerID: &ownerID, VehicleID: &id, Kind: kind, Source: "email", Detail: detail}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SendFreshLink emails the owner a new link (web.LinkMailer). The email is
+// logged and queued in tx, so it goes out exactly when the caller's change
+// commits. It is sent even to an owner who unsubscribed: they asked for it.
+func (s *Service) SendFreshLink(ctx context.Context, tx *store.Store, owner store.Owner, vehicleID *int64, source string) error {
+	if s.queue == nil {
+		return errNoQueue
+	}
+	id := s.newMessageID()
+	em, err := tx.CreateEmail(ctx, store.EmailMessage{
+		MessageID: id, DedupeKey: "fresh/" + id, OwnerID: owner.ID, VehicleID: vehicleID,
+		Kind: store.EmailFreshLink, Source: source,
+	})
+	if err != nil {
+		return err
+	}
+	_, err = s.queue.InsertTx(ctx, tx.DB(), EmailArgs{EmailID: em.ID}, s.emailInsertOpts())
+	return err
+}
+
+// Unsubscribe turns reconnect emails off for the owner of token and ends
+// their episode at once. It is idempotent; first is true for the call that
+// did it.
+func (s *Service) Unsubscribe(ctx context.Context, token, via string) (o store.Owner, first bool, err error) {
+	err = s.store.Tx(ctx, func(tx *store.Store) error {
+		o, first, err = tx.Unsubscribe(ctx, token)
+		if err != nil || !first {
+			return err
+		}
+		if err := tx.AddEvent(ctx, store.Event{OwnerID: &o.ID, Kind: store.EventUnsubscribed, Source: "owner",
+			Detail: jsonDetail(map[string]any{"via": via})}); err != nil {
+			return err
+		}
+		return s.Unsubscribed(ctx, tx, o.ID)
+	})
+	return o, first, err
+}
+
+var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// newMessageID is globally unique and names our host, as RFC 5322 asks.
+func (s *Service) newMessageID() string {
+	b := make([]byte, 15)
+	_, _ = rand.Read(b)
+	host := "reconnect.invalid"
+	if u, err := url.Parse(s.cfg.BaseURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	return "rc." + strings.ToLower(idEncoding.EncodeToString(b)) + "@" + host
+}
+
+func joinIDs(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(parts, ",")
+}
+
+func jsonDetail(m map[string]any) string {
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

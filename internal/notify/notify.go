@@ -1,0 +1,278 @@
+// Package notify decides when an owner is emailed about cars that need them,
+// and sends those emails.
+//
+// Each owner has one schedule row (owner_notifications). A lifecycle hook
+// writes it in the transaction that breaks or fixes a car: a break opens an
+// "episode" and sets due_at one debounce later; a fix, resolve or decline
+// that leaves nothing for the owner to do closes it at once. A periodic
+// sweep turns due rows into one queue job per owner (unique by owner), and
+// the job re-reads everything at send time — unsubscribed, fixed, snoozed,
+// quiet hours, frequency cap — so a job that has gone stale sends nothing.
+//
+// Each email is a row in email_messages, keyed by (owner, episode, step),
+// written before the SMTP attempt and marked sent in the transaction that
+// moves the schedule on. See Deliver for the exact delivery guarantee.
+package notify
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+	_ "time/tzdata" // owners' time zones resolve even without a system zoneinfo
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	"gorm.io/gorm"
+
+	"reconnect/internal/config"
+	"reconnect/internal/i18n"
+	"reconnect/internal/lifecycle"
+	"reconnect/internal/links"
+	"reconnect/internal/mail"
+	"reconnect/internal/store"
+)
+
+// Config says when to email and how hard to try.
+type Config struct {
+	AppName string
+	// BaseURL is PUBLIC_BASE_URL: unsubscribe links and Message-IDs use it.
+	BaseURL     string
+	Debounce    time.Duration
+	Reminders   []time.Duration
+	Max         int
+	MinInterval time.Duration
+	Quiet       config.QuietHours
+	// TimeZone is used for owners whose own is unknown.
+	TimeZone *time.Location
+	// LinkTTL is how long the links in an email work (the email says so).
+	LinkTTL time.Duration
+	// SweepEvery is how often due schedules are turned into jobs (by
+	// default a quarter of the debounce, from 1s to 30s).
+	SweepEvery time.Duration
+	// RetryBase and RetryMax shape the backoff after a failed attempt;
+	// MaxAttempts bounds the retries (about two days with the defaults).
+	RetryBase   time.Duration
+	RetryMax    time.Duration
+	MaxAttempts int
+	// SendTimeout bounds one SMTP attempt.
+	SendTimeout time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.Max <= 0 {
+		c.Max = 3
+	}
+	if c.TimeZone == nil {
+		c.TimeZone = time.UTC
+	}
+	if c.LinkTTL <= 0 {
+		c.LinkTTL = 7 * 24 * time.Hour
+	}
+	if c.SweepEvery <= 0 {
+		// A sweep adds up to its interval to the debounce; keep that small
+		// next to a short debounce (the demo's), and cheap next to a long one.
+		c.SweepEvery = min(max(c.Debounce/4, time.Second), 30*time.Second)
+	}
+	if c.RetryBase <= 0 {
+		c.RetryBase = 30 * time.Second
+	}
+	if c.RetryMax <= 0 {
+		c.RetryMax = time.Hour
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 50
+	}
+	if c.SendTimeout <= 0 {
+		c.SendTimeout = 45 * time.Second
+	}
+	return c
+}
+
+// maxWait bounds the sliding debounce: cars of one owner that break one
+// after another (an OEM migration) share one email, but a stream of breaks
+// cannot hold it back for ever.
+func (c Config) maxWait() time.Duration { return 4 * c.Debounce }
+
+// reconnectGrace: a car the owner is reconnecting right now is left out of
+// an email until they have had this long to finish.
+const reconnectGrace = time.Hour
+
+// Queue enqueues jobs inside the caller's transaction (jobs.Queue).
+type Queue interface {
+	InsertTx(ctx context.Context, tx *gorm.DB, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	InsertManyTx(ctx context.Context, tx *gorm.DB, params []river.InsertManyParams) error
+}
+
+// Service schedules and sends owner emails.
+type Service struct {
+	cfg    Config
+	store  *store.Store
+	links  *links.Service
+	sender mail.Sender
+	i18n   *i18n.Catalog
+	log    *slog.Logger
+	queue  Queue
+}
+
+// New returns the service; Attach gives it the queue once that exists.
+func New(cfg Config, s *store.Store, l *links.Service, sender mail.Sender, cat *i18n.Catalog, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.Default()
+	}
+	if cat == nil {
+		cat = i18n.MustNew()
+	}
+	return &Service{cfg: cfg.withDefaults(), store: s, links: l, sender: sender, i18n: cat, log: log}
+}
+
+// Attach sets the queue. The queue is built after the workers are
+// registered, so it cannot be passed to New.
+func (s *Service) Attach(q Queue) { s.queue = q }
+
+// errNoQueue means Attach was not called.
+var errNoQueue = errors.New("notify: no job queue attached")
+
+// StateChanged is the lifecycle hook: it runs in the transaction of every
+// state change.
+func (s *Service) StateChanged(ctx context.Context, tx *store.Store, ch lifecycle.Change) error {
+	v := ch.Vehicle
+	if v.OwnerID == nil {
+		return nil
+	}
+	switch v.State {
+	case store.StateNeedsReauth, store.StateNeedsOEMAction, store.StateNeedsVirtualKey:
+		return s.schedule(ctx, tx, *v.OwnerID)
+	case store.StateConnected, store.StateDeclined:
+		return s.stopIfNothingLeft(ctx, tx, *v.OwnerID, string(v.State))
+	}
+	// reconnecting: the owner is on it, and the schedule stands in case
+	// they do not finish.
+	return nil
+}
+
+// schedule opens an episode (first email one debounce from now) or, while
+// the first email has not gone out, slides it so that cars breaking one
+// after another share it. Once an episode's first email is out, a car that
+// breaks later is in the next reminder.
+func (s *Service) schedule(ctx context.Context, tx *store.Store, ownerID int64) error {
+	n, err := tx.NotificationForUpdate(ctx, ownerID, true)
+	if err != nil {
+		return err
+	}
+	now := tx.Now()
+	due := now.Add(s.cfg.Debounce)
+	switch {
+	case !n.Active:
+		n.Episode++
+		n.Active, n.StartedAt, n.SentCount, n.FirstSentAt = true, &now, 0, nil
+		n.DueAt = &due
+	case n.SentCount == 0 && n.DueAt != nil:
+		if n.StartedAt != nil {
+			if limit := n.StartedAt.Add(s.cfg.maxWait()); due.After(limit) {
+				due = limit
+			}
+		}
+		if !due.After(*n.DueAt) {
+			return nil
+		}
+		n.DueAt = &due
+	default:
+		return nil
+	}
+	return tx.SaveNotification(ctx, n)
+}
+
+// stopIfNothingLeft ends the owner's episode when no car needs them any
+// more, which also stops every reminder already planned.
+func (s *Service) stopIfNothingLeft(ctx context.Context, tx *store.Store, ownerID int64, why string) error {
+	left, err := tx.CountNeedingOwner(ctx, ownerID)
+	if err != nil || left > 0 {
+		return err
+	}
+	n, err := tx.NotificationForUpdate(ctx, ownerID, false)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil || !n.Active {
+		return err
+	}
+	planned := n.DueAt != nil
+	endEpisode(&n)
+	if err := tx.SaveNotification(ctx, n); err != nil {
+		return err
+	}
+	if !planned {
+		return nil
+	}
+	return tx.AddEvent(ctx, store.Event{OwnerID: &ownerID, Kind: store.EventRemindersStopped, Source: "system",
+		Detail: jsonDetail(map[string]any{"reason": why, "episode": n.Episode})})
+}
+
+func endEpisode(n *store.OwnerNotification) {
+	n.Active, n.DueAt, n.StartedAt, n.SentCount, n.FirstSentAt = false, nil, nil, 0, nil
+}
+
+// Unsubscribed ends the owner's episode at once; call it in the
+// transaction that records the unsubscribe.
+func (s *Service) Unsubscribed(ctx context.Context, tx *store.Store, ownerID int64) error {
+	n, err := tx.NotificationForUpdate(ctx, ownerID, false)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil || !n.Active {
+		return err
+	}
+	endEpisode(&n)
+	return tx.SaveNotification(ctx, n)
+}
+
+// nextDue is when the reminder after the latest email is due, or nil when
+// the cadence or the cap says there is none.
+func (s *Service) nextDue(n store.OwnerNotification) *time.Time {
+	i := n.SentCount - 1
+	if n.SentCount >= s.cfg.Max || i < 0 || i >= len(s.cfg.Reminders) || n.FirstSentAt == nil {
+		return nil
+	}
+	due := n.FirstSentAt.Add(s.cfg.Reminders[i])
+	if n.LastSentAt != nil {
+		if capAt := n.LastSentAt.Add(s.cfg.MinInterval); capAt.After(due) {
+			due = capAt
+		}
+	}
+	return &due
+}
+
+// location is the owner's time zone, or the configured default.
+func (s *Service) location(o store.Owner) *time.Location {
+	if o.TimeZone != "" {
+		if loc, err := time.LoadLocation(o.TimeZone); err == nil {
+			return loc
+		}
+	}
+	return s.cfg.TimeZone
+}
+
+// QuietUntil reports whether t falls in the quiet hours of loc and, if so,
+// when they end.
+func QuietUntil(q config.QuietHours, t time.Time, loc *time.Location) (time.Time, bool) {
+	if q.Off {
+		return t, false
+	}
+	l := t.In(loc)
+	m := l.Hour()*60 + l.Minute()
+	var quiet bool
+	if q.Start < q.End {
+		quiet = m >= q.Start && m < q.End
+	} else {
+		quiet = m >= q.Start || m < q.End
+	}
+	if !quiet {
+		return t, false
+	}
+	end := time.Date(l.Year(), l.Month(), l.Day(), q.End/60, q.End%60, 0, 0, loc)
+	if !end.After(l) {
+		end = time.Date(l.Year(), l.Month(), l.Day()+1, q.End/60, q.End%60, 0, 0, loc)
+	}
+	return end.UTC(), true
+}

@@ -1,0 +1,80 @@
+// Package vehicletext names vehicles and explains their states the way
+// owners read them, for the owner's page and the emails alike.
+package vehicletext
+
+import (
+	"fmt"
+	"strings"
+
+	"reconnect/internal/store"
+)
+
+// makeStyles are the makes not written in title case.
+var makeStyles = map[string]string{"BMW": "BMW", "GMC": "GMC", "MINI": "MINI", "MG": "MG", "DS": "DS", "CUPRA": "CUPRA", "MERCEDES_BENZ": "Mercedes-Benz", "MERCEDES-BENZ": "Mercedes-Benz"}
+
+// MakeName turns Smartcar's upper-case make into the name owners know.
+func MakeName(make string) string {
+	m := strings.TrimSpace(make)
+	if s, ok := makeStyles[strings.ToUpper(m)]; ok {
+		return s
+	}
+	parts := strings.Split(strings.ToLower(strings.ReplaceAll(m, "_", "-")), "-")
+	for i, p := range parts {
+		if p != "" {
+			parts[i] = strings.ToUpper(p[:1]) + p[1:]
+		}
+	}
+	return strings.Join(parts, "-")
+}
+
+// Title is "2021 Tesla Model 3".
+func Title(v store.Vehicle) string {
+	var parts []string
+	if v.Year > 0 {
+		parts = append(parts, fmt.Sprint(v.Year))
+	}
+	if v.Make != "" {
+		parts = append(parts, MakeName(v.Make))
+	}
+	if v.Model != "" {
+		parts = append(parts, v.Model)
+	}
+	if len(parts) == 0 {
+		return "your car"
+	}
+	return strings.Join(parts, " ")
+}
+
+// ReasonKeys picks the catalogue keys of the explanation and the next step
+// for a vehicle's state and reason.
+func ReasonKeys(v store.Vehicle) (reason, todo string) {
+	code := v.Reason
+	if i := strings.LastIndex(code, ":"); i >= 0 {
+		code = code[i+1:]
+	}
+	switch v.State {
+	case store.StateNeedsReauth, store.StateReconnecting:
+		reason, todo = "reason.auth_failed", "todo.reauth"
+		if code == "PERMISSION" {
+			reason = "reason.permission"
+		}
+		if v.State == store.StateReconnecting {
+			reason = "reason.reconnecting"
+		}
+		switch code {
+		case "SUBSCRIPTION", "ACCOUNT_ISSUE", "VEHICLE_MISSING", "NO_VEHICLES":
+			todo = "todo." + strings.ToLower(code)
+		}
+	case store.StateNeedsOEMAction:
+		switch code {
+		case "SUBSCRIPTION", "ACCOUNT_ISSUE", "VEHICLE_MISSING", "NO_VEHICLES":
+			return "reason." + strings.ToLower(code), "todo." + strings.ToLower(code)
+		}
+		return "reason.generic", "todo.account_issue"
+	case store.StateNeedsVirtualKey:
+		return "reason.virtual_key", "todo.virtual_key"
+	case store.StateDeclined:
+		return "reason.declined", ""
+	}
+	return reason, todo
+}

@@ -1,0 +1,34 @@
+package vehicletext
+
+import (
+	"testing"
+
+	"reconnect/internal/store"
+)
+
+func TestNames(t *testing.T) {
+	for in, want := range map[string]string{
+		"TESLA": "Tesla", "BMW": "BMW", "KIA": "Kia", "MERCEDES_BENZ": "Mercedes-Benz", "ROLLS-ROYCE": "Rolls-Royce",
+		"LAND_ROVER": "Land-Rover", "MINI": "MINI", "": "",
+	} {
+		if got := MakeName(in); got != want {
+			t.Errorf("MakeName(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := Title(store.Vehicle{Year: 2021, Make: "TESLA", Model: "Model 3"}); got != "2021 Tesla Model 3" {
+		t.Errorf("Title = %q", got)
+	}
+	for _, c := range []struct {
+		v            store.Vehicle
+		reason, todo string
+	}{
+		{store.Vehicle{State: store.StateNeedsReauth, Reason: "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED"}, "reason.auth_failed", "todo.reauth"},
+		{store.Vehicle{State: store.StateNeedsOEMAction, Reason: "CONNECTED_SERVICES_ACCOUNT:SUBSCRIPTION"}, "reason.subscription", "todo.subscription"},
+		{store.Vehicle{State: store.StateNeedsVirtualKey, Reason: "CONNECTED_SERVICES_ACCOUNT:VIRTUAL_KEY_REQUIRED"}, "reason.virtual_key", "todo.virtual_key"},
+		{store.Vehicle{State: store.StateConnected}, "", ""},
+	} {
+		if r, td := ReasonKeys(c.v); r != c.reason || td != c.todo {
+			t.Errorf("%s %s: %s %s", c.v.State, c.v.Reason, r, td)
+		}
+	}
+}
