@@ -1,0 +1,348 @@
+package staff_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+
+	"reconnect/internal/audit"
+	"reconnect/internal/database"
+	"reconnect/internal/dbtest"
+	"reconnect/internal/staff"
+	"reconnect/internal/store"
+)
+
+// clock is a settable time for the store and everything built on it.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// cheap keeps argon2id fast in tests; the format is the same.
+var cheap = &argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+
+type fixture struct {
+	st    *store.Store
+	svc   *staff.Service
+	clock *clock
+	owner store.Owner
+}
+
+func setup(t *testing.T, db *database.DB, cfg staff.Config) fixture {
+	t.Helper()
+	clk := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	st := store.New(db).WithClock(clk.now)
+	cfg.BaseURL, cfg.Hash = "https://reconnect.example", cheap
+	svc := staff.New(st, audit.New(st), cfg)
+	o, err := st.UpsertOwner(context.Background(), store.OwnerInput{HostUserID: "u-1", Email: "alice@example.com", Name: "Alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fixture{st: st, svc: svc, clock: clk, owner: o}
+}
+
+var from = audit.Actor{IP: "203.0.113.7", UserAgent: "test-agent"}
+
+const goodPassword = "correct horse battery staple"
+
+// member creates a staff member with a password and returns their email.
+func (f fixture) member(t *testing.T, email, role string) store.Staff {
+	t.Helper()
+	ctx := context.Background()
+	st, link, err := f.svc.Create(ctx, audit.Actor{StaffEmail: "(test)"}, email, "", role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimPrefix(link.URL, "https://reconnect.example"+staff.PasswordPath)
+	if _, err := f.svc.SetPassword(ctx, from, token, goodPassword, goodPassword); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func actions(t *testing.T, st *store.Store) []string {
+	t.Helper()
+	es, err := st.AuditEntries(context.Background(), store.AuditFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for i := len(es) - 1; i >= 0; i-- {
+		out = append(out, es[i].Action)
+	}
+	return out
+}
+
+func TestPasswordLinkSetsThePasswordOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		f := setup(t, db, staff.Config{PasswordLinkTTL: time.Hour})
+		ctx := context.Background()
+		st, link, err := f.svc.Create(ctx, audit.Actor{StaffEmail: "(test)"}, " Bob@Example.COM ", "Bob", store.RoleAgent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Email != "bob@example.com" || !strings.HasPrefix(link.URL, "https://reconnect.example/console/password/") {
+			t.Fatalf("created %+v with link %s", st, link.URL)
+		}
+		if _, _, err := f.svc.Create(ctx, audit.Actor{}, "bob@example.com", "", store.RoleAdmin); !errors.Is(err, staff.ErrExists) {
+			t.Fatalf("second create: %v, want ErrExists", err)
+		}
+		var bad *staff.InputError
+		if _, _, err := f.svc.Create(ctx, audit.Actor{}, "not an email", "", store.RoleAgent); !errors.As(err, &bad) || bad.Field != "email" {
+			t.Fatalf("bad email: %v", err)
+		}
+		if _, _, err := f.svc.Create(ctx, audit.Actor{}, "c@example.com", "", "root"); !errors.As(err, &bad) || bad.Field != "role" {
+			t.Fatalf("bad role: %v", err)
+		}
+		token := link.URL[strings.LastIndex(link.URL, "/")+1:]
+		if who, err := f.svc.CheckPasswordLink(ctx, token); err != nil || who.ID != st.ID {
+			t.Fatalf("check link: %+v %v", who, err)
+		}
+		if _, err := f.svc.SetPassword(ctx, from, token, "short", "short"); !errors.As(err, &bad) || bad.Field != "password" {
+			t.Fatalf("short password: %v", err)
+		}
+		if _, err := f.svc.SetPassword(ctx, from, token, goodPassword, goodPassword+"!"); !errors.As(err, &bad) || bad.Field != "confirm" {
+			t.Fatalf("mismatch: %v", err)
+		}
+		if _, err := f.svc.SetPassword(ctx, from, token, goodPassword, goodPassword); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := f.st.StaffByID(ctx, st.ID)
+		if !strings.HasPrefix(got.PasswordHash, "$argon2id$") || strings.Contains(got.PasswordHash, goodPassword) {
+			t.Fatalf("stored hash %q", got.PasswordHash)
+		}
+		if _, err := f.svc.SetPassword(ctx, from, token, goodPassword, goodPassword); !errors.Is(err, staff.ErrLinkInvalid) {
+			t.Fatalf("link used twice: %v", err)
+		}
+		// An expired link is refused.
+		l2, err := f.svc.NewPasswordLink(ctx, audit.Actor{}, st.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.clock.add(time.Hour)
+		if _, err := f.svc.CheckPasswordLink(ctx, l2.URL[strings.LastIndex(l2.URL, "/")+1:]); !errors.Is(err, staff.ErrLinkInvalid) {
+			t.Fatalf("expired link: %v", err)
+		}
+		want := []string{audit.StaffCreated, audit.StaffPasswordSet, audit.StaffPasswordLink}
+		if got := actions(t, f.st); strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Fatalf("audit %v, want %v", got, want)
+		}
+	})
+}
+
+func TestLoginLocksOutAfterRepeatedFailures(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		f := setup(t, db, staff.Config{MaxFailures: 3, LockFor: 15 * time.Minute})
+		ctx := context.Background()
+		f.member(t, "agent@example.com", store.RoleAgent)
+
+		if _, _, err := f.svc.Login(ctx, from, "nobody@example.com", goodPassword); !errors.Is(err, staff.ErrBadCredentials) {
+			t.Fatalf("unknown email: %v", err)
+		}
+		for i := 0; i < 2; i++ {
+			if _, _, err := f.svc.Login(ctx, from, "agent@example.com", "wrong password!"); !errors.Is(err, staff.ErrBadCredentials) {
+				t.Fatalf("failure %d: %v", i+1, err)
+			}
+		}
+		var locked *staff.LockedError
+		if _, _, err := f.svc.Login(ctx, from, "agent@example.com", "wrong password!"); !errors.As(err, &locked) {
+			t.Fatalf("third failure: %v, want LockedError", err)
+		}
+		if !locked.Until.Equal(f.clock.now().Add(15 * time.Minute)) {
+			t.Fatalf("locked until %v", locked.Until)
+		}
+		// Locked means locked: the right password does not open it either.
+		if _, _, err := f.svc.Login(ctx, from, "agent@example.com", goodPassword); !errors.As(err, &locked) {
+			t.Fatalf("right password while locked: %v", err)
+		}
+		f.clock.add(15 * time.Minute)
+		cur, token, err := f.svc.Login(ctx, from, "AGENT@example.com", goodPassword)
+		if err != nil || token == "" || cur.Staff.Email != "agent@example.com" {
+			t.Fatalf("after the lockout: %v", err)
+		}
+		st, _ := f.st.StaffByID(ctx, cur.Staff.ID)
+		if st.FailedAttempts != 0 || st.LockedUntil != nil || st.LastLoginAt == nil {
+			t.Fatalf("a good login should reset the count: %+v", st)
+		}
+		got := strings.Join(actions(t, f.st), ",")
+		if !strings.Contains(got, audit.StaffLocked) || !strings.HasSuffix(got, audit.StaffLogin) {
+			t.Fatalf("audit %s", got)
+		}
+	})
+}
+
+func TestLoginIsRateLimitedPerAddress(t *testing.T) {
+	f := setup(t, dbtest.Open(t, "sqlite"), staff.Config{LoginsPerIP: 3, LoginWindow: time.Minute, MaxFailures: 100})
+	ctx := context.Background()
+	f.member(t, "agent@example.com", store.RoleAgent)
+	for i := 0; i < 3; i++ {
+		_, _, _ = f.svc.Login(ctx, from, "agent@example.com", "nope nope nope")
+	}
+	if _, _, err := f.svc.Login(ctx, from, "agent@example.com", goodPassword); !errors.Is(err, staff.ErrRateLimited) {
+		t.Fatalf("fourth attempt: %v, want ErrRateLimited", err)
+	}
+	other := from
+	other.IP = "198.51.100.1"
+	if _, _, err := f.svc.Login(ctx, other, "agent@example.com", goodPassword); err != nil {
+		t.Fatalf("another address: %v", err)
+	}
+}
+
+func TestSessionsEndAfterInactivityAndLogout(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		f := setup(t, db, staff.Config{IdleTimeout: 30 * time.Minute, SessionMaxAge: 2 * time.Hour})
+		ctx := context.Background()
+		f.member(t, "agent@example.com", store.RoleAgent)
+		_, token, err := f.svc.Login(ctx, from, "agent@example.com", goodPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Resume(ctx, "forged-token"); !errors.Is(err, staff.ErrNoSession) {
+			t.Fatalf("forged token: %v", err)
+		}
+		// Activity keeps it alive past the idle timeout...
+		for i := 0; i < 3; i++ {
+			f.clock.add(20 * time.Minute)
+			if _, err := f.svc.Resume(ctx, token); err != nil {
+				t.Fatalf("after %d×20 minutes of activity: %v", i+1, err)
+			}
+		}
+		// ...but not past the maximum age.
+		f.clock.add(61 * time.Minute)
+		if _, err := f.svc.Resume(ctx, token); !errors.Is(err, staff.ErrNoSession) {
+			t.Fatalf("past the maximum age: %v", err)
+		}
+
+		_, token, _ = f.svc.Login(ctx, from, "agent@example.com", goodPassword)
+		f.clock.add(31 * time.Minute)
+		if _, err := f.svc.Resume(ctx, token); !errors.Is(err, staff.ErrNoSession) {
+			t.Fatalf("idle for 31 minutes: %v", err)
+		}
+
+		cur, token, _ := f.svc.Login(ctx, from, "agent@example.com", goodPassword)
+		if _, err := f.svc.StartImpersonation(ctx, cur, from, f.owner, "ticket #123"); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.Logout(ctx, cur, from); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Resume(ctx, token); !errors.Is(err, staff.ErrNoSession) {
+			t.Fatalf("after logout: %v", err)
+		}
+		if _, err := f.svc.ActiveImpersonation(ctx, cur, from); !errors.Is(err, staff.ErrNoImpersonation) {
+			t.Fatalf("logout must end the impersonation: %v", err)
+		}
+		es, _ := f.st.AuditEntries(ctx, store.AuditFilter{Action: audit.ImpersonationEnd})
+		if len(es) != 1 || !strings.HasPrefix(es[0].Detail, store.EndedByLogout) || es[0].OwnerHostUserID != "u-1" {
+			t.Fatalf("impersonation end entries: %+v", es)
+		}
+	})
+}
+
+func TestDisabledStaffLoseTheirSessions(t *testing.T) {
+	f := setup(t, dbtest.Open(t, "sqlite"), staff.Config{})
+	ctx := context.Background()
+	st := f.member(t, "agent@example.com", store.RoleAgent)
+	_, token, err := f.svc.Login(ctx, from, "agent@example.com", goodPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.SetDisabled(ctx, audit.Actor{}, st.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Resume(ctx, token); !errors.Is(err, staff.ErrNoSession) {
+		t.Fatalf("disabled: %v", err)
+	}
+	if _, _, err := f.svc.Login(ctx, from, "agent@example.com", goodPassword); !errors.Is(err, staff.ErrBadCredentials) {
+		t.Fatalf("disabled login: %v", err)
+	}
+}
+
+func TestImpersonationNeedsAReasonAndEndsOnTime(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		f := setup(t, db, staff.Config{ImpersonationTTL: 30 * time.Minute, IdleTimeout: 2 * time.Hour, SessionMaxAge: 3 * time.Hour})
+		ctx := context.Background()
+		f.member(t, "agent@example.com", store.RoleAgent)
+		cur, _, err := f.svc.Login(ctx, from, "agent@example.com", goodPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var bad *staff.InputError
+		if _, err := f.svc.StartImpersonation(ctx, cur, from, f.owner, "  x "); !errors.As(err, &bad) || bad.Field != "reason" {
+			t.Fatalf("no reason: %v", err)
+		}
+		im, err := f.svc.StartImpersonation(ctx, cur, from, f.owner, "Ticket 4711: car shows disconnected")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !im.ExpiresAt.Equal(f.clock.now().Add(30 * time.Minute)) {
+			t.Fatalf("expires %v", im.ExpiresAt)
+		}
+		f.clock.add(29 * time.Minute)
+		got, err := f.svc.ActiveImpersonation(ctx, cur, from)
+		if err != nil || got.Owner.ID != f.owner.ID || got.Left(f.clock.now()) != time.Minute {
+			t.Fatalf("at 29 minutes: %+v %v", got, err)
+		}
+		f.clock.add(2 * time.Minute)
+		if _, err := f.svc.ActiveImpersonation(ctx, cur, from); !errors.Is(err, staff.ErrImpersonationOver) {
+			t.Fatalf("at 31 minutes: %v, want ErrImpersonationOver", err)
+		}
+		if _, err := f.svc.ActiveImpersonation(ctx, cur, from); !errors.Is(err, staff.ErrNoImpersonation) {
+			t.Fatalf("after it ended: %v", err)
+		}
+		ends, _ := f.st.AuditEntries(ctx, store.AuditFilter{Action: audit.ImpersonationEnd})
+		if len(ends) != 1 || ends[0].Detail != "expired after 30m0s" || ends[0].StaffEmail != "agent@example.com" || *ends[0].OwnerID != f.owner.ID {
+			t.Fatalf("end entries: %+v", ends)
+		}
+
+		// One left to run out unobserved is closed by the sweep, once.
+		if _, err := f.svc.StartImpersonation(ctx, cur, from, f.owner, "Ticket 4712"); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.add(45 * time.Minute)
+		if n, err := f.svc.EndExpiredImpersonations(ctx); err != nil || n != 1 {
+			t.Fatalf("sweep: %d %v", n, err)
+		}
+		if n, _ := f.svc.EndExpiredImpersonations(ctx); n != 0 {
+			t.Fatalf("second sweep ended %d", n)
+		}
+		ends, _ = f.st.AuditEntries(ctx, store.AuditFilter{Action: audit.ImpersonationEnd})
+		if len(ends) != 2 || ends[0].Detail != "expired after 30m0s" {
+			t.Fatalf("end entries after the sweep: %+v", ends)
+		}
+	})
+}
+
+func TestStartingAnotherImpersonationEndsTheFirst(t *testing.T) {
+	f := setup(t, dbtest.Open(t, "sqlite"), staff.Config{})
+	ctx := context.Background()
+	f.member(t, "agent@example.com", store.RoleAgent)
+	cur, _, _ := f.svc.Login(ctx, from, "agent@example.com", goodPassword)
+	bob, _ := f.st.UpsertOwner(ctx, store.OwnerInput{HostUserID: "u-2", Name: "Bob"})
+	if _, err := f.svc.StartImpersonation(ctx, cur, from, f.owner, "ticket 1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.StartImpersonation(ctx, cur, from, bob, "ticket 2"); err != nil {
+		t.Fatal(err)
+	}
+	im, err := f.svc.ActiveImpersonation(ctx, cur, from)
+	if err != nil || im.Owner.ID != bob.ID {
+		t.Fatalf("active: %+v %v", im, err)
+	}
+	ends, _ := f.st.AuditEntries(ctx, store.AuditFilter{Action: audit.ImpersonationEnd})
+	if len(ends) != 1 || *ends[0].OwnerID != f.owner.ID || !strings.HasPrefix(ends[0].Detail, store.EndedByReplace) {
+		t.Fatalf("ends: %+v", ends)
+	}
+}

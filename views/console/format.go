@@ -1,0 +1,18 @@
+package console
+
+import (
+	"strconv"
+	"time"
+)
+
+// when is how the console writes a moment: UTC, to the second, so that
+// staff in different places read the same time off a ticket.
+func when(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+
+func machine(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func ownerPath(id int64, suffix string) string {
+	return "/console/owners/" + itoa(id) + suffix
+}

@@ -1,0 +1,84 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"reconnect/internal/store"
+	consoleviews "reconnect/views/console"
+)
+
+// consoleStateLabels are the states as staff read them.
+var consoleStateLabels = map[store.State]string{
+	store.StateConnected: "Connected", store.StateNeedsReauth: "Needs reconnecting",
+	store.StateNeedsOEMAction: "Needs action at the carmaker", store.StateNeedsVirtualKey: "Needs a virtual key",
+	store.StateReconnecting: "Reconnecting", store.StateDeclined: "Declined",
+}
+
+func consoleChip(st store.State) consoleviews.Chip {
+	label := consoleStateLabels[st]
+	if label == "" {
+		label = string(st)
+	}
+	return consoleviews.Chip{Label: label, Tone: chipTones[st]}
+}
+
+// brokenStates are the states a detection moves a vehicle into.
+var brokenStates = []store.State{store.StateNeedsReauth, store.StateNeedsOEMAction, store.StateNeedsVirtualKey}
+
+// dashboard shows vehicles by state, recent detections and reconnects, and
+// who is viewing as an owner right now.
+func (con *console) dashboard(c echo.Context) error {
+	ctx := c.Request().Context()
+	v := consoleviews.DashboardView{Chrome: con.chrome(c, "Dashboard", "dashboard")}
+	counts, err := con.store.CountByState(ctx)
+	if err != nil {
+		return err
+	}
+	for _, st := range store.States {
+		ch := consoleChip(st)
+		v.States = append(v.States, consoleviews.StateCount{State: string(st), Label: ch.Label, Tone: ch.Tone, Count: counts[st]})
+		v.Total += counts[st]
+	}
+	if v.Detections, err = con.changeRows(c, brokenStates); err != nil {
+		return err
+	}
+	if v.Reconnects, err = con.changeRows(c, []store.State{store.StateConnected}); err != nil {
+		return err
+	}
+	active, err := con.store.ActiveImpersonations(ctx, 20)
+	if err != nil {
+		return err
+	}
+	for _, im := range active {
+		row := consoleviews.ActiveRow{Reason: im.Reason, Until: im.ExpiresAt, OwnerURL: ownerConsoleURL(im.OwnerID)}
+		if st, err := con.store.StaffByID(ctx, im.StaffID); err == nil {
+			row.Staff = st.Email
+		}
+		if o, err := con.store.OwnerByID(ctx, im.OwnerID); err == nil {
+			row.Owner = ownerName(o)
+		}
+		v.Active = append(v.Active, row)
+	}
+	return render(c, http.StatusOK, consoleviews.Dashboard(v))
+}
+
+func (con *console) changeRows(c echo.Context, to []store.State) ([]consoleviews.ChangeRow, error) {
+	rows, err := con.store.RecentStateChanges(c.Request().Context(), to, 10)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]consoleviews.ChangeRow, 0, len(rows))
+	for _, r := range rows {
+		row := consoleviews.ChangeRow{
+			At: r.OccurredAt, Chip: consoleChip(r.ToState), Source: r.Source,
+			Vehicle: carTitle(store.Vehicle{Make: r.Make, Model: r.Model, Year: r.Year}),
+		}
+		if r.OwnerID != nil {
+			row.OwnerURL = ownerConsoleURL(*r.OwnerID)
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}

@@ -1,0 +1,207 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"reconnect/internal/audit"
+	"reconnect/internal/staff"
+	"reconnect/internal/store"
+	consoleviews "reconnect/views/console"
+)
+
+// timelineLabels say what each kind of timeline entry means; a kind added
+// later shows as its name until it gets a label here.
+var timelineLabels = map[string]string{
+	store.EventVehicleAdded:   "Vehicle added",
+	"webhook_received":        "Webhook received",
+	"error_reported":          "Error reported by the host",
+	"error_ignored":           "Error recorded (nothing for the owner to do)",
+	"health_check":            "Health check",
+	"token_refreshed":         "Token refreshed",
+	"tokens_stored":           "New tokens stored",
+	"email_sent":              "Email sent",
+	"email_failed":            "Email failed",
+	"email_skipped":           "Email skipped",
+	"email_reminders_stopped": "Reminders stopped",
+	"unsubscribed":            "Unsubscribed",
+	EventFreshLinkRequested:   "Fresh link requested",
+	"link_opened":             "Link opened",
+	"reconnect_started":       "Reconnect started",
+	"reconnect_completed":     "Reconnect completed",
+	"reconnect_failed":        "Reconnect failed",
+	"reconnect_unverified":    "Reconnect not confirmed",
+	"declined":                "Owner declined",
+	"reminders_snoozed":       "Owner asked to be reminded later",
+}
+
+func timelineWhat(e store.Event) string {
+	if e.Kind == store.EventStateChanged {
+		if e.FromState == "" {
+			return "Now " + consoleChip(e.ToState).Label
+		}
+		return consoleChip(e.FromState).Label + " → " + consoleChip(e.ToState).Label
+	}
+	if l, ok := timelineLabels[e.Kind]; ok {
+		return l
+	}
+	k := strings.ReplaceAll(e.Kind, "_", " ")
+	if k == "" {
+		return k
+	}
+	return strings.ToUpper(k[:1]) + k[1:]
+}
+
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// ttlWords says a duration the way the reason hint reads it.
+func ttlWords(d time.Duration) string {
+	if d >= time.Minute && d%time.Minute == 0 {
+		if m := int(d / time.Minute); m != 1 {
+			return strconv.Itoa(m) + " minutes"
+		}
+		return "1 minute"
+	}
+	return d.String()
+}
+
+func (con *console) ownerParam(c echo.Context) (store.Owner, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return store.Owner{}, echo.ErrNotFound
+	}
+	return con.store.OwnerByID(c.Request().Context(), id)
+}
+
+// ownerView builds the owner detail page.
+func (con *console) ownerView(c echo.Context, o store.Owner) (consoleviews.OwnerView, error) {
+	ctx := c.Request().Context()
+	v := consoleviews.OwnerView{
+		Chrome: con.chrome(c, ownerName(o), "search"),
+		Owner: consoleviews.OwnerInfo{ID: o.ID, Name: ownerName(o), Email: o.Email, HostUserID: o.HostUserID,
+			Locale: o.Locale, TimeZone: o.TimeZone, Since: o.CreatedAt},
+		EmailReady: con.linkMailer != nil, HasEmail: o.Email != "",
+		TTL: ttlWords(con.staff.Config().ImpersonationTTL),
+	}
+	vs, err := con.store.VehiclesByOwner(ctx, o.ID)
+	if err != nil {
+		return v, err
+	}
+	titles := map[int64]string{}
+	for _, veh := range vs {
+		titles[veh.ID] = carTitle(veh)
+		reason := veh.Reason
+		if veh.ReasonDetail != "" {
+			reason = strings.TrimSpace(reason + " " + clipText(veh.ReasonDetail, 200))
+		}
+		v.Vehicles = append(v.Vehicles, consoleviews.VehicleRow{
+			ID: veh.ID, Title: carTitle(veh), Nickname: veh.Nickname, VIN: veh.VIN, SmartcarID: veh.SmartcarID,
+			Chip: consoleChip(veh.State), Reason: reason, Since: veh.StateChangedAt,
+		})
+	}
+	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
+	const pageSize = 50
+	evs, err := con.store.OwnerTimeline(ctx, o.ID, store.Page{Before: before, Limit: pageSize})
+	if err != nil {
+		return v, err
+	}
+	for _, e := range evs {
+		row := consoleviews.TimelineRow{At: e.OccurredAt, What: timelineWhat(e), Source: e.Source, Detail: clipText(e.Detail, 300)}
+		if e.VehicleID != nil {
+			row.Vehicle = titles[*e.VehicleID]
+			if row.Vehicle == "" {
+				row.Vehicle = "#" + strconvFormat(*e.VehicleID)
+			}
+		}
+		v.Timeline = append(v.Timeline, row)
+	}
+	if len(evs) == pageSize {
+		v.OlderURL = ownerConsoleURL(o.ID) + "?before=" + strconvFormat(evs[len(evs)-1].ID)
+	}
+	entries, err := con.audit.List(ctx, store.AuditFilter{OwnerID: &o.ID, Limit: 20})
+	if err != nil {
+		return v, err
+	}
+	v.Audit = auditRows(entries)
+	if cur, ok := currentStaff(c); ok {
+		im, err := con.staff.ActiveImpersonation(ctx, cur, con.actor(c, cur))
+		v.Impersonating = err == nil && im.OwnerID == o.ID
+	}
+	return v, nil
+}
+
+// ownerDetail shows an owner, their vehicles and timeline; each look is
+// written to the audit log.
+func (con *console) ownerDetail(c echo.Context) error {
+	o, err := con.ownerParam(c)
+	if err != nil {
+		return err
+	}
+	cur, _ := currentStaff(c)
+	if c.QueryParam("before") == "" {
+		if err := con.audit.Record(c.Request().Context(), nil, audit.Entry{Actor: con.actor(c, cur), Owner: &o, Action: audit.OwnerViewed}); err != nil {
+			return err
+		}
+	}
+	v, err := con.ownerView(c, o)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, consoleviews.Owner(v))
+}
+
+// impersonateStart begins viewing as the owner, for a stated reason.
+func (con *console) impersonateStart(c echo.Context) error {
+	o, err := con.ownerParam(c)
+	if err != nil {
+		return err
+	}
+	cur, _ := currentStaff(c)
+	reason := c.FormValue("reason")
+	_, err = con.staff.StartImpersonation(c.Request().Context(), cur, con.actor(c, cur), o, reason)
+	var bad *staff.InputError
+	if errors.As(err, &bad) {
+		v, verr := con.ownerView(c, o)
+		if verr != nil {
+			return verr
+		}
+		v.Reason, v.Errors = reason, consoleviews.FieldErrors{bad.Field: bad.Message}
+		return render(c, http.StatusUnprocessableEntity, consoleviews.Owner(v))
+	}
+	if err != nil {
+		return err
+	}
+	// Whatever owner session this browser had is dropped, so that nothing
+	// done as that owner can mix with the view.
+	if err := con.sessions.SignOut(c); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/me")
+}
+
+// impersonateExit ends the view and returns to the owner in the console.
+func (con *console) impersonateExit(c echo.Context) error {
+	cur, _ := currentStaff(c)
+	im, err := con.staff.EndImpersonation(c.Request().Context(), cur, con.actor(c, cur))
+	if errors.Is(err, staff.ErrNoImpersonation) {
+		return c.Redirect(http.StatusSeeOther, "/console")
+	}
+	if err != nil {
+		return err
+	}
+	con.flash(c, "ok", "You are no longer viewing as "+ownerName(im.Owner)+".")
+	return c.Redirect(http.StatusSeeOther, ownerConsoleURL(im.OwnerID))
+}
