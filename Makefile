@@ -25,10 +25,19 @@ test:
 fuzz:
 	$(GO) run ./internal/tools/fuzzall -fuzztime $${FUZZTIME:-10s}
 
-## bench: the benchmarks behind docs/benchmarks.md
+## bench: the benchmarks behind docs/benchmarks.md (Go benchmarks, then the webhook load test)
 .PHONY: bench
-bench:
+bench: bench/go bench/ingest
+
+## bench/go: the Go benchmarks alone
+.PHONY: bench/go
+bench/go:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
+
+## bench/ingest: the webhook receiver under load, SQLite and PostgreSQL (BENCH_DATABASE_URL or TEST_DATABASE_URL); rewrites its section of docs/benchmarks.md
+.PHONY: bench/ingest
+bench/ingest: build
+	$(GO) run ./internal/tools/loadgen -bin bin/reconnect -out docs/benchmarks.md
 
 ## generate: regenerate templ components
 .PHONY: generate

@@ -39,6 +39,8 @@ func classify(err error) (status int, key string) {
 		return ae.Status, ""
 	case errors.Is(err, middleware.ErrCSRF):
 		return http.StatusForbidden, "error.csrf"
+	case errors.Is(err, errReadOnly):
+		return http.StatusForbidden, "error.403"
 	case errors.As(err, &he):
 		return he.Code, ""
 	case errors.Is(err, store.ErrNotFound):
@@ -53,6 +55,9 @@ func classify(err error) (status int, key string) {
 // HTML error page, or JSON for machine clients.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	if s.consoleError(err, c) {
 		return
 	}
 	status, key := classify(err)

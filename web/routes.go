@@ -25,8 +25,9 @@ func (s *Server) routes() {
 	s.apiRoutes(api)
 	s.detectionRoutes(e, api)
 
-	// Pages for people: every state-changing form carries a CSRF token.
-	pages := e.Group("", middleware.CSRF(s.sessions, nil))
+	// Pages for people: in the visitor's language, and every state-changing
+	// form carries a CSRF token. Machines (webhooks, API) skip both.
+	pages := e.Group("", middleware.Localize(s.i18n, s.sessions), middleware.CSRF(s.sessions, nil))
 	pages.GET("/", s.homePage)
 	pages.POST("/language", s.languageSubmit)
 
@@ -41,6 +42,10 @@ func (s *Server) routes() {
 	// Smartcar Connect sends the owner back here (a cross-site GET, which the
 	// Lax session cookie allows).
 	pages.GET("/connect/callback", s.connectCallback)
+	s.emailRoutes(e, pages)
+
+	// Support staff: their own cookie, roles, and an audit trail.
+	s.consoleRoutes(e)
 }
 
 // safeNext accepts only a local path, so a form's "next" field can never

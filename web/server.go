@@ -18,9 +18,11 @@ import (
 	"reconnect/internal/config"
 	"reconnect/internal/database"
 	"reconnect/internal/i18n"
+	"reconnect/internal/ingest"
 	"reconnect/internal/jobs"
 	"reconnect/internal/lifecycle"
 	"reconnect/internal/links"
+	"reconnect/internal/mail/devsmtp"
 	"reconnect/internal/repair"
 	"reconnect/internal/secrets"
 	"reconnect/internal/smartcar"
@@ -46,6 +48,12 @@ type Deps struct {
 	Repair    *repair.Service
 	// LinkMailer emails owners a fresh link (nil until email is configured).
 	LinkMailer LinkMailer
+	// Unsubscriber serves the unsubscribe link in every email.
+	Unsubscriber Unsubscriber
+	// DevInbox, in demo mode, is what the in-process SMTP server received.
+	DevInbox *devsmtp.Inbox
+	// Ingest records and applies webhooks and reported errors (detection).
+	Ingest *ingest.Service
 }
 
 // LinkMailer emails an owner a fresh link. It is called inside tx, so the
@@ -66,12 +74,15 @@ type Server struct {
 	registry *prometheus.Registry
 	e        *echo.Echo
 
-	smartcar  *smartcar.Client
-	sealer    *secrets.Sealer
-	lifecycle *lifecycle.Machine
-	links     *links.Service
-	repair    *repair.Service
-	linkMailer LinkMailer
+	smartcar     *smartcar.Client
+	sealer       *secrets.Sealer
+	lifecycle    *lifecycle.Machine
+	links        *links.Service
+	repair       *repair.Service
+	linkMailer   LinkMailer
+	unsubscriber Unsubscriber
+	devInbox     *devsmtp.Inbox
+	ingest       *ingest.Service
 	// impersonation, when set, recognises staff viewing as an owner.
 	impersonation func(c echo.Context) (viewer, bool, error)
 }
@@ -91,6 +102,8 @@ func New(d Deps) (*Server, error) {
 		registry: d.Registry,
 		smartcar: d.Smartcar, sealer: d.Sealer, lifecycle: d.Lifecycle,
 		links: d.Links, repair: d.Repair, linkMailer: d.LinkMailer,
+		unsubscriber: d.Unsubscriber, devInbox: d.DevInbox,
+		ingest: d.Ingest,
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -114,7 +127,6 @@ func New(d Deps) (*Server, error) {
 			Registerer: d.Registry, Subsystem: "http",
 			Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
 		}),
-		middleware.Localize(d.I18n, s.sessions),
 	)
 	s.e = e
 	s.routes()

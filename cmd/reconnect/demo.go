@@ -16,6 +16,7 @@ import (
 	"reconnect/internal/app"
 	"reconnect/internal/config"
 	"reconnect/internal/demo"
+	"reconnect/internal/mail/devsmtp"
 	"reconnect/internal/smartcarsim"
 )
 
@@ -45,6 +46,23 @@ func cmdDemo(ctx context.Context, args []string, env map[string]string, stdout, 
 	}
 	appEnv["RECONNECT_ADDR"] = *addr
 	appEnv["DATABASE_URL"] = "sqlite:" + dbPath
+
+	// Mail goes over real SMTP to a server inside this process; /dev/inbox
+	// shows what it received. Short waits so the demo's emails arrive while
+	// someone is watching.
+	smtpSrv, err := devsmtp.Start(devsmtp.Options{})
+	if err != nil {
+		return err
+	}
+	defer smtpSrv.Close()
+	appEnv["SMTP_URL"] = smtpSrv.URL()
+	appEnv["MAIL_FROM"] = "ChargeWell <noreply@chargewell.example>"
+	for k, v := range map[string]string{"EMAIL_DEBOUNCE": "20s", "EMAIL_QUIET_HOURS": "off"} {
+		if env[k] == "" {
+			appEnv[k] = v
+		}
+	}
+
 	cfg, err := config.Load(appEnv)
 	if err != nil {
 		return err
@@ -66,7 +84,7 @@ func cmdDemo(ctx context.Context, args []string, env map[string]string, stdout, 
 		}
 	}()
 
-	a, err := app.New(ctx, cfg, log)
+	a, err := app.New(ctx, cfg, log, app.WithDevInbox(smtpSrv.Inbox))
 	if err != nil {
 		return err
 	}
@@ -87,7 +105,8 @@ func cmdDemo(ctx context.Context, args []string, env map[string]string, stdout, 
 		cancel()
 	}
 
-	fmt.Fprintf(stdout, "\nReconnect demo\n  app:        %s\n  simulator:  %s  (any email and password log in; the owners below have their own cars)\n\n", appURL, simURL)
+	fmt.Fprintf(stdout, "\nReconnect demo\n  app:        %s\n  simulator:  %s  (any email and password log in; the owners below have their own cars)\n", appURL, simURL)
+	fmt.Fprintf(stdout, "  inbox:      %s/dev/inbox  (every email the app sends, over SMTP to %s; the first ones arrive within a minute)\n\n", appURL, smtpSrv.Addr())
 	for _, s := range seeded {
 		fmt.Fprintf(stdout, "  %-11s %-18s %s\n", s.Owner.HostUserID, s.Owner.Email, s.Link)
 	}

@@ -130,7 +130,7 @@ func TestServeStopsCleanlyOnSIGTERM(t *testing.T) {
 		cmd.Process.Kill()
 		t.Fatal("serve did not stop within 20 s of SIGTERM")
 	}
-	for _, want := range []string{`"msg":"shutting down"`, `River client stopped`} {
+	for _, want := range []string{`"msg":"shutting down"`, `"msg":"stopped: requests drained`} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("logs lack %s:\n%s", want, logs.String())
 		}

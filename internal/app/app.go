@@ -20,10 +20,13 @@ import (
 
 	"reconnect/internal/config"
 	"reconnect/internal/database"
+	"reconnect/internal/hostwebhook"
 	"reconnect/internal/i18n"
+	"reconnect/internal/ingest"
 	"reconnect/internal/jobs"
 	"reconnect/internal/lifecycle"
 	"reconnect/internal/links"
+	"reconnect/internal/notify"
 	"reconnect/internal/repair"
 	"reconnect/internal/secrets"
 	"reconnect/internal/smartcar"
@@ -49,6 +52,12 @@ type App struct {
 	Registry  *prometheus.Registry
 	Links     *links.Service
 	Repair    *repair.Service
+	// Ingest records and applies Smartcar webhooks and reported errors.
+	Ingest *ingest.Service
+	// HostWebhooks tells the host app about connection changes.
+	HostWebhooks *hostwebhook.Notifier
+	// Notify emails owners: the digest, reminders and fresh links.
+	Notify *notify.Service
 
 	httpServer *http.Server
 	started    bool
@@ -67,7 +76,11 @@ func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
 
 // New migrates (unless told not to), opens the database and builds every
 // part. Nothing runs until Start.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if cfg.MigrateOnStart {
 		if err := database.Migrate(ctx, cfg.DatabaseURL, log); err != nil {
 			return nil, err
@@ -94,21 +107,34 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.Repair = repair.New(a.Store, a.Smartcar, a.Lifecycle, a.Sealer, cfg.Smartcar.Scopes)
 	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := a.newDetection(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := a.newEmail(); err != nil {
+		db.Close()
+		return nil, err
+	}
 
 	workers := river.NewWorkers()
 	registerWorkers(workers, a)
 	a.Jobs, err = jobs.New(db, workers, jobs.Config{
 		MaxWorkers: cfg.Jobs.MaxWorkers, FetchCooldown: cfg.Jobs.FetchCooldown,
 		FetchPoll: cfg.Jobs.FetchPoll, RescueAfter: cfg.Jobs.RescueAfter, Logger: log,
-		Periodic: periodicJobs(),
+		Periodic: append(append(periodicJobs(), detectionPeriodicJobs(cfg)...), emailPeriodicJobs(a)...),
 	})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
+	a.Lifecycle.AddHook(a.HostWebhooks.Hook(a.Jobs))
+	a.Notify.Attach(a.Jobs)
+	linkMailer, unsubscriber, devInbox := a.emailDeps(o)
 	a.Web, err = web.New(web.Deps{
 		Config: cfg, Logger: log, DB: db, Store: a.Store, Jobs: a.Jobs, I18n: a.I18n, Registry: a.Registry,
 		Smartcar: a.Smartcar, Sealer: a.Sealer, Lifecycle: a.Lifecycle, Links: a.Links, Repair: a.Repair,
+		LinkMailer: linkMailer, Unsubscriber: unsubscriber, DevInbox: devInbox,
+		Ingest: a.Ingest,
 	})
 	if err != nil {
 		db.Close()
@@ -135,6 +161,8 @@ func SmartcarConfig(cfg config.Config) smartcar.Config {
 // registerWorkers adds every job worker of the product.
 func registerWorkers(w *river.Workers, a *App) {
 	river.AddWorker(w, &pruneWorker{store: a.Store})
+	registerDetectionWorkers(w, a)
+	registerEmailWorkers(w, a)
 }
 
 // periodicJobs lists the product's scheduled jobs.
@@ -159,6 +187,7 @@ func (a *App) Start(ctx context.Context, ln net.Listener) error {
 	if err := a.Jobs.Start(ctx); err != nil {
 		return fmt.Errorf("start jobs: %w", err)
 	}
+	a.Ingest.Start(ctx)
 	a.httpServer = a.Web.HTTPServer(ln.Addr().String())
 	a.started = true
 	go func() {
@@ -177,11 +206,20 @@ func (a *App) Shutdown(ctx context.Context) error {
 	if a.httpServer != nil {
 		errs = append(errs, a.httpServer.Shutdown(ctx))
 	}
+	// After the server, so every acknowledged request was written; before
+	// the database closes.
+	errs = append(errs, a.Ingest.Stop(ctx))
 	if a.started {
 		errs = append(errs, a.Jobs.Stop(ctx))
 	}
 	errs = append(errs, a.DB.Close())
-	return errors.Join(errs...)
+	err := errors.Join(errs...)
+	if err != nil {
+		a.Log.Error("stopped with errors", "err", err)
+	} else {
+		a.Log.Info("stopped: requests drained, jobs and ingest finished, database closed")
+	}
+	return err
 }
 
 // Environ turns os.Environ into the map config.Load reads.

@@ -57,8 +57,11 @@ type Config struct {
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"15s"`
 	MaxBodyBytes    int64         `env:"MAX_BODY_BYTES" envDefault:"1048576"`
 
-	Smartcar Smartcar
-	Jobs     Jobs
+	Smartcar  Smartcar
+	Jobs      Jobs
+	Detection Detection
+	Email     Email
+	Console   Console
 
 	// generated records which secrets were made up for a development run, so the
 	// operator is warned that sessions will not survive a restart.
@@ -76,13 +79,13 @@ type Smartcar struct {
 	RedirectURI      string   `env:"SMARTCAR_REDIRECT_URI"`
 	Mode             string   `env:"SMARTCAR_MODE" envDefault:"live"`
 	// Scopes asked for when an owner has to go through a full Connect.
-	Scopes []string `env:"SMARTCAR_SCOPES" envSeparator:" " envDefault:"read_vehicle_info"`
-	ConnectURL       string   `env:"SMARTCAR_CONNECT_URL" envDefault:"https://connect.smartcar.com"`
-	AuthURL          string   `env:"SMARTCAR_AUTH_URL" envDefault:"https://auth.smartcar.com"`
-	IAMURL           string   `env:"SMARTCAR_IAM_URL" envDefault:"https://iam.smartcar.com"`
-	APIURL           string   `env:"SMARTCAR_API_URL" envDefault:"https://api.smartcar.com"`
-	VehicleAPIURL    string   `env:"SMARTCAR_VEHICLE_API_URL" envDefault:"https://vehicle.api.smartcar.com"`
-	ManagementURL    string   `env:"SMARTCAR_MANAGEMENT_URL" envDefault:"https://management.smartcar.com"`
+	Scopes        []string `env:"SMARTCAR_SCOPES" envSeparator:" " envDefault:"read_vehicle_info"`
+	ConnectURL    string   `env:"SMARTCAR_CONNECT_URL" envDefault:"https://connect.smartcar.com"`
+	AuthURL       string   `env:"SMARTCAR_AUTH_URL" envDefault:"https://auth.smartcar.com"`
+	IAMURL        string   `env:"SMARTCAR_IAM_URL" envDefault:"https://iam.smartcar.com"`
+	APIURL        string   `env:"SMARTCAR_API_URL" envDefault:"https://api.smartcar.com"`
+	VehicleAPIURL string   `env:"SMARTCAR_VEHICLE_API_URL" envDefault:"https://vehicle.api.smartcar.com"`
+	ManagementURL string   `env:"SMARTCAR_MANAGEMENT_URL" envDefault:"https://management.smartcar.com"`
 }
 
 // Jobs tunes the durable job queue.
@@ -91,6 +94,25 @@ type Jobs struct {
 	FetchCooldown time.Duration `env:"JOBS_FETCH_COOLDOWN" envDefault:"50ms"`
 	FetchPoll     time.Duration `env:"JOBS_FETCH_POLL_INTERVAL" envDefault:"500ms"`
 	RescueAfter   time.Duration `env:"JOBS_RESCUE_STUCK_AFTER" envDefault:"10m"`
+}
+
+// Detection tunes the webhooks sent to the host, token keep-alive and the
+// optional health check.
+type Detection struct {
+	// HostWebhookURL receives vehicle.* webhooks; empty sends none.
+	HostWebhookURL string `env:"HOST_WEBHOOK_URL"`
+	// HostWebhookSecret signs them ("whsec_" + base64, Standard Webhooks).
+	HostWebhookSecret   string `env:"HOST_WEBHOOK_SECRET"`
+	HostWebhookAttempts int    `env:"HOST_WEBHOOK_MAX_ATTEMPTS" envDefault:"12"`
+	// TokenRefreshWindow: legacy v2 pairs are refreshed this long before
+	// their 60-day refresh token expires.
+	TokenRefreshWindow  time.Duration `env:"TOKEN_REFRESH_WINDOW" envDefault:"336h"`
+	TokenKeepAliveEvery time.Duration `env:"TOKEN_KEEPALIVE_INTERVAL" envDefault:"1h"`
+	// HealthCheckEvery is how often each vehicle is probed; 0 turns the
+	// health check off.
+	HealthCheckEvery time.Duration `env:"HEALTH_CHECK_INTERVAL" envDefault:"0s"`
+	// HealthCheckRate caps health-check calls per second (per instance leader).
+	HealthCheckRate float64 `env:"HEALTH_CHECK_RATE" envDefault:"1"`
 }
 
 // Error names the variable that is wrong and what it expects.
@@ -230,6 +252,15 @@ func (c *Config) validate() error {
 	if c.Jobs.FetchPoll < c.Jobs.FetchCooldown {
 		return &Error{"JOBS_FETCH_POLL_INTERVAL", "a duration no shorter than JOBS_FETCH_COOLDOWN"}
 	}
+	if err := c.Detection.validate(); err != nil {
+		return err
+	}
+	if err := c.Email.validate(); err != nil {
+		return err
+	}
+	if err := c.Console.validate(); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -366,5 +397,27 @@ func (c Config) Redacted() [][2]string {
 		{"JOBS_FETCH_COOLDOWN", c.Jobs.FetchCooldown.String()},
 		{"JOBS_FETCH_POLL_INTERVAL", c.Jobs.FetchPoll.String()},
 		{"JOBS_RESCUE_STUCK_AFTER", c.Jobs.RescueAfter.String()},
+		{"SMTP_URL", c.Email.redactedURL()},
+		{"MAIL_FROM", c.Email.From},
+		{"MAIL_REPLY_TO", c.Email.ReplyTo},
+		{"EMAIL_DEBOUNCE", c.Email.Debounce.String()},
+		{"EMAIL_REMINDERS", c.Email.reminders()},
+		{"EMAIL_MAX", fmt.Sprint(c.Email.Max)},
+		{"EMAIL_MIN_INTERVAL", c.Email.MinInterval.String()},
+		{"EMAIL_QUIET_HOURS", c.Email.QuietHoursRaw},
+		{"EMAIL_TIME_ZONE", c.Email.TimeZone},
+		{"HOST_WEBHOOK_URL", c.Detection.HostWebhookURL},
+		{"HOST_WEBHOOK_SECRET", red(c.Detection.HostWebhookSecret)},
+		{"HOST_WEBHOOK_MAX_ATTEMPTS", fmt.Sprint(c.Detection.HostWebhookAttempts)},
+		{"TOKEN_REFRESH_WINDOW", c.Detection.TokenRefreshWindow.String()},
+		{"TOKEN_KEEPALIVE_INTERVAL", c.Detection.TokenKeepAliveEvery.String()},
+		{"HEALTH_CHECK_INTERVAL", c.Detection.HealthCheckEvery.String()},
+		{"HEALTH_CHECK_RATE", fmt.Sprint(c.Detection.HealthCheckRate)},
+		{"STAFF_SESSION_IDLE_TIMEOUT", c.Console.IdleTimeout.String()},
+		{"STAFF_SESSION_MAX_AGE", c.Console.SessionMaxAge.String()},
+		{"STAFF_LOGIN_MAX_FAILURES", fmt.Sprint(c.Console.MaxFailures)},
+		{"STAFF_LOCKOUT_DURATION", c.Console.LockFor.String()},
+		{"STAFF_PASSWORD_LINK_TTL", c.Console.PasswordLinkTTL.String()},
+		{"IMPERSONATION_TTL", c.Console.ImpersonationTTL.String()},
 	}
 }

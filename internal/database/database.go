@@ -153,6 +153,11 @@ func Migrate(ctx context.Context, rawURL string, log *slog.Logger) error {
 				return fmt.Errorf("migrate: create %s: %w", dir, err)
 			}
 		}
+		unlock, lerr := lockFile(dsn + ".migrate-lock")
+		if lerr != nil {
+			return fmt.Errorf("migrate: lock %s: %w", dsn, lerr)
+		}
+		defer unlock()
 		sqldb, err = sql.Open("sqlite", sqliteDSN(dsn))
 		if err == nil {
 			sqldb.SetMaxOpenConns(1)

@@ -39,20 +39,20 @@ func SimConfig(appBaseURL, simBaseURL string) smartcarsim.Config {
 // AppEnv is the app side: every Smartcar URL points at the simulator.
 func AppEnv(appBaseURL, simBaseURL string) map[string]string {
 	return map[string]string{
-		"PUBLIC_BASE_URL":           appBaseURL,
-		"APP_NAME":                  "ChargeWell",
-		"RETURN_URL_ALLOWLIST":      appBaseURL,
-		"SMARTCAR_CLIENT_ID":        ClientID,
-		"SMARTCAR_CLIENT_SECRET":    ClientSecret,
-		"SMARTCAR_API_CLIENT_ID":    APIClientID,
+		"PUBLIC_BASE_URL":            appBaseURL,
+		"APP_NAME":                   "ChargeWell",
+		"RETURN_URL_ALLOWLIST":       appBaseURL,
+		"SMARTCAR_CLIENT_ID":         ClientID,
+		"SMARTCAR_CLIENT_SECRET":     ClientSecret,
+		"SMARTCAR_API_CLIENT_ID":     APIClientID,
 		"SMARTCAR_API_CLIENT_SECRET": APIClientSecret,
-		"SMARTCAR_MANAGEMENT_TOKEN": ManagementToken,
-		"SMARTCAR_CONNECT_URL":      simBaseURL,
-		"SMARTCAR_AUTH_URL":         simBaseURL,
-		"SMARTCAR_IAM_URL":          simBaseURL,
-		"SMARTCAR_API_URL":          simBaseURL,
-		"SMARTCAR_VEHICLE_API_URL":  simBaseURL,
-		"SMARTCAR_MANAGEMENT_URL":   simBaseURL,
+		"SMARTCAR_MANAGEMENT_TOKEN":  ManagementToken,
+		"SMARTCAR_CONNECT_URL":       simBaseURL,
+		"SMARTCAR_AUTH_URL":          simBaseURL,
+		"SMARTCAR_IAM_URL":           simBaseURL,
+		"SMARTCAR_API_URL":           simBaseURL,
+		"SMARTCAR_VEHICLE_API_URL":   simBaseURL,
+		"SMARTCAR_MANAGEMENT_URL":    simBaseURL,
 	}
 }
 

@@ -41,8 +41,10 @@ type Owner struct {
 	Name       string
 	Locale     string
 	TimeZone   string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// UnsubscribedAt is when the owner turned reconnect emails off.
+	UnsubscribedAt *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // Vehicle is one Smartcar vehicle connection.
