@@ -10,12 +10,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -229,14 +226,8 @@ func TestSmartcarWebhookAnswers503FastWhenTheDatabaseIsDown(t *testing.T) {
 		if err := database.Migrate(context.Background(), raw, log); err != nil {
 			t.Fatal(err)
 		}
-		u, _ := url.Parse(raw)
-		p := &cutProxy{target: u.Host}
-		p.start(t)
-		u.Host = p.addr
-		q := u.Query()
-		q.Set("connect_timeout", "1")
-		u.RawQuery = q.Encode()
-		db, err := database.Open(context.Background(), u.String(), log)
+		proxied, p := dbtest.Proxied(t, raw)
+		db, err := database.Open(context.Background(), proxied, log)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -246,14 +237,14 @@ func TestSmartcarWebhookAnswers503FastWhenTheDatabaseIsDown(t *testing.T) {
 		if status, _ := d.webhook(body, scSign(body)); status != 200 {
 			t.Fatalf("before the outage: %d", status)
 		}
-		p.cut()
+		p.Cut()
 		body = vehicleErrorBody("e2", "v1", "CONNECTED_SERVICES_ACCOUNT", "AUTHENTICATION_FAILED", "ERROR")
 		start := time.Now()
 		status, res := d.webhook(body, scSign(body))
 		if status != 503 || time.Since(start) > 1200*time.Millisecond {
 			t.Fatalf("during the outage: %d %v after %v", status, res, time.Since(start))
 		}
-		p.start(t)
+		p.Start(t)
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			if status, _ := d.webhook(body, scSign(body)); status == 200 {
@@ -265,57 +256,4 @@ func TestSmartcarWebhookAnswers503FastWhenTheDatabaseIsDown(t *testing.T) {
 			time.Sleep(200 * time.Millisecond)
 		}
 	})
-}
-
-// cutProxy forwards TCP to target until cut; start listens again on the
-// same address, as a database that went away and came back.
-type cutProxy struct {
-	addr, target string
-	mu           sync.Mutex
-	ln           net.Listener
-	conns        []net.Conn
-}
-
-func (p *cutProxy) start(t *testing.T) {
-	t.Helper()
-	addr := p.addr
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.mu.Lock()
-	p.ln, p.addr = ln, ln.Addr().String()
-	p.mu.Unlock()
-	t.Cleanup(func() { p.cut() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			u, err := net.Dial("tcp", p.target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, u)
-			p.mu.Unlock()
-			go func() { _, _ = io.Copy(u, c); u.Close() }()
-			go func() { _, _ = io.Copy(c, u); c.Close() }()
-		}
-	}()
-}
-
-func (p *cutProxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.ln.Close()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
 }
