@@ -44,13 +44,6 @@ func (s *Store) OwnerByHostID(ctx context.Context, hostUserID string) (Owner, er
 	return o, wrap(err, "owner %s", hostUserID)
 }
 
-// OwnerByID finds an owner by our id.
-func (s *Store) OwnerByID(ctx context.Context, id int64) (Owner, error) {
-	var o Owner
-	err := s.q(ctx).Take(&o, id).Error
-	return o, wrap(err, "owner #%d", id)
-}
-
 // OwnerByEmail finds the owner with that address (case-insensitive).
 func (s *Store) OwnerByEmail(ctx context.Context, email string) (Owner, error) {
 	var o Owner

@@ -102,8 +102,8 @@ var ownerOrder = map[State]int{StateNeedsReauth: 0, StateNeedsOEMAction: 1, Stat
 // The few rows are sorted here rather than by an SQL CASE, which SQLite had to
 // parse and sort on every page view.
 func (s *Store) VehiclesByOwner(ctx context.Context, ownerID int64) ([]Vehicle, error) {
-	var vs []Vehicle
-	if err := s.q(ctx).Where("owner_id = ?", ownerID).Order("id").Find(&vs).Error; err != nil {
+	vs, err := s.queryVehicles(ctx, "owner_id = ? ORDER BY id", ownerID)
+	if err != nil {
 		return nil, wrap(err, "vehicles of owner #%d", ownerID)
 	}
 	sort.SliceStable(vs, func(i, j int) bool { return ownerOrder[vs[i].State] < ownerOrder[vs[j].State] })
