@@ -14,10 +14,13 @@ import (
 	"time"
 
 	"reconnect/internal/app"
+	"reconnect/internal/audit"
 	"reconnect/internal/config"
 	"reconnect/internal/demo"
 	"reconnect/internal/mail/devsmtp"
 	"reconnect/internal/smartcarsim"
+	"reconnect/internal/staff"
+	"reconnect/internal/store"
 )
 
 // cmdDemo runs the app on a fresh SQLite database and the Smartcar simulator
@@ -105,11 +108,20 @@ func cmdDemo(ctx context.Context, args []string, env map[string]string, stdout, 
 		cancel()
 	}
 
+	// A support admin, so the console can be tried too.
+	staffSvc := staff.New(a.Store, audit.New(a.Store), staff.Config{BaseURL: appURL, PasswordLinkTTL: cfg.Console.PasswordLinkTTL})
+	_, staffLink, err := staffSvc.Create(ctx, audit.Actor{StaffEmail: "(demo)"}, "support@example.com", "Sam Support", store.RoleAdmin)
+	if err != nil {
+		_ = a.Shutdown(context.Background())
+		return fmt.Errorf("demo: staff: %w", err)
+	}
+
 	fmt.Fprintf(stdout, "\nReconnect demo\n  app:        %s\n  simulator:  %s  (any email and password log in; the owners below have their own cars)\n", appURL, simURL)
 	fmt.Fprintf(stdout, "  inbox:      %s/dev/inbox  (every email the app sends, over SMTP to %s; the first ones arrive within a minute)\n\n", appURL, smtpSrv.Addr())
 	for _, s := range seeded {
 		fmt.Fprintf(stdout, "  %-11s %-18s %s\n", s.Owner.HostUserID, s.Owner.Email, s.Link)
 	}
+	fmt.Fprintf(stdout, "  console     support@example.com  %s  (set a password, then sign in at %s/console)\n", staffLink.URL, appURL)
 	fmt.Fprintf(stdout, "\nThings to try:\n")
 	fmt.Fprintf(stdout, "  open demo-alice's link, press Reconnect on the Tesla, log in as alice@example.com\n")
 	fmt.Fprintf(stdout, "  break every Tesla:   curl -X POST %s/_control/migrations -d '{\"make\":\"TESLA\"}'\n", simURL)

