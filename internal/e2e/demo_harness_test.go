@@ -28,7 +28,7 @@ type world struct {
 	cleanup []func()
 }
 
-func startWorld(t testing.TB, dialect string, extra map[string]string) *world {
+func startWorld(t testing.TB, dialect string, extra map[string]string, opts ...app.Option) *world {
 	t.Helper()
 	simLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -57,7 +57,7 @@ func startWorld(t testing.TB, dialect string, extra map[string]string) *world {
 		env[k] = v
 	}
 	appLn.Close() // startApp listens again on the same port
-	w.app, _ = startAppOn(t, dialect, appLn.Addr().String(), env)
+	w.app, _ = startAppOn(t, dialect, appLn.Addr().String(), env, opts...)
 	w.seeded, err = demo.Seed(context.Background(), w.app, w.sim)
 	if err != nil {
 		t.Fatalf("seed: %v", err)

@@ -4,11 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -20,12 +17,8 @@ import (
 
 	"reconnect/internal/app"
 	bt "reconnect/internal/browsertest"
-	"reconnect/internal/config"
-	"reconnect/internal/dbtest"
-	"reconnect/internal/demo"
 	"reconnect/internal/links"
 	"reconnect/internal/mail/devsmtp"
-	"reconnect/internal/smartcarsim"
 	"reconnect/internal/store"
 )
 
@@ -43,54 +36,10 @@ func startMailWorld(t *testing.T, dialect string) *mailWorld {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	simLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	appLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := &world{simURL: "http://localhost:" + portOf(simLn), appURL: "http://127.0.0.1:" + portOf(appLn)}
-	simCfg := demo.SimConfig(w.appURL, w.simURL)
-	simCfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	w.sim = smartcarsim.New(simCfg)
-	simSrv := &http.Server{Handler: w.sim.Handler(), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = simSrv.Serve(simLn) }()
-	t.Cleanup(func() { simSrv.Close(); w.sim.Close() })
-
-	env := demo.AppEnv(w.appURL, w.simURL)
-	for k, v := range map[string]string{
-		"DATABASE_URL": dbtest.URL(t, dialect), "LOG_LEVEL": "warn",
+	w := startWorld(t, dialect, map[string]string{
 		"SMTP_URL": srv.URL(), "MAIL_FROM": "ChargeWell <noreply@chargewell.example>", "MAIL_REPLY_TO": "help@chargewell.example",
 		"EMAIL_DEBOUNCE": "1s", "EMAIL_QUIET_HOURS": "off",
-	} {
-		env[k] = v
-	}
-	cfg, err := config.Load(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logw io.Writer = io.Discard
-	if os.Getenv("E2E_LOG") == "1" {
-		logw = os.Stderr
-	}
-	ctx := context.Background()
-	w.app, err = app.New(ctx, cfg, app.NewLogger(cfg, logw), app.WithDevInbox(srv.Inbox))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.app.Start(ctx, appLn); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = w.app.Shutdown(sctx)
-	})
-	if w.seeded, err = demo.Seed(ctx, w.app, w.sim); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
+	}, app.WithDevInbox(srv.Inbox))
 	return &mailWorld{world: w, smtp: srv}
 }
 

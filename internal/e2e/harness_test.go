@@ -23,7 +23,7 @@ func startApp(t testing.TB, dialect string, extra map[string]string) (*app.App, 
 }
 
 // startAppOn is startApp on a given address.
-func startAppOn(t testing.TB, dialect, addr string, extra map[string]string) (*app.App, string) {
+func startAppOn(t testing.TB, dialect, addr string, extra map[string]string, opts ...app.Option) (*app.App, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -48,7 +48,7 @@ func startAppOn(t testing.TB, dialect, addr string, extra map[string]string) (*a
 		logw = os.Stderr
 	}
 	ctx := context.Background()
-	a, err := app.New(ctx, cfg, app.NewLogger(cfg, logw))
+	a, err := app.New(ctx, cfg, app.NewLogger(cfg, logw), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
