@@ -22,6 +22,10 @@ import (
 // Chrome finds the browser: CHROME_PATH, then the usual names on PATH.
 func Chrome() string {
 	if p := os.Getenv("CHROME_PATH"); p != "" {
+		// A CHROME_PATH that names nothing means "no browser here".
+		if _, err := os.Stat(p); err != nil {
+			return ""
+		}
 		return p
 	}
 	for _, n := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"} {
