@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"path"
 	"strings"
-	"time"
 )
 
 //go:embed css js
@@ -58,8 +57,6 @@ func Path(name string) string {
 // Handler serves the hashed assets. Unknown names are 404: an old page asking
 // for an old hash gets nothing rather than a mismatched file.
 func Handler() http.Handler {
-	modTime := time.Unix(0, 0)
-	_ = modTime
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a, ok := byHashed[strings.TrimPrefix(r.URL.Path, Prefix)]
 		if !ok {

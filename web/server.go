@@ -122,7 +122,7 @@ func New(d Deps) (*Server, error) {
 			return err
 		}}),
 		middleware.SecurityHeaders(formTargets...),
-		echomw.BodyLimit(bodyLimit(d.Config.MaxBodyBytes)),
+		echomw.BodyLimit(strconvFormat(max(d.Config.MaxBodyBytes, 1))+"B"),
 		echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
 			Registerer: d.Registry, Subsystem: "http",
 			Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
@@ -131,17 +131,6 @@ func New(d Deps) (*Server, error) {
 	s.e = e
 	s.routes()
 	return s, nil
-}
-
-func bodyLimit(n int64) string {
-	if n <= 0 {
-		n = 1 << 20
-	}
-	return formatBytes(n)
-}
-
-func formatBytes(n int64) string {
-	return strconvFormat(n) + "B"
 }
 
 // Handler is the root handler, for http.Server and tests.

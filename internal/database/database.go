@@ -92,7 +92,6 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*DB, error) {
 			return nil, fmt.Errorf("database: pgx pool: %w", err)
 		}
 	}
-	_ = log
 	return db, nil
 }
 

@@ -4,7 +4,6 @@ package e2e
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"testing"
@@ -60,7 +59,6 @@ func startAppOn(t testing.TB, dialect, addr string, extra map[string]string, opt
 		defer cancel()
 		_ = a.Shutdown(sctx)
 	})
-	_ = slog.Default
 	return a, base
 }
 

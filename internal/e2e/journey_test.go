@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -12,15 +13,9 @@ import (
 	"reconnect/internal/store"
 )
 
-func do(t *testing.T, ctx interface{ Done() <-chan struct{} }, steps ...chromedp.Action[chromedp.Void]) {
+func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	c := ctx.(interface {
-		Done() <-chan struct{}
-		Deadline() (time.Time, bool)
-		Err() error
-		Value(any) any
-	})
-	if err := chromedp.Do(c, steps...); err != nil {
+	if err := chromedp.Do(ctx, steps...); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -59,15 +59,11 @@ func (m *Machine) Transition(ctx context.Context, tx *store.Store, vehicleID int
 		})
 		return v, changed, err
 	}
-	before, err := tx.VehicleByID(ctx, vehicleID)
-	if err != nil {
-		return store.Vehicle{}, false, err
-	}
-	v, changed, err = tx.SetState(ctx, vehicleID, ch)
+	v, from, changed, err := tx.SetState(ctx, vehicleID, ch)
 	if err != nil || !changed {
 		return v, changed, err
 	}
-	c := Change{Vehicle: v, From: before.State, Reason: ch.Reason, Source: ch.Source, At: v.StateChangedAt}
+	c := Change{Vehicle: v, From: from, Reason: ch.Reason, Source: ch.Source, At: v.StateChangedAt}
 	for _, h := range m.hooks {
 		if err := h.StateChanged(ctx, tx, c); err != nil {
 			return v, false, err

@@ -35,13 +35,13 @@ const StateTTL = 10 * time.Minute
 
 // Timeline event kinds.
 const (
-	EventReconnectStarted   = "reconnect_started"
-	EventReconnectFailed    = "reconnect_failed"
-	EventReconnectCompleted = "reconnect_completed"
-	EventReconnectUnverifed = "reconnect_unverified"
-	EventDeclined           = "declined"
-	EventSnoozed            = "reminders_snoozed"
-	EventTokensStored       = "tokens_stored"
+	EventReconnectStarted    = "reconnect_started"
+	EventReconnectFailed     = "reconnect_failed"
+	EventReconnectCompleted  = "reconnect_completed"
+	EventReconnectUnverified = "reconnect_unverified"
+	EventDeclined            = "declined"
+	EventSnoozed             = "reminders_snoozed"
+	EventTokensStored        = "tokens_stored"
 )
 
 // Service runs repairs.
@@ -119,13 +119,7 @@ func (s *Service) Begin(ctx context.Context, st Start) (string, error) {
 	case v.ResolutionURL != "":
 		// Smartcar's own partial re-auth URL carries what it knows; we add
 		// only our redirect, state and owner id, after checking its origin.
-		target, err = s.client.CompleteResolutionURL(v.ResolutionURL, state, st.Owner.HostUserID)
-		if err == nil {
-			if u, perr := url.Parse(target); perr == nil && u.Query().Get("redirect_uri") == "" {
-				err = errors.New("no redirect")
-			}
-		}
-		if err != nil {
+		if target, err = s.client.CompleteResolutionURL(v.ResolutionURL, state, st.Owner.HostUserID); err != nil {
 			target = ""
 		}
 	}
@@ -233,7 +227,7 @@ func (s *Service) Callback(ctx context.Context, sessionID string, q url.Values) 
 		userID, err = s.finishFullConnect(ctx, cs, v, cb)
 		if err != nil {
 			res.Outcome = NotVerified
-			res.Vehicle, _ = s.restore(ctx, cs, v, EventReconnectUnverifed, map[string]any{"error": err.Error()})
+			res.Vehicle, _ = s.restore(ctx, cs, v, EventReconnectUnverified, map[string]any{"error": err.Error()})
 			return res, nil
 		}
 	default:
@@ -316,14 +310,14 @@ func (s *Service) verify(ctx context.Context, cs store.ConnectState, v store.Veh
 				if terr != nil {
 					return terr
 				}
-				return tx.AddEvent(ctx, store.Event{VehicleID: &v.ID, OwnerID: &cs.OwnerID, Kind: EventReconnectUnverifed, Source: "callback", Detail: jsonDetail(map[string]any{"reason": cl.Reason, "request_id": se.RequestID})})
+				return tx.AddEvent(ctx, store.Event{VehicleID: &v.ID, OwnerID: &cs.OwnerID, Kind: EventReconnectUnverified, Source: "callback", Detail: jsonDetail(map[string]any{"reason": cl.Reason, "request_id": se.RequestID})})
 			})
 			return res, err
 		}
 	}
 	if err != nil {
 		res.Outcome, res.Reason = NotVerified, v.Reason
-		res.Vehicle, err = s.restore(ctx, cs, v, EventReconnectUnverifed, map[string]any{"error": err.Error()})
+		res.Vehicle, err = s.restore(ctx, cs, v, EventReconnectUnverified, map[string]any{"error": err.Error()})
 		return res, err
 	}
 	err = s.store.Tx(ctx, func(tx *store.Store) error {

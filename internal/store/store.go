@@ -82,7 +82,7 @@ func wrap(err error, format string, args ...any) error {
 // the column that dates them. Timelines and audit logs are never pruned.
 var prunable = map[string]string{}
 
-// RegisterPrunable adds an operational table to Prune (each feature adds its own).
+// registerPrunable adds an operational table to Prune (each feature adds its own).
 func registerPrunable(table, column string) { prunable[table] = column }
 
 // Prune deletes operational rows older than before.

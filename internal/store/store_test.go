@@ -55,14 +55,14 @@ func TestOwnersAndVehicles(t *testing.T) {
 		}
 
 		at := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
-		_, changed, err := s.SetState(ctx, v2.ID, store.StateChange{To: store.StateNeedsReauth, Reason: "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED", Source: "webhook", At: at})
-		if err != nil || !changed {
-			t.Fatalf("set state: changed=%v err=%v", changed, err)
+		_, from, changed, err := s.SetState(ctx, v2.ID, store.StateChange{To: store.StateNeedsReauth, Reason: "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED", Source: "webhook", At: at})
+		if err != nil || !changed || from != store.StateConnected {
+			t.Fatalf("set state: from=%s changed=%v err=%v", from, changed, err)
 		}
-		if _, changed, _ := s.SetState(ctx, v2.ID, store.StateChange{To: store.StateNeedsReauth, Reason: "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED", Source: "webhook"}); changed {
+		if _, _, changed, _ := s.SetState(ctx, v2.ID, store.StateChange{To: store.StateNeedsReauth, Reason: "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED", Source: "webhook"}); changed {
 			t.Fatal("repeating the same state must not count as a change")
 		}
-		if _, _, err := s.SetState(ctx, v2.ID, store.StateChange{To: "bogus"}); !errors.Is(err, store.ErrInvalid) {
+		if _, _, _, err := s.SetState(ctx, v2.ID, store.StateChange{To: "bogus"}); !errors.Is(err, store.ErrInvalid) {
 			t.Fatalf("bogus state: %v", err)
 		}
 

@@ -122,16 +122,18 @@ type StateChange struct {
 }
 
 // SetState changes the vehicle's state and records the change on its timeline
-// in the same transaction. changed is false when the vehicle was already in
-// that state with that reason (nothing is written then).
-func (s *Store) SetState(ctx context.Context, vehicleID int64, ch StateChange) (v Vehicle, changed bool, err error) {
+// in the same transaction. It returns the vehicle after the change and the
+// state it had before; changed is false when the vehicle was already in that
+// state with that reason (nothing is written then).
+func (s *Store) SetState(ctx context.Context, vehicleID int64, ch StateChange) (v Vehicle, from State, changed bool, err error) {
 	if !ch.To.Valid() {
-		return Vehicle{}, false, fmt.Errorf("store: set state %q: %w", ch.To, ErrInvalid)
+		return Vehicle{}, "", false, fmt.Errorf("store: set state %q: %w", ch.To, ErrInvalid)
 	}
 	err = s.Tx(ctx, func(tx *Store) error {
 		if err := tx.q(ctx).Take(&v, vehicleID).Error; err != nil {
 			return wrap(err, "vehicle #%d", vehicleID)
 		}
+		from = v.State
 		if v.State == ch.To && v.Reason == ch.Reason {
 			return nil
 		}
@@ -139,7 +141,6 @@ func (s *Store) SetState(ctx context.Context, vehicleID int64, ch StateChange) (
 		if at.IsZero() {
 			at = tx.now()
 		}
-		from := v.State
 		res := tx.q(ctx).Model(&Vehicle{}).Where("id = ?", v.ID).Updates(map[string]any{
 			"state": ch.To, "reason": ch.Reason, "reason_detail": ch.ReasonDetail,
 			"resolution_url": ch.ResolutionURL, "state_changed_at": at, "updated_at": tx.now(),
@@ -154,7 +155,7 @@ func (s *Store) SetState(ctx context.Context, vehicleID int64, ch StateChange) (
 			FromState: from, ToState: ch.To, Detail: ch.Detail, OccurredAt: at,
 		})
 	})
-	return v, changed, err
+	return v, from, changed, err
 }
 
 // CountByState returns how many vehicles are in each state.
