@@ -57,14 +57,12 @@ func timelineWhat(e store.Event) string {
 	return strings.ToUpper(k[:1]) + k[1:]
 }
 
+// clipText shortens long text for a table cell, marking the cut.
 func clipText(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n] + "…"
+	return store.Clip(s, n) + "…"
 }
 
 // ttlWords says a duration the way the reason hint reads it.

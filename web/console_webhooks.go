@@ -13,7 +13,7 @@ import (
 
 var deliveryTones = map[string]string{
 	store.InboxPending: "info", store.InboxProcessed: "ok", store.InboxFailed: "danger",
-	"retrying": "warn", "delivered": "ok",
+	store.DeliveryRetrying: "warn", store.DeliveryDelivered: "ok",
 }
 
 // webhookLog is the webhook delivery log: what Smartcar and the host
@@ -26,7 +26,7 @@ func (con *console) webhookLog(c echo.Context) error {
 	}
 	statuses := []string{store.InboxPending, store.InboxProcessed, store.InboxFailed}
 	if dir == "out" {
-		statuses = []string{"pending", "retrying", "delivered", "failed"}
+		statuses = []string{store.DeliveryPending, store.DeliveryRetrying, store.DeliveryDelivered, store.DeliveryFailed}
 	}
 	status := ""
 	for _, s := range statuses {

@@ -62,10 +62,14 @@ func (con *console) impersonation(c echo.Context) (viewer, bool, error) {
 	}
 	req := c.Request()
 	c.SetRequest(req.WithContext(context.WithValue(ctx, viewingAsKey{}, &viewingAs{con: con, cur: cur, im: im})))
-	if req.Method == http.MethodGet || req.Method == http.MethodHead {
-		if err := con.staff.RecordOwnerPage(ctx, im, by, req.URL.Path); err != nil {
-			return viewer{}, false, err
-		}
+	if req.Method != http.MethodGet && req.Method != http.MethodHead {
+		// Every owner action is refused here, in one place, so an owner
+		// handler added later cannot forget it; the error page offers a
+		// link for the owner instead, and the attempt is audited.
+		return viewer{}, true, errReadOnly
+	}
+	if err := con.staff.RecordOwnerPage(ctx, im, by, req.URL.Path); err != nil {
+		return viewer{}, false, err
 	}
 	return viewer{Owner: im.Owner, ReadOnly: true, Banner: consoleviews.Banner(con.bannerView(c, cur, im))}, true, nil
 }

@@ -45,9 +45,6 @@ func (s *Server) vehicleDeclineSubmit(c echo.Context) error {
 	if err != nil {
 		return s.ownerPageError(c, err)
 	}
-	if who.ReadOnly {
-		return errReadOnly
-	}
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
 	reason := c.FormValue("reason")
 	veh, err := s.repair.Decline(c.Request().Context(), who.Owner.ID, id, reason)

@@ -18,9 +18,6 @@ func (s *Server) vehicleReconnect(c echo.Context) error {
 	if err != nil {
 		return s.ownerPageError(c, err)
 	}
-	if who.ReadOnly {
-		return errReadOnly
-	}
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
 		return echo.ErrNotFound

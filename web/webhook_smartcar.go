@@ -19,9 +19,6 @@ func (s *Server) smartcarWebhook(c echo.Context) error {
 		return errDetectionOff
 	}
 	req := c.Request()
-	if req.ContentLength > ingest.MaxWebhookBody {
-		return errWebhookTooLarge
-	}
 	body, err := readBody(req, ingest.MaxWebhookBody)
 	if errors.Is(err, errBodyTooLarge) {
 		return errWebhookTooLarge

@@ -127,7 +127,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		db.Close()
 		return nil, err
 	}
-	a.Lifecycle.AddHook(a.HostWebhooks.Hook(a.Jobs))
+	if a.HostWebhooks.Enabled() {
+		a.Lifecycle.AddHook(a.HostWebhooks.Hook(a.Jobs))
+	}
 	a.Notify.Attach(a.Jobs)
 	linkMailer, unsubscriber, devInbox := a.emailDeps(o)
 	a.Web, err = web.New(web.Deps{

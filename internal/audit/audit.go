@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"reconnect/internal/store"
 )
@@ -64,17 +63,6 @@ type Log struct {
 // New returns the audit log over a store.
 func New(st *store.Store) *Log { return &Log{store: st} }
 
-// clip keeps free text from the client within a sane size, on a rune boundary.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
 // Record appends e, inside tx when given so that the action and its trail
 // commit together (or not at all).
 func (l *Log) Record(ctx context.Context, tx *store.Store, e Entry) error {
@@ -82,9 +70,9 @@ func (l *Log) Record(ctx context.Context, tx *store.Store, e Entry) error {
 		tx = l.store
 	}
 	row := store.AuditEntry{
-		StaffEmail: clip(e.Actor.StaffEmail, 320), Action: e.Action,
-		Reason: clip(e.Reason, 1000), Detail: clip(e.Detail, 2000),
-		IP: clip(e.Actor.IP, 64), UserAgent: clip(e.Actor.UserAgent, 512),
+		StaffEmail: store.Clip(e.Actor.StaffEmail, 320), Action: e.Action,
+		Reason: store.Clip(e.Reason, 1000), Detail: store.Clip(e.Detail, 2000),
+		IP: store.Clip(e.Actor.IP, 64), UserAgent: store.Clip(e.Actor.UserAgent, 512),
 	}
 	if e.Actor.StaffID != 0 {
 		id := e.Actor.StaffID

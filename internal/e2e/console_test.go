@@ -121,9 +121,9 @@ func fetchStatus(t *testing.T, ctx context.Context, method, path, body string) (
 		t.Fatal(err)
 	}
 	status, u, _ := strings.Cut(out, " ")
-	n := 0
-	for _, c := range status {
-		n = n*10 + int(c-'0')
+	n, err := strconv.Atoi(status)
+	if err != nil {
+		t.Fatalf("status %q: %v", status, err)
 	}
 	return n, u
 }
@@ -309,7 +309,7 @@ func TestConsoleAccessRules(t *testing.T) {
 	if !strings.Contains(final, "/console/login") {
 		t.Fatalf("an owner's POST to the console ended at %d %s", status, final)
 	}
-	if ims, _ := st.ActiveImpersonations(context.Background(), 10); len(ims) != 0 {
+	if ims, err := st.ActiveImpersonations(context.Background(), 10); err != nil || len(ims) != 0 {
 		t.Fatal("an owner started an impersonation")
 	}
 	bt.NoAxeViolations(t, ctx, "console sign-in")
@@ -562,7 +562,7 @@ func TestConsoleLinksWithoutEmail(t *testing.T) {
 		t.Fatal("the shown link does not open the owner's page")
 	}
 	// It is shown once: the owner page does not show it again.
-	if _, body := b.get(page); strings.Contains(body, shown) {
+	if res, body := b.get(page); res.StatusCode != http.StatusOK || strings.Contains(body, shown) {
 		t.Fatal("the link is shown a second time")
 	}
 	es, _ := a.Store.AuditEntries(ctx, store.AuditFilter{Action: audit.LinkShown})

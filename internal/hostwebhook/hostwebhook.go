@@ -194,7 +194,7 @@ type Data struct {
 func (n *Notifier) Hook(q *jobs.Queue) lifecycle.Hook {
 	return lifecycle.HookFunc(func(ctx context.Context, tx *store.Store, ch lifecycle.Change) error {
 		typ := EventFor(ch)
-		if typ == "" || !n.Enabled() {
+		if typ == "" {
 			return nil
 		}
 		v := ch.Vehicle
@@ -244,7 +244,7 @@ func (n *Notifier) Deliver(ctx context.Context, id int64, attempt int) error {
 	status := store.DeliveryDelivered
 	errText := ""
 	if sendErr != nil {
-		errText = clip(sendErr.Error())
+		errText = store.Clip(sendErr.Error(), 300)
 		status = store.DeliveryRetrying
 		if attempt >= n.cfg.MaxAttempts {
 			status = store.DeliveryFailed
@@ -301,13 +301,6 @@ func (n *Notifier) NextRetry(attempt int) time.Duration {
 		d *= 2
 	}
 	return min(d, 6*time.Hour)
-}
-
-func clip(s string) string {
-	if len(s) > 300 {
-		return s[:300]
-	}
-	return s
 }
 
 // DeliverArgs is the job that makes one attempt at a message.

@@ -163,7 +163,7 @@ func (k *KeepAlive) Run(ctx context.Context) (KeepAliveSummary, error) {
 func (k *KeepAlive) dead(ctx context.Context, t store.SmartcarToken, se *smartcar.Error) error {
 	class := smartcar.Classify(se)
 	return k.Store.Tx(ctx, func(tx *store.Store) error {
-		if err := tx.MarkRefreshFailed(ctx, t.ID, clip(se.Error())); err != nil {
+		if err := tx.MarkRefreshFailed(ctx, t.ID, store.Clip(se.Error(), 300)); err != nil {
 			return err
 		}
 		vs, err := tx.VehiclesOfSmartcarUser(ctx, t.SmartcarUserID)
@@ -174,7 +174,7 @@ func (k *KeepAlive) dead(ctx context.Context, t store.SmartcarToken, se *smartca
 		for _, v := range vs {
 			d := decide(v.State, v.Reason, verdict{class: class}, false)
 			detail, _ := json.Marshal(map[string]any{"outcomes": []Outcome{d.outcome},
-				"errors": []errorNote{{Reason: class.Reason, Status: se.HTTPStatus, Description: clip(se.Description)}}})
+				"errors": []errorNote{{Reason: class.Reason, Status: se.HTTPStatus, Description: store.Clip(se.Description, 300)}}})
 			if err := tx.AddEvent(ctx, store.Event{VehicleID: &v.ID, OwnerID: v.OwnerID, Kind: store.EventErrorReported,
 				Source: SourceSystem, Detail: string(detail), OccurredAt: now}); err != nil {
 				return err

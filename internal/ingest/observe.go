@@ -99,7 +99,7 @@ func (o *observation) fromWebhook(ev store.InboxEvent) error {
 			class := smartcar.Classify(we.AsError())
 			o.verdicts = append(o.verdicts, verdict{class: class, resolved: we.State == smartcar.ErrorStateResolved})
 			o.errors = append(o.errors, errorNote{Reason: class.Reason, State: we.State, Status: we.StatusCode,
-				Description: clip(we.Description), Resolution: we.Resolution.Type, Signals: len(we.Signals)})
+				Description: store.Clip(we.Description, 300), Resolution: we.Resolution.Type, Signals: len(we.Signals)})
 		}
 	}
 	return nil
@@ -146,7 +146,7 @@ func (o *observation) addError(e *smartcar.Error) {
 	class := smartcar.Classify(e)
 	o.verdicts = append(o.verdicts, verdict{class: class})
 	o.errors = append(o.errors, errorNote{Reason: class.Reason, Status: e.HTTPStatus,
-		Description: clip(e.Description), Resolution: e.Resolution.Type, Signals: len(e.Signals)})
+		Description: store.Clip(e.Description, 300), Resolution: e.Resolution.Type, Signals: len(e.Signals)})
 }
 
 // detail is the timeline entry's detail: JSON, so the API and the console can
@@ -161,12 +161,4 @@ func (o *observation) detail(outs []Outcome) string {
 	}{o.inbox.EventID, o.eventType, outs, o.errors, o.triggers}
 	b, _ := json.Marshal(d)
 	return string(b)
-}
-
-func clip(s string) string {
-	const max = 300
-	if len(s) > max {
-		return s[:max]
-	}
-	return s
 }

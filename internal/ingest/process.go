@@ -264,7 +264,7 @@ func (p *Processor) processOne(ctx context.Context, id int64) error {
 	p.log.Error("inbox event cannot be applied; marked failed", "inbox_id", id, "err", err)
 	p.metrics.processedN(store.InboxFailed, 1)
 	return p.store.Tx(ctx, func(tx *store.Store) error {
-		return tx.FinishInbox(ctx, []int64{id}, store.InboxFailed, clip(err.Error()))
+		return tx.FinishInbox(ctx, []int64{id}, store.InboxFailed, store.Clip(err.Error(), 300))
 	})
 }
 

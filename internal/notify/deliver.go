@@ -233,7 +233,7 @@ func (s *Service) send(ctx context.Context, at *attempt, final bool) (Result, er
 		case gaveUp:
 			return s.recordFailed(ctx, tx, at, sendErr)
 		default:
-			return tx.FinishEmail(ctx, at.email.ID, store.EmailPending, mail.Code(sendErr), truncate(sendErr.Error(), 500))
+			return tx.FinishEmail(ctx, at.email.ID, store.EmailPending, mail.Code(sendErr), store.Clip(sendErr.Error(), 500))
 		}
 	})
 	if err != nil {
@@ -288,7 +288,7 @@ func (s *Service) recordSent(ctx context.Context, tx *store.Store, at *attempt) 
 }
 
 func (s *Service) recordFailed(ctx context.Context, tx *store.Store, at *attempt, sendErr error) error {
-	msg := truncate(sendErr.Error(), 500)
+	msg := store.Clip(sendErr.Error(), 500)
 	if err := tx.FinishEmail(ctx, at.email.ID, store.EmailFailed, mail.Code(sendErr), msg); err != nil {
 		return err
 	}
@@ -387,11 +387,4 @@ func joinIDs(ids []int64) string {
 func jsonDetail(m map[string]any) string {
 	b, _ := json.Marshal(m)
 	return string(b)
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }

@@ -468,7 +468,9 @@ func TestFreshLink(t *testing.T) {
 		// Unsubscribing stops reminders, not a link the owner asks for.
 		h.breakAuth(cars[0])
 		h.runUntil(o, t0.Add(time.Hour))
-		h.svc.Unsubscribe(h.ctx, unsubscribeToken(h, o), "page")
+		if _, first, err := h.svc.Unsubscribe(h.ctx, unsubscribeToken(h, o), "page"); err != nil || !first {
+			t.Fatalf("unsubscribe: first=%v err=%v", first, err)
+		}
 		h.mail.Reset()
 		err := h.store.Tx(h.ctx, func(tx *store.Store) error {
 			return h.svc.SendFreshLink(h.ctx, tx, o, &cars[0].ID, "resend")

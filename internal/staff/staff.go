@@ -356,7 +356,7 @@ func (s *Service) Login(ctx context.Context, from audit.Actor, email, password s
 			return err
 		}
 		ss, err := tx.CreateStaffSession(ctx, store.StaffSession{
-			TokenHash: store.HashSecret(token), StaffID: st.ID, IP: from.IP, UserAgent: clip(from.UserAgent, 512),
+			TokenHash: store.HashSecret(token), StaffID: st.ID, IP: from.IP, UserAgent: store.Clip(from.UserAgent, 512),
 			ExpiresAt: tx.Now().Add(s.cfg.SessionMaxAge),
 		})
 		if err != nil {
@@ -369,13 +369,6 @@ func (s *Service) Login(ctx context.Context, from audit.Actor, email, password s
 		return Session{}, "", err
 	}
 	return cur, token, nil
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }
 
 // Resume finds the session behind a cookie's token and records the

@@ -46,10 +46,3 @@ func (s *Store) EndStaffSession(ctx context.Context, id int64) (bool, error) {
 	res := s.q(ctx).Model(&StaffSession{}).Where("id = ? AND ended_at IS NULL", id).Update("ended_at", s.now())
 	return res.RowsAffected > 0, wrap(res.Error, "end staff session #%d", id)
 }
-
-// OpenStaffSessions lists the sessions of a staff member that have not ended.
-func (s *Store) OpenStaffSessions(ctx context.Context, staffID int64) ([]StaffSession, error) {
-	var out []StaffSession
-	err := s.q(ctx).Where("staff_id = ? AND ended_at IS NULL AND expires_at > ?", staffID, s.now()).Find(&out).Error
-	return out, wrap(err, "sessions of staff #%d", staffID)
-}

@@ -1,0 +1,17 @@
+package store
+
+import "unicode/utf8"
+
+// Clip keeps free text (error messages, user agents, reasons) within n bytes
+// for a text column, cut on a character boundary so the result stays valid
+// UTF-8: PostgreSQL refuses anything else, and a refused write of an error
+// message would lose the record of the error.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
