@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"reconnect/internal/ingest"
+	"reconnect/internal/model"
 )
 
 // reportedError is the answer to a forwarded error: recorded, and how it reads.
@@ -17,12 +18,12 @@ type reportedError struct {
 }
 
 type classificationJSON struct {
-	Kind          string `json:"kind"`
-	State         string `json:"state,omitempty"`
-	Reason        string `json:"reason"`
-	ResolutionURL string `json:"resolution_url,omitempty"`
-	Transient     bool   `json:"transient"`
-	Noise         bool   `json:"noise"`
+	Kind          string      `json:"kind"`
+	State         model.State `json:"state,omitempty"`
+	Reason        string      `json:"reason"`
+	ResolutionURL string      `json:"resolution_url,omitempty"`
+	Transient     bool        `json:"transient"`
+	Noise         bool        `json:"noise"`
 }
 
 // apiErrorReport takes a Smartcar API error the host backend got. It is

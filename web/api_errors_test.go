@@ -7,7 +7,7 @@ import (
 
 	"reconnect/internal/database"
 	"reconnect/internal/dbtest"
-	"reconnect/internal/store"
+	"reconnect/internal/model"
 )
 
 func TestAPIErrorReportClassifiesAndApplies(t *testing.T) {
@@ -27,7 +27,7 @@ func TestAPIErrorReportClassifiesAndApplies(t *testing.T) {
 			t.Fatalf("the report's status: %d %v", status, res)
 		}
 		v, err := d.store.VehicleBySmartcarID(context.Background(), "veh-9")
-		if err != nil || v.State != store.StateNeedsReauth {
+		if err != nil || v.State != model.StateNeedsReauth {
 			t.Fatalf("%+v %v", v, err)
 		}
 

@@ -8,14 +8,15 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"reconnect/internal/links"
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
 
 type linkRequest struct {
-	HostUserID string `json:"host_user_id"`
-	VehicleID  string `json:"vehicle_id"`
-	Purpose    string `json:"purpose"`
-	ReturnURL  string `json:"return_url"`
+	HostUserID string            `json:"host_user_id"`
+	VehicleID  string            `json:"vehicle_id"`
+	Purpose    model.LinkPurpose `json:"purpose"`
+	ReturnURL  string            `json:"return_url"`
 }
 
 type linkJSON struct {
@@ -23,7 +24,7 @@ type linkJSON struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-func linkMint(ownerID int64, vehicleID *int64, purpose, returnURL, source string) links.Mint {
+func linkMint(ownerID int64, vehicleID *int64, purpose model.LinkPurpose, returnURL string, source model.Source) links.Mint {
 	return links.Mint{OwnerID: ownerID, VehicleID: vehicleID, Purpose: purpose, ReturnURL: returnURL, Source: source}
 }
 
@@ -36,7 +37,7 @@ func (s *Server) apiLinkCreate(c echo.Context) error {
 	if in.HostUserID == "" {
 		return fieldError("host_user_id", "is required")
 	}
-	if in.Purpose != store.PurposeEmail && in.Purpose != store.PurposeInApp {
+	if !in.Purpose.Valid() {
 		return fieldError("purpose", `must be "email" or "in_app"`)
 	}
 	if in.ReturnURL != "" && !s.links.ReturnURLAllowed(in.ReturnURL) {
@@ -61,7 +62,7 @@ func (s *Server) apiLinkCreate(c echo.Context) error {
 		}
 		vid = &v.ID
 	}
-	m, err := s.links.Mint(ctx, nil, linkMint(o.ID, vid, in.Purpose, in.ReturnURL, "api"))
+	m, err := s.links.Mint(ctx, nil, linkMint(o.ID, vid, in.Purpose, in.ReturnURL, model.SourceAPI))
 	if err != nil {
 		return err
 	}

@@ -8,16 +8,17 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
 
 type ownerEventJSON struct {
 	ID         int64           `json:"id"`
 	VehicleID  string          `json:"vehicle_id,omitempty"`
-	Kind       string          `json:"kind"`
-	Source     string          `json:"source,omitempty"`
-	FromState  store.State     `json:"from_state,omitempty"`
-	ToState    store.State     `json:"to_state,omitempty"`
+	Kind       model.EventKind `json:"kind"`
+	Source     model.Source    `json:"source,omitempty"`
+	FromState  model.State     `json:"from_state,omitempty"`
+	ToState    model.State     `json:"to_state,omitempty"`
 	Detail     json.RawMessage `json:"detail,omitempty"`
 	OccurredAt time.Time       `json:"occurred_at"`
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"golang.org/x/text/language"
 
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
 
@@ -40,7 +41,7 @@ type ownerJSON struct {
 	TimeZone   string `json:"time_zone"`
 }
 
-func ownerOut(o store.Owner) ownerJSON {
+func ownerOut(o model.Owner) ownerJSON {
 	return ownerJSON{HostUserID: o.HostUserID, Email: o.Email, Name: o.Name, Locale: o.Locale, TimeZone: o.TimeZone}
 }
 
@@ -95,7 +96,7 @@ type vehicleJSON struct {
 	Reason         string `json:"reason,omitempty"`
 }
 
-func vehicleOut(v store.Vehicle) vehicleJSON {
+func vehicleOut(v model.Vehicle) vehicleJSON {
 	return vehicleJSON{VehicleID: v.SmartcarID, Make: v.Make, Model: v.Model, Year: v.Year, VIN: v.VIN, Nickname: v.Nickname,
 		SmartcarUserID: v.SmartcarUserID, State: string(v.State), Reason: v.Reason}
 }
@@ -181,7 +182,7 @@ func (s *Server) apiOwnerStatus(c echo.Context) error {
 				}
 			}
 			vid := v.ID
-			m, err := s.links.Mint(ctx, nil, linkMint(o.ID, &vid, store.PurposeInApp, "", "api"))
+			m, err := s.links.Mint(ctx, nil, linkMint(o.ID, &vid, model.PurposeInApp, "", model.SourceAPI))
 			if err != nil {
 				return err
 			}

@@ -6,9 +6,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"reconnect/internal/model"
 	"reconnect/internal/repair"
 	"reconnect/internal/smartcar"
-	"reconnect/internal/store"
 	"reconnect/views/owner"
 )
 
@@ -56,7 +56,7 @@ func (s *Server) connectCallback(c echo.Context) error {
 		v.RetryVehicle = &card
 	case repair.NotVerified:
 		v.Heading, v.Body, v.Next = t(c, "result.unverified_title"), t(c, "result.unverified_body", data), t(c, "result.unverified_next")
-		if rk, _ := reasonKeys(res.Vehicle); rk != "" && res.Vehicle.State != store.StateConnected {
+		if rk, _ := reasonKeys(res.Vehicle); rk != "" && res.Vehicle.State != model.StateConnected {
 			v.Body += " " + t(c, rk, data)
 		}
 		card := s.vehicleCard(c.Request().Context(), res.Vehicle)

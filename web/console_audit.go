@@ -9,23 +9,16 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"reconnect/internal/audit"
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 	consoleviews "reconnect/views/console"
 )
-
-var auditActions = []string{
-	audit.StaffLogin, audit.StaffLoginFailed, audit.StaffLocked, audit.StaffLogout,
-	audit.StaffCreated, audit.StaffPasswordLink, audit.StaffPasswordSet, audit.StaffDisabled, audit.StaffEnabled, audit.StaffUnlocked,
-	audit.OwnerSearched, audit.OwnerViewed, audit.LinkEmailed, audit.LinkShown,
-	audit.ImpersonationStart, audit.ImpersonationPage, audit.ImpersonationRefused, audit.ImpersonationEnd,
-	audit.AuditExported, audit.JobsChanged,
-}
 
 func auditRows(entries []store.AuditEntry) []consoleviews.AuditRow {
 	out := make([]consoleviews.AuditRow, 0, len(entries))
 	for _, e := range entries {
 		r := consoleviews.AuditRow{
-			ID: e.ID, At: e.At, Staff: e.StaffEmail, Action: e.Action, Reason: e.Reason,
+			ID: e.ID, At: e.At, Staff: e.StaffEmail, Action: string(e.Action), Reason: e.Reason,
 			Detail: clipText(e.Detail, 300), IP: e.IP, UserAgent: clipText(e.UserAgent, 120),
 		}
 		if e.OwnerID != nil {
@@ -41,10 +34,10 @@ func auditRows(entries []store.AuditEntry) []consoleviews.AuditRow {
 func auditFilter(c echo.Context) (store.AuditFilter, url.Values) {
 	var f store.AuditFilter
 	keep := url.Values{}
-	for _, a := range auditActions {
-		if c.QueryParam("action") == a {
+	for _, a := range model.AuditActions {
+		if c.QueryParam("action") == string(a) {
 			f.Action = a
-			keep.Set("action", a)
+			keep.Set("action", string(a))
 		}
 	}
 	if id, err := strconv.ParseInt(strings.TrimSpace(c.QueryParam("owner")), 10, 64); err == nil {
@@ -69,12 +62,12 @@ func (con *console) auditLog(c echo.Context) error {
 		return err
 	}
 	v := consoleviews.AuditView{
-		Chrome: con.chrome(c, "Audit log", "audit"), Action: f.Action, OwnerID: keep.Get("owner"), StaffID: keep.Get("staff"),
+		Chrome: con.chrome(c, "Audit log", "audit"), Action: string(f.Action), OwnerID: keep.Get("owner"), StaffID: keep.Get("staff"),
 		Rows: auditRows(entries), CSVURL: "/console/audit.csv?" + keep.Encode(),
 	}
 	v.Actions = append(v.Actions, consoleviews.Option{Value: "", Label: "Any action", Selected: f.Action == ""})
-	for _, a := range auditActions {
-		v.Actions = append(v.Actions, consoleviews.Option{Value: a, Label: a, Selected: a == f.Action})
+	for _, a := range model.AuditActions {
+		v.Actions = append(v.Actions, consoleviews.Option{Value: string(a), Label: string(a), Selected: a == f.Action})
 	}
 	if len(entries) == pageSize {
 		older := url.Values{}
@@ -93,7 +86,7 @@ func (con *console) auditCSV(c echo.Context) error {
 	f, keep := auditFilter(c)
 	cur, _ := currentStaff(c)
 	ctx := c.Request().Context()
-	if err := con.audit.Record(ctx, nil, audit.Entry{Actor: con.actor(c, cur), Action: audit.AuditExported, Detail: keep.Encode()}); err != nil {
+	if err := con.audit.Record(ctx, nil, audit.Entry{Actor: con.actor(c, cur), Action: model.AuditExported, Detail: keep.Encode()}); err != nil {
 		return err
 	}
 	h := c.Response().Header()

@@ -12,8 +12,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"reconnect/internal/audit"
+	"reconnect/internal/model"
 	"reconnect/internal/staff"
-	"reconnect/internal/store"
 	consoleviews "reconnect/views/console"
 	"reconnect/web/middleware"
 )
@@ -205,7 +205,7 @@ func (con *console) bannerView(c echo.Context, cur staff.Session, im staff.Imper
 
 // ownerName is how the console names an owner: their name, or failing
 // that their email or host user id.
-func ownerName(o store.Owner) string {
+func ownerName(o model.Owner) string {
 	switch {
 	case strings.TrimSpace(o.Name) != "":
 		return o.Name

@@ -5,18 +5,18 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"reconnect/internal/store"
+	"reconnect/internal/model"
 	consoleviews "reconnect/views/console"
 )
 
 // consoleStateLabels are the states as staff read them.
-var consoleStateLabels = map[store.State]string{
-	store.StateConnected: "Connected", store.StateNeedsReauth: "Needs reconnecting",
-	store.StateNeedsOEMAction: "Needs action at the carmaker", store.StateNeedsVirtualKey: "Needs a virtual key",
-	store.StateReconnecting: "Reconnecting", store.StateDeclined: "Declined",
+var consoleStateLabels = map[model.State]string{
+	model.StateConnected: "Connected", model.StateNeedsReauth: "Needs reconnecting",
+	model.StateNeedsOEMAction: "Needs action at the carmaker", model.StateNeedsVirtualKey: "Needs a virtual key",
+	model.StateReconnecting: "Reconnecting", model.StateDeclined: "Declined",
 }
 
-func consoleChip(st store.State) consoleviews.Chip {
+func consoleChip(st model.State) consoleviews.Chip {
 	label := consoleStateLabels[st]
 	if label == "" {
 		label = string(st)
@@ -25,7 +25,7 @@ func consoleChip(st store.State) consoleviews.Chip {
 }
 
 // brokenStates are the states a detection moves a vehicle into.
-var brokenStates = []store.State{store.StateNeedsReauth, store.StateNeedsOEMAction, store.StateNeedsVirtualKey}
+var brokenStates = []model.State{model.StateNeedsReauth, model.StateNeedsOEMAction, model.StateNeedsVirtualKey}
 
 // dashboard shows vehicles by state, recent detections and reconnects, and
 // who is viewing as an owner right now.
@@ -36,7 +36,7 @@ func (con *console) dashboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, st := range store.States {
+	for _, st := range model.States {
 		ch := consoleChip(st)
 		v.States = append(v.States, consoleviews.StateCount{State: string(st), Label: ch.Label, Tone: ch.Tone, Count: counts[st]})
 		v.Total += counts[st]
@@ -44,7 +44,7 @@ func (con *console) dashboard(c echo.Context) error {
 	if v.Detections, err = con.changeRows(c, brokenStates); err != nil {
 		return err
 	}
-	if v.Reconnects, err = con.changeRows(c, []store.State{store.StateConnected}); err != nil {
+	if v.Reconnects, err = con.changeRows(c, []model.State{model.StateConnected}); err != nil {
 		return err
 	}
 	active, err := con.store.ActiveImpersonations(ctx, 20)
@@ -64,7 +64,7 @@ func (con *console) dashboard(c echo.Context) error {
 	return render(c, http.StatusOK, consoleviews.Dashboard(v))
 }
 
-func (con *console) changeRows(c echo.Context, to []store.State) ([]consoleviews.ChangeRow, error) {
+func (con *console) changeRows(c echo.Context, to []model.State) ([]consoleviews.ChangeRow, error) {
 	rows, err := con.store.RecentStateChanges(c.Request().Context(), to, 10)
 	if err != nil {
 		return nil, err
@@ -73,7 +73,7 @@ func (con *console) changeRows(c echo.Context, to []store.State) ([]consoleviews
 	for _, r := range rows {
 		row := consoleviews.ChangeRow{
 			At: r.OccurredAt, Chip: consoleChip(r.ToState), Source: r.Source,
-			Vehicle: carTitle(store.Vehicle{Make: r.Make, Model: r.Model, Year: r.Year}),
+			Vehicle: carTitle(model.Vehicle{Make: r.Make, Model: r.Model, Year: r.Year}),
 		}
 		if r.OwnerID != nil {
 			row.OwnerURL = ownerConsoleURL(*r.OwnerID)

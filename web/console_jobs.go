@@ -12,6 +12,7 @@ import (
 	"riverqueue.com/riverui/uiendpoints"
 
 	"reconnect/internal/audit"
+	"reconnect/internal/model"
 )
 
 // jobsPrefix is where River UI, the job queue dashboard, is mounted.
@@ -63,7 +64,7 @@ func (con *console) auditJobChanges(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		cur, _ := currentStaff(c)
 		detail := req.Method + " " + req.URL.Path + " → " + strconv.Itoa(c.Response().Status)
-		if aerr := con.audit.Record(req.Context(), nil, audit.Entry{Actor: con.actor(c, cur), Action: audit.JobsChanged, Detail: detail}); aerr != nil {
+		if aerr := con.audit.Record(req.Context(), nil, audit.Entry{Actor: con.actor(c, cur), Action: model.AuditJobsChanged, Detail: detail}); aerr != nil {
 			con.log.Error("audit job change", "err", aerr)
 		}
 		return err

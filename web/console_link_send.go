@@ -7,6 +7,7 @@ import (
 
 	"reconnect/internal/audit"
 	"reconnect/internal/links"
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 	consoleviews "reconnect/views/console"
 )
@@ -34,13 +35,13 @@ func (con *console) linkSend(c echo.Context) error {
 	ctx := c.Request().Context()
 	cur, _ := currentStaff(c)
 	err = con.store.Tx(ctx, func(tx *store.Store) error {
-		if err := tx.AddEvent(ctx, store.Event{OwnerID: &o.ID, Kind: EventFreshLinkRequested, Source: "staff"}); err != nil {
+		if err := tx.AddEvent(ctx, model.Event{OwnerID: &o.ID, Kind: model.EventFreshLinkRequested, Source: model.SourceStaff}); err != nil {
 			return err
 		}
-		if err := con.linkMailer.SendFreshLink(ctx, tx, o, nil, "staff"); err != nil {
+		if err := con.linkMailer.SendFreshLink(ctx, tx, o, nil, model.SourceStaff); err != nil {
 			return err
 		}
-		return con.audit.Record(ctx, tx, audit.Entry{Actor: con.actor(c, cur), Owner: &o, Action: audit.LinkEmailed, Detail: "to " + o.Email})
+		return con.audit.Record(ctx, tx, audit.Entry{Actor: con.actor(c, cur), Owner: &o, Action: model.AuditLinkEmailed, Detail: "to " + o.Email})
 	})
 	if err != nil {
 		return err
@@ -61,11 +62,11 @@ func (con *console) linkShow(c echo.Context) error {
 	var m links.Minted
 	err = con.store.Tx(ctx, func(tx *store.Store) error {
 		var err error
-		m, err = con.links.Mint(ctx, tx, links.Mint{OwnerID: o.ID, Purpose: store.PurposeEmail, Source: "staff", SourceRef: cur.Staff.Email})
+		m, err = con.links.Mint(ctx, tx, links.Mint{OwnerID: o.ID, Purpose: model.PurposeEmail, Source: model.SourceStaff, SourceRef: cur.Staff.Email})
 		if err != nil {
 			return err
 		}
-		return con.audit.Record(ctx, tx, audit.Entry{Actor: con.actor(c, cur), Owner: &o, Action: audit.LinkShown,
+		return con.audit.Record(ctx, tx, audit.Entry{Actor: con.actor(c, cur), Owner: &o, Action: model.AuditLinkShown,
 			Detail: "link #" + strconvFormat(m.Link.ID) + ", expires " + m.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC")})
 	})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"reconnect/internal/audit"
+	"reconnect/internal/model"
 	"reconnect/internal/staff"
 	"reconnect/internal/store"
 	consoleviews "reconnect/views/console"
@@ -17,31 +18,31 @@ import (
 
 // timelineLabels say what each kind of timeline entry means; a kind added
 // later shows as its name until it gets a label here.
-var timelineLabels = map[string]string{
-	store.EventVehicleAdded:   "Vehicle added",
-	"webhook_received":        "Webhook received",
-	"error_reported":          "Error reported by the host",
-	"error_ignored":           "Error recorded (nothing for the owner to do)",
-	"health_check":            "Health check",
-	"token_refreshed":         "Token refreshed",
-	"tokens_stored":           "New tokens stored",
-	"email_sent":              "Email sent",
-	"email_failed":            "Email failed",
-	"email_skipped":           "Email skipped",
-	"email_reminders_stopped": "Reminders stopped",
-	"unsubscribed":            "Unsubscribed",
-	EventFreshLinkRequested:   "Fresh link requested",
-	"link_opened":             "Link opened",
-	"reconnect_started":       "Reconnect started",
-	"reconnect_completed":     "Reconnect completed",
-	"reconnect_failed":        "Reconnect failed",
-	"reconnect_unverified":    "Reconnect not confirmed",
-	"declined":                "Owner declined",
-	"reminders_snoozed":       "Owner asked to be reminded later",
+var timelineLabels = map[model.EventKind]string{
+	model.EventVehicleAdded:        "Vehicle added",
+	model.EventWebhookReceived:     "Webhook received",
+	model.EventErrorReported:       "Error reported by the host",
+	model.EventErrorIgnored:        "Error recorded (nothing for the owner to do)",
+	model.EventHealthCheck:         "Health check",
+	model.EventTokenRefreshed:      "Token refreshed",
+	model.EventTokensStored:        "New tokens stored",
+	model.EventEmailSent:           "Email sent",
+	model.EventEmailFailed:         "Email failed",
+	model.EventEmailSkipped:        "Email skipped",
+	model.EventRemindersStopped:    "Reminders stopped",
+	model.EventUnsubscribed:        "Unsubscribed",
+	model.EventFreshLinkRequested:  "Fresh link requested",
+	model.EventLinkOpened:          "Link opened",
+	model.EventReconnectStarted:    "Reconnect started",
+	model.EventReconnectCompleted:  "Reconnect completed",
+	model.EventReconnectFailed:     "Reconnect failed",
+	model.EventReconnectUnverified: "Reconnect not confirmed",
+	model.EventDeclined:            "Owner declined",
+	model.EventSnoozed:             "Owner asked to be reminded later",
 }
 
-func timelineWhat(e store.Event) string {
-	if e.Kind == store.EventStateChanged {
+func timelineWhat(e model.Event) string {
+	if e.Kind == model.EventStateChanged {
 		if e.FromState == "" {
 			return "Now " + consoleChip(e.ToState).Label
 		}
@@ -50,7 +51,7 @@ func timelineWhat(e store.Event) string {
 	if l, ok := timelineLabels[e.Kind]; ok {
 		return l
 	}
-	k := strings.ReplaceAll(e.Kind, "_", " ")
+	k := strings.ReplaceAll(string(e.Kind), "_", " ")
 	if k == "" {
 		return k
 	}
@@ -76,16 +77,16 @@ func ttlWords(d time.Duration) string {
 	return d.String()
 }
 
-func (con *console) ownerParam(c echo.Context) (store.Owner, error) {
+func (con *console) ownerParam(c echo.Context) (model.Owner, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
-		return store.Owner{}, echo.ErrNotFound
+		return model.Owner{}, echo.ErrNotFound
 	}
 	return con.store.OwnerByID(c.Request().Context(), id)
 }
 
 // ownerView builds the owner detail page.
-func (con *console) ownerView(c echo.Context, o store.Owner) (consoleviews.OwnerView, error) {
+func (con *console) ownerView(c echo.Context, o model.Owner) (consoleviews.OwnerView, error) {
 	ctx := c.Request().Context()
 	v := consoleviews.OwnerView{
 		Chrome: con.chrome(c, ownerName(o), "search"),
@@ -117,7 +118,7 @@ func (con *console) ownerView(c echo.Context, o store.Owner) (consoleviews.Owner
 		return v, err
 	}
 	for _, e := range evs {
-		row := consoleviews.TimelineRow{At: e.OccurredAt, What: timelineWhat(e), Source: e.Source, Detail: clipText(e.Detail, 300)}
+		row := consoleviews.TimelineRow{At: e.OccurredAt, What: timelineWhat(e), Source: string(e.Source), Detail: clipText(e.Detail, 300)}
 		if e.VehicleID != nil {
 			row.Vehicle = titles[*e.VehicleID]
 			if row.Vehicle == "" {
@@ -150,7 +151,7 @@ func (con *console) ownerDetail(c echo.Context) error {
 	}
 	cur, _ := currentStaff(c)
 	if c.QueryParam("before") == "" {
-		if err := con.audit.Record(c.Request().Context(), nil, audit.Entry{Actor: con.actor(c, cur), Owner: &o, Action: audit.OwnerViewed}); err != nil {
+		if err := con.audit.Record(c.Request().Context(), nil, audit.Entry{Actor: con.actor(c, cur), Owner: &o, Action: model.AuditOwnerViewed}); err != nil {
 			return err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"reconnect/internal/audit"
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 	consoleviews "reconnect/views/console"
 )
@@ -110,7 +111,7 @@ func (con *console) search(c echo.Context) error {
 	if after == nil {
 		cur, _ := currentStaff(c)
 		detail := fmt.Sprintf("%s %s %q", in, match, q)
-		if err := con.audit.Record(ctx, nil, audit.Entry{Actor: con.actor(c, cur), Action: audit.OwnerSearched, Detail: detail}); err != nil {
+		if err := con.audit.Record(ctx, nil, audit.Entry{Actor: con.actor(c, cur), Action: model.AuditOwnerSearched, Detail: detail}); err != nil {
 			return err
 		}
 	}

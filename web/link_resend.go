@@ -10,13 +10,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 	"reconnect/views/owner"
 )
-
-// EventFreshLinkRequested is the timeline entry for a fresh link asked for on
-// the expired-link page.
-const EventFreshLinkRequested = "fresh_link_requested"
 
 // linkResend emails a fresh link to the address on file. It answers the same
 // whether or not the address is known, so it cannot be used to find owners,
@@ -60,11 +57,11 @@ func (s *Server) requestFreshLink(ctx context.Context, email string) error {
 		return err
 	}
 	return s.store.Tx(ctx, func(tx *store.Store) error {
-		if err := tx.AddEvent(ctx, store.Event{OwnerID: &o.ID, Kind: EventFreshLinkRequested, Source: "owner"}); err != nil {
+		if err := tx.AddEvent(ctx, model.Event{OwnerID: &o.ID, Kind: model.EventFreshLinkRequested, Source: model.SourceOwner}); err != nil {
 			return err
 		}
 		if s.linkMailer != nil {
-			return s.linkMailer.SendFreshLink(ctx, tx, o, nil, "resend")
+			return s.linkMailer.SendFreshLink(ctx, tx, o, nil, model.SourceResend)
 		}
 		return nil
 	})

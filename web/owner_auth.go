@@ -9,6 +9,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 	"reconnect/web/middleware"
 )
@@ -16,7 +17,7 @@ import (
 // viewer is whoever is looking at an owner's pages: the owner, or a staff
 // member viewing as the owner (read-only).
 type viewer struct {
-	Owner    store.Owner
+	Owner    model.Owner
 	SID      string
 	LinkID   *int64
 	ReadOnly bool
@@ -60,7 +61,7 @@ func (s *Server) currentViewer(c echo.Context) (viewer, error) {
 	return v, nil
 }
 
-func (s *Server) localizeFor(c echo.Context, o store.Owner) {
+func (s *Server) localizeFor(c echo.Context, o model.Owner) {
 	lang := s.i18n.Match(s.sessions.Locale(c), o.Locale, c.Request().Header.Get("Accept-Language"))
 	middleware.SetLocalizer(c, s.i18n.Localizer(lang))
 }

@@ -7,7 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"reconnect/internal/i18n"
-	"reconnect/internal/store"
+	"reconnect/internal/model"
 	"reconnect/internal/vehicletext"
 	ownerviews "reconnect/views/owner"
 )
@@ -19,13 +19,13 @@ var (
 	reasonKeys = vehicletext.ReasonKeys
 )
 
-var chipTones = map[store.State]string{
-	store.StateConnected: "ok", store.StateNeedsReauth: "danger", store.StateNeedsOEMAction: "warn",
-	store.StateNeedsVirtualKey: "warn", store.StateReconnecting: "info", store.StateDeclined: "neutral",
+var chipTones = map[model.State]string{
+	model.StateConnected: "ok", model.StateNeedsReauth: "danger", model.StateNeedsOEMAction: "warn",
+	model.StateNeedsVirtualKey: "warn", model.StateReconnecting: "info", model.StateDeclined: "neutral",
 }
 
 // vehicleCard builds the view model of one vehicle in the request's language.
-func (s *Server) vehicleCard(ctx context.Context, v store.Vehicle) ownerviews.VehicleCard {
+func (s *Server) vehicleCard(ctx context.Context, v model.Vehicle) ownerviews.VehicleCard {
 	l := i18n.From(ctx)
 	data := map[string]any{"Make": makeName(v.Make), "App": s.cfg.AppName, "Car": carTitle(v)}
 	card := ownerviews.VehicleCard{
@@ -39,17 +39,10 @@ func (s *Server) vehicleCard(ctx context.Context, v store.Vehicle) ownerviews.Ve
 			card.ToDo = l.T(tk, data)
 		}
 	}
-	switch v.State {
-	case store.StateNeedsReauth, store.StateReconnecting, store.StateNeedsOEMAction:
-		card.CanReconnect, card.CanDecline = true, true
-		card.CanConnect = v.State != store.StateNeedsOEMAction
-	case store.StateNeedsVirtualKey:
-		card.CanDecline = true
-		if strings.HasPrefix(v.ResolutionURL, "https://") {
-			card.KeyURL = v.ResolutionURL
-		}
-	case store.StateDeclined:
-		card.CanReconnect = true
+	allowed := v.State.Allows()
+	card.CanReconnect, card.CanConnect, card.CanDecline = allowed.Reconnect, allowed.Connect, allowed.Decline
+	if allowed.PairKey && strings.HasPrefix(v.ResolutionURL, "https://") {
+		card.KeyURL = v.ResolutionURL
 	}
 	if v.SnoozedUntil != nil && v.SnoozedUntil.After(s.store.Now()) && v.State.NeedsOwner() {
 		card.Snoozed = l.T("owner.snoozed", map[string]any{"Date": formatDate(l.Lang(), *v.SnoozedUntil)})

@@ -23,6 +23,7 @@ import (
 	"reconnect/internal/lifecycle"
 	"reconnect/internal/links"
 	"reconnect/internal/mail/devsmtp"
+	"reconnect/internal/model"
 	"reconnect/internal/repair"
 	"reconnect/internal/secrets"
 	"reconnect/internal/smartcar"
@@ -59,7 +60,7 @@ type Deps struct {
 // LinkMailer emails an owner a fresh link. It is called inside tx, so the
 // email is scheduled exactly when the caller's change commits.
 type LinkMailer interface {
-	SendFreshLink(ctx context.Context, tx *store.Store, owner store.Owner, vehicleID *int64, source string) error
+	SendFreshLink(ctx context.Context, tx *store.Store, owner model.Owner, vehicleID *int64, source model.Source) error
 }
 
 // Server holds the Echo instance and the handlers' dependencies.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 	"reconnect/views/unsubscribe"
 )
@@ -14,7 +15,7 @@ import (
 // Unsubscriber turns reconnect emails off for the owner of an unsubscribe
 // token; it is idempotent, and first is true for the call that did it.
 type Unsubscriber interface {
-	Unsubscribe(ctx context.Context, token, via string) (o store.Owner, first bool, err error)
+	Unsubscribe(ctx context.Context, token, via string) (o model.Owner, first bool, err error)
 }
 
 // unsubscribePage says what unsubscribing means and offers one button. A

@@ -21,6 +21,7 @@ import (
 	"reconnect/internal/dbtest"
 	"reconnect/internal/ingest"
 	"reconnect/internal/lifecycle"
+	"reconnect/internal/model"
 	"reconnect/internal/smartcar"
 	"reconnect/internal/store"
 )
@@ -200,7 +201,7 @@ func TestSmartcarWebhookRecordsOnceAndReportsStatus(t *testing.T) {
 			t.Fatalf("without an API key: %d", status)
 		}
 		v, err := d.store.VehicleBySmartcarID(context.Background(), "veh-42")
-		if err != nil || v.State != store.StateNeedsReauth {
+		if err != nil || v.State != model.StateNeedsReauth {
 			t.Fatalf("vehicle %+v %v", v, err)
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"reconnect/internal/app"
 	"reconnect/internal/database"
 	"reconnect/internal/links"
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
 
@@ -36,11 +37,11 @@ func cmdLink(ctx context.Context, args []string, env map[string]string, stdout, 
 	fs.SetOutput(stderr)
 	owner := fs.String("owner", "", "the owner's host user id (required)")
 	vehicle := fs.String("vehicle", "", "a Smartcar vehicle id, to open that vehicle")
-	purpose := fs.String("purpose", store.PurposeEmail, "email (days, reusable) or in_app (minutes, single use)")
+	purpose := fs.String("purpose", string(model.PurposeEmail), "email (days, reusable) or in_app (minutes, single use)")
 	if err := fs.Parse(args); err != nil {
 		return &usageError{err.Error()}
 	}
-	if *owner == "" || (*purpose != store.PurposeEmail && *purpose != store.PurposeInApp) {
+	if *owner == "" || !model.LinkPurpose(*purpose).Valid() {
 		return &usageError{"usage: reconnect link --owner <host user id> [--vehicle <id>] [--purpose email|in_app]"}
 	}
 	cfg, err := loadConfig(env)
@@ -68,7 +69,7 @@ func cmdLink(ctx context.Context, args []string, env map[string]string, stdout, 
 		vid = &v.ID
 	}
 	svc := links.New(st, links.Config{PublicBaseURL: cfg.PublicBaseURL, EmailTTL: cfg.LinkEmailTTL, InAppTTL: cfg.LinkInAppTTL})
-	m, err := svc.Mint(ctx, nil, links.Mint{OwnerID: o.ID, VehicleID: vid, Purpose: *purpose, Source: "cli"})
+	m, err := svc.Mint(ctx, nil, links.Mint{OwnerID: o.ID, VehicleID: vid, Purpose: model.LinkPurpose(*purpose), Source: model.SourceCLI})
 	if err != nil {
 		return err
 	}

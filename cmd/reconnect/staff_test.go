@@ -11,6 +11,7 @@ import (
 
 	"reconnect/internal/audit"
 	"reconnect/internal/database"
+	"reconnect/internal/model"
 	"reconnect/internal/staff"
 	"reconnect/internal/store"
 )
@@ -41,7 +42,7 @@ func TestCreateStaffPrintsAOneTimePasswordLink(t *testing.T) {
 	if err != nil || who.Email != "sam@support.example" || who.Role != store.RoleAdmin || who.Name != "Sam" {
 		t.Fatalf("the printed link resolves to %+v (%v)", who, err)
 	}
-	es, _ := st.AuditEntries(context.Background(), store.AuditFilter{Action: audit.StaffCreated})
+	es, _ := st.AuditEntries(context.Background(), store.AuditFilter{Action: model.AuditStaffCreated})
 	if len(es) != 1 || es[0].StaffEmail != "(command line)" {
 		t.Fatalf("audit: %+v", es)
 	}

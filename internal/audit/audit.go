@@ -11,31 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"reconnect/internal/model"
 	"reconnect/internal/store"
-)
-
-// Actions, named noun.verb so that one prefix finds a family.
-const (
-	StaffCreated         = "staff.created"
-	StaffPasswordLink    = "staff.password_link"
-	StaffPasswordSet     = "staff.password_set"
-	StaffLogin           = "staff.login"
-	StaffLoginFailed     = "staff.login_failed"
-	StaffLocked          = "staff.locked"
-	StaffLogout          = "staff.logout"
-	StaffDisabled        = "staff.disabled"
-	StaffEnabled         = "staff.enabled"
-	StaffUnlocked        = "staff.unlocked"
-	OwnerSearched        = "owner.searched"
-	OwnerViewed          = "owner.viewed"
-	LinkEmailed          = "link.emailed"
-	LinkShown            = "link.shown"
-	ImpersonationStart   = "impersonation.started"
-	ImpersonationPage    = "impersonation.page_viewed"
-	ImpersonationRefused = "impersonation.action_refused"
-	ImpersonationEnd     = "impersonation.ended"
-	AuditExported        = "audit.exported"
-	JobsChanged          = "jobs.changed"
 )
 
 // Actor is the staff member acting, and from where.
@@ -49,8 +26,8 @@ type Actor struct {
 // Entry is one thing to record. Owner is the account it concerns, if any.
 type Entry struct {
 	Actor  Actor
-	Owner  *store.Owner
-	Action string
+	Owner  *model.Owner
+	Action model.AuditAction
 	Reason string
 	Detail string
 }
@@ -132,7 +109,7 @@ func csvRow(r store.AuditEntry) []string {
 	}
 	return []string{
 		strconv.FormatInt(r.ID, 10), r.At.UTC().Format(time.RFC3339), id(r.StaffID), cell(r.StaffEmail),
-		id(r.OwnerID), cell(r.OwnerHostUserID), cell(r.Action), cell(r.Reason), cell(r.Detail),
+		id(r.OwnerID), cell(r.OwnerHostUserID), cell(string(r.Action)), cell(r.Reason), cell(r.Detail),
 		cell(r.IP), cell(r.UserAgent),
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"reconnect/internal/audit"
 	"reconnect/internal/database"
 	"reconnect/internal/dbtest"
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
 
@@ -23,16 +24,16 @@ func TestRecordListAndFilter(t *testing.T) {
 		ann := audit.Actor{StaffID: 7, StaffEmail: "ann@example.com", IP: "203.0.113.9", UserAgent: "Firefox"}
 		bo := audit.Actor{StaffID: 8, StaffEmail: "bo@example.com"}
 		for _, e := range []audit.Entry{
-			{Actor: ann, Action: audit.StaffLogin},
-			{Actor: ann, Owner: &o, Action: audit.ImpersonationStart, Reason: "ticket 1"},
-			{Actor: bo, Owner: &o, Action: audit.OwnerViewed},
+			{Actor: ann, Action: model.AuditStaffLogin},
+			{Actor: ann, Owner: &o, Action: model.AuditImpersonationStart, Reason: "ticket 1"},
+			{Actor: bo, Owner: &o, Action: model.AuditOwnerViewed},
 		} {
 			if err := log.Record(ctx, nil, e); err != nil {
 				t.Fatal(err)
 			}
 		}
 		all, err := log.List(ctx, store.AuditFilter{})
-		if err != nil || len(all) != 3 || all[0].Action != audit.OwnerViewed {
+		if err != nil || len(all) != 3 || all[0].Action != model.AuditOwnerViewed {
 			t.Fatalf("newest first: %+v %v", all, err)
 		}
 		start := all[1]
@@ -47,7 +48,7 @@ func TestRecordListAndFilter(t *testing.T) {
 		if es, _ := log.List(ctx, store.AuditFilter{OwnerID: &o.ID}); len(es) != 2 {
 			t.Fatalf("by owner: %d", len(es))
 		}
-		if es, _ := log.List(ctx, store.AuditFilter{Action: audit.StaffLogin}); len(es) != 1 {
+		if es, _ := log.List(ctx, store.AuditFilter{Action: model.AuditStaffLogin}); len(es) != 1 {
 			t.Fatalf("by action: %d", len(es))
 		}
 		if es, _ := log.List(ctx, store.AuditFilter{Before: all[0].ID, Limit: 1}); len(es) != 1 || es[0].ID != all[1].ID {
@@ -63,7 +64,7 @@ func TestTheDatabaseRefusesToChangeTheLog(t *testing.T) {
 		ctx := context.Background()
 		st := store.New(db)
 		o, _ := st.UpsertOwner(ctx, store.OwnerInput{HostUserID: "u-1"})
-		if err := audit.New(st).Record(ctx, nil, audit.Entry{Owner: &o, Action: audit.OwnerViewed}); err != nil {
+		if err := audit.New(st).Record(ctx, nil, audit.Entry{Owner: &o, Action: model.AuditOwnerViewed}); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.Gorm.Exec("UPDATE audit_log SET action = 'nothing'").Error; err == nil || !strings.Contains(err.Error(), "append-only") {
@@ -93,7 +94,7 @@ func TestCSVExportStreamsEveryRowAndDefusesFormulas(t *testing.T) {
 		const n = 1203 // more than one batch
 		err := st.Tx(ctx, func(tx *store.Store) error {
 			for i := 0; i < n; i++ {
-				e := audit.Entry{Actor: audit.Actor{StaffID: 1, StaffEmail: "ann@example.com"}, Action: audit.OwnerSearched, Detail: fmt.Sprintf("q=%d", i)}
+				e := audit.Entry{Actor: audit.Actor{StaffID: 1, StaffEmail: "ann@example.com"}, Action: model.AuditOwnerSearched, Detail: fmt.Sprintf("q=%d", i)}
 				if i == n-1 {
 					e.Reason, e.Actor.UserAgent = `=HYPERLINK("http://evil.example")`, "-1+1"
 				}

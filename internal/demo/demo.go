@@ -11,6 +11,7 @@ import (
 
 	"reconnect/internal/app"
 	"reconnect/internal/links"
+	"reconnect/internal/model"
 	"reconnect/internal/smartcar"
 	"reconnect/internal/smartcarsim"
 	"reconnect/internal/store"
@@ -91,8 +92,8 @@ var Owners = []Owner{
 
 // Seeded is what the demo prints and the tests use.
 type Seeded struct {
-	Owner    store.Owner
-	Vehicles []store.Vehicle
+	Owner    model.Owner
+	Vehicles []model.Vehicle
 	Link     string // an email link to the owner's page
 	SimUser  smartcarsim.UserInfo
 }
@@ -141,7 +142,7 @@ func Seed(ctx context.Context, a *app.App, sim *smartcarsim.Sim) ([]Seeded, erro
 			}
 			s.Vehicles = append(s.Vehicles, v)
 		}
-		m, err := a.Links.Mint(ctx, nil, links.Mint{OwnerID: owner.ID, Purpose: store.PurposeEmail, Source: "demo", ReturnURL: a.Config.PublicBaseURL + "/"})
+		m, err := a.Links.Mint(ctx, nil, links.Mint{OwnerID: owner.ID, Purpose: model.PurposeEmail, Source: model.SourceDemo, ReturnURL: a.Config.PublicBaseURL + "/"})
 		if err != nil {
 			return nil, err
 		}
@@ -152,7 +153,7 @@ func Seed(ctx context.Context, a *app.App, sim *smartcarsim.Sim) ([]Seeded, erro
 }
 
 // breakVehicle gives the app the same news a webhook would.
-func breakVehicle(ctx context.Context, a *app.App, v store.Vehicle, c Car) (store.Vehicle, error) {
+func breakVehicle(ctx context.Context, a *app.App, v model.Vehicle, c Car) (model.Vehicle, error) {
 	e := &smartcar.Error{HTTPStatus: http.StatusBadRequest, Type: c.FailType, Code: c.FailCode}
 	if c.FailCode == "AUTHENTICATION_FAILED" {
 		e.Resolution = smartcar.Resolution{Type: "REAUTHENTICATE"}
@@ -161,7 +162,7 @@ func breakVehicle(ctx context.Context, a *app.App, v store.Vehicle, c Car) (stor
 	if cl.Kind != smartcar.KindPrompt {
 		return v, nil
 	}
-	nv, _, err := a.Lifecycle.Transition(ctx, nil, v.ID, store.StateChange{To: store.State(cl.State), Reason: cl.Reason, Source: "demo"})
+	nv, _, err := a.Lifecycle.Transition(ctx, nil, v.ID, store.StateChange{To: cl.State, Reason: cl.Reason, Source: model.SourceDemo})
 	return nv, err
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
 
@@ -72,7 +73,7 @@ func BenchmarkOwnerPage(b *testing.B) {
 			for i := 0; i < 5; i++ {
 				v, _ := w.app.Store.UpsertVehicle(ctx, store.VehicleInput{SmartcarID: fmt.Sprintf("bench-%d", i), OwnerID: &o.ID, Make: "TESLA", Model: "Model 3", Year: 2020 + i})
 				if i < 2 {
-					w.app.Lifecycle.Transition(ctx, nil, v.ID, store.StateChange{To: store.StateNeedsReauth, Reason: "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED"})
+					w.app.Lifecycle.Transition(ctx, nil, v.ID, store.StateChange{To: model.StateNeedsReauth, Reason: "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED"})
 				}
 			}
 			m, _ := w.app.Links.Mint(ctx, nil, linkMintEmail(o.ID))

@@ -16,6 +16,7 @@ import (
 
 	"reconnect/internal/audit"
 	bt "reconnect/internal/browsertest"
+	"reconnect/internal/model"
 	"reconnect/internal/staff"
 	"reconnect/internal/store"
 )
@@ -27,11 +28,11 @@ type recordingMailer struct {
 }
 
 type sentLink struct {
-	Owner  store.Owner
-	Source string
+	Owner  model.Owner
+	Source model.Source
 }
 
-func (m *recordingMailer) SendFreshLink(_ context.Context, _ *store.Store, o store.Owner, _ *int64, source string) error {
+func (m *recordingMailer) SendFreshLink(_ context.Context, _ *store.Store, o model.Owner, _ *int64, source model.Source) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sent = append(m.sent, sentLink{Owner: o, Source: source})
@@ -137,17 +138,17 @@ func auditActions(t *testing.T, st *store.Store) []string {
 	}
 	var out []string
 	for i := len(es) - 1; i >= 0; i-- {
-		out = append(out, es[i].Action)
+		out = append(out, string(es[i].Action))
 	}
 	return out
 }
 
 // inOrder reports whether want appears in got in this order (not
 // necessarily next to each other).
-func inOrder(got, want []string) bool {
+func inOrder[S ~string](got []string, want []S) bool {
 	i := 0
 	for _, g := range got {
-		if i < len(want) && g == want[i] {
+		if i < len(want) && g == string(want[i]) {
 			i++
 		}
 	}
@@ -228,7 +229,7 @@ func TestConsoleSupportJourney(t *testing.T) {
 		if loc, _ := bt.Location(ctx); strings.HasPrefix(loc, w.simURL) {
 			t.Fatalf("Reconnect went to Connect: %s", loc)
 		}
-		if v := w.vehicle(t, "demo-alice", "TESLA"); v.State != store.StateNeedsReauth {
+		if v := w.vehicle(t, "demo-alice", "TESLA"); v.State != model.StateNeedsReauth {
 			t.Fatalf("a refused Reconnect changed the car to %s", v.State)
 		}
 		if evs := w.events(t, tesla.ID); slices.Contains(evs, "reconnect_started") {
@@ -265,16 +266,16 @@ func TestConsoleSupportJourney(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		steps := []string{
-			audit.StaffCreated, audit.StaffPasswordSet, audit.StaffLogin, audit.OwnerSearched, audit.OwnerViewed,
-			audit.ImpersonationStart, audit.ImpersonationPage, audit.ImpersonationRefused, audit.LinkEmailed, audit.ImpersonationEnd,
+		steps := []model.AuditAction{
+			model.AuditStaffCreated, model.AuditStaffPasswordSet, model.AuditStaffLogin, model.AuditOwnerSearched, model.AuditOwnerViewed,
+			model.AuditImpersonationStart, model.AuditImpersonationPage, model.AuditImpersonationRefused, model.AuditLinkEmailed, model.AuditImpersonationEnd,
 		}
 		if !inOrder(shown, steps) {
 			t.Fatalf("the audit log shows %v; want these steps in order: %v", shown, steps)
 		}
 		bt.NoAxeViolations(t, ctx, "audit log")
 
-		entries, _ := w.app.Store.AuditEntries(context.Background(), store.AuditFilter{Action: audit.ImpersonationRefused})
+		entries, _ := w.app.Store.AuditEntries(context.Background(), store.AuditFilter{Action: model.AuditImpersonationRefused})
 		if len(entries) != 1 || entries[0].StaffEmail != "sam@support.example" || entries[0].OwnerHostUserID != "demo-alice" ||
 			entries[0].Reason == "" || entries[0].IP != "127.0.0.1" || !strings.Contains(entries[0].UserAgent, "Chrome") ||
 			!strings.Contains(entries[0].Detail, "/reconnect") {
@@ -282,7 +283,7 @@ func TestConsoleSupportJourney(t *testing.T) {
 		}
 
 		csv, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch("/console/audit.csv").then(r => r.text())`, chromedp.EvalAwaitPromise))
-		if err != nil || !strings.HasPrefix(csv, "id,at,staff_id") || !strings.Contains(csv, audit.ImpersonationRefused) {
+		if err != nil || !strings.HasPrefix(csv, "id,at,staff_id") || !strings.Contains(csv, string(model.AuditImpersonationRefused)) {
 			t.Fatalf("CSV export: %v\n%s", err, csv)
 		}
 	})
@@ -348,7 +349,7 @@ func TestConsoleAccessRules(t *testing.T) {
 	if status, _ := fetchStatus(t, ctx, "PUT", "/console/jobs/api/queues/default/resume", ""); status != 200 {
 		t.Fatalf("resume the queue: %d", status)
 	}
-	if changes, _ := st.AuditEntries(context.Background(), store.AuditFilter{Action: audit.JobsChanged}); len(changes) != 2 ||
+	if changes, _ := st.AuditEntries(context.Background(), store.AuditFilter{Action: model.AuditJobsChanged}); len(changes) != 2 ||
 		!strings.Contains(changes[1].Detail, "/pause") || changes[1].StaffEmail != "ada@support.example" {
 		t.Fatalf("job changes in the audit log: %+v", changes)
 	}
@@ -362,7 +363,7 @@ func TestConsoleAccessRules(t *testing.T) {
 	if status, _ := fetchStatus(t, ctx, "POST", showLink, "_csrf=forged"); status != 403 {
 		t.Fatalf("console POST with a forged CSRF token: %d, want 403", status)
 	}
-	if slices.Contains(auditActions(t, st), audit.LinkShown) {
+	if slices.Contains(auditActions(t, st), string(model.AuditLinkShown)) {
 		t.Fatal("a refused POST minted a link")
 	}
 
@@ -378,7 +379,7 @@ func TestConsoleAccessRules(t *testing.T) {
 	if n := count(t, ctx, `[data-testid="impersonation-banner"]`); n != 0 {
 		t.Fatal("the view as the owner outlived the console session")
 	}
-	ends, _ := st.AuditEntries(context.Background(), store.AuditFilter{Action: audit.ImpersonationEnd})
+	ends, _ := st.AuditEntries(context.Background(), store.AuditFilter{Action: model.AuditImpersonationEnd})
 	if len(ends) != 1 || !strings.HasPrefix(ends[0].Detail, store.EndedByLogout) {
 		t.Fatalf("impersonation end: %+v", ends)
 	}
@@ -413,7 +414,7 @@ func TestConsoleAccessRules(t *testing.T) {
 	if msg := text(t, ctx, "login-error"); !strings.Contains(msg, "locked") {
 		t.Fatalf("the right password while locked: %q", msg)
 	}
-	if !slices.Contains(auditActions(t, st), audit.StaffLocked) {
+	if !slices.Contains(auditActions(t, st), string(model.AuditStaffLocked)) {
 		t.Fatal("the lockout is not in the audit log")
 	}
 }
@@ -452,7 +453,7 @@ func TestStaleImpersonationEndsOnTime(t *testing.T) {
 	if n := count(t, ctx, `[data-testid="impersonation-banner"]`); n != 0 {
 		t.Fatal("banner still shown")
 	}
-	ends, _ := w.app.Store.AuditEntries(context.Background(), store.AuditFilter{Action: audit.ImpersonationEnd})
+	ends, _ := w.app.Store.AuditEntries(context.Background(), store.AuditFilter{Action: model.AuditImpersonationEnd})
 	if len(ends) != 1 || ends[0].Detail != "expired after 2s" || ends[0].OwnerHostUserID != "demo-alice" {
 		t.Fatalf("end entry: %+v", ends)
 	}
@@ -543,7 +544,7 @@ func TestConsoleLinksWithoutEmail(t *testing.T) {
 	if _, body := b.get(page); !strings.Contains(body, "Email is not configured, so no link was emailed") {
 		t.Fatal("no notice after trying to send")
 	}
-	if slices.Contains(auditActions(t, a.Store), audit.LinkEmailed) {
+	if slices.Contains(auditActions(t, a.Store), string(model.AuditLinkEmailed)) {
 		t.Fatal("an email that was not sent is in the audit log")
 	}
 
@@ -565,7 +566,7 @@ func TestConsoleLinksWithoutEmail(t *testing.T) {
 	if res, body := b.get(page); res.StatusCode != http.StatusOK || strings.Contains(body, shown) {
 		t.Fatal("the link is shown a second time")
 	}
-	es, _ := a.Store.AuditEntries(ctx, store.AuditFilter{Action: audit.LinkShown})
+	es, _ := a.Store.AuditEntries(ctx, store.AuditFilter{Action: model.AuditLinkShown})
 	if len(es) != 1 || *es[0].OwnerID != o.ID {
 		t.Fatalf("link shown entries: %+v", es)
 	}

@@ -13,6 +13,7 @@ import (
 	"reconnect/internal/app"
 	"reconnect/internal/demo"
 	"reconnect/internal/links"
+	"reconnect/internal/model"
 	"reconnect/internal/smartcarsim"
 	"reconnect/internal/store"
 )
@@ -83,7 +84,7 @@ func (w *world) owner(t *testing.T, hostID string) demo.Seeded {
 }
 
 // vehicle finds a seeded owner's vehicle by make.
-func (w *world) vehicle(t *testing.T, hostID, make string) store.Vehicle {
+func (w *world) vehicle(t *testing.T, hostID, make string) model.Vehicle {
 	t.Helper()
 	for _, v := range w.owner(t, hostID).Vehicles {
 		if v.Make == make {
@@ -95,7 +96,7 @@ func (w *world) vehicle(t *testing.T, hostID, make string) store.Vehicle {
 		}
 	}
 	t.Fatalf("no %s for %s", make, hostID)
-	return store.Vehicle{}
+	return model.Vehicle{}
 }
 
 // events lists the kinds on a vehicle's timeline, oldest first.
@@ -107,8 +108,8 @@ func (w *world) events(t *testing.T, vehicleID int64) []string {
 	}
 	var kinds []string
 	for i := len(evs) - 1; i >= 0; i-- {
-		k := evs[i].Kind
-		if evs[i].Kind == store.EventStateChanged {
+		k := string(evs[i].Kind)
+		if evs[i].Kind == model.EventStateChanged {
 			k += ":" + string(evs[i].ToState)
 		}
 		kinds = append(kinds, k)
@@ -117,9 +118,9 @@ func (w *world) events(t *testing.T, vehicleID int64) []string {
 }
 
 func linkMintInApp(ownerID int64) links.Mint {
-	return links.Mint{OwnerID: ownerID, Purpose: store.PurposeInApp, Source: "test"}
+	return links.Mint{OwnerID: ownerID, Purpose: model.PurposeInApp, Source: "test"}
 }
 
 func linkMintEmail(ownerID int64) links.Mint {
-	return links.Mint{OwnerID: ownerID, Purpose: store.PurposeEmail, Source: "test"}
+	return links.Mint{OwnerID: ownerID, Purpose: model.PurposeEmail, Source: "test"}
 }

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"reconnect/internal/hostwebhook"
-	"reconnect/internal/store"
+	"reconnect/internal/model"
 )
 
 // hostInbox is the host app's end of our outgoing webhooks.
@@ -99,17 +99,17 @@ func TestOEMMigrationReachesEveryTeslaOwner(t *testing.T) {
 		carolTesla := w.vehicle(t, "demo-carol", "TESLA")
 		aliceTesla := w.vehicle(t, "demo-alice", "TESLA")
 		ford := w.vehicle(t, "demo-alice", "FORD")
-		if carolTesla.State != store.StateConnected {
+		if carolTesla.State != model.StateConnected {
 			t.Fatalf("carol's Tesla starts %s", carolTesla.State)
 		}
 		simPost(t, http.MethodPost, w.simURL+"/_control/migrations", `{"make":"TESLA"}`)
 		waitFor(t, "carol's Tesla needs a reconnect", 10*time.Second, func() bool {
-			return w.vehicle(t, "demo-carol", "TESLA").State == store.StateNeedsReauth
+			return w.vehicle(t, "demo-carol", "TESLA").State == model.StateNeedsReauth
 		})
-		if v := w.vehicle(t, "demo-alice", "TESLA"); v.State != store.StateNeedsReauth {
+		if v := w.vehicle(t, "demo-alice", "TESLA"); v.State != model.StateNeedsReauth {
 			t.Fatalf("alice's Tesla: %s", v.State)
 		}
-		if v := w.vehicle(t, "demo-alice", "FORD"); v.State != store.StateConnected {
+		if v := w.vehicle(t, "demo-alice", "FORD"); v.State != model.StateConnected {
 			t.Fatalf("a Ford is not part of a Tesla migration: %s", v.State)
 		}
 		waitFor(t, "the host hears vehicle.disconnected", 10*time.Second, func() bool {
@@ -118,7 +118,7 @@ func TestOEMMigrationReachesEveryTeslaOwner(t *testing.T) {
 
 		simPost(t, http.MethodDelete, w.simURL+"/_control/vehicles/"+carolTesla.SmartcarID+"/failure", ``)
 		waitFor(t, "carol's Tesla is connected again", 10*time.Second, func() bool {
-			return w.vehicle(t, "demo-carol", "TESLA").State == store.StateConnected
+			return w.vehicle(t, "demo-carol", "TESLA").State == model.StateConnected
 		})
 		waitFor(t, "the host hears vehicle.resolved_elsewhere", 10*time.Second, func() bool {
 			return len(host.types(carolTesla.SmartcarID)) == 2
@@ -136,10 +136,10 @@ func TestOEMMigrationReachesEveryTeslaOwner(t *testing.T) {
 		if n != 1 {
 			t.Fatalf("carol's Tesla broke %d times on its timeline: %v", n, w.events(t, carolTesla.ID))
 		}
-		if v := w.vehicle(t, "demo-alice", "TESLA"); v.ID != aliceTesla.ID || v.State != store.StateNeedsReauth {
+		if v := w.vehicle(t, "demo-alice", "TESLA"); v.ID != aliceTesla.ID || v.State != model.StateNeedsReauth {
 			t.Fatalf("alice's Tesla after the repair of carol's: %s", v.State)
 		}
-		if v := w.vehicle(t, "demo-alice", "FORD"); v.ID != ford.ID || v.State != store.StateConnected {
+		if v := w.vehicle(t, "demo-alice", "FORD"); v.ID != ford.ID || v.State != model.StateConnected {
 			t.Fatalf("the Ford: %s", v.State)
 		}
 		waitFor(t, "the inbox drains", 5*time.Second, func() bool {

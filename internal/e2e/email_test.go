@@ -17,8 +17,8 @@ import (
 
 	"reconnect/internal/app"
 	bt "reconnect/internal/browsertest"
-	"reconnect/internal/links"
 	"reconnect/internal/mail/devsmtp"
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
 
@@ -116,7 +116,7 @@ func TestEmailLinkToReconnectedCar(t *testing.T) {
 			chromedp.Click(bt.TestID("sim-approve")),
 			chromedp.WaitVisible(bt.TestID("reconnect-success")),
 		)
-		if v := w.vehicle(t, "demo-alice", "TESLA"); v.State != store.StateConnected {
+		if v := w.vehicle(t, "demo-alice", "TESLA"); v.State != model.StateConnected {
 			t.Fatalf("after the repair the Tesla is %s", v.State)
 		}
 		// The open and the email are on the car's timeline, and the open
@@ -127,8 +127,8 @@ func TestEmailLinkToReconnectedCar(t *testing.T) {
 		}
 		var sent, opened bool
 		for _, e := range evs {
-			sent = sent || (e.Kind == store.EventEmailSent && strings.Contains(e.Detail, m.MessageID))
-			opened = opened || (e.Kind == links.EventLinkOpened && strings.Contains(e.Detail, `"source_ref":"`+m.MessageID+`"`))
+			sent = sent || (e.Kind == model.EventEmailSent && strings.Contains(e.Detail, m.MessageID))
+			opened = opened || (e.Kind == model.EventLinkOpened && strings.Contains(e.Detail, `"source_ref":"`+m.MessageID+`"`))
 		}
 		if !sent || !opened {
 			t.Fatalf("timeline: email_sent=%v link_opened from this email=%v", sent, opened)
@@ -145,7 +145,7 @@ func TestEmailLinkToReconnectedCar(t *testing.T) {
 	})
 }
 
-func aliceOf(t *testing.T, w *mailWorld) store.Owner { return w.owner(t, "demo-alice").Owner }
+func aliceOf(t *testing.T, w *mailWorld) model.Owner { return w.owner(t, "demo-alice").Owner }
 
 // Mail providers unsubscribe with a bare POST (RFC 8058): no cookie, no
 // CSRF token. It works, and repeating it changes nothing.
@@ -177,7 +177,7 @@ func TestOneClickUnsubscribe(t *testing.T) {
 		evs, _ := w.app.Store.EventsByOwner(context.Background(), o.ID, store.Page{Limit: 500})
 		n := 0
 		for _, e := range evs {
-			if e.Kind == store.EventUnsubscribed {
+			if e.Kind == model.EventUnsubscribed {
 				n++
 				if !strings.Contains(e.Detail, "one-click") {
 					t.Errorf("unsubscribe event %q", e.Detail)

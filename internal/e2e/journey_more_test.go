@@ -14,7 +14,7 @@ import (
 
 	bt "reconnect/internal/browsertest"
 	"reconnect/internal/config"
-	"reconnect/internal/store"
+	"reconnect/internal/model"
 )
 
 // A full Connect (code + user id) stores the new tokens encrypted: neither
@@ -53,7 +53,7 @@ func TestJourneyFullConnectStoresTokensEncrypted(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 	}
 	do(t, ctx, chromedp.WaitVisible(bt.TestID("reconnect-success")))
-	if v := w.vehicle(t, "demo-alice", "TESLA"); v.State != store.StateConnected {
+	if v := w.vehicle(t, "demo-alice", "TESLA"); v.State != model.StateConnected {
 		t.Fatalf("after a full Connect the car is %s", v.State)
 	}
 	after, err := w.app.Store.TokenByUser(context.Background(), tesla.SmartcarUserID)

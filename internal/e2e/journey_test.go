@@ -10,7 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	bt "reconnect/internal/browsertest"
-	"reconnect/internal/store"
+	"reconnect/internal/model"
 )
 
 func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
@@ -28,7 +28,7 @@ func TestJourneyEmailLinkToReconnectedCar(t *testing.T) {
 		w := startWorld(t, dialect, nil)
 		alice := w.owner(t, "demo-alice")
 		tesla := w.vehicle(t, "demo-alice", "TESLA")
-		if tesla.State != store.StateNeedsReauth {
+		if tesla.State != model.StateNeedsReauth {
 			t.Fatalf("seeded Tesla is %s", tesla.State)
 		}
 		ctx := bt.New(t, 90*time.Second)
@@ -73,7 +73,7 @@ func TestJourneyEmailLinkToReconnectedCar(t *testing.T) {
 			t.Fatalf("after the repair the owner page says %q", chip)
 		}
 		got := w.vehicle(t, "demo-alice", "TESLA")
-		if got.State != store.StateConnected {
+		if got.State != model.StateConnected {
 			t.Fatalf("vehicle is %s after the repair", got.State)
 		}
 		evs := w.events(t, tesla.ID)
@@ -104,7 +104,7 @@ func TestJourneyDenyThenRetry(t *testing.T) {
 		t.Fatalf("deny message: %q", msg)
 	}
 	bt.NoAxeViolations(t, ctx, "connect error page")
-	if v := w.vehicle(t, "demo-alice", "TESLA"); v.State != store.StateNeedsReauth {
+	if v := w.vehicle(t, "demo-alice", "TESLA"); v.State != model.StateNeedsReauth {
 		t.Fatalf("after a deny the car is %s, want needs_reauth", v.State)
 	}
 	if evs := w.events(t, tesla.ID); !slices.Contains(evs, "reconnect_failed") {

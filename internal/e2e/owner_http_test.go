@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
 
@@ -119,7 +120,7 @@ func TestReconnectSendsOwnerToReauthenticate(t *testing.T) {
 	if len(q.Get("state")) < 32 {
 		t.Errorf("state %q is too short to be unguessable", q.Get("state"))
 	}
-	if v := w.vehicle(t, "demo-alice", "TESLA"); v.State != store.StateReconnecting {
+	if v := w.vehicle(t, "demo-alice", "TESLA"); v.State != model.StateReconnecting {
 		t.Errorf("after Reconnect the car is %s, want reconnecting (abandonment is tracked)", v.State)
 	}
 
@@ -172,7 +173,7 @@ func TestCallbackRefusesBadStatesAndChangesNothing(t *testing.T) {
 	if got := len(w.events(t, tesla.ID)); got != before {
 		t.Fatalf("refused callbacks wrote %d timeline events", got-before)
 	}
-	if v := w.vehicle(t, "demo-alice", "TESLA"); v.State != store.StateReconnecting {
+	if v := w.vehicle(t, "demo-alice", "TESLA"); v.State != model.StateReconnecting {
 		t.Fatalf("refused callbacks changed the car to %s", v.State)
 	}
 
@@ -181,10 +182,10 @@ func TestCallbackRefusesBadStatesAndChangesNothing(t *testing.T) {
 		if code != 400 {
 			t.Fatalf("vehicle mismatch: %d", code)
 		}
-		if v := w.vehicle(t, "demo-alice", "TESLA"); v.State != store.StateNeedsReauth {
+		if v := w.vehicle(t, "demo-alice", "TESLA"); v.State != model.StateNeedsReauth {
 			t.Fatalf("after a mismatch the Tesla is %s, want needs_reauth again", v.State)
 		}
-		if v := w.vehicle(t, "demo-alice", "FORD"); v.State != store.StateConnected {
+		if v := w.vehicle(t, "demo-alice", "FORD"); v.State != model.StateConnected {
 			t.Fatalf("the Ford changed to %s", v.State)
 		}
 	})
@@ -276,7 +277,7 @@ func TestLinks(t *testing.T) {
 			t.Fatalf("resend differs: %d %d", r1.StatusCode, r2.StatusCode)
 		}
 		evs, _ := w.app.Store.EventsByOwner(ctx, alice.Owner.ID, store.Page{})
-		if !slices.ContainsFunc(evs, func(e store.Event) bool { return e.Kind == "fresh_link_requested" }) {
+		if !slices.ContainsFunc(evs, func(e model.Event) bool { return e.Kind == "fresh_link_requested" }) {
 			t.Fatal("the request is not on the owner's timeline")
 		}
 		r3, _ := b.post("/links/resend", url.Values{"_csrf": {tok}, "email": {"not an address"}})
@@ -315,14 +316,14 @@ func TestDecline(t *testing.T) {
 	if res, _ := b.post(path, url.Values{"_csrf": {tok}, "reason": {"remind_later"}}); res.StatusCode != 303 {
 		t.Fatalf("remind later: %d", res.StatusCode)
 	}
-	if v := w.vehicle(t, "demo-alice", "TESLA"); v.State != store.StateNeedsReauth || v.SnoozedUntil == nil {
+	if v := w.vehicle(t, "demo-alice", "TESLA"); v.State != model.StateNeedsReauth || v.SnoozedUntil == nil {
 		t.Fatalf("remind later: state %s snoozed %v", v.State, v.SnoozedUntil)
 	}
 	if res, _ := b.post(path, url.Values{"_csrf": {tok}, "reason": {"sold"}}); res.StatusCode != 303 {
 		t.Fatalf("sold: %d", res.StatusCode)
 	}
 	v := w.vehicle(t, "demo-alice", "TESLA")
-	if v.State != store.StateDeclined || v.Reason != "declined:sold" {
+	if v.State != model.StateDeclined || v.Reason != "declined:sold" {
 		t.Fatalf("after 'sold' the car is %s (%s)", v.State, v.Reason)
 	}
 	_, body := b.get("/me")
@@ -402,7 +403,7 @@ func TestHostAPI(t *testing.T) {
 		t.Fatalf("mint link: %d %v", code, out)
 	}
 	v, _ := w.app.Store.VehicleBySmartcarID(ctx, "v-9")
-	if _, _, err := w.app.Lifecycle.Transition(ctx, nil, v.ID, store.StateChange{To: store.StateNeedsReauth, Reason: "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED"}); err != nil {
+	if _, _, err := w.app.Lifecycle.Transition(ctx, nil, v.ID, store.StateChange{To: model.StateNeedsReauth, Reason: "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED"}); err != nil {
 		t.Fatal(err)
 	}
 	code, out = call("GET", "/api/v1/owners/u-9/status", key, nil)

@@ -26,6 +26,7 @@ import (
 
 	"reconnect/internal/jobs"
 	"reconnect/internal/lifecycle"
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
 
@@ -156,13 +157,13 @@ func EventFor(ch lifecycle.Change) string {
 	switch {
 	case from == to:
 		return ""
-	case to == store.StateDeclined:
+	case to == model.StateDeclined:
 		return EventDeclined
-	case to == store.StateConnected && (ch.Source == "callback" || from == store.StateReconnecting):
+	case to == model.StateConnected && (ch.Source == model.SourceCallback || from == model.StateReconnecting):
 		return EventReconnected
-	case to == store.StateConnected:
+	case to == model.StateConnected:
 		return EventResolvedElsewhere
-	case from == store.StateConnected && to.NeedsOwner() && to != store.StateReconnecting:
+	case from == model.StateConnected && to.NeedsOwner() && to != model.StateReconnecting:
 		return EventDisconnected
 	}
 	return ""
@@ -177,15 +178,15 @@ type Payload struct {
 
 // Data describes the vehicle and its change.
 type Data struct {
-	VehicleID     string    `json:"vehicle_id"`
-	HostUserID    string    `json:"host_user_id,omitempty"`
-	ExternalID    string    `json:"external_id,omitempty"`
-	State         string    `json:"state"`
-	PreviousState string    `json:"previous_state"`
-	Reason        string    `json:"reason,omitempty"`
-	ResolutionURL string    `json:"resolution_url,omitempty"`
-	Source        string    `json:"source"`
-	ChangedAt     time.Time `json:"changed_at"`
+	VehicleID     string       `json:"vehicle_id"`
+	HostUserID    string       `json:"host_user_id,omitempty"`
+	ExternalID    string       `json:"external_id,omitempty"`
+	State         string       `json:"state"`
+	PreviousState string       `json:"previous_state"`
+	Reason        string       `json:"reason,omitempty"`
+	ResolutionURL string       `json:"resolution_url,omitempty"`
+	Source        model.Source `json:"source"`
+	ChangedAt     time.Time    `json:"changed_at"`
 }
 
 // Hook returns the lifecycle hook that logs a message and enqueues its

@@ -21,6 +21,7 @@ import (
 	"reconnect/internal/hostwebhook"
 	"reconnect/internal/jobs"
 	"reconnect/internal/lifecycle"
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
 
@@ -57,25 +58,25 @@ func verify(secret string, h http.Header, body []byte, now time.Time) bool {
 
 func TestEventFor(t *testing.T) {
 	for _, tc := range []struct {
-		from, to store.State
-		source   string
+		from, to model.State
+		source   model.Source
 		want     string
 	}{
-		{store.StateConnected, store.StateNeedsReauth, "webhook", hostwebhook.EventDisconnected},
-		{store.StateConnected, store.StateNeedsOEMAction, "api", hostwebhook.EventDisconnected},
-		{store.StateConnected, store.StateNeedsVirtualKey, "webhook", hostwebhook.EventDisconnected},
-		{store.StateNeedsReauth, store.StateNeedsOEMAction, "webhook", ""},
-		{store.StateNeedsReauth, store.StateReconnecting, "owner", ""},
-		{store.StateReconnecting, store.StateNeedsReauth, "callback", ""},
-		{store.StateReconnecting, store.StateConnected, "callback", hostwebhook.EventReconnected},
-		{store.StateReconnecting, store.StateConnected, "webhook", hostwebhook.EventReconnected},
-		{store.StateNeedsReauth, store.StateConnected, "callback", hostwebhook.EventReconnected},
-		{store.StateNeedsReauth, store.StateConnected, "webhook", hostwebhook.EventResolvedElsewhere},
-		{store.StateNeedsOEMAction, store.StateConnected, "health_check", hostwebhook.EventResolvedElsewhere},
-		{store.StateNeedsReauth, store.StateDeclined, "owner", hostwebhook.EventDeclined},
-		{store.StateConnected, store.StateDeclined, "staff", hostwebhook.EventDeclined},
+		{model.StateConnected, model.StateNeedsReauth, "webhook", hostwebhook.EventDisconnected},
+		{model.StateConnected, model.StateNeedsOEMAction, "api", hostwebhook.EventDisconnected},
+		{model.StateConnected, model.StateNeedsVirtualKey, "webhook", hostwebhook.EventDisconnected},
+		{model.StateNeedsReauth, model.StateNeedsOEMAction, "webhook", ""},
+		{model.StateNeedsReauth, model.StateReconnecting, "owner", ""},
+		{model.StateReconnecting, model.StateNeedsReauth, "callback", ""},
+		{model.StateReconnecting, model.StateConnected, "callback", hostwebhook.EventReconnected},
+		{model.StateReconnecting, model.StateConnected, "webhook", hostwebhook.EventReconnected},
+		{model.StateNeedsReauth, model.StateConnected, "callback", hostwebhook.EventReconnected},
+		{model.StateNeedsReauth, model.StateConnected, "webhook", hostwebhook.EventResolvedElsewhere},
+		{model.StateNeedsOEMAction, model.StateConnected, "health_check", hostwebhook.EventResolvedElsewhere},
+		{model.StateNeedsReauth, model.StateDeclined, "owner", hostwebhook.EventDeclined},
+		{model.StateConnected, model.StateDeclined, "staff", hostwebhook.EventDeclined},
 	} {
-		ch := lifecycle.Change{Vehicle: store.Vehicle{State: tc.to}, From: tc.from, Source: tc.source}
+		ch := lifecycle.Change{Vehicle: model.Vehicle{State: tc.to}, From: tc.from, Source: tc.source}
 		if got := hostwebhook.EventFor(ch); got != tc.want {
 			t.Errorf("%s → %s by %s: %q, want %q", tc.from, tc.to, tc.source, got, tc.want)
 		}
@@ -143,7 +144,7 @@ func TestDisconnectedIsDeliveredSignedAndRetried(t *testing.T) {
 		m := lifecycle.New(s, n.Hook(q))
 		o, _ := s.UpsertOwner(ctx, store.OwnerInput{HostUserID: "host-u1"})
 		v, _ := s.UpsertVehicle(ctx, store.VehicleInput{SmartcarID: "sc-1", OwnerID: &o.ID})
-		if _, _, err := m.Transition(ctx, nil, v.ID, store.StateChange{To: store.StateNeedsReauth, Reason: "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED", Source: "webhook"}); err != nil {
+		if _, _, err := m.Transition(ctx, nil, v.ID, store.StateChange{To: model.StateNeedsReauth, Reason: "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED", Source: "webhook"}); err != nil {
 			t.Fatal(err)
 		}
 		ds, err := s.HostDeliveries(ctx, &v.ID, store.Page{})

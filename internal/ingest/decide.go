@@ -1,8 +1,8 @@
 package ingest
 
 import (
+	"reconnect/internal/model"
 	"reconnect/internal/smartcar"
-	"reconnect/internal/store"
 )
 
 // Outcome says what one input did to a vehicle's state; it is written on the
@@ -25,7 +25,7 @@ const (
 	// OutcomeStale is older than the event that last decided the state.
 	OutcomeStale Outcome = "stale"
 	// OutcomeDeclined: the owner declined to reconnect; only they change that.
-	OutcomeDeclined Outcome = "declined"
+	OutcomeDeclined = Outcome(model.StateDeclined)
 	// OutcomeUnrelated clears an error other than the one the vehicle has.
 	OutcomeUnrelated Outcome = "unrelated"
 	// OutcomeAlreadyConnected clears an error the vehicle does not have.
@@ -45,7 +45,7 @@ type verdict struct {
 type decision struct {
 	outcome Outcome
 	// to is set when the state (or the reason) must change.
-	to       store.State
+	to       model.State
 	reason   string
 	url      string
 	change   bool
@@ -64,7 +64,7 @@ type decision struct {
 //     and only the owner (or staff) changes that;
 //   - an input older than the one that last decided the state is recorded
 //     and changes nothing.
-func decide(cur store.State, curReason string, v verdict, stale bool) decision {
+func decide(cur model.State, curReason string, v verdict, stale bool) decision {
 	switch {
 	case v.ok:
 		return connectIfBroken(cur, stale)
@@ -72,7 +72,7 @@ func decide(cur store.State, curReason string, v verdict, stale bool) decision {
 		if v.class.Kind != smartcar.KindPrompt {
 			return decision{outcome: OutcomeIgnored}
 		}
-		if cur.NeedsOwner() && cur != store.StateReconnecting && curReason != "" && curReason != v.class.Reason {
+		if cur.NeedsOwner() && cur != model.StateReconnecting && curReason != "" && curReason != v.class.Reason {
 			return decision{outcome: OutcomeUnrelated, decisive: true}
 		}
 		return connectIfBroken(cur, stale)
@@ -82,10 +82,10 @@ func decide(cur store.State, curReason string, v verdict, stale bool) decision {
 		switch {
 		case stale:
 			return decision{outcome: OutcomeStale, decisive: true}
-		case cur == store.StateDeclined:
+		case cur == model.StateDeclined:
 			return decision{outcome: OutcomeDeclined, decisive: true}
 		}
-		return decision{outcome: OutcomePrompt, to: store.State(v.class.State), reason: v.class.Reason,
+		return decision{outcome: OutcomePrompt, to: v.class.State, reason: v.class.Reason,
 			url: v.class.ResolutionURL, change: true, decisive: true}
 	case smartcar.KindRefreshFirst:
 		return decision{outcome: OutcomeRefreshFirst}
@@ -96,16 +96,16 @@ func decide(cur store.State, curReason string, v verdict, stale bool) decision {
 	return decision{outcome: OutcomeIgnored}
 }
 
-func connectIfBroken(cur store.State, stale bool) decision {
+func connectIfBroken(cur model.State, stale bool) decision {
 	switch {
 	case stale:
 		return decision{outcome: OutcomeStale, decisive: true}
-	case cur == store.StateDeclined:
+	case cur == model.StateDeclined:
 		return decision{outcome: OutcomeDeclined, decisive: true}
-	case cur == store.StateConnected:
+	case cur == model.StateConnected:
 		return decision{outcome: OutcomeAlreadyConnected, decisive: true}
 	}
-	return decision{outcome: OutcomeResolved, to: store.StateConnected, change: true, decisive: true}
+	return decision{outcome: OutcomeResolved, to: model.StateConnected, change: true, decisive: true}
 }
 
 // recordedOnly reports whether every outcome left the connection alone

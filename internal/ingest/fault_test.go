@@ -21,6 +21,7 @@ import (
 
 	"reconnect/internal/database"
 	"reconnect/internal/dbtest"
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
 
@@ -265,7 +266,7 @@ func TestKilledMidBurstLosesNothingAndAppliesEverythingOnce(t *testing.T) {
 			}
 			// ...and applied exactly once: one input entry per event on the timelines.
 			var details []string
-			if err := db.Gorm.Table("vehicle_events").Where("kind IN ?", []string{store.EventWebhookReceived, store.EventErrorIgnored}).
+			if err := db.Gorm.Table("vehicle_events").Where("kind IN ?", []model.EventKind{model.EventWebhookReceived, model.EventErrorIgnored}).
 				Pluck("detail", &details).Error; err != nil {
 				t.Fatal(err)
 			}
@@ -289,7 +290,7 @@ func TestKilledMidBurstLosesNothingAndAppliesEverythingOnce(t *testing.T) {
 			// alternations starting with a break ends with RESOLVED, so
 			// perVehicle=10 ends connected).
 			counts, err := s.CountByState(context.Background())
-			if err != nil || counts[store.StateConnected] != vehicles {
+			if err != nil || counts[model.StateConnected] != vehicles {
 				t.Fatalf("final states %v %v, want all %d connected", counts, err, vehicles)
 			}
 		})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"reconnect/internal/model"
 	"reconnect/internal/secrets"
 	"reconnect/internal/smartcar"
 	"reconnect/internal/store"
@@ -100,7 +101,7 @@ func (h *HealthCheck) Run(ctx context.Context) (int, error) {
 // with the stored user token when the app has one, else v3 with the
 // application token. ok is false when the answer says nothing about the
 // vehicle (our network, our configuration).
-func (h *HealthCheck) probe(ctx context.Context, kt tokens, v store.Vehicle) (healthResult, bool) {
+func (h *HealthCheck) probe(ctx context.Context, kt tokens, v model.Vehicle) (healthResult, bool) {
 	res := healthResult{VehicleID: v.SmartcarID}
 	call, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()

@@ -12,6 +12,7 @@ import (
 	"reconnect/internal/database"
 	"reconnect/internal/dbtest"
 	"reconnect/internal/ingest"
+	"reconnect/internal/model"
 	"reconnect/internal/smartcar"
 	"reconnect/internal/store"
 )
@@ -40,19 +41,19 @@ func TestHealthCheckRecordsAnswersThatThePipelineApplies(t *testing.T) {
 		ctx := context.Background()
 		h := newHarness(t, db)
 		s := h.store
-		add := func(id string, state store.State) store.Vehicle {
+		add := func(id string, state model.State) model.Vehicle {
 			v, _ := s.UpsertVehicle(ctx, store.VehicleInput{SmartcarID: id, SmartcarUserID: "u-" + id})
-			if state != store.StateConnected {
+			if state != model.StateConnected {
 				if _, _, err := h.machine.Transition(ctx, nil, v.ID, store.StateChange{To: state, Reason: "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED", Source: "webhook", At: t0.Add(-time.Hour)}); err != nil {
 					t.Fatal(err)
 				}
 			}
 			return v
 		}
-		add("fixed", store.StateNeedsReauth)
-		add("breaks", store.StateConnected)
-		add("offline", store.StateConnected)
-		add("sold", store.StateDeclined)
+		add("fixed", model.StateNeedsReauth)
+		add("breaks", model.StateConnected)
+		add("offline", model.StateConnected)
+		add("sold", model.StateDeclined)
 		authFailed := smartcar.DecodeError(400, http.Header{}, []byte(`{"type":"CONNECTED_SERVICES_ACCOUNT","code":"AUTHENTICATION_FAILED","description":"x","resolution":{"type":"REAUTHENTICATE"}}`))
 		api := &fakeAPI{outcomes: map[string]error{"breaks": authFailed, "offline": errors.New("dial tcp: connection refused")}}
 		hc := &ingest.HealthCheck{Store: s, API: api, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -65,10 +66,10 @@ func TestHealthCheckRecordsAnswersThatThePipelineApplies(t *testing.T) {
 			t.Fatalf("probed %v; a declined vehicle is never probed", api.calls)
 		}
 		h.drain(t)
-		if v := h.vehicle(t, "fixed"); v.State != store.StateConnected {
+		if v := h.vehicle(t, "fixed"); v.State != model.StateConnected {
 			t.Fatalf("a successful call returns a broken vehicle to connected: %s", v.State)
 		}
-		if v := h.vehicle(t, "breaks"); v.State != store.StateNeedsReauth {
+		if v := h.vehicle(t, "breaks"); v.State != model.StateNeedsReauth {
 			t.Fatalf("a failing call classifies like any error: %s", v.State)
 		}
 		// Checked vehicles wait for their next turn.

@@ -16,6 +16,7 @@ import (
 	"reconnect/internal/database"
 	"reconnect/internal/ingest"
 	"reconnect/internal/lifecycle"
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
 
@@ -124,7 +125,7 @@ func (h *harness) drain(t *testing.T) {
 	}
 }
 
-func (h *harness) vehicle(t *testing.T, smartcarID string) store.Vehicle {
+func (h *harness) vehicle(t *testing.T, smartcarID string) model.Vehicle {
 	t.Helper()
 	v, err := h.store.VehicleBySmartcarID(context.Background(), smartcarID)
 	if err != nil {
@@ -142,8 +143,8 @@ func (h *harness) kinds(t *testing.T, vehicleID int64) []string {
 	}
 	var out []string
 	for i := len(evs) - 1; i >= 0; i-- {
-		k := evs[i].Kind
-		if k == store.EventStateChanged {
+		k := string(evs[i].Kind)
+		if k == string(model.EventStateChanged) {
 			k += ":" + string(evs[i].ToState)
 		}
 		out = append(out, k)

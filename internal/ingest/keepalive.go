@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"reconnect/internal/lifecycle"
+	"reconnect/internal/model"
 	"reconnect/internal/secrets"
 	"reconnect/internal/smartcar"
 	"reconnect/internal/store"
@@ -136,7 +137,7 @@ func (k *KeepAlive) Run(ctx context.Context) (KeepAliveSummary, error) {
 		case err == nil:
 			sum.Refreshed++
 			k.Metrics.refresh("ok")
-			if err := k.note(ctx, t.SmartcarUserID, store.EventTokenRefreshed); err != nil {
+			if err := k.note(ctx, t.SmartcarUserID, model.EventTokenRefreshed); err != nil {
 				return sum, err
 			}
 		case errors.Is(err, errTokenReplaced):
@@ -175,15 +176,15 @@ func (k *KeepAlive) dead(ctx context.Context, t store.SmartcarToken, se *smartca
 			d := decide(v.State, v.Reason, verdict{class: class}, false)
 			detail, _ := json.Marshal(map[string]any{"outcomes": []Outcome{d.outcome},
 				"errors": []errorNote{{Reason: class.Reason, Status: se.HTTPStatus, Description: store.Clip(se.Description, 300)}}})
-			if err := tx.AddEvent(ctx, store.Event{VehicleID: &v.ID, OwnerID: v.OwnerID, Kind: store.EventErrorReported,
-				Source: SourceSystem, Detail: string(detail), OccurredAt: now}); err != nil {
+			if err := tx.AddEvent(ctx, model.Event{VehicleID: &v.ID, OwnerID: v.OwnerID, Kind: model.EventErrorReported,
+				Source: model.SourceSystem, Detail: string(detail), OccurredAt: now}); err != nil {
 				return err
 			}
 			if !d.change {
 				continue
 			}
 			if _, _, err := k.Lifecycle.Transition(ctx, tx, v.ID, store.StateChange{To: d.to, Reason: d.reason,
-				ReasonDetail: se.Description, Source: SourceSystem, At: now}); err != nil {
+				ReasonDetail: se.Description, Source: model.SourceSystem, At: now}); err != nil {
 				return err
 			}
 			if err := tx.MarkEventSeen(ctx, v.ID, now); err != nil {
@@ -195,13 +196,13 @@ func (k *KeepAlive) dead(ctx context.Context, t store.SmartcarToken, se *smartca
 }
 
 // note writes kind on the timeline of every vehicle of the Smartcar user.
-func (k *KeepAlive) note(ctx context.Context, userID, kind string) error {
+func (k *KeepAlive) note(ctx context.Context, userID string, kind model.EventKind) error {
 	vs, err := k.Store.VehiclesOfSmartcarUser(ctx, userID)
 	if err != nil {
 		return err
 	}
 	for _, v := range vs {
-		if err := k.Store.AddEvent(ctx, store.Event{VehicleID: &v.ID, OwnerID: v.OwnerID, Kind: kind, Source: SourceSystem}); err != nil {
+		if err := k.Store.AddEvent(ctx, model.Event{VehicleID: &v.ID, OwnerID: v.OwnerID, Kind: kind, Source: model.SourceSystem}); err != nil {
 			return err
 		}
 	}

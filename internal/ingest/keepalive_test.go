@@ -16,6 +16,7 @@ import (
 	"reconnect/internal/dbtest"
 	"reconnect/internal/ingest"
 	"reconnect/internal/lifecycle"
+	"reconnect/internal/model"
 	"reconnect/internal/secrets"
 	"reconnect/internal/smartcar"
 	"reconnect/internal/store"
@@ -94,7 +95,7 @@ func TestKeepAliveRefreshesBeforeExpiryAndGivesUpOnDeadTokens(t *testing.T) {
 		save("u-later", "r-later", 40*24*time.Hour)
 		car, _ := s.UpsertVehicle(ctx, store.VehicleInput{SmartcarID: "car-dead", SmartcarUserID: "u-dead"})
 		sold, _ := s.UpsertVehicle(ctx, store.VehicleInput{SmartcarID: "car-sold", SmartcarUserID: "u-dead"})
-		if _, _, err := machine.Transition(ctx, nil, sold.ID, store.StateChange{To: store.StateDeclined, Reason: "declined:sold", Source: "owner"}); err != nil {
+		if _, _, err := machine.Transition(ctx, nil, sold.ID, store.StateChange{To: model.StateDeclined, Reason: "declined:sold", Source: "owner"}); err != nil {
 			t.Fatal(err)
 		}
 
@@ -111,10 +112,10 @@ func TestKeepAliveRefreshesBeforeExpiryAndGivesUpOnDeadTokens(t *testing.T) {
 		if access != "a-new-r-ok" || refresh != "r-new-r-ok" || !tok.RefreshExpiresAt.Equal(now.Add(smartcar.RefreshLifetime)) || !tok.AccessExpiresAt.Equal(now.Add(2*time.Hour)) {
 			t.Fatalf("the new pair was not stored sealed: %q %q %v", access, refresh, tok.RefreshExpiresAt)
 		}
-		if v, _ := s.VehicleByID(ctx, car.ID); v.State != store.StateNeedsReauth || v.Reason != "invalid_grant" {
+		if v, _ := s.VehicleByID(ctx, car.ID); v.State != model.StateNeedsReauth || v.Reason != "invalid_grant" {
 			t.Fatalf("a dead refresh token must ask the owner to reconnect: %+v", v)
 		}
-		if v, _ := s.VehicleByID(ctx, sold.ID); v.State != store.StateDeclined {
+		if v, _ := s.VehicleByID(ctx, sold.ID); v.State != model.StateDeclined {
 			t.Fatalf("a declined vehicle stays declined: %s", v.State)
 		}
 		if fake.count("r-later") != 0 {

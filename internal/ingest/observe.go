@@ -5,16 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"reconnect/internal/model"
 	"reconnect/internal/smartcar"
 	"reconnect/internal/store"
-)
-
-// Timeline sources of detection's inputs.
-const (
-	SourceWebhook     = "webhook"
-	SourceAPI         = "api"
-	SourceHealthCheck = "health_check"
-	SourceSystem      = "system"
 )
 
 // Inbox event types beyond Smartcar's own.
@@ -27,8 +20,8 @@ const (
 // and what it says about the connection.
 type observation struct {
 	inbox      store.InboxEvent
-	source     string // timeline source
-	kind       string // timeline kind of the input itself
+	source     model.Source    // timeline source
+	kind       model.EventKind // timeline kind of the input itself
 	eventType  string
 	vehicle    smartcar.WebhookVehicle
 	userID     string
@@ -82,7 +75,7 @@ func (o *observation) fromWebhook(ev store.InboxEvent) error {
 	if err != nil {
 		return err
 	}
-	o.source, o.kind = SourceWebhook, store.EventWebhookReceived
+	o.source, o.kind = model.SourceWebhook, model.EventWebhookReceived
 	o.vehicle, o.userID, o.externalID = wh.Vehicle, wh.UserID, wh.ExternalID
 	o.vehicle.ID = wh.VehicleID
 	claimed := ev.DeliveredAt
@@ -110,7 +103,7 @@ func (o *observation) fromReport(ev store.InboxEvent) error {
 	if err != nil {
 		return err
 	}
-	o.source, o.kind = SourceAPI, store.EventErrorReported
+	o.source, o.kind = model.SourceAPI, model.EventErrorReported
 	o.vehicle.ID = r.VehicleID
 	o.at = EventTime(r.OccurredAt, ev.ReceivedAt)
 	o.addError(e)
@@ -131,7 +124,7 @@ func (o *observation) fromHealth(ev store.InboxEvent) error {
 	if err := json.Unmarshal(ev.Body, &h); err != nil || h.VehicleID == "" {
 		return fmt.Errorf("ingest: bad health result: %v", err)
 	}
-	o.source, o.kind = SourceHealthCheck, store.EventHealthCheck
+	o.source, o.kind = model.SourceHealthCheck, model.EventHealthCheck
 	o.vehicle.ID = h.VehicleID
 	o.at = ev.ReceivedAt.UTC()
 	if h.OK {

@@ -14,6 +14,7 @@ import (
 
 	"reconnect/internal/database"
 	"reconnect/internal/lifecycle"
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
 
@@ -304,7 +305,7 @@ func (p *Processor) apply(ctx context.Context, tx *store.Store, claimed []store.
 	if err != nil {
 		return 0, err
 	}
-	var inputs []store.Event
+	var inputs []model.Event
 	var changes []plannedChange
 	clocks := map[int64]store.EventClock{}
 	for _, id := range order {
@@ -354,7 +355,7 @@ type plannedChange struct {
 // the planned changes will leave it, so that the vehicle's next event is
 // judged against its new state. It returns the event's timeline entry and
 // its state changes.
-func plan(tv *store.TrackedVehicle, o *observation, clock *store.EventClock) (store.Event, []plannedChange) {
+func plan(tv *store.TrackedVehicle, o *observation, clock *store.EventClock) (model.Event, []plannedChange) {
 	stale := o.at.Before(tv.StateGate())
 	var outs []Outcome
 	var changes []plannedChange
@@ -385,10 +386,10 @@ func plan(tv *store.TrackedVehicle, o *observation, clock *store.EventClock) (st
 		tv.LastEventAt, clock.LastEventAt = &at, &at
 	}
 	kind := o.kind
-	if o.kind != store.EventHealthCheck && recordedOnly(outs) {
-		kind = store.EventErrorIgnored
+	if o.kind != model.EventHealthCheck && recordedOnly(outs) {
+		kind = model.EventErrorIgnored
 	}
-	return store.Event{VehicleID: &tv.ID, OwnerID: tv.OwnerID, Kind: kind, Source: o.source,
+	return model.Event{VehicleID: &tv.ID, OwnerID: tv.OwnerID, Kind: kind, Source: o.source,
 		Detail: o.detail(outs), OccurredAt: o.at}, changes
 }
 
@@ -446,8 +447,8 @@ func (p *Processor) vehicles(ctx context.Context, tx *store.Store, ids []string,
 	// Creating in id order keeps two processors from deadlocking on each
 	// other's new rows.
 	slices.SortFunc(missing, func(a, b store.VehicleInput) int { return cmp.Compare(a.SmartcarID, b.SmartcarID) })
-	created := map[string]store.Vehicle{}
-	for _, source := range []string{SourceWebhook, SourceAPI, SourceHealthCheck} {
+	created := map[string]model.Vehicle{}
+	for _, source := range []model.Source{model.SourceWebhook, model.SourceAPI, model.SourceHealthCheck} {
 		var ins []store.VehicleInput
 		for _, in := range missing {
 			if obs[in.SmartcarID][0].source == source {

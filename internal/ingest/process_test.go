@@ -12,6 +12,7 @@ import (
 	"reconnect/internal/dbtest"
 	"reconnect/internal/ingest"
 	"reconnect/internal/lifecycle"
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
 
@@ -35,7 +36,7 @@ func TestAuthenticationFailedPromptsOnceEvenWhenDelivered3Times(t *testing.T) {
 		h.drain(t)
 
 		v := h.vehicle(t, "veh-1")
-		if v.State != store.StateNeedsReauth || v.Reason != "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED" || !strings.Contains(v.ResolutionURL, "reauthenticate") {
+		if v.State != model.StateNeedsReauth || v.Reason != "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED" || !strings.Contains(v.ResolutionURL, "reauthenticate") {
 			t.Fatalf("vehicle after AUTHENTICATION_FAILED: %+v", v)
 		}
 		if v.OwnerID != nil || v.SmartcarUserID != "user-veh-1" || v.Make != "TESLA" {
@@ -59,7 +60,7 @@ func TestResolvedReturnsToConnected(t *testing.T) {
 		h.deliver(t, resolved("e2", "v", t0.Add(time.Minute)).body())
 		h.drain(t)
 		v := h.vehicle(t, "v")
-		if v.State != store.StateConnected || v.Reason != "" {
+		if v.State != model.StateConnected || v.Reason != "" {
 			t.Fatalf("RESOLVED must return the vehicle to connected: %+v", v)
 		}
 		if got := join(h.kinds(t, v.ID)); got != "vehicle_added webhook_received state_changed:needs_reauth webhook_received state_changed:connected" {
@@ -81,11 +82,11 @@ func TestReorderedEventsEndInTheSameState(t *testing.T) {
 		RES := step{"resolved", resolved}
 		stories := []struct {
 			steps []step
-			want  store.State
+			want  model.State
 		}{
-			{[]step{ERR, RES}, store.StateConnected},
-			{[]step{ERR, RES, ERR}, store.StateNeedsReauth},
-			{[]step{RES, ERR}, store.StateNeedsReauth},
+			{[]step{ERR, RES}, model.StateConnected},
+			{[]step{ERR, RES, ERR}, model.StateNeedsReauth},
+			{[]step{RES, ERR}, model.StateNeedsReauth},
 		}
 		n := 0
 		for si, story := range stories {
@@ -133,7 +134,7 @@ func TestIgnoredErrorsAreRecordedAndChangeNothing(t *testing.T) {
 		h.deliver(t, asleep.body())
 		h.drain(t)
 		v := h.vehicle(t, "v")
-		if v.State != store.StateConnected {
+		if v.State != model.StateConnected {
 			t.Fatalf("noise must not break the vehicle: %+v", v)
 		}
 		if got := join(h.kinds(t, v.ID)); got != "vehicle_added error_ignored error_ignored" {
@@ -148,7 +149,7 @@ func TestIgnoredErrorsAreRecordedAndChangeNothing(t *testing.T) {
 		noise.EventID, noise.At = "n3", t0.Add(3*time.Second)
 		h.deliver(t, noise.body())
 		h.drain(t)
-		if v := h.vehicle(t, "v"); v.State != store.StateNeedsReauth {
+		if v := h.vehicle(t, "v"); v.State != model.StateNeedsReauth {
 			t.Fatalf("state %s", v.State)
 		}
 	})
@@ -159,13 +160,13 @@ func TestDeclinedVehiclesStayDeclined(t *testing.T) {
 		h := newHarness(t, db)
 		ctx := context.Background()
 		v, _ := h.store.UpsertVehicle(ctx, store.VehicleInput{SmartcarID: "v"})
-		if _, _, err := h.machine.Transition(ctx, nil, v.ID, store.StateChange{To: store.StateDeclined, Reason: "declined:sold", Source: "owner", At: t0}); err != nil {
+		if _, _, err := h.machine.Transition(ctx, nil, v.ID, store.StateChange{To: model.StateDeclined, Reason: "declined:sold", Source: "owner", At: t0}); err != nil {
 			t.Fatal(err)
 		}
 		h.deliver(t, authFailed("e1", "v", t0.Add(time.Minute)).body())
 		h.deliver(t, resolved("e2", "v", t0.Add(2*time.Minute)).body())
 		h.drain(t)
-		if got := h.vehicle(t, "v"); got.State != store.StateDeclined {
+		if got := h.vehicle(t, "v"); got.State != model.StateDeclined {
 			t.Fatalf("a webhook moved a declined vehicle to %s", got.State)
 		}
 	})
@@ -178,28 +179,28 @@ func TestReconnectingAndAuthenticationFailedGoesBackToNeedsReauth(t *testing.T) 
 		h.deliver(t, authFailed("e1", "v", t0).body())
 		h.drain(t)
 		v := h.vehicle(t, "v")
-		if _, _, err := h.machine.Transition(ctx, nil, v.ID, store.StateChange{To: store.StateReconnecting, Reason: v.Reason, Source: "owner", At: t0.Add(time.Minute)}); err != nil {
+		if _, _, err := h.machine.Transition(ctx, nil, v.ID, store.StateChange{To: model.StateReconnecting, Reason: v.Reason, Source: "owner", At: t0.Add(time.Minute)}); err != nil {
 			t.Fatal(err)
 		}
 		h.deliver(t, authFailed("e2", "v", t0.Add(2*time.Minute)).body())
 		h.drain(t)
-		if got := h.vehicle(t, "v"); got.State != store.StateNeedsReauth {
+		if got := h.vehicle(t, "v"); got.State != model.StateNeedsReauth {
 			t.Fatalf("state %s, want needs_reauth", got.State)
 		}
 		// An error that happened before the owner started reconnecting is
 		// older than that change and does not undo it.
-		if _, _, err := h.machine.Transition(ctx, nil, v.ID, store.StateChange{To: store.StateReconnecting, Reason: v.Reason, Source: "owner", At: t0.Add(3 * time.Minute)}); err != nil {
+		if _, _, err := h.machine.Transition(ctx, nil, v.ID, store.StateChange{To: model.StateReconnecting, Reason: v.Reason, Source: "owner", At: t0.Add(3 * time.Minute)}); err != nil {
 			t.Fatal(err)
 		}
 		h.deliver(t, authFailed("e-late", "v", t0.Add(150*time.Second)).body())
 		h.drain(t)
-		if got := h.vehicle(t, "v"); got.State != store.StateReconnecting {
+		if got := h.vehicle(t, "v"); got.State != model.StateReconnecting {
 			t.Fatalf("a stale error moved a reconnecting vehicle to %s", got.State)
 		}
 		// RESOLVED while the owner is in Connect completes the repair.
 		h.deliver(t, resolved("e3", "v", t0.Add(4*time.Minute)).body())
 		h.drain(t)
-		if got := h.vehicle(t, "v"); got.State != store.StateConnected {
+		if got := h.vehicle(t, "v"); got.State != model.StateConnected {
 			t.Fatalf("state %s, want connected", got.State)
 		}
 	})
@@ -214,7 +215,7 @@ func TestUnknownVehicleJoinsItsOwnerLater(t *testing.T) {
 		h.deliver(t, ev.body())
 		h.drain(t)
 		v := h.vehicle(t, "v-unknown")
-		if v.OwnerID != nil || v.ExternalID != "host-7" || v.State != store.StateNeedsReauth {
+		if v.OwnerID != nil || v.ExternalID != "host-7" || v.State != model.StateNeedsReauth {
 			t.Fatalf("unknown vehicle: %+v", v)
 		}
 
@@ -226,7 +227,7 @@ func TestUnknownVehicleJoinsItsOwnerLater(t *testing.T) {
 		if n, err := h.store.JoinUnownedVehicles(ctx); err != nil || n != 1 {
 			t.Fatalf("join: %d %v", n, err)
 		}
-		if got := h.vehicle(t, "v-unknown"); got.OwnerID == nil || *got.OwnerID != o.ID || got.State != store.StateNeedsReauth {
+		if got := h.vehicle(t, "v-unknown"); got.OwnerID == nil || *got.OwnerID != o.ID || got.State != model.StateNeedsReauth {
 			t.Fatalf("joined vehicle: %+v", got)
 		}
 		tl, _ := h.store.OwnerTimeline(ctx, o.ID, store.Page{})
@@ -240,7 +241,7 @@ func TestUnknownVehicleJoinsItsOwnerLater(t *testing.T) {
 		if _, err := h.store.UpsertVehicle(ctx, store.VehicleInput{SmartcarID: "v-other", OwnerID: &o.ID}); err != nil {
 			t.Fatal(err)
 		}
-		if got := h.vehicle(t, "v-other"); got.OwnerID == nil || got.State != store.StateNeedsReauth {
+		if got := h.vehicle(t, "v-other"); got.OwnerID == nil || got.State != model.StateNeedsReauth {
 			t.Fatalf("upserted vehicle: %+v", got)
 		}
 
@@ -277,7 +278,7 @@ func TestHostReportedErrorsGoThroughTheSamePipeline(t *testing.T) {
 		}
 		h.drain(t)
 		v := h.vehicle(t, "v-api")
-		if v.State != store.StateNeedsOEMAction {
+		if v.State != model.StateNeedsOEMAction {
 			t.Fatalf("state %s", v.State)
 		}
 		// Both reports were applied in one batch: its inputs first, then the
@@ -327,7 +328,7 @@ func TestABadEventDoesNotHoldUpItsBatch(t *testing.T) {
 			t.Fatalf("%d events left pending", n)
 		}
 		for _, v := range []string{"a", "b"} {
-			if got := h.vehicle(t, v); got.State != store.StateNeedsReauth {
+			if got := h.vehicle(t, v); got.State != model.StateNeedsReauth {
 				t.Errorf("%s: %s", v, got.State)
 			}
 		}

@@ -8,15 +8,16 @@ import (
 	"context"
 	"time"
 
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
 
 // Change describes a state change that happened.
 type Change struct {
-	Vehicle store.Vehicle // after the change
-	From    store.State
+	Vehicle model.Vehicle // after the change
+	From    model.State
 	Reason  string
-	Source  string
+	Source  model.Source
 	At      time.Time
 }
 
@@ -51,7 +52,7 @@ func (m *Machine) AddHook(h Hook) { m.hooks = append(m.hooks, h) }
 // Transition changes the vehicle's state within tx (or its own transaction
 // when tx is nil). changed is false when nothing changed; hooks run only on
 // a real change.
-func (m *Machine) Transition(ctx context.Context, tx *store.Store, vehicleID int64, ch store.StateChange) (v store.Vehicle, changed bool, err error) {
+func (m *Machine) Transition(ctx context.Context, tx *store.Store, vehicleID int64, ch store.StateChange) (v model.Vehicle, changed bool, err error) {
 	if tx == nil {
 		err = m.store.Tx(ctx, func(tx *store.Store) error {
 			v, changed, err = m.Transition(ctx, tx, vehicleID, ch)

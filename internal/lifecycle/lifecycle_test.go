@@ -8,6 +8,7 @@ import (
 	"reconnect/internal/database"
 	"reconnect/internal/dbtest"
 	"reconnect/internal/lifecycle"
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
 
@@ -25,21 +26,21 @@ func TestHooksRunInTheSameTransaction(t *testing.T) {
 			seen = append(seen, ch)
 			return nil
 		}))
-		if _, changed, err := m.Transition(ctx, nil, v.ID, store.StateChange{To: store.StateNeedsReauth, Reason: "CSA:AF", Source: "webhook"}); err != nil || !changed {
+		if _, changed, err := m.Transition(ctx, nil, v.ID, store.StateChange{To: model.StateNeedsReauth, Reason: "CSA:AF", Source: "webhook"}); err != nil || !changed {
 			t.Fatalf("transition: %v %v", changed, err)
 		}
-		if len(seen) != 1 || seen[0].From != store.StateConnected || seen[0].Vehicle.State != store.StateNeedsReauth {
+		if len(seen) != 1 || seen[0].From != model.StateConnected || seen[0].Vehicle.State != model.StateNeedsReauth {
 			t.Fatalf("hook saw %+v", seen)
 		}
-		if _, changed, _ := m.Transition(ctx, nil, v.ID, store.StateChange{To: store.StateNeedsReauth, Reason: "CSA:AF"}); changed || len(seen) != 1 {
+		if _, changed, _ := m.Transition(ctx, nil, v.ID, store.StateChange{To: model.StateNeedsReauth, Reason: "CSA:AF"}); changed || len(seen) != 1 {
 			t.Fatal("no-op transition must not run hooks")
 		}
 		fail = true
-		if _, _, err := m.Transition(ctx, nil, v.ID, store.StateChange{To: store.StateConnected, Source: "callback"}); err == nil {
+		if _, _, err := m.Transition(ctx, nil, v.ID, store.StateChange{To: model.StateConnected, Source: "callback"}); err == nil {
 			t.Fatal("want the hook's error")
 		}
 		got, _ := s.VehicleByID(ctx, v.ID)
-		if got.State != store.StateNeedsReauth {
+		if got.State != model.StateNeedsReauth {
 			t.Fatalf("a failed hook must roll the change back; state is %s", got.State)
 		}
 	})

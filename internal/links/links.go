@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
 
@@ -88,9 +89,9 @@ func (s *Service) ReturnURLAllowed(raw string) bool {
 type Mint struct {
 	OwnerID   int64
 	VehicleID *int64
-	Purpose   string
+	Purpose   model.LinkPurpose
 	ReturnURL string
-	Source    string
+	Source    model.Source
 	SourceRef string
 }
 
@@ -112,8 +113,8 @@ func (s *Service) Mint(ctx context.Context, tx *store.Store, m Mint) (Minted, er
 	}
 	ttl := s.emailTTL
 	switch m.Purpose {
-	case store.PurposeEmail:
-	case store.PurposeInApp:
+	case model.PurposeEmail:
+	case model.PurposeInApp:
 		ttl = s.inAppTTL
 	default:
 		return Minted{}, fmt.Errorf("links: purpose %q: %w", m.Purpose, store.ErrInvalid)
@@ -133,8 +134,8 @@ func (s *Service) Mint(ctx context.Context, tx *store.Store, m Mint) (Minted, er
 type Resolved struct {
 	Status  Status
 	Link    store.OwnerLink
-	Owner   store.Owner
-	Vehicle *store.Vehicle
+	Owner   model.Owner
+	Vehicle *model.Vehicle
 }
 
 // Resolve looks a token up without changing anything: a mail scanner that
@@ -166,7 +167,7 @@ func (s *Service) Resolve(ctx context.Context, token string) (Resolved, error) {
 	switch {
 	case !s.store.Now().Before(l.ExpiresAt):
 		r.Status = Expired
-	case l.Purpose == store.PurposeInApp && l.UsedAt != nil:
+	case l.Purpose == model.PurposeInApp && l.UsedAt != nil:
 		r.Status = Used
 	case r.Vehicle != nil && !r.Vehicle.State.NeedsOwner():
 		r.Status = AlreadyFixed
@@ -183,7 +184,7 @@ func (s *Service) Open(ctx context.Context, token string) (Resolved, error) {
 	if err != nil || !r.Status.Usable() {
 		return r, err
 	}
-	ok, err := s.store.UseLink(ctx, r.Link.ID, r.Link.Purpose == store.PurposeInApp)
+	ok, err := s.store.UseLink(ctx, r.Link.ID, r.Link.Purpose == model.PurposeInApp)
 	if err != nil {
 		return Resolved{}, err
 	}
@@ -193,9 +194,6 @@ func (s *Service) Open(ctx context.Context, token string) (Resolved, error) {
 	}
 	src := r.Link.Source
 	detail := fmt.Sprintf(`{"link_id":%d,"purpose":%q,"source":%q,"source_ref":%q}`, r.Link.ID, r.Link.Purpose, src, r.Link.SourceRef)
-	ev := store.Event{OwnerID: &r.Owner.ID, VehicleID: r.Link.VehicleID, Kind: EventLinkOpened, Source: "owner", Detail: detail}
+	ev := model.Event{OwnerID: &r.Owner.ID, VehicleID: r.Link.VehicleID, Kind: model.EventLinkOpened, Source: model.SourceOwner, Detail: detail}
 	return r, s.store.AddEvent(ctx, ev)
 }
-
-// EventLinkOpened is the timeline entry for a link used to open a session.
-const EventLinkOpened = "link_opened"

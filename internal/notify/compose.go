@@ -11,6 +11,7 @@ import (
 	"reconnect/internal/i18n"
 	"reconnect/internal/links"
 	"reconnect/internal/mail"
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 	"reconnect/internal/vehicletext"
 	"reconnect/views/emails"
@@ -21,7 +22,7 @@ import (
 // minted with the email's Message-ID as its source, so an open or a repair
 // is attributed to this email, and a car fixed meanwhile shows "already
 // reconnected".
-func (s *Service) composeReconnect(ctx context.Context, tx *store.Store, o store.Owner, em store.EmailMessage, vs []store.Vehicle) (mail.Message, error) {
+func (s *Service) composeReconnect(ctx context.Context, tx *store.Store, o model.Owner, em store.EmailMessage, vs []model.Vehicle) (mail.Message, error) {
 	l := s.localizer(o)
 	reminder := em.Seq > 1
 	m := s.frame(l, o)
@@ -38,19 +39,19 @@ func (s *Service) composeReconnect(ctx context.Context, tx *store.Store, o store
 	}
 	m.Preheader = l.T("email.preheader", map[string]any{"App": s.cfg.AppName})
 	for _, v := range vs {
-		link, err := s.links.Mint(ctx, tx, links.Mint{OwnerID: o.ID, VehicleID: &v.ID, Purpose: store.PurposeEmail, Source: "email", SourceRef: em.MessageID})
+		link, err := s.links.Mint(ctx, tx, links.Mint{OwnerID: o.ID, VehicleID: &v.ID, Purpose: model.PurposeEmail, Source: model.SourceEmail, SourceRef: em.MessageID})
 		if err != nil {
 			return mail.Message{}, err
 		}
 		d := s.carData(l, v)
 		rk, tk := vehicletext.ReasonKeys(v)
-		if v.State == store.StateNeedsReauth || v.State == store.StateReconnecting {
+		if v.State == model.StateNeedsReauth || v.State == model.StateReconnecting {
 			if tk == "todo.reauth" {
 				tk = "email.todo_reauth"
 			}
 		}
 		button := pick(len(vs) > 1, "email.button_car", "email.button_one")
-		if v.State == store.StateNeedsVirtualKey {
+		if v.State == model.StateNeedsVirtualKey {
 			button = pick(len(vs) > 1, "email.button_key_car", "email.button_key")
 		}
 		c := emails.Car{Title: d["Car"].(string), Button: l.T(button, d), URL: link.URL}
@@ -69,7 +70,7 @@ func (s *Service) composeReconnect(ctx context.Context, tx *store.Store, o store
 
 // composeFreshLink writes the email with a new link the owner (or staff for
 // them) asked for.
-func (s *Service) composeFreshLink(ctx context.Context, tx *store.Store, o store.Owner, em store.EmailMessage) (mail.Message, error) {
+func (s *Service) composeFreshLink(ctx context.Context, tx *store.Store, o model.Owner, em store.EmailMessage) (mail.Message, error) {
 	l := s.localizer(o)
 	m := s.frame(l, o)
 	d := map[string]any{"App": s.cfg.AppName}
@@ -77,7 +78,7 @@ func (s *Service) composeFreshLink(ctx context.Context, tx *store.Store, o store
 	m.Heading = l.T("email.fresh_heading", d)
 	m.Intro = l.T("email.fresh_intro", d)
 	m.Preheader = m.Intro
-	link, err := s.links.Mint(ctx, tx, links.Mint{OwnerID: o.ID, VehicleID: em.VehicleID, Purpose: store.PurposeEmail, Source: "email", SourceRef: em.MessageID})
+	link, err := s.links.Mint(ctx, tx, links.Mint{OwnerID: o.ID, VehicleID: em.VehicleID, Purpose: model.PurposeEmail, Source: model.SourceEmail, SourceRef: em.MessageID})
 	if err != nil {
 		return mail.Message{}, err
 	}
@@ -87,7 +88,7 @@ func (s *Service) composeFreshLink(ctx context.Context, tx *store.Store, o store
 }
 
 // frame fills what every email has: greeting, validity, sign-off, footer.
-func (s *Service) frame(l *i18n.Localizer, o store.Owner) emails.Message {
+func (s *Service) frame(l *i18n.Localizer, o model.Owner) emails.Message {
 	d := map[string]any{"App": s.cfg.AppName}
 	m := emails.Message{Lang: l.Lang(), AppName: s.cfg.AppName}
 	m.Greeting = l.T("email.greeting_anon")
@@ -107,7 +108,7 @@ func (s *Service) frame(l *i18n.Localizer, o store.Owner) emails.Message {
 }
 
 // finishMessage adds the unsubscribe link and renders both parts.
-func (s *Service) finishMessage(ctx context.Context, tx *store.Store, o store.Owner, em store.EmailMessage, m emails.Message) (mail.Message, error) {
+func (s *Service) finishMessage(ctx context.Context, tx *store.Store, o model.Owner, em store.EmailMessage, m emails.Message) (mail.Message, error) {
 	token, err := tx.NewUnsubscribeToken(ctx, o.ID, &em.ID)
 	if err != nil {
 		return mail.Message{}, err
@@ -132,13 +133,13 @@ func renderHTML(ctx context.Context, c templ.Component) (string, error) {
 	return buf.String(), nil
 }
 
-func (s *Service) localizer(o store.Owner) *i18n.Localizer {
+func (s *Service) localizer(o model.Owner) *i18n.Localizer {
 	return s.i18n.Localizer(s.i18n.Match(o.Locale))
 }
 
 // carData is the template data about one car. A car whose make we do not
 // know is "your car" in the owner's language.
-func (s *Service) carData(l *i18n.Localizer, v store.Vehicle) map[string]any {
+func (s *Service) carData(l *i18n.Localizer, v model.Vehicle) map[string]any {
 	make := vehicletext.MakeName(v.Make)
 	if make == "" {
 		make = l.T("email.car")

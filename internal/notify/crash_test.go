@@ -20,6 +20,7 @@ import (
 	"reconnect/internal/jobs"
 	"reconnect/internal/lifecycle"
 	"reconnect/internal/mail/devsmtp"
+	"reconnect/internal/model"
 	"reconnect/internal/notify"
 	"reconnect/internal/store"
 )
@@ -92,7 +93,7 @@ func TestKilledMidBatchEveryOwnerGetsExactlyOneEmail(t *testing.T) {
 		cfg := liveConfig()
 		svc := notify.New(cfg, s, nil, nil, nil, logger())
 		m := lifecycle.New(s, svc)
-		var all []store.Owner
+		var all []model.Owner
 		for i := range owners {
 			all = append(all, brokenOwner(t, s, m, fmt.Sprintf("o%d", i), fmt.Sprintf("o%d@example.com", i)))
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"reconnect/internal/mail"
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
 
@@ -90,7 +91,7 @@ func (s *Service) prepare(ctx context.Context, tx *store.Store, ownerID int64) (
 		return postpone(nil)
 	}
 	if o.Email == "" {
-		if err := tx.AddEvent(ctx, store.Event{OwnerID: &o.ID, Kind: store.EventEmailSkipped, Source: "system",
+		if err := tx.AddEvent(ctx, model.Event{OwnerID: &o.ID, Kind: model.EventEmailSkipped, Source: model.SourceSystem,
 			Detail: jsonDetail(map[string]any{"reason": "no_address"})}); err != nil {
 			return nil, 0, err
 		}
@@ -100,7 +101,7 @@ func (s *Service) prepare(ctx context.Context, tx *store.Store, ownerID int64) (
 	if err != nil {
 		return nil, 0, err
 	}
-	var need, ready []store.Vehicle
+	var need, ready []model.Vehicle
 	var wake time.Time
 	later := func(t time.Time) {
 		if wake.IsZero() || t.Before(wake) {
@@ -115,7 +116,7 @@ func (s *Service) prepare(ctx context.Context, tx *store.Store, ownerID int64) (
 		switch {
 		case v.SnoozedUntil != nil && v.SnoozedUntil.After(now):
 			later(*v.SnoozedUntil)
-		case v.State == store.StateReconnecting && now.Sub(v.StateChangedAt) < reconnectGrace:
+		case v.State == model.StateReconnecting && now.Sub(v.StateChangedAt) < reconnectGrace:
 			later(v.StateChangedAt.Add(reconnectGrace))
 		default:
 			ready = append(ready, v)
@@ -148,7 +149,7 @@ func (s *Service) prepare(ctx context.Context, tx *store.Store, ownerID int64) (
 			kind = store.EmailReminder
 		}
 		em, err = tx.CreateEmail(ctx, store.EmailMessage{
-			MessageID: s.newMessageID(), DedupeKey: key, OwnerID: o.ID, Kind: kind, Source: "schedule",
+			MessageID: s.newMessageID(), DedupeKey: key, OwnerID: o.ID, Kind: kind, Source: model.SourceSchedule,
 			Episode: n.Episode, Seq: seq,
 		})
 	}
@@ -263,7 +264,7 @@ func (s *Service) recordSent(ctx context.Context, tx *store.Store, at *attempt) 
 		return err
 	}
 	detail := jsonDetail(map[string]any{"email_id": at.email.ID, "message_id": at.email.MessageID, "kind": at.email.Kind, "seq": at.email.Seq})
-	if err := s.addEvents(ctx, tx, at, store.EventEmailSent, detail); err != nil {
+	if err := s.addEvents(ctx, tx, at, model.EventEmailSent, detail); err != nil {
 		return err
 	}
 	if !at.auto {
@@ -294,7 +295,7 @@ func (s *Service) recordFailed(ctx context.Context, tx *store.Store, at *attempt
 	}
 	detail := jsonDetail(map[string]any{"email_id": at.email.ID, "message_id": at.email.MessageID, "kind": at.email.Kind,
 		"code": mail.Code(sendErr), "permanent": mail.IsPermanent(sendErr), "error": msg})
-	if err := s.addEvents(ctx, tx, at, store.EventEmailFailed, detail); err != nil {
+	if err := s.addEvents(ctx, tx, at, model.EventEmailFailed, detail); err != nil {
 		return err
 	}
 	if !at.auto {
@@ -313,13 +314,13 @@ func (s *Service) recordFailed(ctx context.Context, tx *store.Store, at *attempt
 
 // addEvents puts the email on the timeline of each car it was about (the
 // owner's timeline shows them all), or on the owner's alone.
-func (s *Service) addEvents(ctx context.Context, tx *store.Store, at *attempt, kind, detail string) error {
+func (s *Service) addEvents(ctx context.Context, tx *store.Store, at *attempt, kind model.EventKind, detail string) error {
 	ownerID := at.email.OwnerID
 	if len(at.vehicles) == 0 {
-		return tx.AddEvent(ctx, store.Event{OwnerID: &ownerID, Kind: kind, Source: "email", Detail: detail})
+		return tx.AddEvent(ctx, model.Event{OwnerID: &ownerID, Kind: kind, Source: model.SourceEmail, Detail: detail})
 	}
 	for _, id := range at.vehicles {
-		if err := tx.AddEvent(ctx, store.Event{OwnerID: &ownerID, VehicleID: &id, Kind: kind, Source: "email", Detail: detail}); err != nil {
+		if err := tx.AddEvent(ctx, model.Event{OwnerID: &ownerID, VehicleID: &id, Kind: kind, Source: model.SourceEmail, Detail: detail}); err != nil {
 			return err
 		}
 	}
@@ -329,7 +330,7 @@ func (s *Service) addEvents(ctx context.Context, tx *store.Store, at *attempt, k
 // SendFreshLink emails the owner a new link (web.LinkMailer). The email is
 // logged and queued in tx, so it goes out exactly when the caller's change
 // commits. It is sent even to an owner who unsubscribed: they asked for it.
-func (s *Service) SendFreshLink(ctx context.Context, tx *store.Store, owner store.Owner, vehicleID *int64, source string) error {
+func (s *Service) SendFreshLink(ctx context.Context, tx *store.Store, owner model.Owner, vehicleID *int64, source model.Source) error {
 	if s.queue == nil {
 		return errNoQueue
 	}
@@ -348,13 +349,13 @@ func (s *Service) SendFreshLink(ctx context.Context, tx *store.Store, owner stor
 // Unsubscribe turns reconnect emails off for the owner of token and ends
 // their episode at once. It is idempotent; first is true for the call that
 // did it.
-func (s *Service) Unsubscribe(ctx context.Context, token, via string) (o store.Owner, first bool, err error) {
+func (s *Service) Unsubscribe(ctx context.Context, token, via string) (o model.Owner, first bool, err error) {
 	err = s.store.Tx(ctx, func(tx *store.Store) error {
 		o, first, err = tx.Unsubscribe(ctx, token)
 		if err != nil || !first {
 			return err
 		}
-		if err := tx.AddEvent(ctx, store.Event{OwnerID: &o.ID, Kind: store.EventUnsubscribed, Source: "owner",
+		if err := tx.AddEvent(ctx, model.Event{OwnerID: &o.ID, Kind: model.EventUnsubscribed, Source: model.SourceOwner,
 			Detail: jsonDetail(map[string]any{"via": via})}); err != nil {
 			return err
 		}

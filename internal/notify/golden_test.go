@@ -13,6 +13,7 @@ import (
 
 	"reconnect/internal/mail"
 	"reconnect/internal/mail/devsmtp"
+	"reconnect/internal/model"
 	"reconnect/internal/notify"
 	"reconnect/internal/store"
 )
@@ -63,7 +64,7 @@ func TestGoldenEmails(t *testing.T) {
 		h := newHarness(t, "sqlite", nil)
 		one, oneCars := h.owner("alice", "alice@example.com", lang, "Europe/London", tesla)
 		many, manyCars := h.owner("bob", "bob@example.com", lang, "Europe/London", tesla, bmw)
-		for _, o := range []*store.Owner{&one, &many} {
+		for _, o := range []*model.Owner{&one, &many} {
 			name := map[string]string{"alice": "Alice Martin", "bob": "Bob Schneider"}[o.HostUserID]
 			if _, err := h.store.UpsertOwner(h.ctx, store.OwnerInput{HostUserID: o.HostUserID, Email: o.Email, Name: name, Locale: lang, TimeZone: o.TimeZone}); err != nil {
 				t.Fatal(err)
@@ -71,7 +72,7 @@ func TestGoldenEmails(t *testing.T) {
 		}
 		h.breakAuth(oneCars[0])
 		h.breakAuth(manyCars[0])
-		h.move(manyCars[1], store.StateNeedsOEMAction, "CONNECTED_SERVICES_ACCOUNT:SUBSCRIPTION", "webhook")
+		h.move(manyCars[1], model.StateNeedsOEMAction, "CONNECTED_SERVICES_ACCOUNT:SUBSCRIPTION", "webhook")
 		h.runUntil(one, t0.Add(15*time.Minute))
 		h.runUntil(many, t0.Add(15*time.Minute))
 		h.runUntil(one, t0.Add(15*time.Minute+48*time.Hour))

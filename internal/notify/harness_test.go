@@ -18,6 +18,7 @@ import (
 	"reconnect/internal/lifecycle"
 	"reconnect/internal/links"
 	"reconnect/internal/mail"
+	"reconnect/internal/model"
 	"reconnect/internal/notify"
 	"reconnect/internal/store"
 )
@@ -121,13 +122,13 @@ type car struct {
 }
 
 // owner creates an owner with connected cars.
-func (h *harness) owner(hostID, email, locale, tz string, cars ...car) (store.Owner, []store.Vehicle) {
+func (h *harness) owner(hostID, email, locale, tz string, cars ...car) (model.Owner, []model.Vehicle) {
 	h.t.Helper()
 	o, err := h.store.UpsertOwner(h.ctx, store.OwnerInput{HostUserID: hostID, Email: email, Name: strings.ToUpper(hostID[:1]) + hostID[1:] + " Example", Locale: locale, TimeZone: tz})
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	var vs []store.Vehicle
+	var vs []model.Vehicle
 	for i, c := range cars {
 		v, err := h.store.UpsertVehicle(h.ctx, store.VehicleInput{
 			SmartcarID: hostID + "-car-" + string(rune('a'+i)), OwnerID: &o.ID, Make: c.make, Model: c.model, Year: c.year,
@@ -147,31 +148,31 @@ var (
 )
 
 // move changes a vehicle's state through the lifecycle, as detection does.
-func (h *harness) move(v store.Vehicle, to store.State, reason, source string) {
+func (h *harness) move(v model.Vehicle, to model.State, reason string, source model.Source) {
 	h.t.Helper()
 	if _, _, err := h.machine.Transition(h.ctx, nil, v.ID, store.StateChange{To: to, Reason: reason, Source: source}); err != nil {
 		h.t.Fatal(err)
 	}
 }
 
-func (h *harness) breakAuth(v store.Vehicle) {
+func (h *harness) breakAuth(v model.Vehicle) {
 	h.t.Helper()
-	h.move(v, store.StateNeedsReauth, "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED", "webhook")
+	h.move(v, model.StateNeedsReauth, "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED", "webhook")
 }
 
-func (h *harness) fix(v store.Vehicle, source string) {
+func (h *harness) fix(v model.Vehicle, source model.Source) {
 	h.t.Helper()
-	h.move(v, store.StateConnected, "", source)
+	h.move(v, model.StateConnected, "", source)
 }
 
 // run is one wake-up of the owner's job.
-func (h *harness) run(o store.Owner) (notify.Result, error) {
+func (h *harness) run(o model.Owner) (notify.Result, error) {
 	h.t.Helper()
 	return h.svc.Deliver(h.ctx, o.ID, false)
 }
 
 // tick runs the owner's job and fails on an error.
-func (h *harness) tick(o store.Owner) notify.Result {
+func (h *harness) tick(o model.Owner) notify.Result {
 	h.t.Helper()
 	res, err := h.run(o)
 	if err != nil {
@@ -181,7 +182,7 @@ func (h *harness) tick(o store.Owner) notify.Result {
 }
 
 // schedule returns the owner's schedule.
-func (h *harness) schedule(o store.Owner) store.OwnerNotification {
+func (h *harness) schedule(o model.Owner) store.OwnerNotification {
 	h.t.Helper()
 	n, err := h.store.NotificationOf(h.ctx, o.ID)
 	if err != nil {
@@ -191,7 +192,7 @@ func (h *harness) schedule(o store.Owner) store.OwnerNotification {
 }
 
 // due returns when the owner's next email is due (zero for never).
-func (h *harness) due(o store.Owner) time.Time {
+func (h *harness) due(o model.Owner) time.Time {
 	h.t.Helper()
 	n := h.schedule(o)
 	if n.DueAt == nil {
@@ -203,7 +204,7 @@ func (h *harness) due(o store.Owner) time.Time {
 // runUntil advances the clock to each due time up to limit and runs the
 // owner's job, as the sweep and the queue would; it returns the emails sent
 // on the way.
-func (h *harness) runUntil(o store.Owner, limit time.Time) []mail.Message {
+func (h *harness) runUntil(o model.Owner, limit time.Time) []mail.Message {
 	h.t.Helper()
 	before := len(h.mail.To(o.Email))
 	for i := 0; i < 50; i++ {
@@ -222,7 +223,7 @@ func (h *harness) runUntil(o store.Owner, limit time.Time) []mail.Message {
 	return h.mail.To(o.Email)[before:]
 }
 
-func (h *harness) eventKinds(o store.Owner) []string {
+func (h *harness) eventKinds(o model.Owner) []string {
 	h.t.Helper()
 	evs, err := h.store.OwnerTimeline(h.ctx, o.ID, store.Page{Limit: 500})
 	if err != nil {
@@ -230,15 +231,15 @@ func (h *harness) eventKinds(o store.Owner) []string {
 	}
 	var kinds []string
 	for i := len(evs) - 1; i >= 0; i-- {
-		kinds = append(kinds, evs[i].Kind)
+		kinds = append(kinds, string(evs[i].Kind))
 	}
 	return kinds
 }
 
-func count(xs []string, x string) int {
+func count[S ~string](xs []string, x S) int {
 	n := 0
 	for _, y := range xs {
-		if y == x {
+		if y == string(x) {
 			n++
 		}
 	}

@@ -30,6 +30,7 @@ import (
 	"reconnect/internal/lifecycle"
 	"reconnect/internal/links"
 	"reconnect/internal/mail"
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
 
@@ -141,9 +142,9 @@ func (s *Service) StateChanged(ctx context.Context, tx *store.Store, ch lifecycl
 		return nil
 	}
 	switch v.State {
-	case store.StateNeedsReauth, store.StateNeedsOEMAction, store.StateNeedsVirtualKey:
+	case model.StateNeedsReauth, model.StateNeedsOEMAction, model.StateNeedsVirtualKey:
 		return s.schedule(ctx, tx, *v.OwnerID)
-	case store.StateConnected, store.StateDeclined:
+	case model.StateConnected, model.StateDeclined:
 		return s.stopIfNothingLeft(ctx, tx, *v.OwnerID, string(v.State))
 	}
 	// reconnecting: the owner is on it, and the schedule stands in case
@@ -205,7 +206,7 @@ func (s *Service) stopIfNothingLeft(ctx context.Context, tx *store.Store, ownerI
 	if !planned {
 		return nil
 	}
-	return tx.AddEvent(ctx, store.Event{OwnerID: &ownerID, Kind: store.EventRemindersStopped, Source: "system",
+	return tx.AddEvent(ctx, model.Event{OwnerID: &ownerID, Kind: model.EventRemindersStopped, Source: model.SourceSystem,
 		Detail: jsonDetail(map[string]any{"reason": why, "episode": n.Episode})})
 }
 
@@ -244,7 +245,7 @@ func (s *Service) nextDue(n store.OwnerNotification) *time.Time {
 }
 
 // location is the owner's time zone, or the configured default.
-func (s *Service) location(o store.Owner) *time.Location {
+func (s *Service) location(o model.Owner) *time.Location {
 	if o.TimeZone != "" {
 		if loc, err := time.LoadLocation(o.TimeZone); err == nil {
 			return loc

@@ -22,6 +22,7 @@ import (
 	"reconnect/internal/links"
 	"reconnect/internal/mail"
 	"reconnect/internal/mail/devsmtp"
+	"reconnect/internal/model"
 	"reconnect/internal/notify"
 	"reconnect/internal/store"
 )
@@ -92,7 +93,7 @@ func startLive(t *testing.T, db *database.DB, smtpURL string, cfg notify.Config,
 }
 
 // brokenOwner creates an owner whose one car is broken now.
-func brokenOwner(t *testing.T, s *store.Store, m *lifecycle.Machine, hostID, email string) store.Owner {
+func brokenOwner(t *testing.T, s *store.Store, m *lifecycle.Machine, hostID, email string) model.Owner {
 	t.Helper()
 	ctx := context.Background()
 	o, err := s.UpsertOwner(ctx, store.OwnerInput{HostUserID: hostID, Email: email, Name: hostID, Locale: "en", TimeZone: "UTC"})
@@ -103,7 +104,7 @@ func brokenOwner(t *testing.T, s *store.Store, m *lifecycle.Machine, hostID, ema
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := m.Transition(ctx, nil, v.ID, store.StateChange{To: store.StateNeedsReauth, Reason: "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED", Source: "webhook"}); err != nil {
+	if _, _, err := m.Transition(ctx, nil, v.ID, store.StateChange{To: model.StateNeedsReauth, Reason: "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED", Source: "webhook"}); err != nil {
 		t.Fatal(err)
 	}
 	return o
@@ -143,7 +144,7 @@ func TestSMTPDownDelaysMailAndLosesNone(t *testing.T) {
 		srv.Close() // down before anything is sent
 
 		l := startLive(t, dbtest.Open(t, dialect), url, liveConfig(), jobs.Config{})
-		var owners []store.Owner
+		var owners []model.Owner
 		for _, h := range []string{"ann", "ben", "cem"} {
 			owners = append(owners, brokenOwner(t, l.store, l.machine, h, h+"@example.com"))
 		}
@@ -196,7 +197,7 @@ func TestPermanentFailureIsRecordedAndNotRetried(t *testing.T) {
 		waitFor(t, 10*time.Second, "the good address's email", func() bool { return len(srv.Inbox.To("here@example.com")) == 1 })
 		waitFor(t, 10*time.Second, "the refusal on the timeline", func() bool {
 			evs, _ := l.store.OwnerTimeline(l.ctx, gone.ID, store.Page{})
-			return len(evs) > 0 && evs[0].Kind == store.EventEmailFailed
+			return len(evs) > 0 && evs[0].Kind == model.EventEmailFailed
 		})
 		time.Sleep(time.Second) // retries would have happened by now
 		mu.Lock()

@@ -11,6 +11,7 @@ import (
 	"reconnect/internal/config"
 	"reconnect/internal/links"
 	"reconnect/internal/mail"
+	"reconnect/internal/model"
 	"reconnect/internal/notify"
 	"reconnect/internal/store"
 )
@@ -66,7 +67,7 @@ func TestDigestCoversEveryBrokenCar(t *testing.T) {
 		alice, cars := h.owner("alice", "alice@example.com", "en", "Europe/London", tesla, ford, bmw)
 		h.breakAuth(cars[0])
 		h.clock.Advance(5 * time.Minute)
-		h.move(cars[1], store.StateNeedsOEMAction, "CONNECTED_SERVICES_ACCOUNT:SUBSCRIPTION", "webhook")
+		h.move(cars[1], model.StateNeedsOEMAction, "CONNECTED_SERVICES_ACCOUNT:SUBSCRIPTION", "webhook")
 		// The second break slides the debounce: both cars share one email.
 		if got, want := h.due(alice), t0.Add(20*time.Minute); !got.Equal(want) {
 			t.Fatalf("due %s, want %s", got, want)
@@ -109,7 +110,7 @@ func TestDigestCoversEveryBrokenCar(t *testing.T) {
 		if r.Status != links.AlreadyFixed {
 			t.Fatalf("link of the fixed car: status %v", r.Status)
 		}
-		if kinds := h.eventKinds(alice); count(kinds, store.EventEmailSent) != 2 {
+		if kinds := h.eventKinds(alice); count(kinds, model.EventEmailSent) != 2 {
 			t.Fatalf("timeline: %v (want email_sent on each car)", kinds)
 		}
 	})
@@ -171,18 +172,18 @@ func TestQuietHoursInTheOwnersTimeZone(t *testing.T) {
 		angeles, lc := h.owner("angeles", "la@example.com", "en", "America/Los_Angeles", tesla) // 13:45 local
 		tokyo, tc := h.owner("tokyo", "t@example.com", "en", "Asia/Tokyo", tesla)               // 06:45 local: quiet
 		unknown, uc := h.owner("nowhere", "n@example.com", "en", "Mars/Olympus", tesla)         // default zone (UTC): 21:45, quiet
-		for _, v := range []store.Vehicle{bc[0], lc[0], tc[0], uc[0]} {
+		for _, v := range []model.Vehicle{bc[0], lc[0], tc[0], uc[0]} {
 			h.breakAuth(v)
 		}
 		h.clock.Advance(15 * time.Minute)
-		for _, o := range []store.Owner{berlin, angeles, tokyo, unknown} {
+		for _, o := range []model.Owner{berlin, angeles, tokyo, unknown} {
 			h.tick(o)
 		}
 		if n := len(h.mail.To("la@example.com")); n != 1 {
 			t.Fatalf("Los Angeles (afternoon): %d emails", n)
 		}
 		for _, c := range []struct {
-			o    store.Owner
+			o    model.Owner
 			want time.Time
 		}{
 			{berlin, time.Date(2026, 11, 3, 7, 0, 0, 0, time.UTC)},  // 08:00 CET
@@ -241,14 +242,14 @@ func TestEmailsStopAtOnce(t *testing.T) {
 		// and with a reminder planned.
 		for _, tc := range []struct {
 			name string
-			stop func(h *harness, o store.Owner, v store.Vehicle)
+			stop func(h *harness, o model.Owner, v model.Vehicle)
 		}{
-			{"fixed by the owner", func(h *harness, _ store.Owner, v store.Vehicle) { h.fix(v, "callback") }},
-			{"resolved elsewhere", func(h *harness, _ store.Owner, v store.Vehicle) { h.fix(v, "webhook") }},
-			{"declined", func(h *harness, _ store.Owner, v store.Vehicle) {
-				h.move(v, store.StateDeclined, "declined:sold", "owner")
+			{"fixed by the owner", func(h *harness, _ model.Owner, v model.Vehicle) { h.fix(v, "callback") }},
+			{"resolved elsewhere", func(h *harness, _ model.Owner, v model.Vehicle) { h.fix(v, "webhook") }},
+			{"declined", func(h *harness, _ model.Owner, v model.Vehicle) {
+				h.move(v, model.StateDeclined, "declined:sold", "owner")
 			}},
-			{"unsubscribed", func(h *harness, o store.Owner, _ store.Vehicle) {
+			{"unsubscribed", func(h *harness, o model.Owner, _ model.Vehicle) {
 				tok := unsubscribeToken(h, o)
 				if _, first, err := h.svc.Unsubscribe(h.ctx, tok, "one-click"); err != nil || !first {
 					h.t.Fatalf("unsubscribe: first=%v %v", first, err)
@@ -282,10 +283,10 @@ func TestEmailsStopAtOnce(t *testing.T) {
 				}
 				kinds := h.eventKinds(o)
 				if tc.name == "unsubscribed" {
-					if count(kinds, store.EventUnsubscribed) != 1 {
+					if count(kinds, model.EventUnsubscribed) != 1 {
 						t.Fatalf("timeline: %v", kinds)
 					}
-				} else if count(kinds, store.EventRemindersStopped) != 1 {
+				} else if count(kinds, model.EventRemindersStopped) != 1 {
 					t.Fatalf("timeline: %v", kinds)
 				}
 			})
@@ -317,7 +318,7 @@ func TestEmailsStopAtOnce(t *testing.T) {
 			if n := len(h.mail.To("alice@example.com")); n != 1 {
 				t.Fatalf("%d emails after unsubscribing", n)
 			}
-			if count(h.eventKinds(o), store.EventUnsubscribed) != 1 {
+			if count(h.eventKinds(o), model.EventUnsubscribed) != 1 {
 				t.Fatal("unsubscribe recorded twice")
 			}
 		})
@@ -325,7 +326,7 @@ func TestEmailsStopAtOnce(t *testing.T) {
 }
 
 // unsubscribeToken takes the token out of the owner's latest email.
-func unsubscribeToken(h *harness, o store.Owner) string {
+func unsubscribeToken(h *harness, o model.Owner) string {
 	h.t.Helper()
 	ms := h.mail.To(o.Email)
 	if len(ms) == 0 {
@@ -408,7 +409,7 @@ func TestFailures(t *testing.T) {
 				t.Fatalf("email log: %+v", es)
 			}
 			evs, _ := h.store.EventsByVehicle(h.ctx, cars[0].ID, store.Page{})
-			if evs[0].Kind != store.EventEmailFailed || !strings.Contains(evs[0].Detail, `"code":550`) {
+			if evs[0].Kind != model.EventEmailFailed || !strings.Contains(evs[0].Detail, `"code":550`) {
 				t.Fatalf("timeline: %+v", evs[0])
 			}
 		})
@@ -454,7 +455,7 @@ func TestFailures(t *testing.T) {
 			if !errors.As(err, &gaveUp) {
 				t.Fatalf("want GaveUpError, got %v", err)
 			}
-			if count(h.eventKinds(o), store.EventEmailFailed) != 1 {
+			if count(h.eventKinds(o), model.EventEmailFailed) != 1 {
 				t.Fatal("no email_failed on the timeline")
 			}
 		})

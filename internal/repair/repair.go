@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"reconnect/internal/lifecycle"
+	"reconnect/internal/model"
 	"reconnect/internal/secrets"
 	"reconnect/internal/smartcar"
 	"reconnect/internal/store"
@@ -33,17 +34,6 @@ var (
 // StateTTL is how long an owner has to come back from Connect.
 const StateTTL = 10 * time.Minute
 
-// Timeline event kinds.
-const (
-	EventReconnectStarted    = "reconnect_started"
-	EventReconnectFailed     = "reconnect_failed"
-	EventReconnectCompleted  = "reconnect_completed"
-	EventReconnectUnverified = "reconnect_unverified"
-	EventDeclined            = "declined"
-	EventSnoozed             = "reminders_snoozed"
-	EventTokensStored        = "tokens_stored"
-)
-
 // Service runs repairs.
 type Service struct {
 	store     *store.Store
@@ -60,7 +50,7 @@ func New(s *store.Store, c *smartcar.Client, lc *lifecycle.Machine, sealer *secr
 
 // Start is an owner's request to reconnect a vehicle.
 type Start struct {
-	Owner     store.Owner
+	Owner     model.Owner
 	VehicleID int64
 	SessionID string
 	LinkID    *int64
@@ -78,7 +68,7 @@ func (s *Service) Begin(ctx context.Context, st Start) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if v.State == store.StateConnected {
+	if v.State == model.StateConnected {
 		return "", ErrNothingToDo
 	}
 	flow := st.Flow
@@ -87,7 +77,7 @@ func (s *Service) Begin(ctx context.Context, st Start) (string, error) {
 	}
 	state := store.NewSecret("")
 	prevState, prevReason := v.State, v.Reason
-	if v.State == store.StateReconnecting {
+	if v.State == model.StateReconnecting {
 		// A second press after an abandoned trip: remember what was wrong
 		// before the first one, not "reconnecting".
 		prevState, prevReason = s.stateBefore(ctx, v)
@@ -101,11 +91,11 @@ func (s *Service) Begin(ctx context.Context, st Start) (string, error) {
 			return err
 		}
 		if _, _, err := s.lifecycle.Transition(ctx, tx, v.ID, store.StateChange{
-			To: store.StateReconnecting, Reason: prevReason, ReasonDetail: v.ReasonDetail, ResolutionURL: v.ResolutionURL, Source: "owner",
+			To: model.StateReconnecting, Reason: prevReason, ReasonDetail: v.ReasonDetail, ResolutionURL: v.ResolutionURL, Source: model.SourceOwner,
 		}); err != nil {
 			return err
 		}
-		return tx.AddEvent(ctx, store.Event{VehicleID: &v.ID, OwnerID: &st.Owner.ID, Kind: EventReconnectStarted, Source: "owner", Detail: jsonDetail(map[string]any{"flow": flow, "link_id": st.LinkID})})
+		return tx.AddEvent(ctx, model.Event{VehicleID: &v.ID, OwnerID: &st.Owner.ID, Kind: model.EventReconnectStarted, Source: model.SourceOwner, Detail: jsonDetail(map[string]any{"flow": flow, "link_id": st.LinkID})})
 	})
 	if err != nil {
 		return "", err
@@ -131,22 +121,22 @@ func (s *Service) Begin(ctx context.Context, st Start) (string, error) {
 
 // stateBefore finds the broken state a vehicle had before it went to
 // "reconnecting", from its timeline.
-func (s *Service) stateBefore(ctx context.Context, v store.Vehicle) (store.State, string) {
+func (s *Service) stateBefore(ctx context.Context, v model.Vehicle) (model.State, string) {
 	evs, err := s.store.EventsByVehicle(ctx, v.ID, store.Page{Limit: 50})
 	if err == nil {
 		for _, e := range evs {
-			if e.Kind == store.EventStateChanged && e.ToState == store.StateReconnecting && e.FromState != store.StateReconnecting {
+			if e.Kind == model.EventStateChanged && e.ToState == model.StateReconnecting && e.FromState != model.StateReconnecting {
 				return e.FromState, v.Reason
 			}
 		}
 	}
-	return store.StateNeedsReauth, v.Reason
+	return model.StateNeedsReauth, v.Reason
 }
 
-func (s *Service) ownedVehicle(ctx context.Context, ownerID, vehicleID int64) (store.Vehicle, error) {
+func (s *Service) ownedVehicle(ctx context.Context, ownerID, vehicleID int64) (model.Vehicle, error) {
 	v, err := s.store.VehicleByID(ctx, vehicleID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (v.OwnerID == nil || *v.OwnerID != ownerID)) {
-		return store.Vehicle{}, ErrNotYours
+		return model.Vehicle{}, ErrNotYours
 	}
 	return v, err
 }
@@ -164,7 +154,7 @@ const (
 // Result is what the owner is shown after the callback.
 type Result struct {
 	Outcome Outcome
-	Vehicle store.Vehicle
+	Vehicle model.Vehicle
 	OwnerID int64
 	LinkID  *int64
 	// ConnectError is Smartcar's error code when Connect failed.
@@ -211,7 +201,7 @@ func (s *Service) Callback(ctx context.Context, sessionID string, q url.Values) 
 
 	if cb.IsError() {
 		res.Outcome, res.ConnectError = ConnectFailed, cb.Error
-		res.Vehicle, err = s.restore(ctx, cs, v, EventReconnectFailed, map[string]any{
+		res.Vehicle, err = s.restore(ctx, cs, v, model.EventReconnectFailed, map[string]any{
 			"error": string(cb.Error), "description": cb.ErrorDescription, "status_code": cb.StatusCode, "error_message": cb.ErrorMessage,
 		})
 		return res, err
@@ -220,14 +210,14 @@ func (s *Service) Callback(ctx context.Context, sessionID string, q url.Values) 
 	switch {
 	case cb.VehicleID != "":
 		if cb.VehicleID != v.SmartcarID {
-			_, rerr := s.restore(ctx, cs, v, EventReconnectFailed, map[string]any{"error": "vehicle_mismatch"})
+			_, rerr := s.restore(ctx, cs, v, model.EventReconnectFailed, map[string]any{"error": "vehicle_mismatch"})
 			return Result{}, errors.Join(ErrVehicleMissing, rerr)
 		}
 	case cb.Code != "" || cb.UserID != "":
 		userID, err = s.finishFullConnect(ctx, cs, v, cb)
 		if err != nil {
 			res.Outcome = NotVerified
-			res.Vehicle, _ = s.restore(ctx, cs, v, EventReconnectUnverified, map[string]any{"error": err.Error()})
+			res.Vehicle, _ = s.restore(ctx, cs, v, model.EventReconnectUnverified, map[string]any{"error": err.Error()})
 			return res, nil
 		}
 	default:
@@ -238,7 +228,7 @@ func (s *Service) Callback(ctx context.Context, sessionID string, q url.Values) 
 
 // finishFullConnect exchanges the code, stores the tokens sealed, and links
 // every vehicle the owner granted.
-func (s *Service) finishFullConnect(ctx context.Context, cs store.ConnectState, v store.Vehicle, cb smartcar.Callback) (string, error) {
+func (s *Service) finishFullConnect(ctx context.Context, cs store.ConnectState, v model.Vehicle, cb smartcar.Callback) (string, error) {
 	if cb.Code == "" {
 		// v3 without a code: the app token plus the user id is enough.
 		return cb.UserID, nil
@@ -270,7 +260,7 @@ func (s *Service) finishFullConnect(ctx context.Context, cs store.ConnectState, 
 			return "", err
 		}
 	}
-	_ = s.store.AddEvent(ctx, store.Event{VehicleID: &v.ID, OwnerID: &owner, Kind: EventTokensStored, Source: "callback", Detail: jsonDetail(map[string]any{"vehicles": len(ids)})})
+	_ = s.store.AddEvent(ctx, model.Event{VehicleID: &v.ID, OwnerID: &owner, Kind: model.EventTokensStored, Source: model.SourceCallback, Detail: jsonDetail(map[string]any{"vehicles": len(ids)})})
 	return userID, nil
 }
 
@@ -290,7 +280,7 @@ func (s *Service) saveToken(ctx context.Context, userID string, ownerID int64, t
 }
 
 // verify makes one API call for the vehicle; only an answer counts as fixed.
-func (s *Service) verify(ctx context.Context, cs store.ConnectState, v store.Vehicle, userID string) (Result, error) {
+func (s *Service) verify(ctx context.Context, cs store.ConnectState, v model.Vehicle, userID string) (Result, error) {
 	res := Result{Vehicle: v, OwnerID: cs.OwnerID, LinkID: cs.LinkID}
 	err := s.probe(ctx, v, userID)
 	var se *smartcar.Error
@@ -304,24 +294,24 @@ func (s *Service) verify(ctx context.Context, cs store.ConnectState, v store.Veh
 			res.Outcome, res.Reason = NotVerified, cl.Reason
 			err = s.store.Tx(ctx, func(tx *store.Store) error {
 				nv, _, terr := s.lifecycle.Transition(ctx, tx, v.ID, store.StateChange{
-					To: store.State(cl.State), Reason: cl.Reason, ReasonDetail: se.Description, ResolutionURL: cl.ResolutionURL, Source: "callback",
+					To: cl.State, Reason: cl.Reason, ReasonDetail: se.Description, ResolutionURL: cl.ResolutionURL, Source: model.SourceCallback,
 				})
 				res.Vehicle = nv
 				if terr != nil {
 					return terr
 				}
-				return tx.AddEvent(ctx, store.Event{VehicleID: &v.ID, OwnerID: &cs.OwnerID, Kind: EventReconnectUnverified, Source: "callback", Detail: jsonDetail(map[string]any{"reason": cl.Reason, "request_id": se.RequestID})})
+				return tx.AddEvent(ctx, model.Event{VehicleID: &v.ID, OwnerID: &cs.OwnerID, Kind: model.EventReconnectUnverified, Source: model.SourceCallback, Detail: jsonDetail(map[string]any{"reason": cl.Reason, "request_id": se.RequestID})})
 			})
 			return res, err
 		}
 	}
 	if err != nil {
 		res.Outcome, res.Reason = NotVerified, v.Reason
-		res.Vehicle, err = s.restore(ctx, cs, v, EventReconnectUnverified, map[string]any{"error": err.Error()})
+		res.Vehicle, err = s.restore(ctx, cs, v, model.EventReconnectUnverified, map[string]any{"error": err.Error()})
 		return res, err
 	}
 	err = s.store.Tx(ctx, func(tx *store.Store) error {
-		nv, _, terr := s.lifecycle.Transition(ctx, tx, v.ID, store.StateChange{To: store.StateConnected, Source: "callback"})
+		nv, _, terr := s.lifecycle.Transition(ctx, tx, v.ID, store.StateChange{To: model.StateConnected, Source: model.SourceCallback})
 		res.Vehicle = nv
 		if terr != nil {
 			return terr
@@ -331,7 +321,7 @@ func (s *Service) verify(ctx context.Context, cs store.ConnectState, v store.Veh
 				return err
 			}
 		}
-		return tx.AddEvent(ctx, store.Event{VehicleID: &v.ID, OwnerID: &cs.OwnerID, Kind: EventReconnectCompleted, Source: "callback", Detail: jsonDetail(map[string]any{"flow": cs.Flow, "link_id": cs.LinkID})})
+		return tx.AddEvent(ctx, model.Event{VehicleID: &v.ID, OwnerID: &cs.OwnerID, Kind: model.EventReconnectCompleted, Source: model.SourceCallback, Detail: jsonDetail(map[string]any{"flow": cs.Flow, "link_id": cs.LinkID})})
 	})
 	res.Outcome = Fixed
 	return res, err
@@ -339,7 +329,7 @@ func (s *Service) verify(ctx context.Context, cs store.ConnectState, v store.Veh
 
 // probe asks Smartcar about the vehicle: with the owner's own v2 token when we
 // hold one, otherwise with the application token and the Smartcar user id.
-func (s *Service) probe(ctx context.Context, v store.Vehicle, userID string) error {
+func (s *Service) probe(ctx context.Context, v model.Vehicle, userID string) error {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	if userID != "" {
@@ -382,7 +372,7 @@ func (s *Service) access(ctx context.Context, t store.SmartcarToken) (string, er
 
 // restore puts the vehicle back in the state it had before the trip and
 // records why.
-func (s *Service) restore(ctx context.Context, cs store.ConnectState, v store.Vehicle, kind string, detail map[string]any) (store.Vehicle, error) {
+func (s *Service) restore(ctx context.Context, cs store.ConnectState, v model.Vehicle, kind model.EventKind, detail map[string]any) (model.Vehicle, error) {
 	out := v
 	err := s.store.Tx(ctx, func(tx *store.Store) error {
 		cur, err := tx.VehicleByID(ctx, v.ID)
@@ -392,14 +382,14 @@ func (s *Service) restore(ctx context.Context, cs store.ConnectState, v store.Ve
 		out = cur
 		// Only undo our own "reconnecting": if a webhook moved the vehicle
 		// meanwhile, that newer news stands.
-		if cur.State == store.StateReconnecting && cs.PrevState != "" {
+		if cur.State == model.StateReconnecting && cs.PrevState != "" {
 			if out, _, err = s.lifecycle.Transition(ctx, tx, v.ID, store.StateChange{
-				To: cs.PrevState, Reason: cs.PrevReason, ReasonDetail: cur.ReasonDetail, ResolutionURL: cur.ResolutionURL, Source: "callback",
+				To: cs.PrevState, Reason: cs.PrevReason, ReasonDetail: cur.ReasonDetail, ResolutionURL: cur.ResolutionURL, Source: model.SourceCallback,
 			}); err != nil {
 				return err
 			}
 		}
-		return tx.AddEvent(ctx, store.Event{VehicleID: &v.ID, OwnerID: &cs.OwnerID, Kind: kind, Source: "callback", Detail: jsonDetail(detail)})
+		return tx.AddEvent(ctx, model.Event{VehicleID: &v.ID, OwnerID: &cs.OwnerID, Kind: kind, Source: model.SourceCallback, Detail: jsonDetail(detail)})
 	})
 	return out, err
 }
@@ -421,7 +411,7 @@ var DeclineReasons = []string{DeclineSold, DeclineNotMine, DeclineStoppedUsing, 
 var ErrBadReason = errors.New("repair: unknown decline reason")
 
 // Decline records that the owner will not reconnect (or not now).
-func (s *Service) Decline(ctx context.Context, ownerID, vehicleID int64, reason string) (store.Vehicle, error) {
+func (s *Service) Decline(ctx context.Context, ownerID, vehicleID int64, reason string) (model.Vehicle, error) {
 	v, err := s.ownedVehicle(ctx, ownerID, vehicleID)
 	if err != nil {
 		return v, err
@@ -429,12 +419,12 @@ func (s *Service) Decline(ctx context.Context, ownerID, vehicleID int64, reason 
 	switch reason {
 	case DeclineSold, DeclineNotMine, DeclineStoppedUsing:
 		err = s.store.Tx(ctx, func(tx *store.Store) error {
-			nv, _, err := s.lifecycle.Transition(ctx, tx, v.ID, store.StateChange{To: store.StateDeclined, Reason: declinedReasonPrefix + reason, Source: "owner"})
+			nv, _, err := s.lifecycle.Transition(ctx, tx, v.ID, store.StateChange{To: model.StateDeclined, Reason: declinedReasonPrefix + reason, Source: model.SourceOwner})
 			v = nv
 			if err != nil {
 				return err
 			}
-			return tx.AddEvent(ctx, store.Event{VehicleID: &v.ID, OwnerID: &ownerID, Kind: EventDeclined, Source: "owner", Detail: jsonDetail(map[string]any{"reason": reason})})
+			return tx.AddEvent(ctx, model.Event{VehicleID: &v.ID, OwnerID: &ownerID, Kind: model.EventDeclined, Source: model.SourceOwner, Detail: jsonDetail(map[string]any{"reason": reason})})
 		})
 		return v, err
 	case DeclineRemindLater:
@@ -443,7 +433,7 @@ func (s *Service) Decline(ctx context.Context, ownerID, vehicleID int64, reason 
 			if err := tx.Snooze(ctx, v.ID, until); err != nil {
 				return err
 			}
-			return tx.AddEvent(ctx, store.Event{VehicleID: &v.ID, OwnerID: &ownerID, Kind: EventSnoozed, Source: "owner", Detail: jsonDetail(map[string]any{"until": until})})
+			return tx.AddEvent(ctx, model.Event{VehicleID: &v.ID, OwnerID: &ownerID, Kind: model.EventSnoozed, Source: model.SourceOwner, Detail: jsonDetail(map[string]any{"until": until})})
 		})
 		v.SnoozedUntil = &until
 		return v, err

@@ -1,11 +1,6 @@
 package smartcar
 
-// The vehicle states a classified error can move a connection into.
-const (
-	StateNeedsReauth     = "needs_reauth"
-	StateNeedsOEMAction  = "needs_oem_action"
-	StateNeedsVirtualKey = "needs_virtual_key"
-)
+import "reconnect/internal/model"
 
 // Kind is what the caller should do about an error.
 type Kind int
@@ -34,7 +29,7 @@ func (k Kind) String() string {
 
 // Classification is the product's reading of one Smartcar error.
 type Classification struct {
-	State         string // "" unless Kind is KindPrompt
+	State         model.State // "" unless Kind is KindPrompt
 	Kind          Kind
 	Reason        string // stable TYPE:CODE key, e.g. CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED
 	ResolutionURL string // partial re-auth or virtual-key URL, when Smartcar sent one
@@ -50,7 +45,7 @@ func Classify(e *Error) Classification {
 		return Classification{}
 	}
 	c := Classification{Kind: KindIgnore, Reason: e.Reason()}
-	prompt := func(state string) Classification {
+	prompt := func(state model.State) Classification {
 		c.Kind, c.State = KindPrompt, state
 		c.ResolutionURL = e.Resolution.URL
 		return c
@@ -59,11 +54,11 @@ func Classify(e *Error) Classification {
 	case "CONNECTED_SERVICES_ACCOUNT":
 		switch e.Code {
 		case "AUTHENTICATION_FAILED", "PERMISSION":
-			return prompt(StateNeedsReauth)
+			return prompt(model.StateNeedsReauth)
 		case "SUBSCRIPTION", "ACCOUNT_ISSUE", "VEHICLE_MISSING", "NO_VEHICLES":
-			return prompt(StateNeedsOEMAction)
+			return prompt(model.StateNeedsOEMAction)
 		case "VIRTUAL_KEY_REQUIRED":
-			return prompt(StateNeedsVirtualKey)
+			return prompt(model.StateNeedsVirtualKey)
 		}
 		// An undocumented account code is recorded, not guessed at.
 		return c
@@ -82,7 +77,7 @@ func Classify(e *Error) Classification {
 		return c
 	case "invalid_grant":
 		// The refresh token is dead or revoked: only the owner can mint a new one.
-		return prompt(StateNeedsReauth)
+		return prompt(model.StateNeedsReauth)
 	case "VEHICLE_STATE", "RATE_LIMIT", "UPSTREAM", "SERVER", "vehicle_state_error", "rate_limit_error":
 		c.Transient = true
 		return c

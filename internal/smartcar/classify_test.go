@@ -3,12 +3,14 @@ package smartcar
 import (
 	"strings"
 	"testing"
+
+	"reconnect/internal/model"
 )
 
 func TestClassifyEveryDocumentedError(t *testing.T) {
 	ignore := Classification{Kind: KindIgnore}
 	transient := Classification{Kind: KindIgnore, Transient: true}
-	prompt := func(state string) Classification { return Classification{Kind: KindPrompt, State: state} }
+	prompt := func(state model.State) Classification { return Classification{Kind: KindPrompt, State: state} }
 	// Every type and code of Smartcar's error table; "" stands for code null.
 	table := []struct {
 		typ   string
@@ -18,9 +20,9 @@ func TestClassifyEveryDocumentedError(t *testing.T) {
 		{"AUTHENTICATION", []string{""}, Classification{Kind: KindRefreshFirst}},
 		{"BILLING", []string{"INVALID_PLAN", "VEHICLE_LIMIT", "VEHICLE_REQUEST_LIMIT", "ACCOUNT_SUSPENDED"}, ignore},
 		{"COMPATIBILITY", []string{"MAKE_NOT_COMPATIBLE", "SMARTCAR_NOT_CAPABLE", "VEHICLE_NOT_CAPABLE", "PLATFORM_NOT_CAPABLE"}, ignore},
-		{"CONNECTED_SERVICES_ACCOUNT", []string{"AUTHENTICATION_FAILED", "PERMISSION"}, prompt(StateNeedsReauth)},
-		{"CONNECTED_SERVICES_ACCOUNT", []string{"ACCOUNT_ISSUE", "NO_VEHICLES", "SUBSCRIPTION", "VEHICLE_MISSING"}, prompt(StateNeedsOEMAction)},
-		{"CONNECTED_SERVICES_ACCOUNT", []string{"VIRTUAL_KEY_REQUIRED"}, prompt(StateNeedsVirtualKey)},
+		{"CONNECTED_SERVICES_ACCOUNT", []string{"AUTHENTICATION_FAILED", "PERMISSION"}, prompt(model.StateNeedsReauth)},
+		{"CONNECTED_SERVICES_ACCOUNT", []string{"ACCOUNT_ISSUE", "NO_VEHICLES", "SUBSCRIPTION", "VEHICLE_MISSING"}, prompt(model.StateNeedsOEMAction)},
+		{"CONNECTED_SERVICES_ACCOUNT", []string{"VIRTUAL_KEY_REQUIRED"}, prompt(model.StateNeedsVirtualKey)},
 		{"CONNECTED_SERVICES_ACCOUNT", []string{"SOMETHING_NEW"}, ignore},
 		{"PERMISSION", []string{""}, ignore},
 		{"RATE_LIMIT", []string{"SMARTCAR_API", "VEHICLE"}, transient},
@@ -31,7 +33,7 @@ func TestClassifyEveryDocumentedError(t *testing.T) {
 		{"VEHICLE_STATE", strings.Fields("ASLEEP CHARGING_IN_PROGRESS CHARGING_PLUG_NOT_CONNECTED DOOR_OPEN FULLY_CHARGED " +
 			"NOT_CHARGING CHARGE_FAULT HOOD_OPEN IGNITION_ON IN_MOTION REMOTE_ACCESS_DISABLED TRUNK_OPEN UNKNOWN " +
 			"UNREACHABLE VEHICLE_OFFLINE_FOR_SERVICE"), transient},
-		{"invalid_grant", []string{""}, prompt(StateNeedsReauth)},
+		{"invalid_grant", []string{""}, prompt(model.StateNeedsReauth)},
 		{"invalid_client", []string{""}, ignore},
 		{"unauthorized_client", []string{""}, ignore},
 		{"authentication_error", []string{""}, Classification{Kind: KindRefreshFirst}},
@@ -79,16 +81,17 @@ func TestClassifyEdgeCases(t *testing.T) {
 
 func TestClassifyFixtures(t *testing.T) {
 	tests := []struct {
-		file, state string
-		kind        Kind
-		urlPrefix   string
+		file      string
+		state     model.State
+		kind      Kind
+		urlPrefix string
 	}{
-		{"error_v2_authentication_failed.json", StateNeedsReauth, KindPrompt, "https://connect.smartcar.com/oauth/reauthenticate?"},
+		{"error_v2_authentication_failed.json", model.StateNeedsReauth, KindPrompt, "https://connect.smartcar.com/oauth/reauthenticate?"},
 		{"error_v2_resolution_string.json", "", KindIgnore, ""},
-		{"error_v2_resolution_null.json", StateNeedsOEMAction, KindPrompt, ""},
-		{"error_v2_virtual_key.json", StateNeedsVirtualKey, KindPrompt, "https://tesla.com/_ak/"},
+		{"error_v2_resolution_null.json", model.StateNeedsOEMAction, KindPrompt, ""},
+		{"error_v2_virtual_key.json", model.StateNeedsVirtualKey, KindPrompt, "https://tesla.com/_ak/"},
 		{"error_v2_vehicle_state_asleep.json", "", KindIgnore, ""},
-		{"error_oauth_invalid_grant.json", StateNeedsReauth, KindPrompt, ""},
+		{"error_oauth_invalid_grant.json", model.StateNeedsReauth, KindPrompt, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

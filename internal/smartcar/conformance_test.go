@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"reconnect/internal/model"
 	"reconnect/internal/smartcar"
 	"reconnect/internal/smartcarsim"
 )
@@ -208,7 +209,7 @@ func TestConformanceConnectExchangeAndAPI(t *testing.T) {
 	w.clock.Advance(2 * time.Minute)
 	if _, err := w.client.Refresh(ctx, tok.RefreshToken); err == nil {
 		t.Fatal("the old refresh token still works after the grace period")
-	} else if cl := smartcar.Classify(asError(t, err)); cl.State != smartcar.StateNeedsReauth {
+	} else if cl := smartcar.Classify(asError(t, err)); cl.State != model.StateNeedsReauth {
 		t.Fatalf("a dead refresh token classifies as %+v", cl)
 	}
 
@@ -251,15 +252,15 @@ func TestConformanceFailureStatesClassify(t *testing.T) {
 		typ, code string
 		status    int
 		kind      smartcar.Kind
-		state     string
+		state     model.State
 	}{
-		{"CONNECTED_SERVICES_ACCOUNT", "AUTHENTICATION_FAILED", 400, smartcar.KindPrompt, smartcar.StateNeedsReauth},
-		{"CONNECTED_SERVICES_ACCOUNT", "PERMISSION", 400, smartcar.KindPrompt, smartcar.StateNeedsReauth},
-		{"CONNECTED_SERVICES_ACCOUNT", "SUBSCRIPTION", 400, smartcar.KindPrompt, smartcar.StateNeedsOEMAction},
-		{"CONNECTED_SERVICES_ACCOUNT", "ACCOUNT_ISSUE", 400, smartcar.KindPrompt, smartcar.StateNeedsOEMAction},
-		{"CONNECTED_SERVICES_ACCOUNT", "VEHICLE_MISSING", 400, smartcar.KindPrompt, smartcar.StateNeedsOEMAction},
-		{"CONNECTED_SERVICES_ACCOUNT", "NO_VEHICLES", 400, smartcar.KindPrompt, smartcar.StateNeedsOEMAction},
-		{"CONNECTED_SERVICES_ACCOUNT", "VIRTUAL_KEY_REQUIRED", 400, smartcar.KindPrompt, smartcar.StateNeedsVirtualKey},
+		{"CONNECTED_SERVICES_ACCOUNT", "AUTHENTICATION_FAILED", 400, smartcar.KindPrompt, model.StateNeedsReauth},
+		{"CONNECTED_SERVICES_ACCOUNT", "PERMISSION", 400, smartcar.KindPrompt, model.StateNeedsReauth},
+		{"CONNECTED_SERVICES_ACCOUNT", "SUBSCRIPTION", 400, smartcar.KindPrompt, model.StateNeedsOEMAction},
+		{"CONNECTED_SERVICES_ACCOUNT", "ACCOUNT_ISSUE", 400, smartcar.KindPrompt, model.StateNeedsOEMAction},
+		{"CONNECTED_SERVICES_ACCOUNT", "VEHICLE_MISSING", 400, smartcar.KindPrompt, model.StateNeedsOEMAction},
+		{"CONNECTED_SERVICES_ACCOUNT", "NO_VEHICLES", 400, smartcar.KindPrompt, model.StateNeedsOEMAction},
+		{"CONNECTED_SERVICES_ACCOUNT", "VIRTUAL_KEY_REQUIRED", 400, smartcar.KindPrompt, model.StateNeedsVirtualKey},
 		{"PERMISSION", "", 403, smartcar.KindIgnore, ""},
 		{"VEHICLE_STATE", "ASLEEP", 409, smartcar.KindIgnore, ""},
 		{"VEHICLE_STATE", "UNREACHABLE", 409, smartcar.KindIgnore, ""},
@@ -309,7 +310,7 @@ func TestConformanceFailureStatesClassify(t *testing.T) {
 		}
 		w.sim.SetFailure(vid, "CONNECTED_SERVICES_ACCOUNT", "AUTHENTICATION_FAILED")
 		_, err := w.client.VehicleAttributes(ctx, tok.AccessToken, vid)
-		if cl := smartcar.Classify(asError(t, err)); cl.State != smartcar.StateNeedsReauth {
+		if cl := smartcar.Classify(asError(t, err)); cl.State != model.StateNeedsReauth {
 			t.Fatalf("resolution as %s: %+v", shape, cl)
 		}
 	}
@@ -413,7 +414,7 @@ func TestConformanceWebhooks(t *testing.T) {
 			switch e.State {
 			case smartcar.ErrorStateError:
 				errorsSeen++
-				if cl := smartcar.Classify(e.AsError()); cl.State != smartcar.StateNeedsReauth {
+				if cl := smartcar.Classify(e.AsError()); cl.State != model.StateNeedsReauth {
 					t.Fatalf("migration error classifies as %+v", cl)
 				}
 			case smartcar.ErrorStateResolved:

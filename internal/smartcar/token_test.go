@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"reconnect/internal/model"
 )
 
 // checkBasic asserts x/oauth2's Basic header, whose halves are form-encoded
@@ -89,7 +91,7 @@ func TestExchangeCodeAndRefresh(t *testing.T) {
 		if e.HTTPStatus != 400 || e.Type != "invalid_grant" || e.Description != "Invalid or expired refresh token." || e.RequestID == "" {
 			t.Errorf("err = %+v", e)
 		}
-		if got := Classify(e); got.Kind != KindPrompt || got.State != StateNeedsReauth {
+		if got := Classify(e); got.Kind != KindPrompt || got.State != model.StateNeedsReauth {
 			t.Errorf("classified %+v", got)
 		}
 	})

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"reconnect/internal/model"
 )
 
 const (
@@ -104,7 +106,7 @@ func TestParseWebhook(t *testing.T) {
 				t.Errorf("%+v", we)
 			}
 			c := Classify(we.AsError())
-			if c.State != StateNeedsReauth || !strings.Contains(c.ResolutionURL, "vehicle_id="+vehicle) {
+			if c.State != model.StateNeedsReauth || !strings.Contains(c.ResolutionURL, "vehicle_id="+vehicle) {
 				t.Errorf("classified %+v", c)
 			}
 		}},

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"reconnect/internal/audit"
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
 
@@ -18,9 +19,9 @@ func (s *Service) SetDisabled(ctx context.Context, by audit.Actor, staffID int64
 		if err := tx.SetStaffDisabled(ctx, staffID, disabled); err != nil {
 			return err
 		}
-		action := audit.StaffEnabled
+		action := model.AuditStaffEnabled
 		if disabled {
-			action = audit.StaffDisabled
+			action = model.AuditStaffDisabled
 		}
 		return s.audit.Record(ctx, tx, audit.Entry{Actor: by, Action: action, Detail: st.Email})
 	})
@@ -36,7 +37,7 @@ func (s *Service) Unlock(ctx context.Context, by audit.Actor, staffID int64) err
 		if err := tx.UnlockStaff(ctx, staffID); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, tx, audit.Entry{Actor: by, Action: audit.StaffUnlocked, Detail: st.Email})
+		return s.audit.Record(ctx, tx, audit.Entry{Actor: by, Action: model.AuditStaffUnlocked, Detail: st.Email})
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"reconnect/internal/audit"
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
 
@@ -17,7 +18,7 @@ const MinReasonLength = 5
 // Impersonation is one in force, with the owner it is for.
 type Impersonation struct {
 	store.Impersonation
-	Owner store.Owner
+	Owner model.Owner
 }
 
 // Left is the time remaining at now.
@@ -25,7 +26,7 @@ func (im Impersonation) Left(now time.Time) time.Duration { return im.ExpiresAt.
 
 // StartImpersonation begins viewing as the owner, for a reason, and ends
 // any impersonation the session held before.
-func (s *Service) StartImpersonation(ctx context.Context, cur Session, by audit.Actor, owner store.Owner, reason string) (Impersonation, error) {
+func (s *Service) StartImpersonation(ctx context.Context, cur Session, by audit.Actor, owner model.Owner, reason string) (Impersonation, error) {
 	reason = strings.TrimSpace(reason)
 	if utf8.RuneCountInString(reason) < MinReasonLength {
 		return Impersonation{}, &InputError{"reason", "Say why you need to see the owner's pages (for example the ticket number)."}
@@ -52,7 +53,7 @@ func (s *Service) StartImpersonation(ctx context.Context, cur Session, by audit.
 		}
 		out = Impersonation{Impersonation: im, Owner: owner}
 		return s.audit.Record(ctx, tx, audit.Entry{
-			Actor: by, Owner: &owner, Action: audit.ImpersonationStart, Reason: reason,
+			Actor: by, Owner: &owner, Action: model.AuditImpersonationStart, Reason: reason,
 			Detail: "until " + im.ExpiresAt.UTC().Format(time.RFC3339),
 		})
 	})
@@ -127,7 +128,7 @@ func (s *Service) endImpersonation(ctx context.Context, tx *store.Store, im stor
 	}
 	owner, err := tx.OwnerByID(ctx, im.OwnerID)
 	if errors.Is(err, store.ErrNotFound) {
-		owner = store.Owner{ID: im.OwnerID}
+		owner = model.Owner{ID: im.OwnerID}
 	} else if err != nil {
 		return err
 	}
@@ -137,7 +138,7 @@ func (s *Service) endImpersonation(ctx context.Context, tx *store.Store, im stor
 		}
 	}
 	return s.audit.Record(ctx, tx, audit.Entry{
-		Actor: by, Owner: &owner, Action: audit.ImpersonationEnd, Reason: im.Reason,
+		Actor: by, Owner: &owner, Action: model.AuditImpersonationEnd, Reason: im.Reason,
 		Detail: reason + " after " + at.Sub(im.StartedAt).Round(time.Second).String(),
 	})
 }
@@ -164,10 +165,10 @@ func (s *Service) EndExpiredImpersonations(ctx context.Context) (int, error) {
 
 // RecordOwnerPage writes "viewed this owner page as the owner".
 func (s *Service) RecordOwnerPage(ctx context.Context, im Impersonation, by audit.Actor, page string) error {
-	return s.audit.Record(ctx, nil, audit.Entry{Actor: by, Owner: &im.Owner, Action: audit.ImpersonationPage, Reason: im.Reason, Detail: page})
+	return s.audit.Record(ctx, nil, audit.Entry{Actor: by, Owner: &im.Owner, Action: model.AuditImpersonationPage, Reason: im.Reason, Detail: page})
 }
 
 // RecordRefused writes "tried an owner action while viewing as the owner".
 func (s *Service) RecordRefused(ctx context.Context, im Impersonation, by audit.Actor, action string) error {
-	return s.audit.Record(ctx, nil, audit.Entry{Actor: by, Owner: &im.Owner, Action: audit.ImpersonationRefused, Reason: im.Reason, Detail: action})
+	return s.audit.Record(ctx, nil, audit.Entry{Actor: by, Owner: &im.Owner, Action: model.AuditImpersonationRefused, Reason: im.Reason, Detail: action})
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/alexedwards/argon2id"
 
 	"reconnect/internal/audit"
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
 
@@ -175,7 +176,7 @@ func (s *Service) Create(ctx context.Context, by audit.Actor, email, name, role 
 		if link, err = s.mintLink(ctx, tx, st.ID); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, tx, audit.Entry{Actor: by, Action: audit.StaffCreated, Detail: fmt.Sprintf("%s (%s)", email, role)})
+		return s.audit.Record(ctx, tx, audit.Entry{Actor: by, Action: model.AuditStaffCreated, Detail: fmt.Sprintf("%s (%s)", email, role)})
 	})
 	return st, link, err
 }
@@ -192,7 +193,7 @@ func (s *Service) NewPasswordLink(ctx context.Context, by audit.Actor, staffID i
 		if link, err = s.mintLink(ctx, tx, staffID); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, tx, audit.Entry{Actor: by, Action: audit.StaffPasswordLink, Detail: st.Email})
+		return s.audit.Record(ctx, tx, audit.Entry{Actor: by, Action: model.AuditStaffPasswordLink, Detail: st.Email})
 	})
 	return link, err
 }
@@ -258,7 +259,7 @@ func (s *Service) SetPassword(ctx context.Context, by audit.Actor, token, pw, co
 		if err := tx.SetStaffPassword(ctx, st.ID, hash); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, tx, audit.Entry{Actor: by, Action: audit.StaffPasswordSet})
+		return s.audit.Record(ctx, tx, audit.Entry{Actor: by, Action: model.AuditStaffPasswordSet})
 	})
 	return st, err
 }
@@ -297,7 +298,7 @@ func (s *Service) Login(ctx context.Context, from audit.Actor, email, password s
 		return Session{}, "", err
 	}
 	if !ok {
-		_ = s.audit.Record(ctx, nil, audit.Entry{Actor: from, Action: audit.StaffLoginFailed, Detail: "rate limited"})
+		_ = s.audit.Record(ctx, nil, audit.Entry{Actor: from, Action: model.AuditStaffLoginFailed, Detail: "rate limited"})
 		return Session{}, "", ErrRateLimited
 	}
 	if len(password) > maxPasswordLength {
@@ -314,7 +315,7 @@ func (s *Service) Login(ctx context.Context, from audit.Actor, email, password s
 			from.StaffID = st.ID
 			detail = "account disabled or without a password"
 		}
-		if aerr := s.audit.Record(ctx, nil, audit.Entry{Actor: from, Action: audit.StaffLoginFailed, Detail: detail}); aerr != nil {
+		if aerr := s.audit.Record(ctx, nil, audit.Entry{Actor: from, Action: model.AuditStaffLoginFailed, Detail: detail}); aerr != nil {
 			return Session{}, "", aerr
 		}
 		return Session{}, "", ErrBadCredentials
@@ -323,7 +324,7 @@ func (s *Service) Login(ctx context.Context, from audit.Actor, email, password s
 	now := s.store.Now()
 	if st.LockedUntil != nil && now.Before(*st.LockedUntil) {
 		// Locked: the password is not even checked, so guessing on goes nowhere.
-		if aerr := s.audit.Record(ctx, nil, audit.Entry{Actor: from, Action: audit.StaffLoginFailed, Detail: "account locked"}); aerr != nil {
+		if aerr := s.audit.Record(ctx, nil, audit.Entry{Actor: from, Action: model.AuditStaffLoginFailed, Detail: "account locked"}); aerr != nil {
 			return Session{}, "", aerr
 		}
 		return Session{}, "", &LockedError{Until: *st.LockedUntil}
@@ -337,13 +338,13 @@ func (s *Service) Login(ctx context.Context, from audit.Actor, email, password s
 		if err != nil {
 			return Session{}, "", err
 		}
-		if err := s.audit.Record(ctx, nil, audit.Entry{Actor: from, Action: audit.StaffLoginFailed, Detail: "wrong password"}); err != nil {
+		if err := s.audit.Record(ctx, nil, audit.Entry{Actor: from, Action: model.AuditStaffLoginFailed, Detail: "wrong password"}); err != nil {
 			return Session{}, "", err
 		}
 		if locked {
 			until := now.Add(s.cfg.LockFor)
 			detail := fmt.Sprintf("%d wrong passwords in a row; locked until %s", s.cfg.MaxFailures, until.UTC().Format(time.RFC3339))
-			if err := s.audit.Record(ctx, nil, audit.Entry{Actor: from, Action: audit.StaffLocked, Detail: detail}); err != nil {
+			if err := s.audit.Record(ctx, nil, audit.Entry{Actor: from, Action: model.AuditStaffLocked, Detail: detail}); err != nil {
 				return Session{}, "", err
 			}
 			return Session{}, "", &LockedError{Until: until}
@@ -363,7 +364,7 @@ func (s *Service) Login(ctx context.Context, from audit.Actor, email, password s
 			return err
 		}
 		cur = Session{Staff: st, Session: ss}
-		return s.audit.Record(ctx, tx, audit.Entry{Actor: from, Action: audit.StaffLogin})
+		return s.audit.Record(ctx, tx, audit.Entry{Actor: from, Action: model.AuditStaffLogin})
 	})
 	if err != nil {
 		return Session{}, "", err
@@ -437,8 +438,8 @@ func (s *Service) end(ctx context.Context, cur Session, by audit.Actor, why stri
 			return err
 		}
 		if why == "" {
-			return s.audit.Record(ctx, tx, audit.Entry{Actor: by, Action: audit.StaffLogout})
+			return s.audit.Record(ctx, tx, audit.Entry{Actor: by, Action: model.AuditStaffLogout})
 		}
-		return s.audit.Record(ctx, tx, audit.Entry{Actor: by, Action: audit.StaffLogout, Detail: "session ended after " + why})
+		return s.audit.Record(ctx, tx, audit.Entry{Actor: by, Action: model.AuditStaffLogout, Detail: "session ended after " + why})
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"reconnect/internal/audit"
 	"reconnect/internal/database"
 	"reconnect/internal/dbtest"
+	"reconnect/internal/model"
 	"reconnect/internal/staff"
 	"reconnect/internal/store"
 )
@@ -37,7 +38,7 @@ type fixture struct {
 	st    *store.Store
 	svc   *staff.Service
 	clock *clock
-	owner store.Owner
+	owner model.Owner
 }
 
 func setup(t *testing.T, db *database.DB, cfg staff.Config) fixture {
@@ -80,7 +81,7 @@ func actions(t *testing.T, st *store.Store) []string {
 	}
 	var out []string
 	for i := len(es) - 1; i >= 0; i-- {
-		out = append(out, es[i].Action)
+		out = append(out, string(es[i].Action))
 	}
 	return out
 }
@@ -135,7 +136,7 @@ func TestPasswordLinkSetsThePasswordOnce(t *testing.T) {
 		if _, err := f.svc.CheckPasswordLink(ctx, l2.URL[strings.LastIndex(l2.URL, "/")+1:]); !errors.Is(err, staff.ErrLinkInvalid) {
 			t.Fatalf("expired link: %v", err)
 		}
-		want := []string{audit.StaffCreated, audit.StaffPasswordSet, audit.StaffPasswordLink}
+		want := []string{string(model.AuditStaffCreated), string(model.AuditStaffPasswordSet), string(model.AuditStaffPasswordLink)}
 		if got := actions(t, f.st); strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Fatalf("audit %v, want %v", got, want)
 		}
@@ -177,7 +178,7 @@ func TestLoginLocksOutAfterRepeatedFailures(t *testing.T) {
 			t.Fatalf("a good login should reset the count: %+v", st)
 		}
 		got := strings.Join(actions(t, f.st), ",")
-		if !strings.Contains(got, audit.StaffLocked) || !strings.HasSuffix(got, audit.StaffLogin) {
+		if !strings.Contains(got, string(model.AuditStaffLocked)) || !strings.HasSuffix(got, string(model.AuditStaffLogin)) {
 			t.Fatalf("audit %s", got)
 		}
 	})
@@ -244,7 +245,7 @@ func TestSessionsEndAfterInactivityAndLogout(t *testing.T) {
 		if _, err := f.svc.ActiveImpersonation(ctx, cur, from); !errors.Is(err, staff.ErrNoImpersonation) {
 			t.Fatalf("logout must end the impersonation: %v", err)
 		}
-		es, _ := f.st.AuditEntries(ctx, store.AuditFilter{Action: audit.ImpersonationEnd})
+		es, _ := f.st.AuditEntries(ctx, store.AuditFilter{Action: model.AuditImpersonationEnd})
 		if len(es) != 1 || !strings.HasPrefix(es[0].Detail, store.EndedByLogout) || es[0].OwnerHostUserID != "u-1" {
 			t.Fatalf("impersonation end entries: %+v", es)
 		}
@@ -302,7 +303,7 @@ func TestImpersonationNeedsAReasonAndEndsOnTime(t *testing.T) {
 		if _, err := f.svc.ActiveImpersonation(ctx, cur, from); !errors.Is(err, staff.ErrNoImpersonation) {
 			t.Fatalf("after it ended: %v", err)
 		}
-		ends, _ := f.st.AuditEntries(ctx, store.AuditFilter{Action: audit.ImpersonationEnd})
+		ends, _ := f.st.AuditEntries(ctx, store.AuditFilter{Action: model.AuditImpersonationEnd})
 		if len(ends) != 1 || ends[0].Detail != "expired after 30m0s" || ends[0].StaffEmail != "agent@example.com" || *ends[0].OwnerID != f.owner.ID {
 			t.Fatalf("end entries: %+v", ends)
 		}
@@ -318,7 +319,7 @@ func TestImpersonationNeedsAReasonAndEndsOnTime(t *testing.T) {
 		if n, _ := f.svc.EndExpiredImpersonations(ctx); n != 0 {
 			t.Fatalf("second sweep ended %d", n)
 		}
-		ends, _ = f.st.AuditEntries(ctx, store.AuditFilter{Action: audit.ImpersonationEnd})
+		ends, _ = f.st.AuditEntries(ctx, store.AuditFilter{Action: model.AuditImpersonationEnd})
 		if len(ends) != 2 || ends[0].Detail != "expired after 30m0s" {
 			t.Fatalf("end entries after the sweep: %+v", ends)
 		}
@@ -341,7 +342,7 @@ func TestStartingAnotherImpersonationEndsTheFirst(t *testing.T) {
 	if err != nil || im.Owner.ID != bob.ID {
 		t.Fatalf("active: %+v %v", im, err)
 	}
-	ends, _ := f.st.AuditEntries(ctx, store.AuditFilter{Action: audit.ImpersonationEnd})
+	ends, _ := f.st.AuditEntries(ctx, store.AuditFilter{Action: model.AuditImpersonationEnd})
 	if len(ends) != 1 || *ends[0].OwnerID != f.owner.ID || !strings.HasPrefix(ends[0].Detail, store.EndedByReplace) {
 		t.Fatalf("ends: %+v", ends)
 	}

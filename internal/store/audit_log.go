@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"reconnect/internal/model"
 )
 
 // AuditEntry is one line of the append-only audit log: who (staff), whose
@@ -15,7 +17,7 @@ type AuditEntry struct {
 	StaffEmail      string
 	OwnerID         *int64
 	OwnerHostUserID string
-	Action          string
+	Action          model.AuditAction
 	Reason          string
 	Detail          string
 	IP              string `gorm:"column:ip"`
@@ -42,7 +44,7 @@ func (s *Store) AppendAudit(ctx context.Context, e AuditEntry) (AuditEntry, erro
 type AuditFilter struct {
 	StaffID *int64
 	OwnerID *int64
-	Action  string
+	Action  model.AuditAction
 	Before  int64
 	Limit   int
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"reconnect/internal/model"
 )
 
 // Connect flows.
@@ -22,7 +24,7 @@ type ConnectState struct {
 	VehicleID  *int64
 	LinkID     *int64
 	Flow       string
-	PrevState  State
+	PrevState  model.State
 	PrevReason string
 	ExpiresAt  time.Time
 	UsedAt     *time.Time

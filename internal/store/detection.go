@@ -5,22 +5,15 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm/clause"
-)
+	"reconnect/internal/model"
 
-// Event kinds written by detection.
-const (
-	EventWebhookReceived = "webhook_received"
-	EventErrorReported   = "error_reported"
-	EventErrorIgnored    = "error_ignored"
-	EventHealthCheck     = "health_check"
-	EventTokenRefreshed  = "token_refreshed"
+	"gorm.io/gorm/clause"
 )
 
 // TrackedVehicle is a vehicle with the time of the newest event that decided
 // its state, which orders late deliveries.
 type TrackedVehicle struct {
-	Vehicle
+	model.Vehicle
 	LastEventAt *time.Time
 }
 
@@ -68,7 +61,7 @@ func (s *Store) TrackVehicles(ctx context.Context, smartcarIDs []string) (map[st
 // CompleteDetectedVehicle fills what an event tells about a vehicle that we
 // did not know: the Smartcar user, the external id and, when the external id
 // names a known owner, that owner. Known values are never overwritten.
-func (s *Store) CompleteDetectedVehicle(ctx context.Context, v Vehicle, userID, externalID string, ownerID *int64) error {
+func (s *Store) CompleteDetectedVehicle(ctx context.Context, v model.Vehicle, userID, externalID string, ownerID *int64) error {
 	up := map[string]any{}
 	if v.SmartcarUserID == "" && userID != "" {
 		up["smartcar_user_id"] = userID
@@ -83,7 +76,7 @@ func (s *Store) CompleteDetectedVehicle(ctx context.Context, v Vehicle, userID, 
 		return nil
 	}
 	up["updated_at"] = s.now()
-	err := s.q(ctx).Model(&Vehicle{}).Where("id = ?", v.ID).Updates(up).Error
+	err := s.q(ctx).Model(&model.Vehicle{}).Where("id = ?", v.ID).Updates(up).Error
 	return wrap(err, "complete vehicle #%d", v.ID)
 }
 
@@ -97,7 +90,7 @@ func (s *Store) OwnerIDsByHostIDs(ctx context.Context, hostIDs []string) (map[st
 		ID         int64
 		HostUserID string
 	}
-	err := s.q(ctx).Model(&Owner{}).Select("id, host_user_id").Where("host_user_id IN ?", hostIDs).Scan(&rows).Error
+	err := s.q(ctx).Model(&model.Owner{}).Select("id, host_user_id").Where("host_user_id IN ?", hostIDs).Scan(&rows).Error
 	for _, r := range rows {
 		out[r.HostUserID] = r.ID
 	}
@@ -106,7 +99,7 @@ func (s *Store) OwnerIDsByHostIDs(ctx context.Context, hostIDs []string) (map[st
 
 // MarkEventSeen moves the vehicle's event clock forward to at.
 func (s *Store) MarkEventSeen(ctx context.Context, vehicleID int64, at time.Time) error {
-	err := s.q(ctx).Model(&Vehicle{}).Where("id = ? AND (last_event_at IS NULL OR last_event_at < ?)", vehicleID, at).
+	err := s.q(ctx).Model(&model.Vehicle{}).Where("id = ? AND (last_event_at IS NULL OR last_event_at < ?)", vehicleID, at).
 		Update("last_event_at", at).Error
 	return wrap(err, "mark event seen on vehicle #%d", vehicleID)
 }
@@ -128,12 +121,12 @@ func (s *Store) JoinUnownedVehicles(ctx context.Context) (int64, error) {
 // OwnerTimeline lists an owner's timeline newest first: entries about the
 // owner and about every vehicle the owner has now, including those recorded
 // before the vehicle was joined to the owner.
-func (s *Store) OwnerTimeline(ctx context.Context, ownerID int64, p Page) ([]Event, error) {
+func (s *Store) OwnerTimeline(ctx context.Context, ownerID int64, p Page) ([]model.Event, error) {
 	q := s.q(ctx).Where("owner_id = ? OR vehicle_id IN (SELECT id FROM vehicles WHERE owner_id = ?)", ownerID, ownerID)
 	if p.Before > 0 {
 		q = q.Where("id < ?", p.Before)
 	}
-	var es []Event
+	var es []model.Event
 	err := q.Order("id DESC").Limit(p.limit()).Find(&es).Error
 	return es, wrap(err, "timeline of owner #%d", ownerID)
 }
@@ -145,8 +138,8 @@ func (s *Store) OwnerTimeline(ctx context.Context, ownerID int64, p Page) ([]Eve
 // their vehicle_added entries) and returns the vehicles it created, keyed by
 // Smartcar id; ids that already existed (another instance created them
 // meanwhile) are left out.
-func (s *Store) AddDetectedVehicles(ctx context.Context, ins []VehicleInput, source string) (map[string]Vehicle, error) {
-	out := make(map[string]Vehicle, len(ins))
+func (s *Store) AddDetectedVehicles(ctx context.Context, ins []VehicleInput, source model.Source) (map[string]model.Vehicle, error) {
+	out := make(map[string]model.Vehicle, len(ins))
 	if len(ins) == 0 {
 		return out, nil
 	}
@@ -154,7 +147,7 @@ func (s *Store) AddDetectedVehicles(ctx context.Context, ins []VehicleInput, sou
 	var b strings.Builder
 	b.WriteString("INSERT INTO vehicles (smartcar_id, owner_id, smartcar_user_id, external_id, make, model, year, vin, state, state_changed_at, created_at, updated_at) VALUES ")
 	args := make([]any, 0, len(ins)*12)
-	byID := make(map[string]Vehicle, len(ins))
+	byID := make(map[string]model.Vehicle, len(ins))
 	for i, in := range ins {
 		if strings.TrimSpace(in.SmartcarID) == "" {
 			return nil, wrap(ErrInvalid, "add detected vehicles: smartcar id")
@@ -163,8 +156,8 @@ func (s *Store) AddDetectedVehicles(ctx context.Context, ins []VehicleInput, sou
 			b.WriteByte(',')
 		}
 		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?)")
-		v := Vehicle{SmartcarID: in.SmartcarID, OwnerID: in.OwnerID, SmartcarUserID: in.SmartcarUserID, ExternalID: in.ExternalID,
-			Make: strings.ToUpper(in.Make), Model: in.Model, Year: in.Year, VIN: strings.ToUpper(in.VIN), State: StateConnected,
+		v := model.Vehicle{SmartcarID: in.SmartcarID, OwnerID: in.OwnerID, SmartcarUserID: in.SmartcarUserID, ExternalID: in.ExternalID,
+			Make: strings.ToUpper(in.Make), Model: in.Model, Year: in.Year, VIN: strings.ToUpper(in.VIN), State: model.StateConnected,
 			StateChangedAt: now, CreatedAt: now, UpdatedAt: now}
 		byID[v.SmartcarID] = v
 		args = append(args, v.SmartcarID, v.OwnerID, v.SmartcarUserID, v.ExternalID, v.Make, v.Model, v.Year, v.VIN, v.State, now, now, now)
@@ -174,7 +167,7 @@ func (s *Store) AddDetectedVehicles(ctx context.Context, ins []VehicleInput, sou
 	if err != nil {
 		return nil, wrap(err, "add %d detected vehicles", len(ins))
 	}
-	var added []Event
+	var added []model.Event
 	for rows.Next() {
 		var id int64
 		var sid string
@@ -185,7 +178,7 @@ func (s *Store) AddDetectedVehicles(ctx context.Context, ins []VehicleInput, sou
 		v := byID[sid]
 		v.ID = id
 		out[sid] = v
-		added = append(added, Event{VehicleID: &v.ID, OwnerID: v.OwnerID, Kind: EventVehicleAdded, Source: source, ToState: v.State})
+		added = append(added, model.Event{VehicleID: &v.ID, OwnerID: v.OwnerID, Kind: model.EventVehicleAdded, Source: source, ToState: v.State})
 	}
 	if err := rows.Close(); err != nil {
 		return nil, wrap(err, "add detected vehicles")
@@ -194,7 +187,7 @@ func (s *Store) AddDetectedVehicles(ctx context.Context, ins []VehicleInput, sou
 }
 
 // AddEvents appends many timeline entries in one statement, in order.
-func (s *Store) AddEvents(ctx context.Context, es []Event) error {
+func (s *Store) AddEvents(ctx context.Context, es []model.Event) error {
 	if len(es) == 0 {
 		return nil
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"reconnect/internal/model"
+
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -29,15 +31,6 @@ const (
 	EmailCancelled = "cancelled" // nothing was left to say when it was due
 )
 
-// Timeline entries about email.
-const (
-	EventEmailSent        = "email_sent"
-	EventEmailFailed      = "email_failed"
-	EventEmailSkipped     = "email_skipped"
-	EventUnsubscribed     = "unsubscribed"
-	EventRemindersStopped = "email_reminders_stopped"
-)
-
 // EmailMessage is one email in the log.
 type EmailMessage struct {
 	ID        int64
@@ -48,7 +41,7 @@ type EmailMessage struct {
 	OwnerID    int64
 	VehicleID  *int64
 	Kind       string
-	Source     string
+	Source     model.Source
 	Episode    int
 	Seq        int
 	Status     string
@@ -198,8 +191,8 @@ func (s *Store) DueNotifications(ctx context.Context, t time.Time, afterDue time
 // CountNeedingOwner counts an owner's vehicles that need them.
 func (s *Store) CountNeedingOwner(ctx context.Context, ownerID int64) (int64, error) {
 	var n int64
-	err := s.q(ctx).Model(&Vehicle{}).Where("owner_id = ? AND state IN ?", ownerID,
-		[]State{StateNeedsReauth, StateNeedsOEMAction, StateNeedsVirtualKey, StateReconnecting}).Count(&n).Error
+	err := s.q(ctx).Model(&model.Vehicle{}).Where("owner_id = ? AND state IN ?", ownerID,
+		[]model.State{model.StateNeedsReauth, model.StateNeedsOEMAction, model.StateNeedsVirtualKey, model.StateReconnecting}).Count(&n).Error
 	return n, wrap(err, "count vehicles needing owner #%d", ownerID)
 }
 
@@ -223,13 +216,13 @@ func (s *Store) NewUnsubscribeToken(ctx context.Context, ownerID int64, emailID 
 }
 
 // OwnerByUnsubscribeToken finds the owner an unsubscribe token belongs to.
-func (s *Store) OwnerByUnsubscribeToken(ctx context.Context, token string) (Owner, error) {
+func (s *Store) OwnerByUnsubscribeToken(ctx context.Context, token string) (model.Owner, error) {
 	if len(token) < 32 || len(token) > 128 {
-		return Owner{}, fmt.Errorf("store: unsubscribe token: %w", ErrNotFound)
+		return model.Owner{}, fmt.Errorf("store: unsubscribe token: %w", ErrNotFound)
 	}
 	var ut unsubscribeToken
 	if err := s.q(ctx).Where("token_hash = ?", HashSecret(token)).Take(&ut).Error; err != nil {
-		return Owner{}, wrap(err, "unsubscribe token")
+		return model.Owner{}, wrap(err, "unsubscribe token")
 	}
 	return s.OwnerByID(ctx, ut.OwnerID)
 }
@@ -237,13 +230,13 @@ func (s *Store) OwnerByUnsubscribeToken(ctx context.Context, token string) (Owne
 // Unsubscribe turns reconnect emails off for the token's owner. It is
 // idempotent: first reports whether this call did it, and a repeated call
 // changes nothing.
-func (s *Store) Unsubscribe(ctx context.Context, token string) (o Owner, first bool, err error) {
+func (s *Store) Unsubscribe(ctx context.Context, token string) (o model.Owner, first bool, err error) {
 	o, err = s.OwnerByUnsubscribeToken(ctx, token)
 	if err != nil {
 		return o, false, err
 	}
 	now := s.now()
-	res := s.q(ctx).Model(&Owner{}).Where("id = ? AND unsubscribed_at IS NULL", o.ID).
+	res := s.q(ctx).Model(&model.Owner{}).Where("id = ? AND unsubscribed_at IS NULL", o.ID).
 		Updates(map[string]any{"unsubscribed_at": now, "updated_at": now})
 	if res.Error != nil {
 		return o, false, wrap(res.Error, "unsubscribe owner #%d", o.ID)

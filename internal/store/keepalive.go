@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"reconnect/internal/model"
 )
 
 // TokensDueForRefresh lists pairs whose refresh token dies before t, soonest
@@ -37,8 +39,8 @@ func (s *Store) MarkRefreshFailed(ctx context.Context, id int64, reason string) 
 }
 
 // VehiclesOfSmartcarUser lists the vehicles connected through one Smartcar user.
-func (s *Store) VehiclesOfSmartcarUser(ctx context.Context, userID string) ([]Vehicle, error) {
-	var vs []Vehicle
+func (s *Store) VehiclesOfSmartcarUser(ctx context.Context, userID string) ([]model.Vehicle, error) {
+	var vs []model.Vehicle
 	err := s.q(ctx).Where("smartcar_user_id = ?", userID).Order("id").Find(&vs).Error
 	return vs, wrap(err, "vehicles of smartcar user")
 }
@@ -46,10 +48,10 @@ func (s *Store) VehiclesOfSmartcarUser(ctx context.Context, userID string) ([]Ve
 // VehiclesDueForHealthCheck lists vehicles not checked since before, never
 // checked first. Declined vehicles are the owner's decision and reconnecting
 // ones are mid-repair, so neither is probed.
-func (s *Store) VehiclesDueForHealthCheck(ctx context.Context, before time.Time, limit int) ([]Vehicle, error) {
-	var vs []Vehicle
+func (s *Store) VehiclesDueForHealthCheck(ctx context.Context, before time.Time, limit int) ([]model.Vehicle, error) {
+	var vs []model.Vehicle
 	err := s.q(ctx).Where("state NOT IN ? AND smartcar_user_id <> '' AND (last_health_check_at IS NULL OR last_health_check_at < ?)",
-		[]State{StateDeclined, StateReconnecting}, before).
+		[]model.State{model.StateDeclined, model.StateReconnecting}, before).
 		Order("CASE WHEN last_health_check_at IS NULL THEN 0 ELSE 1 END").Order("last_health_check_at").Order("id").
 		Limit(limit).Find(&vs).Error
 	return vs, wrap(err, "vehicles due for health check")
@@ -57,6 +59,6 @@ func (s *Store) VehiclesDueForHealthCheck(ctx context.Context, before time.Time,
 
 // MarkHealthChecked records when a vehicle was last probed.
 func (s *Store) MarkHealthChecked(ctx context.Context, vehicleID int64) error {
-	err := s.q(ctx).Model(&Vehicle{}).Where("id = ?", vehicleID).Update("last_health_check_at", s.now()).Error
+	err := s.q(ctx).Model(&model.Vehicle{}).Where("id = ?", vehicleID).Update("last_health_check_at", s.now()).Error
 	return wrap(err, "mark vehicle #%d checked", vehicleID)
 }

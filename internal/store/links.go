@@ -5,16 +5,9 @@ import (
 	"fmt"
 	"time"
 
-	"gorm.io/gorm"
-)
+	"reconnect/internal/model"
 
-// Link purposes.
-const (
-	// PurposeEmail links live for days and can be used again until they
-	// expire or every vehicle in them is fixed: owners reopen emails.
-	PurposeEmail = "email"
-	// PurposeInApp links live for minutes and open one session only.
-	PurposeInApp = "in_app"
+	"gorm.io/gorm"
 )
 
 // OwnerLink is a signed way in for an owner. Only the token's hash is kept.
@@ -23,11 +16,11 @@ type OwnerLink struct {
 	TokenHash string
 	OwnerID   int64
 	VehicleID *int64
-	Purpose   string
+	Purpose   model.LinkPurpose
 	ReturnURL string
 	// Source says who minted it (api, email, staff, cli) and SourceRef which
 	// email or campaign, so a completion can be attributed.
-	Source    string
+	Source    model.Source
 	SourceRef string
 	ExpiresAt time.Time
 	UsedAt    *time.Time
@@ -37,7 +30,7 @@ type OwnerLink struct {
 
 // CreateLink stores a link; the caller holds the only copy of the token.
 func (s *Store) CreateLink(ctx context.Context, l OwnerLink) (OwnerLink, error) {
-	if l.TokenHash == "" || l.OwnerID == 0 || (l.Purpose != PurposeEmail && l.Purpose != PurposeInApp) {
+	if l.TokenHash == "" || l.OwnerID == 0 || !l.Purpose.Valid() {
 		return OwnerLink{}, fmt.Errorf("store: create link: %w", ErrInvalid)
 	}
 	l.CreatedAt = s.now()

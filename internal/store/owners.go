@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"reconnect/internal/model"
+
 	"gorm.io/gorm/clause"
 )
 
@@ -18,12 +20,12 @@ type OwnerInput struct {
 }
 
 // UpsertOwner creates the owner or updates its details, keyed by host user id.
-func (s *Store) UpsertOwner(ctx context.Context, in OwnerInput) (Owner, error) {
+func (s *Store) UpsertOwner(ctx context.Context, in OwnerInput) (model.Owner, error) {
 	if strings.TrimSpace(in.HostUserID) == "" {
-		return Owner{}, fmt.Errorf("store: upsert owner: host user id: %w", ErrInvalid)
+		return model.Owner{}, fmt.Errorf("store: upsert owner: host user id: %w", ErrInvalid)
 	}
 	now := s.now()
-	o := Owner{
+	o := model.Owner{
 		HostUserID: in.HostUserID, Email: strings.ToLower(strings.TrimSpace(in.Email)), Name: in.Name,
 		Locale: in.Locale, TimeZone: in.TimeZone, CreatedAt: now, UpdatedAt: now,
 	}
@@ -32,21 +34,21 @@ func (s *Store) UpsertOwner(ctx context.Context, in OwnerInput) (Owner, error) {
 		DoUpdates: clause.AssignmentColumns([]string{"email", "name", "locale", "time_zone", "updated_at"}),
 	}).Create(&o).Error
 	if err != nil {
-		return Owner{}, wrap(err, "upsert owner %s", in.HostUserID)
+		return model.Owner{}, wrap(err, "upsert owner %s", in.HostUserID)
 	}
 	return s.OwnerByHostID(ctx, in.HostUserID)
 }
 
 // OwnerByHostID finds an owner by the host app's user id.
-func (s *Store) OwnerByHostID(ctx context.Context, hostUserID string) (Owner, error) {
-	var o Owner
+func (s *Store) OwnerByHostID(ctx context.Context, hostUserID string) (model.Owner, error) {
+	var o model.Owner
 	err := s.q(ctx).Where("host_user_id = ?", hostUserID).Take(&o).Error
 	return o, wrap(err, "owner %s", hostUserID)
 }
 
 // OwnerByEmail finds the owner with that address (case-insensitive).
-func (s *Store) OwnerByEmail(ctx context.Context, email string) (Owner, error) {
-	var o Owner
+func (s *Store) OwnerByEmail(ctx context.Context, email string) (model.Owner, error) {
+	var o model.Owner
 	err := s.q(ctx).Where("email = ?", strings.ToLower(strings.TrimSpace(email))).Order("id").Take(&o).Error
 	return o, wrap(err, "owner by email")
 }

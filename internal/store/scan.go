@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"time"
+
+	"reconnect/internal/model"
 )
 
 // The owner's page reads one owner and their vehicles on every view. These
@@ -24,22 +26,22 @@ func nullTime(t sql.NullTime) *time.Time {
 	return &v
 }
 
-func scanOwner(r scanner) (Owner, error) {
-	var o Owner
+func scanOwner(r scanner) (model.Owner, error) {
+	var o model.Owner
 	var unsub sql.NullTime
 	err := r.Scan(&o.ID, &o.HostUserID, &o.Email, &o.Name, &o.Locale, &o.TimeZone, &unsub, &o.CreatedAt, &o.UpdatedAt)
 	o.UnsubscribedAt = nullTime(unsub)
 	return o, err
 }
 
-func scanVehicle(r scanner) (Vehicle, error) {
-	var v Vehicle
+func scanVehicle(r scanner) (model.Vehicle, error) {
+	var v model.Vehicle
 	var owner sql.NullInt64
 	var signal, snoozed sql.NullTime
 	var state string
 	err := r.Scan(&v.ID, &v.SmartcarID, &owner, &v.SmartcarUserID, &v.ExternalID, &v.Make, &v.Model, &v.Year, &v.VIN,
 		&v.Nickname, &state, &v.Reason, &v.ReasonDetail, &v.ResolutionURL, &v.StateChangedAt, &signal, &snoozed, &v.CreatedAt, &v.UpdatedAt)
-	v.State = State(state)
+	v.State = model.State(state)
 	if owner.Valid {
 		id := owner.Int64
 		v.OwnerID = &id
@@ -49,29 +51,29 @@ func scanVehicle(r scanner) (Vehicle, error) {
 }
 
 // OwnerByID finds an owner by our id.
-func (s *Store) OwnerByID(ctx context.Context, id int64) (Owner, error) {
+func (s *Store) OwnerByID(ctx context.Context, id int64) (model.Owner, error) {
 	rows, err := s.q(ctx).Raw("SELECT "+ownerColumns+" FROM owners WHERE id = ?", id).Rows()
 	if err != nil {
-		return Owner{}, wrap(err, "owner #%d", id)
+		return model.Owner{}, wrap(err, "owner #%d", id)
 	}
 	defer rows.Close()
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
-			return Owner{}, wrap(err, "owner #%d", id)
+			return model.Owner{}, wrap(err, "owner #%d", id)
 		}
-		return Owner{}, wrap(sql.ErrNoRows, "owner #%d", id)
+		return model.Owner{}, wrap(sql.ErrNoRows, "owner #%d", id)
 	}
 	o, err := scanOwner(rows)
 	return o, wrap(err, "owner #%d", id)
 }
 
-func (s *Store) queryVehicles(ctx context.Context, where string, args ...any) ([]Vehicle, error) {
+func (s *Store) queryVehicles(ctx context.Context, where string, args ...any) ([]model.Vehicle, error) {
 	rows, err := s.q(ctx).Raw("SELECT "+vehicleColumns+" FROM vehicles WHERE "+where, args...).Rows()
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var vs []Vehicle
+	var vs []model.Vehicle
 	for rows.Next() {
 		v, err := scanVehicle(rows)
 		if err != nil {

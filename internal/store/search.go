@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"reconnect/internal/model"
 )
 
 // SearchField is what a console search looks at.
@@ -64,8 +66,8 @@ type SearchCursor struct {
 // SearchHit is an owner matched by an owner field, or a vehicle (and its
 // owner, when it has one) matched by a vehicle field.
 type SearchHit struct {
-	Owner   *Owner
-	Vehicle *Vehicle
+	Owner   *model.Owner
+	Vehicle *model.Vehicle
 	Cursor  SearchCursor
 }
 
@@ -96,9 +98,9 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, bool, e
 	col := string(q.Field) + " " + collate
 	db := s.q(ctx)
 	if q.Field.onVehicle() {
-		db = db.Model(&Vehicle{})
+		db = db.Model(&model.Vehicle{})
 	} else {
-		db = db.Model(&Owner{})
+		db = db.Model(&model.Owner{})
 	}
 	if q.Prefix {
 		db = db.Where(col+" >= ? AND "+col+" < ?", term, term+maxRune)
@@ -112,7 +114,7 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, bool, e
 
 	var hits []SearchHit
 	if q.Field.onVehicle() {
-		var vs []Vehicle
+		var vs []model.Vehicle
 		if err := db.Find(&vs).Error; err != nil {
 			return nil, false, wrap(err, "search %s", q.Field)
 		}
@@ -122,7 +124,7 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, bool, e
 		}
 		for i := range vs {
 			v := vs[i]
-			h := SearchHit{Vehicle: &v, Cursor: SearchCursor{Value: fieldValue(q.Field, v, Owner{}), ID: v.ID}}
+			h := SearchHit{Vehicle: &v, Cursor: SearchCursor{Value: fieldValue(q.Field, v, model.Owner{}), ID: v.ID}}
 			if v.OwnerID != nil {
 				if o, ok := owners[*v.OwnerID]; ok {
 					h.Owner = &o
@@ -131,13 +133,13 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, bool, e
 			hits = append(hits, h)
 		}
 	} else {
-		var os []Owner
+		var os []model.Owner
 		if err := db.Find(&os).Error; err != nil {
 			return nil, false, wrap(err, "search %s", q.Field)
 		}
 		for i := range os {
 			o := os[i]
-			hits = append(hits, SearchHit{Owner: &o, Cursor: SearchCursor{Value: fieldValue(q.Field, Vehicle{}, o), ID: o.ID}})
+			hits = append(hits, SearchHit{Owner: &o, Cursor: SearchCursor{Value: fieldValue(q.Field, model.Vehicle{}, o), ID: o.ID}})
 		}
 	}
 	more := len(hits) > limit
@@ -147,7 +149,7 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, bool, e
 	return hits, more, nil
 }
 
-func fieldValue(f SearchField, v Vehicle, o Owner) string {
+func fieldValue(f SearchField, v model.Vehicle, o model.Owner) string {
 	switch f {
 	case SearchVIN:
 		return v.VIN
@@ -159,18 +161,18 @@ func fieldValue(f SearchField, v Vehicle, o Owner) string {
 	return o.HostUserID
 }
 
-func (s *Store) ownersOf(ctx context.Context, vs []Vehicle) (map[int64]Owner, error) {
+func (s *Store) ownersOf(ctx context.Context, vs []model.Vehicle) (map[int64]model.Owner, error) {
 	var ids []int64
 	for _, v := range vs {
 		if v.OwnerID != nil {
 			ids = append(ids, *v.OwnerID)
 		}
 	}
-	out := make(map[int64]Owner, len(ids))
+	out := make(map[int64]model.Owner, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var os []Owner
+	var os []model.Owner
 	if err := s.q(ctx).Where("id IN ?", ids).Find(&os).Error; err != nil {
 		return nil, wrap(err, "owners of search hits")
 	}

@@ -9,6 +9,7 @@ import (
 
 	"reconnect/internal/database"
 	"reconnect/internal/dbtest"
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
 
@@ -42,7 +43,7 @@ func TestOwnersAndVehicles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v1.State != store.StateConnected || v1.Make != "TESLA" || v1.VIN != "5YJ3E1EA7KF000001" {
+		if v1.State != model.StateConnected || v1.Make != "TESLA" || v1.VIN != "5YJ3E1EA7KF000001" {
 			t.Fatalf("unexpected vehicle %+v", v1)
 		}
 		v2, _ := s.UpsertVehicle(ctx, store.VehicleInput{SmartcarID: "sc-2", OwnerID: &o.ID, Make: "FORD", Model: "Mach-E", Year: 2022})
@@ -55,11 +56,11 @@ func TestOwnersAndVehicles(t *testing.T) {
 		}
 
 		at := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
-		_, from, changed, err := s.SetState(ctx, v2.ID, store.StateChange{To: store.StateNeedsReauth, Reason: "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED", Source: "webhook", At: at})
-		if err != nil || !changed || from != store.StateConnected {
+		_, from, changed, err := s.SetState(ctx, v2.ID, store.StateChange{To: model.StateNeedsReauth, Reason: "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED", Source: "webhook", At: at})
+		if err != nil || !changed || from != model.StateConnected {
 			t.Fatalf("set state: from=%s changed=%v err=%v", from, changed, err)
 		}
-		if _, _, changed, _ := s.SetState(ctx, v2.ID, store.StateChange{To: store.StateNeedsReauth, Reason: "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED", Source: "webhook"}); changed {
+		if _, _, changed, _ := s.SetState(ctx, v2.ID, store.StateChange{To: model.StateNeedsReauth, Reason: "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED", Source: "webhook"}); changed {
 			t.Fatal("repeating the same state must not count as a change")
 		}
 		if _, _, _, err := s.SetState(ctx, v2.ID, store.StateChange{To: "bogus"}); !errors.Is(err, store.ErrInvalid) {
@@ -71,7 +72,7 @@ func TestOwnersAndVehicles(t *testing.T) {
 			t.Fatalf("broken vehicle must come first: %+v %v", vs, err)
 		}
 		evs, err := s.EventsByVehicle(ctx, v2.ID, store.Page{})
-		if err != nil || len(evs) != 2 || evs[0].Kind != store.EventStateChanged || evs[0].FromState != store.StateConnected || evs[0].ToState != store.StateNeedsReauth || !evs[0].OccurredAt.Equal(at) {
+		if err != nil || len(evs) != 2 || evs[0].Kind != model.EventStateChanged || evs[0].FromState != model.StateConnected || evs[0].ToState != model.StateNeedsReauth || !evs[0].OccurredAt.Equal(at) {
 			t.Fatalf("timeline: %+v %v", evs, err)
 		}
 		all, _ := s.EventsByOwner(ctx, o.ID, store.Page{})
@@ -83,7 +84,7 @@ func TestOwnersAndVehicles(t *testing.T) {
 			t.Fatalf("paging: %+v", older)
 		}
 		counts, err := s.CountByState(ctx)
-		if err != nil || counts[store.StateConnected] != 1 || counts[store.StateNeedsReauth] != 1 {
+		if err != nil || counts[model.StateConnected] != 1 || counts[model.StateNeedsReauth] != 1 {
 			t.Fatalf("counts %v %v", counts, err)
 		}
 	})
@@ -131,7 +132,7 @@ func TestConcurrentVehicleUpsert(t *testing.T) {
 			}
 		}
 		counts, _ := s.CountByState(ctx)
-		if counts[store.StateConnected] != 1 {
+		if counts[model.StateConnected] != 1 {
 			t.Fatalf("want exactly one vehicle, got %v", counts)
 		}
 	})

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"reconnect/internal/store"
+	"reconnect/internal/model"
 )
 
 // makeStyles are the makes not written in title case.
@@ -28,7 +28,7 @@ func MakeName(make string) string {
 }
 
 // Title is "2021 Tesla Model 3".
-func Title(v store.Vehicle) string {
+func Title(v model.Vehicle) string {
 	var parts []string
 	if v.Year > 0 {
 		parts = append(parts, fmt.Sprint(v.Year))
@@ -47,33 +47,33 @@ func Title(v store.Vehicle) string {
 
 // ReasonKeys picks the catalogue keys of the explanation and the next step
 // for a vehicle's state and reason.
-func ReasonKeys(v store.Vehicle) (reason, todo string) {
+func ReasonKeys(v model.Vehicle) (reason, todo string) {
 	code := v.Reason
 	if i := strings.LastIndex(code, ":"); i >= 0 {
 		code = code[i+1:]
 	}
 	switch v.State {
-	case store.StateNeedsReauth, store.StateReconnecting:
+	case model.StateNeedsReauth, model.StateReconnecting:
 		reason, todo = "reason.auth_failed", "todo.reauth"
 		if code == "PERMISSION" {
 			reason = "reason.permission"
 		}
-		if v.State == store.StateReconnecting {
+		if v.State == model.StateReconnecting {
 			reason = "reason.reconnecting"
 		}
 		switch code {
 		case "SUBSCRIPTION", "ACCOUNT_ISSUE", "VEHICLE_MISSING", "NO_VEHICLES":
 			todo = "todo." + strings.ToLower(code)
 		}
-	case store.StateNeedsOEMAction:
+	case model.StateNeedsOEMAction:
 		switch code {
 		case "SUBSCRIPTION", "ACCOUNT_ISSUE", "VEHICLE_MISSING", "NO_VEHICLES":
 			return "reason." + strings.ToLower(code), "todo." + strings.ToLower(code)
 		}
 		return "reason.generic", "todo.account_issue"
-	case store.StateNeedsVirtualKey:
+	case model.StateNeedsVirtualKey:
 		return "reason.virtual_key", "todo.virtual_key"
-	case store.StateDeclined:
+	case model.StateDeclined:
 		return "reason.declined", ""
 	}
 	return reason, todo

@@ -3,7 +3,7 @@ package vehicletext
 import (
 	"testing"
 
-	"reconnect/internal/store"
+	"reconnect/internal/model"
 )
 
 func TestNames(t *testing.T) {
@@ -15,17 +15,17 @@ func TestNames(t *testing.T) {
 			t.Errorf("MakeName(%q) = %q, want %q", in, got, want)
 		}
 	}
-	if got := Title(store.Vehicle{Year: 2021, Make: "TESLA", Model: "Model 3"}); got != "2021 Tesla Model 3" {
+	if got := Title(model.Vehicle{Year: 2021, Make: "TESLA", Model: "Model 3"}); got != "2021 Tesla Model 3" {
 		t.Errorf("Title = %q", got)
 	}
 	for _, c := range []struct {
-		v            store.Vehicle
+		v            model.Vehicle
 		reason, todo string
 	}{
-		{store.Vehicle{State: store.StateNeedsReauth, Reason: "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED"}, "reason.auth_failed", "todo.reauth"},
-		{store.Vehicle{State: store.StateNeedsOEMAction, Reason: "CONNECTED_SERVICES_ACCOUNT:SUBSCRIPTION"}, "reason.subscription", "todo.subscription"},
-		{store.Vehicle{State: store.StateNeedsVirtualKey, Reason: "CONNECTED_SERVICES_ACCOUNT:VIRTUAL_KEY_REQUIRED"}, "reason.virtual_key", "todo.virtual_key"},
-		{store.Vehicle{State: store.StateConnected}, "", ""},
+		{model.Vehicle{State: model.StateNeedsReauth, Reason: "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED"}, "reason.auth_failed", "todo.reauth"},
+		{model.Vehicle{State: model.StateNeedsOEMAction, Reason: "CONNECTED_SERVICES_ACCOUNT:SUBSCRIPTION"}, "reason.subscription", "todo.subscription"},
+		{model.Vehicle{State: model.StateNeedsVirtualKey, Reason: "CONNECTED_SERVICES_ACCOUNT:VIRTUAL_KEY_REQUIRED"}, "reason.virtual_key", "todo.virtual_key"},
+		{model.Vehicle{State: model.StateConnected}, "", ""},
 	} {
 		if r, td := ReasonKeys(c.v); r != c.reason || td != c.todo {
 			t.Errorf("%s %s: %s %s", c.v.State, c.v.Reason, r, td)

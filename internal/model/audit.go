@@ -1,0 +1,38 @@
+package model
+
+// AuditAction names what a staff member did, noun.verb so that one prefix
+// finds a family. Stored in the append-only audit log, so values never change.
+type AuditAction string
+
+// The audit actions.
+const (
+	AuditStaffCreated         AuditAction = "staff.created"
+	AuditStaffPasswordLink    AuditAction = "staff.password_link"
+	AuditStaffPasswordSet     AuditAction = "staff.password_set"
+	AuditStaffLogin           AuditAction = "staff.login"
+	AuditStaffLoginFailed     AuditAction = "staff.login_failed"
+	AuditStaffLocked          AuditAction = "staff.locked"
+	AuditStaffLogout          AuditAction = "staff.logout"
+	AuditStaffDisabled        AuditAction = "staff.disabled"
+	AuditStaffEnabled         AuditAction = "staff.enabled"
+	AuditStaffUnlocked        AuditAction = "staff.unlocked"
+	AuditOwnerSearched        AuditAction = "owner.searched"
+	AuditOwnerViewed          AuditAction = "owner.viewed"
+	AuditLinkEmailed          AuditAction = "link.emailed"
+	AuditLinkShown            AuditAction = "link.shown"
+	AuditImpersonationStart   AuditAction = "impersonation.started"
+	AuditImpersonationPage    AuditAction = "impersonation.page_viewed"
+	AuditImpersonationRefused AuditAction = "impersonation.action_refused"
+	AuditImpersonationEnd     AuditAction = "impersonation.ended"
+	AuditExported             AuditAction = "audit.exported"
+	AuditJobsChanged          AuditAction = "jobs.changed"
+)
+
+// AuditActions lists every action in the order the audit log's filter offers them.
+var AuditActions = []AuditAction{
+	AuditStaffLogin, AuditStaffLoginFailed, AuditStaffLocked, AuditStaffLogout,
+	AuditStaffCreated, AuditStaffPasswordLink, AuditStaffPasswordSet, AuditStaffDisabled, AuditStaffEnabled, AuditStaffUnlocked,
+	AuditOwnerSearched, AuditOwnerViewed, AuditLinkEmailed, AuditLinkShown,
+	AuditImpersonationStart, AuditImpersonationPage, AuditImpersonationRefused, AuditImpersonationEnd,
+	AuditExported, AuditJobsChanged,
+}

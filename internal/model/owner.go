@@ -1,0 +1,18 @@
+package model
+
+import "time"
+
+// Owner is a host app's end user. Owners never have an account with us: they
+// are known by the host's id for them (HostUserID) and reached by email.
+type Owner struct {
+	ID         int64
+	HostUserID string
+	Email      string
+	Name       string
+	Locale     string // BCP 47, e.g. "de" or "fr-CA"; "" for the visitor's browser language
+	TimeZone   string // IANA, e.g. "Europe/Berlin"; "" for the configured default
+	// UnsubscribedAt is when the owner turned reconnect emails off.
+	UnsubscribedAt *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
