@@ -1,6 +1,6 @@
 module reconnect
 
-go 1.26.8
+go 1.26.10
 
 require (
 	github.com/a-h/templ v0.3.1118
