@@ -44,7 +44,7 @@ bench/ingest: build
 generate:
 	$(GO) tool templ generate
 
-## lint: gofmt, go vet, and a check that generated templ files are up to date
+## lint: gofmt, go vet, a check that generated templ files are up to date, staticcheck, govulncheck (GOVULNDB; skipped with a note when unreachable)
 .PHONY: lint
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -52,6 +52,8 @@ lint:
 	$(GO) tool templ generate
 	@if ! git diff --quiet -- '*_templ.go' || [ -n "$$(git ls-files --others --exclude-standard -- '*_templ.go')" ]; then \
 		echo "templ generate changed files: commit the generated code"; git status --short -- '*_templ.go'; exit 1; fi
+	$(GO) tool staticcheck ./...
+	GO="$(GO)" .ci/govulncheck
 
 ## build: the reconnect binary in bin/
 .PHONY: build
