@@ -15,10 +15,16 @@ help:
 run:
 	$(GO) run ./cmd/reconnect demo
 
-## test: every test this machine can run (PostgreSQL and browser suites skip when absent)
+## test: every test this machine can run (PostgreSQL and browser suites skip when absent); RACE=1 adds the race detector
 .PHONY: test
 test:
-	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) test $(TESTFLAGS) -count=1 -timeout 30m ./...
+
+# The race detector needs cgo (and so a C compiler); the build stays pure Go otherwise.
+ifeq ($(RACE),1)
+test: export CGO_ENABLED = 1
+test: TESTFLAGS = -race
+endif
 
 ## fuzz: run each fuzz target briefly (FUZZTIME=10s)
 .PHONY: fuzz
