@@ -15,10 +15,16 @@ help:
 run:
 	$(GO) run ./cmd/reconnect demo
 
-## test: every test this machine can run (PostgreSQL and browser suites skip when absent)
+## test: every test this machine can run (PostgreSQL and browser suites skip when absent); RACE=1 adds the race detector
 .PHONY: test
 test:
-	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) test $(TESTFLAGS) -count=1 -timeout 30m ./...
+
+# The race detector needs cgo (and so a C compiler); the build stays pure Go otherwise.
+ifeq ($(RACE),1)
+test: export CGO_ENABLED = 1
+test: TESTFLAGS = -race
+endif
 
 ## fuzz: run each fuzz target briefly (FUZZTIME=10s)
 .PHONY: fuzz
@@ -44,7 +50,7 @@ bench/ingest: build
 generate:
 	$(GO) tool templ generate
 
-## lint: gofmt, go vet, and a check that generated templ files are up to date
+## lint: gofmt, go vet, a check that generated templ files are up to date, staticcheck, govulncheck (GOVULNDB; skipped with a note when unreachable)
 .PHONY: lint
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -52,6 +58,8 @@ lint:
 	$(GO) tool templ generate
 	@if ! git diff --quiet -- '*_templ.go' || [ -n "$$(git ls-files --others --exclude-standard -- '*_templ.go')" ]; then \
 		echo "templ generate changed files: commit the generated code"; git status --short -- '*_templ.go'; exit 1; fi
+	$(GO) tool staticcheck ./...
+	GO="$(GO)" .ci/govulncheck
 
 ## build: the reconnect binary in bin/
 .PHONY: build

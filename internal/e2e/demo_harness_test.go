@@ -21,12 +21,11 @@ import (
 // world is a running app and simulator, seeded like the demo. The app is on
 // 127.0.0.1 and the simulator on localhost: two sites, as in production.
 type world struct {
-	app     *app.App
-	appURL  string
-	sim     *smartcarsim.Sim
-	simURL  string
-	seeded  []demo.Seeded
-	cleanup []func()
+	app    *app.App
+	appURL string
+	sim    *smartcarsim.Sim
+	simURL string
+	seeded []demo.Seeded
 }
 
 func startWorld(t testing.TB, dialect string, extra map[string]string, opts ...app.Option) *world {

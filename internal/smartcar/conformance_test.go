@@ -367,7 +367,7 @@ func TestConformanceWebhooks(t *testing.T) {
 		defer mu.Unlock()
 		if !smartcar.VerifySignature(body, r.Header.Get("SC-Signature"), "old-token", cfAMT) {
 			bad++
-			http.Error(rw, "bad signature", 401)
+			http.Error(rw, "bad signature", http.StatusUnauthorized)
 			return
 		}
 		var v any
