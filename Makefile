@@ -1,6 +1,11 @@
 # Reconnect. `make help` lists the targets.
 GO ?= go
 export CGO_ENABLED ?= 0
+# go.mod requires Go 1.26.10 or later; the go command fetches it through the
+# module proxy unless told to stay on the installed one, which cannot build us.
+ifeq ($(filter-out local,$(GOTOOLCHAIN)),)
+export GOTOOLCHAIN := auto
+endif
 
 .DEFAULT_GOAL := help
 
