@@ -25,12 +25,12 @@ type asset struct {
 	etag string
 }
 
-var (
-	byHashed = map[string]asset{}
-	hashed   = map[string]string{}
-)
+// byHashed and hashed index the embedded files by content-hashed name and by
+// plain name; both are computed once, when the program starts.
+var byHashed, hashed = index()
 
-func init() {
+func index() (map[string]asset, map[string]string) {
+	byHashed, hashed := map[string]asset{}, map[string]string{}
 	_ = fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -44,6 +44,7 @@ func init() {
 		hashed[p] = Prefix + name
 		return nil
 	})
+	return byHashed, hashed
 }
 
 // Path returns the hashed URL of an asset, e.g. Path("css/app.css").

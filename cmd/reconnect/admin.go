@@ -77,30 +77,20 @@ func cmdLink(ctx context.Context, args []string, env map[string]string, stdout, 
 	return nil
 }
 
+// adminFunc is an admin sub-command: it gets the arguments after its name.
+type adminFunc func(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) error
+
+// adminCommands are the admin sub-commands, all of them.
+var adminCommands = map[string]adminFunc{
+	"create-api-key":      cmdCreateAPIKey,
+	"create-staff":        cmdCreateStaff,
+	"staff-password-link": cmdStaffPasswordLink,
+}
+
 // cmdAdmin groups the administrative sub-commands.
 func cmdAdmin(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return &usageError{"usage: reconnect admin create-api-key --name <name>"}
-	}
-	switch args[0] {
-	case "create-api-key":
-		fs := flag.NewFlagSet("create-api-key", flag.ContinueOnError)
-		fs.SetOutput(stderr)
-		name := fs.String("name", "", "what the key is for (required)")
-		if err := fs.Parse(args[1:]); err != nil || *name == "" {
-			return &usageError{"usage: reconnect admin create-api-key --name <name>"}
-		}
-		st, closeDB, err := openStore(ctx, env, stderr)
-		if err != nil {
-			return err
-		}
-		defer closeDB()
-		k, secret, err := st.CreateAPIKey(ctx, *name)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "%s\n\nAPI key %q (id %d). This is the only time it is shown; only its hash is stored.\nUse it as: Authorization: Bearer <key>\n", secret, k.Name, k.ID)
-		return nil
 	}
 	if h := adminCommands[args[0]]; h != nil {
 		return h(ctx, args[1:], env, stdout, stderr)
@@ -108,5 +98,23 @@ func cmdAdmin(ctx context.Context, args []string, env map[string]string, stdout,
 	return &usageError{fmt.Sprintf("unknown admin command %q", args[0])}
 }
 
-// adminCommands lets other features add admin sub-commands.
-var adminCommands = map[string]func(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) error{}
+// cmdCreateAPIKey creates an API key for the host backend and prints it once.
+func cmdCreateAPIKey(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("create-api-key", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	name := fs.String("name", "", "what the key is for (required)")
+	if err := fs.Parse(args); err != nil || *name == "" {
+		return &usageError{"usage: reconnect admin create-api-key --name <name>"}
+	}
+	st, closeDB, err := openStore(ctx, env, stderr)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	k, secret, err := st.CreateAPIKey(ctx, *name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s\n\nAPI key %q (id %d). This is the only time it is shown; only its hash is stored.\nUse it as: Authorization: Bearer <key>\n", secret, k.Name, k.ID)
+	return nil
+}

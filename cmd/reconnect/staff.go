@@ -13,11 +13,6 @@ import (
 	"reconnect/internal/store"
 )
 
-func init() {
-	adminCommands["create-staff"] = cmdCreateStaff
-	adminCommands["staff-password-link"] = cmdStaffPasswordLink
-}
-
 // staffService opens the database and the staff service the console uses.
 func staffService(ctx context.Context, env map[string]string, stderr io.Writer) (*staff.Service, *store.Store, func(), error) {
 	cfg, err := loadConfig(env)

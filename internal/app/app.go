@@ -16,7 +16,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/riverqueue/river"
 
 	"reconnect/internal/config"
 	"reconnect/internal/database"
@@ -26,6 +25,7 @@ import (
 	"reconnect/internal/jobs"
 	"reconnect/internal/lifecycle"
 	"reconnect/internal/links"
+	"reconnect/internal/mail"
 	"reconnect/internal/notify"
 	"reconnect/internal/repair"
 	"reconnect/internal/secrets"
@@ -75,7 +75,7 @@ func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
 }
 
 // New migrates (unless told not to), opens the database and builds every
-// part. Nothing runs until Start.
+// part, in the order below. Nothing runs until Start.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
 	var o options
 	for _, opt := range opts {
@@ -90,47 +90,71 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Log: log, DB: db, Store: store.New(db), I18n: i18n.MustNew()}
-	if a.Sealer, err = secrets.NewSealer(config.DecodedKeys(cfg.TokenKeys)); err != nil {
-		db.Close()
-		return nil, err
-	}
-	if a.Smartcar, err = smartcar.New(SmartcarConfig(cfg)); err != nil {
-		db.Close()
-		return nil, &config.Error{Var: "SMARTCAR_*", Expect: err.Error()}
-	}
-	a.Lifecycle = lifecycle.New(a.Store)
-	a.Links = links.New(a.Store, links.Config{
-		PublicBaseURL: cfg.PublicBaseURL, AllowedReturn: cfg.ReturnURLAllowList,
-		EmailTTL: cfg.LinkEmailTTL, InAppTTL: cfg.LinkInAppTTL,
-	})
-	a.Repair = repair.New(a.Store, a.Smartcar, a.Lifecycle, a.Sealer, cfg.Smartcar.Scopes)
-	a.Registry = prometheus.NewRegistry()
-	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if err := a.newDetection(); err != nil {
-		db.Close()
-		return nil, err
-	}
-	if err := a.newEmail(); err != nil {
-		db.Close()
-		return nil, err
-	}
-
-	workers := river.NewWorkers()
-	registerWorkers(workers, a)
-	a.Jobs, err = jobs.New(db, workers, jobs.Config{
-		MaxWorkers: cfg.Jobs.MaxWorkers, FetchCooldown: cfg.Jobs.FetchCooldown,
-		FetchPoll: cfg.Jobs.FetchPoll, RescueAfter: cfg.Jobs.RescueAfter, Logger: log,
-		Periodic: append(append(periodicJobs(), detectionPeriodicJobs(cfg)...), emailPeriodicJobs(a)...),
-	})
+	a, err := assemble(cfg, log, db, o)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	if a.HostWebhooks.Enabled() {
-		a.Lifecycle.AddHook(a.HostWebhooks.Hook(a.Jobs))
+	return a, nil
+}
+
+// assemble builds the parts on an open database.
+func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (*App, error) {
+	a := &App{Config: cfg, Log: log, DB: db, Store: store.New(db), I18n: i18n.MustNew()}
+	var err error
+
+	// What every part shares: metrics, the token sealer, our Smartcar
+	// client, and the job queue (it inserts from now on and works once it
+	// has the workers, below).
+	a.Registry = prometheus.NewRegistry()
+	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if a.Sealer, err = secrets.NewSealer(config.DecodedKeys(cfg.TokenKeys)); err != nil {
+		return nil, err
 	}
-	a.Notify.Attach(a.Jobs)
+	if a.Smartcar, err = smartcar.New(SmartcarConfig(cfg)); err != nil {
+		return nil, &config.Error{Var: "SMARTCAR_*", Expect: err.Error()}
+	}
+	if a.Jobs, err = jobs.New(db, jobs.Config{
+		MaxWorkers: cfg.Jobs.MaxWorkers, FetchCooldown: cfg.Jobs.FetchCooldown,
+		FetchPoll: cfg.Jobs.FetchPoll, RescueAfter: cfg.Jobs.RescueAfter, Logger: log,
+	}); err != nil {
+		return nil, err
+	}
+
+	// Owner links, the host webhooks and the owner's emails.
+	a.Links = links.New(a.Store, links.Config{
+		PublicBaseURL: cfg.PublicBaseURL, AllowedReturn: cfg.ReturnURLAllowList,
+		EmailTTL: cfg.LinkEmailTTL, InAppTTL: cfg.LinkInAppTTL,
+	})
+	if a.HostWebhooks, err = hostwebhook.New(hostwebhook.Config{
+		URL: cfg.Detection.HostWebhookURL, Secret: cfg.Detection.HostWebhookSecret,
+		MaxAttempts: cfg.Detection.HostWebhookAttempts,
+	}, a.Store, log.With("component", "host_webhook"), a.Registry); err != nil {
+		return nil, &config.Error{Var: "HOST_WEBHOOK_SECRET", Expect: err.Error()}
+	}
+	if a.Notify, err = newNotify(a); err != nil {
+		return nil, err
+	}
+
+	// What happens when a car's connection state changes, wherever the
+	// change comes from (a Smartcar webhook, an error the host reports, the
+	// keep-alive, the owner's repair): the lifecycle writes it on the
+	// timeline and, in the same transaction, tells the host (when
+	// HOST_WEBHOOK_URL is set) and schedules or stops the owner's emails
+	// (when SMTP_URL is set). Nothing else changes a state.
+	a.Lifecycle = lifecycle.New(a.Store, a.HostWebhooks.Hook(a.Jobs), a.Notify)
+
+	// The two ways a state changes: detection (webhooks, reported errors,
+	// keep-alive, health checks) and the owner's repair through Connect.
+	a.Ingest = ingest.New(a.Store, a.Lifecycle, log, ingest.NewMetrics(a.Registry), ingestConfig(cfg, db))
+	a.Repair = repair.New(a.Store, a.Smartcar, a.Lifecycle, a.Sealer, cfg.Smartcar.Scopes)
+
+	// The job workers of every part, and the periodic jobs.
+	if err := a.Jobs.Work(a.workers(), a.periodicJobs()...); err != nil {
+		return nil, err
+	}
+
+	// The web: owners, the host's API, Smartcar's webhooks, the console.
 	linkMailer, unsubscriber, devInbox := a.emailDeps(o)
 	a.Web, err = web.New(web.Deps{
 		Config: cfg, Logger: log, DB: db, Store: a.Store, Jobs: a.Jobs, I18n: a.I18n, Registry: a.Registry,
@@ -139,10 +163,53 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Ingest: a.Ingest,
 	})
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	return a, nil
+}
+
+// ingestConfig tunes the webhook pipeline to the database. Acknowledgements
+// come first: the processor gives way to the receiver's commits, on SQLite
+// for the one connection, on PostgreSQL for the two cores.
+func ingestConfig(c config.Config, db *database.DB) ingest.Config {
+	cfg := ingest.Config{ManagementTokens: c.Smartcar.ManagementTokens, YieldToReceiver: true}
+	if db.IsPostgres() {
+		// Several writers overlap one batch's commit with the next batch's
+		// insert; two processors work disjoint batches (SKIP LOCKED).
+		cfg.Writer = ingest.WriterConfig{Writers: 3}
+		cfg.Processor = ingest.ProcessorConfig{Batch: 250, Workers: 2}
+	} else {
+		// One connection: the processor's transactions stay short.
+		cfg.Writer = ingest.WriterConfig{Writers: 1}
+		cfg.Processor = ingest.ProcessorConfig{Batch: 128, TargetTx: 8 * time.Millisecond}
+	}
+	return cfg
+}
+
+// newNotify builds the owner email service. Without SMTP_URL it has no
+// sender: nothing is scheduled, but unsubscribe links from earlier emails
+// keep working.
+func newNotify(a *App) (*notify.Service, error) {
+	e := a.Config.Email
+	var sender mail.Sender
+	if e.Enabled() {
+		snd, err := mail.NewSMTP(mail.Settings{SMTP: e.SMTP, From: e.From, ReplyTo: e.ReplyTo})
+		if err != nil {
+			return nil, &config.Error{Var: "MAIL_FROM", Expect: err.Error()}
+		}
+		sender = snd
+	} else {
+		a.Log.Warn("email is off: owners are not emailed until SMTP_URL and MAIL_FROM are set")
+	}
+	loc, err := time.LoadLocation(e.TimeZone)
+	if err != nil {
+		return nil, &config.Error{Var: "EMAIL_TIME_ZONE", Expect: err.Error()}
+	}
+	return notify.New(notify.Config{
+		AppName: a.Config.AppName, BaseURL: a.Config.PublicBaseURL,
+		Debounce: e.Debounce, Reminders: e.Reminders, Max: e.Max, MinInterval: e.MinInterval,
+		Quiet: e.QuietHours, TimeZone: loc, LinkTTL: a.Config.LinkEmailTTL,
+	}, a.Store, a.Links, sender, a.Jobs, a.I18n, a.Log.With("component", "email")), nil
 }
 
 // SmartcarConfig maps our configuration onto the Smartcar client's.
@@ -158,22 +225,6 @@ func SmartcarConfig(cfg config.Config) smartcar.Config {
 		APIClientID: cfg.Smartcar.APIClientID, APIClientSecret: cfg.Smartcar.APIClientSecret,
 		ManagementToken: amt, RedirectURI: cfg.Smartcar.RedirectURI, Mode: smartcar.Mode(cfg.Smartcar.Mode),
 	}.WithDefaults()
-}
-
-// registerWorkers adds every job worker of the product.
-func registerWorkers(w *river.Workers, a *App) {
-	river.AddWorker(w, &pruneWorker{store: a.Store})
-	registerDetectionWorkers(w, a)
-	registerEmailWorkers(w, a)
-}
-
-// periodicJobs lists the product's scheduled jobs.
-func periodicJobs() []*river.PeriodicJob {
-	return []*river.PeriodicJob{
-		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
-			return pruneArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
-		}, nil),
-	}
 }
 
 // Start begins working jobs and serving HTTP on ln (or the configured

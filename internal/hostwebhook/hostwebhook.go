@@ -191,11 +191,11 @@ type Data struct {
 
 // Hook returns the lifecycle hook that logs a message and enqueues its
 // delivery inside the transaction that changed the state: the host hears of
-// exactly the changes that committed.
+// exactly the changes that committed. Without a host URL it does nothing.
 func (n *Notifier) Hook(q *jobs.Queue) lifecycle.Hook {
 	return lifecycle.HookFunc(func(ctx context.Context, tx *store.Store, ch lifecycle.Change) error {
 		typ := EventFor(ch)
-		if typ == "" {
+		if typ == "" || !n.Enabled() {
 			return nil
 		}
 		v := ch.Vehicle

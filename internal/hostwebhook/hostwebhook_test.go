@@ -137,7 +137,7 @@ func TestDisconnectedIsDeliveredSignedAndRetried(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		q, err := jobs.New(db, nil, jobs.Config{Logger: log})
+		q, err := jobs.New(db, jobs.Config{Logger: log})
 		if err != nil {
 			t.Fatal(err)
 		}

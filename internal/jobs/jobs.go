@@ -31,27 +31,9 @@ type Config struct {
 	RescueAfter time.Duration
 	JobTimeout  time.Duration
 	Logger      *slog.Logger
-	// Periodic jobs run on a schedule; the elected leader instance enqueues them.
-	Periodic []*river.PeriodicJob
 }
 
-type runner interface {
-	Start(ctx context.Context) error
-	Stop(ctx context.Context) error
-}
-
-// Queue inserts jobs (inside GORM transactions or alone) and, when started,
-// works them.
-type Queue struct {
-	// inserter speaks database/sql so it can join the *sql.Tx that GORM
-	// holds; on SQLite it also works the jobs.
-	inserter *river.Client[*sql.Tx]
-	worker   runner
-	working  bool
-}
-
-// New builds a queue. workers may be nil for an insert-only queue (CLI tools).
-func New(db *database.DB, workers *river.Workers, cfg Config) (*Queue, error) {
+func (cfg Config) withDefaults() Config {
 	if cfg.MaxWorkers <= 0 {
 		cfg.MaxWorkers = 50
 	}
@@ -70,61 +52,94 @@ func New(db *database.DB, workers *river.Workers, cfg Config) (*Queue, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	working := workers != nil
-	// River reports routine progress at info level every few seconds; only
-	// its warnings and errors belong in our logs.
-	riverLog := slog.New(minLevel{cfg.Logger.Handler(), slog.LevelWarn}).With("component", "jobs")
-	rc := func() *river.Config {
-		c := &river.Config{
-			Logger:               riverLog,
-			FetchCooldown:        cfg.FetchCooldown,
-			FetchPollInterval:    cfg.FetchPoll,
-			RescueStuckJobsAfter: cfg.RescueAfter,
-			JobTimeout:           cfg.JobTimeout,
-			MaxAttempts:          25,
-		}
-		if working {
-			c.Workers = workers
-			c.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
-			c.PeriodicJobs = cfg.Periodic
-		}
-		return c
-	}
-	q := &Queue{working: working}
+	return cfg
+}
+
+type runner interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+}
+
+// Queue inserts jobs (inside GORM transactions or alone) from the moment it
+// is built and, once Work has given it the workers and Start has run, works
+// them. The two steps are apart because the workers are the product's
+// services, and those services insert jobs through this queue: the app
+// builds the queue, then the services with it, then hands their workers to
+// Work.
+type Queue struct {
+	db  *database.DB
+	cfg Config
+	// inserter speaks database/sql so it can join the *sql.Tx that GORM
+	// holds. It has no workers, so River does not check the kinds it
+	// inserts; the worker client refuses an unknown kind when it fetches it.
+	inserter *river.Client[*sql.Tx]
+	worker   runner
+}
+
+// New builds a queue that can insert jobs. CLI tools stop there; the app
+// calls Work and Start too.
+func New(db *database.DB, cfg Config) (*Queue, error) {
+	q := &Queue{db: db, cfg: cfg.withDefaults()}
 	var err error
 	if db.IsPostgres() {
-		insertCfg := rc()
-		insertCfg.Workers, insertCfg.Queues, insertCfg.PeriodicJobs = workers, nil, nil
-		if q.inserter, err = river.NewClient(riverdatabasesql.New(db.SQL), insertCfg); err != nil {
-			return nil, fmt.Errorf("jobs: insert client: %w", err)
-		}
-		if working {
-			if q.worker, err = river.NewClient(riverpgxv5.New(db.Pool), rc()); err != nil {
-				return nil, fmt.Errorf("jobs: work client: %w", err)
-			}
-		}
-		return q, nil
+		q.inserter, err = river.NewClient(riverdatabasesql.New(db.SQL), q.riverConfig())
+	} else {
+		q.inserter, err = river.NewClient(riversqlite.New(db.SQL), q.riverConfig())
 	}
-	if q.inserter, err = river.NewClient(riversqlite.New(db.SQL), rc()); err != nil {
-		return nil, fmt.Errorf("jobs: client: %w", err)
-	}
-	if working {
-		q.worker = q.inserter
+	if err != nil {
+		return nil, fmt.Errorf("jobs: insert client: %w", err)
 	}
 	return q, nil
 }
 
+// riverConfig is the configuration both clients share.
+func (q *Queue) riverConfig() *river.Config {
+	// River reports routine progress at info level every few seconds; only
+	// its warnings and errors belong in our logs.
+	riverLog := slog.New(minLevel{q.cfg.Logger.Handler(), slog.LevelWarn}).With("component", "jobs")
+	return &river.Config{
+		Logger:               riverLog,
+		FetchCooldown:        q.cfg.FetchCooldown,
+		FetchPollInterval:    q.cfg.FetchPoll,
+		RescueStuckJobsAfter: q.cfg.RescueAfter,
+		JobTimeout:           q.cfg.JobTimeout,
+		MaxAttempts:          25,
+	}
+}
+
+// Work gives the queue its workers and the periodic jobs that the elected
+// leader instance enqueues. Call it once, before Start.
+func (q *Queue) Work(workers *river.Workers, periodic ...*river.PeriodicJob) error {
+	if q.worker != nil {
+		return errors.New("jobs: Work called twice")
+	}
+	rc := q.riverConfig()
+	rc.Workers = workers
+	rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.cfg.MaxWorkers}}
+	rc.PeriodicJobs = periodic
+	var err error
+	if q.db.IsPostgres() {
+		q.worker, err = river.NewClient(riverpgxv5.New(q.db.Pool), rc)
+	} else {
+		q.worker, err = river.NewClient(riversqlite.New(q.db.SQL), rc)
+	}
+	if err != nil {
+		return fmt.Errorf("jobs: work client: %w", err)
+	}
+	return nil
+}
+
 // Start begins working jobs until Stop.
 func (q *Queue) Start(ctx context.Context) error {
-	if !q.working {
-		return errors.New("jobs: queue has no workers")
+	if q.worker == nil {
+		return errors.New("jobs: queue has no workers (call Work first)")
 	}
 	return q.worker.Start(ctx)
 }
 
 // Stop finishes running jobs (up to ctx's deadline) and stops fetching.
 func (q *Queue) Stop(ctx context.Context) error {
-	if !q.working {
+	if q.worker == nil {
 		return nil
 	}
 	return q.worker.Stop(ctx)

@@ -39,11 +39,14 @@ func TestJobRunsOnlyAfterCommit(t *testing.T) {
 		w := &probeWorker{ran: make(chan string, 10)}
 		workers := river.NewWorkers()
 		river.AddWorker(workers, w)
-		q, err := jobs.New(db, workers, jobs.Config{
+		q, err := jobs.New(db, jobs.Config{
 			FetchCooldown: 10 * time.Millisecond, FetchPoll: 20 * time.Millisecond,
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		})
 		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q.Work(workers); err != nil {
 			t.Fatal(err)
 		}
 		if err := q.Start(ctx); err != nil {

@@ -19,6 +19,7 @@ import (
 	"reconnect/internal/dbtest"
 	"reconnect/internal/jobs"
 	"reconnect/internal/lifecycle"
+	"reconnect/internal/mail"
 	"reconnect/internal/mail/devsmtp"
 	"reconnect/internal/model"
 	"reconnect/internal/notify"
@@ -91,7 +92,7 @@ func TestKilledMidBatchEveryOwnerGetsExactlyOneEmail(t *testing.T) {
 		}
 		s := store.New(db)
 		cfg := liveConfig()
-		svc := notify.New(cfg, s, nil, nil, nil, logger())
+		svc := notify.New(cfg, s, nil, &mail.Recorder{}, nil, nil, logger()) // a sender, so the hook schedules; the child process sends
 		m := lifecycle.New(s, svc)
 		var all []model.Owner
 		for i := range owners {

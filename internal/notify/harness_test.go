@@ -110,8 +110,7 @@ func newHarness(t *testing.T, dialect string, mod func(*notify.Config)) *harness
 	}
 	h.store = store.New(db).WithClock(h.clock.Now)
 	h.links = links.New(h.store, links.Config{PublicBaseURL: "https://reconnect.example", EmailTTL: 168 * time.Hour, InAppTTL: 15 * time.Minute})
-	h.svc = notify.New(h.cfg, h.store, h.links, h.mail, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	h.svc.Attach(h.queue)
+	h.svc = notify.New(h.cfg, h.store, h.links, h.mail, h.queue, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	h.machine = lifecycle.New(h.store, h.svc)
 	return h
 }

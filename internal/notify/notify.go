@@ -116,29 +116,26 @@ type Service struct {
 	queue  Queue
 }
 
-// New returns the service; Attach gives it the queue once that exists.
-func New(cfg Config, s *store.Store, l *links.Service, sender mail.Sender, cat *i18n.Catalog, log *slog.Logger) *Service {
+// New returns the service. sender is nil when email is off: then nothing is
+// scheduled, but unsubscribe links from earlier emails keep working.
+func New(cfg Config, s *store.Store, l *links.Service, sender mail.Sender, q Queue, cat *i18n.Catalog, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
 	if cat == nil {
 		cat = i18n.MustNew()
 	}
-	return &Service{cfg: cfg.withDefaults(), store: s, links: l, sender: sender, i18n: cat, log: log}
+	return &Service{cfg: cfg.withDefaults(), store: s, links: l, sender: sender, queue: q, i18n: cat, log: log}
 }
 
-// Attach sets the queue. The queue is built after the workers are
-// registered, so it cannot be passed to New.
-func (s *Service) Attach(q Queue) { s.queue = q }
-
-// errNoQueue means Attach was not called.
-var errNoQueue = errors.New("notify: no job queue attached")
+// errNoQueue means the service was built without a queue.
+var errNoQueue = errors.New("notify: no job queue")
 
 // StateChanged is the lifecycle hook: it runs in the transaction of every
 // state change.
 func (s *Service) StateChanged(ctx context.Context, tx *store.Store, ch lifecycle.Change) error {
 	v := ch.Vehicle
-	if v.OwnerID == nil {
+	if s.sender == nil || v.OwnerID == nil {
 		return nil
 	}
 	switch v.State {

@@ -68,19 +68,20 @@ func startLive(t *testing.T, db *database.DB, smtpURL string, cfg notify.Config,
 		t.Fatal(err)
 	}
 	lk := links.New(l.store, links.Config{PublicBaseURL: cfg.BaseURL, EmailTTL: 168 * time.Hour, InAppTTL: 15 * time.Minute})
-	l.svc = notify.New(cfg, l.store, lk, sender, nil, logger())
-	l.machine = lifecycle.New(l.store, l.svc)
-	workers := river.NewWorkers()
-	l.svc.Register(workers)
 	jc.Logger = logger()
-	jc.Periodic = []*river.PeriodicJob{l.svc.Periodic()}
 	if jc.FetchCooldown == 0 {
 		jc.FetchCooldown, jc.FetchPoll = 20*time.Millisecond, 50*time.Millisecond
 	}
-	if l.queue, err = jobs.New(db, workers, jc); err != nil {
+	if l.queue, err = jobs.New(db, jc); err != nil {
 		t.Fatal(err)
 	}
-	l.svc.Attach(l.queue)
+	l.svc = notify.New(cfg, l.store, lk, sender, l.queue, nil, logger())
+	l.machine = lifecycle.New(l.store, l.svc)
+	workers := river.NewWorkers()
+	l.svc.Register(workers)
+	if err := l.queue.Work(workers, l.svc.Periodic()); err != nil {
+		t.Fatal(err)
+	}
 	if err := l.queue.Start(l.ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +249,7 @@ func TestCrashBetweenAcceptanceAndCommitResendsTheSameMessage(t *testing.T) {
 		s, _ := config.ParseSMTPURL(srv.URL())
 		real, _ := mail.NewSMTP(mail.Settings{SMTP: s, From: "noreply@chargewell.example"})
 		ctx, cancel := context.WithCancel(context.Background())
-		svc := notify.New(h.cfg, h.store, h.links, &crashAfterAccept{Sender: real, cancel: cancel}, nil, logger())
+		svc := notify.New(h.cfg, h.store, h.links, &crashAfterAccept{Sender: real, cancel: cancel}, nil, nil, logger())
 		h.machine.AddHook(svc)
 		o, cars := h.owner("alice", "alice@example.com", "en", "UTC", tesla)
 		h.breakAuth(cars[0])
