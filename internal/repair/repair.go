@@ -286,9 +286,9 @@ func (s *Service) verify(ctx context.Context, cs store.ConnectState, v model.Veh
 	var se *smartcar.Error
 	if err != nil && errors.As(err, &se) {
 		cl := smartcar.Classify(se)
-		if cl.Kind == smartcar.KindIgnore && !cl.Transient && se.Type == "VEHICLE_STATE" {
-			// Asleep or unreachable: Smartcar reached the carmaker with our
-			// credentials, so the connection itself works.
+		if cl.ConnectionWorks {
+			// Asleep, unreachable, in motion…: Smartcar reached the
+			// carmaker with our credentials, so the connection works.
 			err = nil
 		} else if cl.Kind == smartcar.KindPrompt {
 			res.Outcome, res.Reason = NotVerified, cl.Reason

@@ -35,6 +35,10 @@ type Classification struct {
 	ResolutionURL string // partial re-auth or virtual-key URL, when Smartcar sent one
 	Transient     bool   // likely to clear on its own; retrying later makes sense
 	Noise         bool   // a per-signal PERMISSION error that says nothing about the connection
+	// ConnectionWorks: the error itself proves Smartcar reached the
+	// carmaker with these credentials (the car is asleep, offline or busy),
+	// so a repair checked by this call succeeded.
+	ConnectionWorks bool
 }
 
 // Classify maps a Smartcar error onto the product's vehicle states.
@@ -78,7 +82,12 @@ func Classify(e *Error) Classification {
 	case "invalid_grant":
 		// The refresh token is dead or revoked: only the owner can mint a new one.
 		return prompt(model.StateNeedsReauth)
-	case "VEHICLE_STATE", "RATE_LIMIT", "UPSTREAM", "SERVER", "vehicle_state_error", "rate_limit_error":
+	case "VEHICLE_STATE", "vehicle_state_error":
+		// Every VEHICLE_STATE code (asleep, unreachable, in motion, remote
+		// access disabled…) comes from the carmaker answering about the car.
+		c.Transient, c.ConnectionWorks = true, true
+		return c
+	case "RATE_LIMIT", "UPSTREAM", "SERVER", "rate_limit_error":
 		c.Transient = true
 		return c
 	case "BILLING", "COMPATIBILITY", "VALIDATION", "RESOURCE_NOT_FOUND":

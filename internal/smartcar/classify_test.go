@@ -10,6 +10,9 @@ import (
 func TestClassifyEveryDocumentedError(t *testing.T) {
 	ignore := Classification{Kind: KindIgnore}
 	transient := Classification{Kind: KindIgnore, Transient: true}
+	// The car answered, so the credentials work: a repair checked by this
+	// call succeeded.
+	carAnswered := Classification{Kind: KindIgnore, Transient: true, ConnectionWorks: true}
 	prompt := func(state model.State) Classification { return Classification{Kind: KindPrompt, State: state} }
 	// Every type and code of Smartcar's error table; "" stands for code null.
 	table := []struct {
@@ -32,12 +35,12 @@ func TestClassifyEveryDocumentedError(t *testing.T) {
 		{"VALIDATION", []string{"", "PARAMETER", "INVALID_INPUT_FORMAT", "MISSING_PARAMETER"}, ignore},
 		{"VEHICLE_STATE", strings.Fields("ASLEEP CHARGING_IN_PROGRESS CHARGING_PLUG_NOT_CONNECTED DOOR_OPEN FULLY_CHARGED " +
 			"NOT_CHARGING CHARGE_FAULT HOOD_OPEN IGNITION_ON IN_MOTION REMOTE_ACCESS_DISABLED TRUNK_OPEN UNKNOWN " +
-			"UNREACHABLE VEHICLE_OFFLINE_FOR_SERVICE"), transient},
+			"UNREACHABLE VEHICLE_OFFLINE_FOR_SERVICE"), carAnswered},
 		{"invalid_grant", []string{""}, prompt(model.StateNeedsReauth)},
 		{"invalid_client", []string{""}, ignore},
 		{"unauthorized_client", []string{""}, ignore},
 		{"authentication_error", []string{""}, Classification{Kind: KindRefreshFirst}},
-		{"vehicle_state_error", []string{"VS_000"}, transient},
+		{"vehicle_state_error", []string{"VS_000"}, carAnswered},
 	}
 	for _, row := range table {
 		for _, code := range row.codes {
