@@ -169,7 +169,7 @@ func (s *Service) Resolve(ctx context.Context, token string) (Resolved, error) {
 		r.Status = Expired
 	case l.Purpose == model.PurposeInApp && l.UsedAt != nil:
 		r.Status = Used
-	case r.Vehicle != nil && !r.Vehicle.State.NeedsOwner():
+	case r.Vehicle != nil && r.Vehicle.State == model.StateConnected:
 		r.Status = AlreadyFixed
 	default:
 		r.Status = Valid
