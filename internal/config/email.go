@@ -63,6 +63,18 @@ type QuietHours struct {
 	Start, End int
 }
 
+// Holds reports whether the wall-clock time of local falls in the window.
+func (q QuietHours) Holds(local time.Time) bool {
+	if q.Off {
+		return false
+	}
+	m := local.Hour()*60 + local.Minute()
+	if q.Start < q.End {
+		return m >= q.Start && m < q.End
+	}
+	return m >= q.Start || m < q.End
+}
+
 // ParseSMTPURL reads SMTP_URL. Plain-text SMTP is only allowed to a loopback
 // address, where nothing can listen in (and is the default there);
 // everything else needs TLS unless told otherwise.

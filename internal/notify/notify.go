@@ -252,25 +252,23 @@ func (s *Service) location(o model.Owner) *time.Location {
 }
 
 // QuietUntil reports whether t falls in the quiet hours of loc and, if so,
-// when they end.
+// when they end: the first minute after t whose wall-clock time in loc is
+// outside the window. It walks the clock forward a minute at a time rather
+// than building the end from a date, because on a daylight-saving day the
+// end's wall time may not exist (02:30 on the night clocks jump from 02:00
+// to 03:00: the window then ends at 03:00) or may exist twice (01:30 on the
+// night clocks fall back: the window ends at the 01:30 that comes next).
+// A day has at most 1,440 minutes to walk; an owner's send asks once.
 func QuietUntil(q config.QuietHours, t time.Time, loc *time.Location) (time.Time, bool) {
-	if q.Off {
+	if q.Off || !q.Holds(t.In(loc)) {
 		return t, false
 	}
-	l := t.In(loc)
-	m := l.Hour()*60 + l.Minute()
-	var quiet bool
-	if q.Start < q.End {
-		quiet = m >= q.Start && m < q.End
-	} else {
-		quiet = m >= q.Start || m < q.End
+	end := t.Truncate(time.Minute)
+	for range 25 * 60 {
+		end = end.Add(time.Minute)
+		if !q.Holds(end.In(loc)) {
+			return end.UTC(), true
+		}
 	}
-	if !quiet {
-		return t, false
-	}
-	end := time.Date(l.Year(), l.Month(), l.Day(), q.End/60, q.End%60, 0, 0, loc)
-	if !end.After(l) {
-		end = time.Date(l.Year(), l.Month(), l.Day()+1, q.End/60, q.End%60, 0, 0, loc)
-	}
-	return end.UTC(), true
+	return end.UTC(), true // a window that never ends; ParseQuietHours refuses one
 }
