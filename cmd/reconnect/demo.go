@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -133,33 +132,6 @@ func cmdDemo(ctx context.Context, args []string, env map[string]string, stdout, 
 	defer cancel()
 	_ = simSrv.Shutdown(sctx)
 	return a.Shutdown(sctx)
-}
-
-// cmdSim runs the Smartcar simulator alone.
-func cmdSim(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addr := fs.String("addr", envOr(env, "SIM_ADDR", "localhost:8081"), "listen address")
-	appURL := fs.String("app-url", envOr(env, "PUBLIC_BASE_URL", "http://127.0.0.1:8080"), "the app whose callback is registered")
-	if err := fs.Parse(args); err != nil {
-		return &usageError{err.Error()}
-	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
-	cfg := demo.SimConfig(*appURL, "http://"+*addr)
-	cfg.Logger = log
-	sim := smartcarsim.New(cfg)
-	defer sim.Close()
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s (--addr): %w", *addr, err)
-	}
-	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	fmt.Fprintf(stdout, "Smartcar simulator at http://%s (client id %s, management token %s)\n", *addr, demo.ClientID, demo.ManagementToken)
-	<-ctx.Done()
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return srv.Shutdown(sctx)
 }
 
 func envOr(env map[string]string, key, def string) string {

@@ -2,6 +2,7 @@ package smartcarsim
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,31 +47,6 @@ func (s *Sim) v2VehicleLocked(w http.ResponseWriter, r *http.Request, t *accessT
 	return c.vehicle, c, true
 }
 
-// v2DataLocked runs the checks every data endpoint shares: token, vehicle,
-// failure state, then the scope the endpoint needs.
-func (s *Sim) v2DataLocked(w http.ResponseWriter, r *http.Request, permission string) (*vehicle, bool) {
-	t, ok := s.v2TokenLocked(w, r)
-	if !ok {
-		return nil, false
-	}
-	v, c, ok := s.v2VehicleLocked(w, r, t)
-	if !ok {
-		return nil, false
-	}
-	if v.failure != nil {
-		s.writeV2ErrorLocked(w, s.errorFor(failureDefFor(*v.failure), s.publicURL(r), v.id))
-		return nil, false
-	}
-	if !c.has(permission) {
-		s.writeV2ErrorLocked(w, permissionError("This request needs the "+permission+" permission."))
-		return nil, false
-	}
-	now := isoTime(s.clock.Now())
-	w.Header().Set("SC-Data-Age", now)
-	w.Header().Set("SC-Fetched-At", now)
-	return v, true
-}
-
 func (s *Sim) v2User(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -82,16 +58,16 @@ func (s *Sim) v2User(w http.ResponseWriter, r *http.Request) {
 }
 
 // paging reads limit and offset; limit must be 1..max.
-func paging(r *http.Request, def, max int) (limit, offset int, problem string) {
+func paging(q url.Values, def, max int) (limit, offset int, problem string) {
 	limit, offset = def, 0
-	if v := r.URL.Query().Get("limit"); v != "" {
+	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > max {
 			return 0, 0, "limit must be a whole number from 1 to " + strconv.Itoa(max) + "."
 		}
 		limit = n
 	}
-	if v := r.URL.Query().Get("offset"); v != "" {
+	if v := q.Get("offset"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
 			return 0, 0, "offset must be a whole number of 0 or more."
@@ -120,7 +96,7 @@ func (s *Sim) v2Vehicles(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	limit, offset, problem := paging(r, 10, 50)
+	limit, offset, problem := paging(r.URL.Query(), 10, 50)
 	if problem != "" {
 		s.writeV2ErrorLocked(w, validationError("PARAMETER", problem))
 		return
@@ -136,67 +112,6 @@ func (s *Sim) v2Vehicles(w http.ResponseWriter, r *http.Request) {
 		Paging   v2Paging `json:"paging"`
 		Vehicles []string `json:"vehicles"`
 	}{v2Paging{len(ids), offset}, pageOf(ids, limit, offset)})
-}
-
-func (s *Sim) v2Attributes(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v, ok := s.v2DataLocked(w, r, "read_vehicle_info")
-	if !ok {
-		return
-	}
-	writeJSON(w, http.StatusOK, struct {
-		ID    string `json:"id"`
-		Make  string `json:"make"`
-		Model string `json:"model"`
-		Year  int    `json:"year"`
-	}{v.id, v.make, v.model, v.year})
-}
-
-func (s *Sim) v2VIN(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v, ok := s.v2DataLocked(w, r, "read_vin")
-	if !ok {
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"vin": v.vin})
-}
-
-func (s *Sim) v2Odometer(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v, ok := s.v2DataLocked(w, r, "read_odometer")
-	if !ok {
-		return
-	}
-	distance := v.odometer
-	if w.Header().Get("SC-Unit-System") == "imperial" {
-		distance = float64(int(distance/1.609344*10)) / 10
-	}
-	writeJSON(w, http.StatusOK, map[string]float64{"distance": distance})
-}
-
-func (s *Sim) v2Permissions(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.v2TokenLocked(w, r)
-	if !ok {
-		return
-	}
-	_, c, ok := s.v2VehicleLocked(w, r, t)
-	if !ok {
-		return
-	}
-	limit, offset, problem := paging(r, 25, 50)
-	if problem != "" {
-		s.writeV2ErrorLocked(w, validationError("PARAMETER", problem))
-		return
-	}
-	writeJSON(w, http.StatusOK, struct {
-		Permissions []string `json:"permissions"`
-		Paging      v2Paging `json:"paging"`
-	}{pageOf(c.permissions, limit, offset), v2Paging{len(c.permissions), offset}})
 }
 
 func (s *Sim) isAMT(token string) bool {

@@ -1,71 +1,121 @@
 package smartcarsim
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
-// Handler returns the simulator's one origin. The paths are Smartcar's own,
-// so an SDK whose connect, auth, iam, api, vehicle-api and management origins
-// all point here works unchanged.
-func (s *Sim) Handler() http.Handler {
+// route is one registered pattern and its handler.
+type route struct {
+	pattern string
+	handler http.HandlerFunc
+}
+
+// routes lists every path the simulator serves, in ServeMux pattern syntax.
+// The paths are Smartcar's own, so an SDK whose connect, auth, iam, api,
+// vehicle-api and management origins all point here works unchanged.
+func (s *Sim) routes() []route {
+	return []route{
+		// Connect: what the owner's browser sees.
+		{"GET /oauth/authorize", s.authorizeStart},
+		{"GET /oauth/reauthenticate", s.reauthStart},
+		{"POST /oauth/brand", s.brandSubmit},
+		{"POST /oauth/login", s.loginSubmit},
+		{"POST /oauth/vehicles", s.vehiclesSubmit},
+		{"POST /oauth/grant", s.grantSubmit},
+		{"POST /oauth/confirm", s.confirmSubmit},
+		{"POST /oauth/exit", s.exitSubmit},
+
+		// Tokens: auth (v2, per user) and iam (v3, per application).
+		{"POST /oauth/token", s.tokenV2},
+		{"POST /oauth2/token", s.tokenV3},
+
+		// API v2: Bearer user access token (the AMT where noted).
+		{"GET /v2.0/user", s.v2User},
+		{"GET /v2.0/vehicles", s.v2Vehicles},
+		{"GET /v2.0/vehicles/{id}", s.v2ReadRoute("/")},
+		{"GET /v2.0/vehicles/{id}/vin", s.v2ReadRoute("/vin")},
+		{"GET /v2.0/vehicles/{id}/odometer", s.v2ReadRoute("/odometer")},
+		{"GET /v2.0/vehicles/{id}/permissions", s.v2ReadRoute("/permissions")},
+		{"POST /v2.0/vehicles/{id}/batch", s.v2Batch},
+		{"DELETE /v2.0/vehicles/{id}/application", s.v2Disconnect},
+		{"POST /v2.0/vehicles/{id}/webhooks/{webhookId}", s.v2Subscribe},
+		{"DELETE /v2.0/vehicles/{id}/webhooks/{webhookId}", s.v2Unsubscribe},
+
+		// Management v2: Basic default:AMT.
+		{"GET /v2.0/management/connections", s.managementList},
+		{"DELETE /v2.0/management/connections", s.managementDelete},
+		// Unknown paths answer in the API's own error shape. "/v2.0" is
+		// registered too, or ServeMux would redirect it to "/v2.0/".
+		{"/v2.0/", s.v2NotFound},
+		{"/v2.0", s.v2NotFound},
+
+		// API v3: Bearer application token, sc-user-id picks the owner.
+		{"GET /v3/connections", s.v3Connections},
+		{"GET /v3/connections/{id}", s.v3Connection},
+		{"DELETE /v3/connections/{id}", s.v3DeleteConnection},
+		{"DELETE /v3/users/{id}", s.v3DeleteUser},
+		{"GET /v3/vehicles/{id}", s.v3Vehicle},
+		{"GET /v3/vehicles/{id}/signals", s.v3Signals},
+		{"GET /v3/vehicles/{id}/signals/{code}", s.v3Signal},
+		{"/v3/", s.v3NotFound},
+		{"/v3", s.v3NotFound},
+
+		// Control: the simulator's own dashboard, unauthenticated by design.
+		{"POST /_control/users", s.controlCreateUser},
+		{"GET /_control/users", s.controlListUsers},
+		{"POST /_control/users/{id}/tokens", s.controlIssueTokens},
+		{"GET /_control/vehicles", s.controlListVehicles},
+		{"PUT /_control/vehicles/{id}/failure", s.controlSetFailure},
+		{"DELETE /_control/vehicles/{id}/failure", s.controlClearFailure},
+		{"POST /_control/vehicles/{id}/state", s.controlSendState},
+		{"POST /_control/vehicles/{id}/noise", s.controlSendNoise},
+		{"POST /_control/migrations", s.controlMigrate},
+		{"GET /_control/webhook", s.controlGetWebhook},
+		{"PUT /_control/webhook", s.controlSetWebhook},
+		{"POST /_control/webhook/verify", s.controlVerifyWebhook},
+		{"GET /_control/deliveries", s.controlDeliveries},
+		{"GET /_control/switches", s.controlGetSwitches},
+		{"PUT /_control/switches", s.controlSetSwitches},
+		{"POST /_control/clock", s.controlClock},
+	}
+}
+
+// Handler returns the simulator's one origin.
+func (s *Sim) Handler() http.Handler { return s.handler(nil) }
+
+// handler builds the router; wrap, when set, replaces each route's handler
+// (the route test uses it to see which pattern a request reached).
+func (s *Sim) handler(wrap func(route) http.Handler) http.Handler {
 	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		var h http.Handler = rt.handler
+		if wrap != nil {
+			h = wrap(rt)
+		}
+		mux.Handle(rt.pattern, h)
+	}
+	return withRequestID(withoutTrailingSlash(mux))
+}
 
-	// Connect: what the owner's browser sees.
-	mux.HandleFunc("GET /oauth/authorize", s.authorizeStart)
-	mux.HandleFunc("GET /oauth/reauthenticate", s.reauthStart)
-	mux.HandleFunc("POST /oauth/brand", s.brandSubmit)
-	mux.HandleFunc("POST /oauth/login", s.loginSubmit)
-	mux.HandleFunc("POST /oauth/vehicles", s.vehiclesSubmit)
-	mux.HandleFunc("POST /oauth/grant", s.grantSubmit)
-	mux.HandleFunc("POST /oauth/confirm", s.confirmSubmit)
-	mux.HandleFunc("POST /oauth/exit", s.exitSubmit)
-
-	// Tokens: auth (v2, per user) and iam (v3, per application).
-	mux.HandleFunc("POST /oauth/token", s.tokenV2)
-	mux.HandleFunc("POST /oauth/token/{$}", s.tokenV2) // the old Go SDK adds a slash
-	mux.HandleFunc("POST /oauth2/token", s.tokenV3)
-
-	// API v2: Bearer user access token (the AMT where noted).
-	mux.HandleFunc("GET /v2.0/user", s.v2User)
-	mux.HandleFunc("GET /v2.0/vehicles", s.v2Vehicles)
-	mux.HandleFunc("GET /v2.0/vehicles/{id}", s.v2Attributes)
-	mux.HandleFunc("GET /v2.0/vehicles/{id}/vin", s.v2VIN)
-	mux.HandleFunc("GET /v2.0/vehicles/{id}/odometer", s.v2Odometer)
-	mux.HandleFunc("GET /v2.0/vehicles/{id}/permissions", s.v2Permissions)
-	mux.HandleFunc("DELETE /v2.0/vehicles/{id}/application", s.v2Disconnect)
-	mux.HandleFunc("POST /v2.0/vehicles/{id}/webhooks/{webhookId}", s.v2Subscribe)
-	mux.HandleFunc("DELETE /v2.0/vehicles/{id}/webhooks/{webhookId}", s.v2Unsubscribe)
-
-	// Management v2: Basic default:AMT.
-	mux.HandleFunc("GET /v2.0/management/connections", s.managementList)
-	mux.HandleFunc("DELETE /v2.0/management/connections", s.managementDelete)
-	mux.HandleFunc("/v2.0/", s.v2NotFound)
-
-	// API v3: Bearer application token, sc-user-id picks the owner.
-	mux.HandleFunc("GET /v3/connections", s.v3Connections)
-	mux.HandleFunc("GET /v3/connections/{id}", s.v3Connection)
-	mux.HandleFunc("DELETE /v3/connections/{id}", s.v3DeleteConnection)
-	mux.HandleFunc("DELETE /v3/users/{id}", s.v3DeleteUser)
-	mux.HandleFunc("GET /v3/vehicles/{id}", s.v3Vehicle)
-	mux.HandleFunc("GET /v3/vehicles/{id}/signals", s.v3Signals)
-	mux.HandleFunc("GET /v3/vehicles/{id}/signals/{code}", s.v3Signal)
-	mux.HandleFunc("/v3/", s.v3NotFound)
-
-	// Control: the simulator's own dashboard, unauthenticated by design.
-	mux.HandleFunc("POST /_control/users", s.controlCreateUser)
-	mux.HandleFunc("GET /_control/users", s.controlListUsers)
-	mux.HandleFunc("POST /_control/users/{id}/tokens", s.controlIssueTokens)
-	mux.HandleFunc("GET /_control/vehicles", s.controlListVehicles)
-	mux.HandleFunc("PUT /_control/vehicles/{id}/failure", s.controlSetFailure)
-	mux.HandleFunc("DELETE /_control/vehicles/{id}/failure", s.controlClearFailure)
-	mux.HandleFunc("POST /_control/vehicles/{id}/state", s.controlSendState)
-	mux.HandleFunc("POST /_control/vehicles/{id}/noise", s.controlSendNoise)
-	mux.HandleFunc("POST /_control/migrations", s.controlMigrate)
-	mux.HandleFunc("GET /_control/webhook", s.controlGetWebhook)
-	mux.HandleFunc("PUT /_control/webhook", s.controlSetWebhook)
-	mux.HandleFunc("POST /_control/webhook/verify", s.controlVerifyWebhook)
-	mux.HandleFunc("GET /_control/deliveries", s.controlDeliveries)
-	mux.HandleFunc("GET /_control/switches", s.controlGetSwitches)
-	mux.HandleFunc("PUT /_control/switches", s.controlSetSwitches)
-	mux.HandleFunc("POST /_control/clock", s.controlClock)
-
-	return withRequestID(mux)
+// withoutTrailingSlash drops one trailing slash before routing. Smartcar
+// answers /v2.0/user/ like /v2.0/user, and the official SDKs call several
+// paths with the slash (the Node SDK's getUser, getVehicles and vehicle
+// attributes; the Python and Java SDKs' attributes), so every route accepts
+// both spellings here instead of each pattern being registered twice.
+func withoutTrailingSlash(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+			r2 := new(http.Request)
+			*r2 = *r
+			u := *r.URL
+			u.Path = p[:len(p)-1]
+			if u.RawPath != "" {
+				u.RawPath = strings.TrimSuffix(u.RawPath, "/")
+			}
+			r2.URL = &u
+			r = r2
+		}
+		next.ServeHTTP(w, r)
+	})
 }
