@@ -5,16 +5,22 @@ package database
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
+	gosqlite "github.com/glebarez/go-sqlite"
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -263,15 +269,69 @@ func Status(ctx context.Context, rawURL string) ([]string, error) {
 	return out, nil
 }
 
-// IsUnavailable reports whether err means the database could not be reached,
-// as opposed to a query that failed on its own merits.
+// IsUnavailable reports whether err means the database could not be reached
+// or dropped the connection (restarting, failing over, a pooler closing it),
+// as opposed to a query that failed on its own merits. It reads error codes,
+// not messages: PostgreSQL's SQLSTATE classes 08 (connection exception) and
+// 57P (operator intervention: shut down, crashed, cannot connect now), and
+// the driver's closed-connection and network errors.
 func IsUnavailable(err error) bool {
 	if err == nil {
 		return false
 	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, sql.ErrConnDone) {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
 		return true
 	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return strings.HasPrefix(pg.Code, "08") || strings.HasPrefix(pg.Code, "57P")
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	if errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) {
+		return true
+	}
+	// pgx and database/sql name a closed connection or pool in words only.
 	s := err.Error()
-	return strings.Contains(s, "connection refused") || strings.Contains(s, "failed to connect") || strings.Contains(s, "database is closed")
+	return strings.Contains(s, "conn closed") || strings.Contains(s, "closed pool") || strings.Contains(s, "database is closed")
+}
+
+// SQLite's primary result codes (the low byte of an extended code) that a
+// retry can outlive: another connection holds the lock, the disk is full,
+// or the disk failed to read or write.
+const (
+	sqliteBusy   = 5
+	sqliteLocked = 6
+	sqliteIOErr  = 10
+	sqliteFull   = 13
+)
+
+// IsTransient reports whether err may succeed if the same work is tried
+// again later: the database is unavailable (IsUnavailable), the transaction
+// lost a conflict (SQLSTATE class 40: serialization failure, deadlock), the
+// server ran out of resources (class 53: disk full, out of memory, too many
+// connections), or SQLite was busy, locked, full or failed to do I/O. Every
+// other error (a constraint, a type, input the code rejects) fails the same
+// way each time and is not transient.
+func IsTransient(err error) bool {
+	if err == nil {
+		return false
+	}
+	if IsUnavailable(err) {
+		return true
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return strings.HasPrefix(pg.Code, "40") || strings.HasPrefix(pg.Code, "53")
+	}
+	var lite *gosqlite.Error
+	if errors.As(err, &lite) {
+		switch lite.Code() & 0xff {
+		case sqliteBusy, sqliteLocked, sqliteIOErr, sqliteFull:
+			return true
+		}
+	}
+	return false
 }

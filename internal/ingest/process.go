@@ -233,7 +233,7 @@ func (p *Processor) process(ctx context.Context, limit int) (int, error) {
 		p.metrics.processedN(store.InboxProcessed, done)
 		return done, nil
 	}
-	if database.IsUnavailable(err) || ctx.Err() != nil || len(claimed) == 0 {
+	if database.IsTransient(err) || ctx.Err() != nil || len(claimed) == 0 {
 		return 0, err
 	}
 	p.log.Warn("inbox batch failed; applying its events one by one", "err", err, "events", len(claimed))
@@ -259,7 +259,7 @@ func (p *Processor) processOne(ctx context.Context, id int64) error {
 		p.metrics.processedN(store.InboxProcessed, 1)
 		return nil
 	}
-	if database.IsUnavailable(err) || ctx.Err() != nil {
+	if database.IsTransient(err) || ctx.Err() != nil {
 		return err
 	}
 	p.log.Error("inbox event cannot be applied; marked failed", "inbox_id", id, "err", err)
