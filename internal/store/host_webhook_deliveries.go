@@ -7,10 +7,6 @@ import (
 	"gorm.io/gorm"
 )
 
-func init() {
-	registerPrunable("host_webhook_deliveries", "created_at")
-}
-
 // Host webhook delivery statuses.
 const (
 	DeliveryPending   = "pending"

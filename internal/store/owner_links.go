@@ -70,9 +70,3 @@ func (s *Store) UseLink(ctx context.Context, id int64, singleUse bool) (bool, er
 func (s *Store) MarkLinkViewed(ctx context.Context, id int64) error {
 	return wrap(s.q(ctx).Model(&OwnerLink{}).Where("id = ? AND opened_at IS NULL", id).Update("opened_at", s.now()).Error, "view link")
 }
-
-func init() {
-	registerPrunable("owner_links", "expires_at")
-	registerPrunable("connect_states", "expires_at")
-	registerPrunable("rate_limits", "window_start")
-}

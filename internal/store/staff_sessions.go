@@ -5,11 +5,6 @@ import (
 	"time"
 )
 
-func init() {
-	registerPrunable("staff_sessions", "expires_at")
-	registerPrunable("impersonations", "expires_at")
-}
-
 // StaffSession is one signed-in console browser. Only the token's hash is kept.
 type StaffSession struct {
 	ID         int64

@@ -77,20 +77,3 @@ func wrap(err error, format string, args ...any) error {
 	}
 	return fmt.Errorf("store: %s: %w", msg, err)
 }
-
-// prunable lists the operational tables whose old rows Prune removes, with
-// the column that dates them. Timelines and audit logs are never pruned.
-var prunable = map[string]string{}
-
-// registerPrunable adds an operational table to Prune (each feature adds its own).
-func registerPrunable(table, column string) { prunable[table] = column }
-
-// Prune deletes operational rows older than before.
-func (s *Store) Prune(ctx context.Context, before time.Time) error {
-	for table, col := range prunable {
-		if err := s.q(ctx).Exec("DELETE FROM "+table+" WHERE "+col+" < ?", before).Error; err != nil {
-			return wrap(err, "prune %s", table)
-		}
-	}
-	return nil
-}

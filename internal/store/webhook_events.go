@@ -8,10 +8,6 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-func init() {
-	registerPrunable("webhook_events", "received_at")
-}
-
 // Inbox sources: where an event came from.
 const (
 	InboxSmartcar = "smartcar" // a signed Smartcar webhook
