@@ -1,3 +1,5 @@
+// Table email_messages: the email log, one row per email and its attempts.
+
 package store
 
 import (
@@ -8,7 +10,6 @@ import (
 	"reconnect/internal/model"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // Email kinds.
@@ -122,133 +123,4 @@ func (s *Store) FinishEmail(ctx context.Context, id int64, status string, code i
 		up["sent_at"] = s.now()
 	}
 	return wrap(s.q(ctx).Model(&EmailMessage{}).Where("id = ?", id).Updates(up).Error, "finish email #%d", id)
-}
-
-// OwnerNotification is an owner's reminder schedule.
-type OwnerNotification struct {
-	OwnerID     int64 `gorm:"primaryKey;autoIncrement:false"`
-	Episode     int
-	Active      bool
-	StartedAt   *time.Time
-	DueAt       *time.Time
-	SentCount   int
-	FirstSentAt *time.Time
-	LastSentAt  *time.Time
-	UpdatedAt   time.Time
-}
-
-// TableName pins the table.
-func (OwnerNotification) TableName() string { return "owner_notifications" }
-
-func (s *Store) lockRow(q *gorm.DB) *gorm.DB {
-	if s.dialect == "postgres" {
-		return q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
-	// SQLite transactions take the write lock when they begin.
-	return q
-}
-
-// NotificationForUpdate reads an owner's schedule and locks it until the
-// transaction ends. With create, a missing schedule is made (inactive);
-// without, a missing one is ErrNotFound.
-func (s *Store) NotificationForUpdate(ctx context.Context, ownerID int64, create bool) (OwnerNotification, error) {
-	if create {
-		err := s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).
-			Create(&OwnerNotification{OwnerID: ownerID, UpdatedAt: s.now()}).Error
-		if err != nil {
-			return OwnerNotification{}, wrap(err, "create schedule of owner #%d", ownerID)
-		}
-	}
-	var n OwnerNotification
-	err := s.lockRow(s.q(ctx)).Where("owner_id = ?", ownerID).Take(&n).Error
-	return n, wrap(err, "schedule of owner #%d", ownerID)
-}
-
-// SaveNotification writes every field of a schedule.
-func (s *Store) SaveNotification(ctx context.Context, n OwnerNotification) error {
-	n.UpdatedAt = s.now()
-	err := s.q(ctx).Model(&OwnerNotification{}).Where("owner_id = ?", n.OwnerID).Select("*").Updates(&n).Error
-	return wrap(err, "save schedule of owner #%d", n.OwnerID)
-}
-
-// NotificationOf reads an owner's schedule without locking it.
-func (s *Store) NotificationOf(ctx context.Context, ownerID int64) (OwnerNotification, error) {
-	var n OwnerNotification
-	err := s.q(ctx).Where("owner_id = ?", ownerID).Take(&n).Error
-	return n, wrap(err, "schedule of owner #%d", ownerID)
-}
-
-// DueNotifications lists schedules due at or before t, oldest first, after
-// the (due, owner) cursor.
-func (s *Store) DueNotifications(ctx context.Context, t time.Time, afterDue time.Time, afterOwner int64, limit int) ([]OwnerNotification, error) {
-	var ns []OwnerNotification
-	err := s.q(ctx).Where("due_at IS NOT NULL AND due_at <= ?", t).
-		Where("(due_at > ? OR (due_at = ? AND owner_id > ?))", afterDue, afterDue, afterOwner).
-		Order("due_at").Order("owner_id").Limit(limit).Find(&ns).Error
-	return ns, wrap(err, "due schedules")
-}
-
-// CountNeedingOwner counts an owner's vehicles that need them.
-func (s *Store) CountNeedingOwner(ctx context.Context, ownerID int64) (int64, error) {
-	var n int64
-	err := s.q(ctx).Model(&model.Vehicle{}).Where("owner_id = ? AND state IN ?", ownerID,
-		[]model.State{model.StateNeedsReauth, model.StateNeedsOEMAction, model.StateNeedsVirtualKey, model.StateReconnecting}).Count(&n).Error
-	return n, wrap(err, "count vehicles needing owner #%d", ownerID)
-}
-
-type unsubscribeToken struct {
-	ID        int64
-	TokenHash string
-	OwnerID   int64
-	EmailID   *int64
-	UsedAt    *time.Time
-	CreatedAt time.Time
-}
-
-func (unsubscribeToken) TableName() string { return "unsubscribe_tokens" }
-
-// NewUnsubscribeToken makes an unsubscribe token for an email and returns
-// it; only its hash is kept.
-func (s *Store) NewUnsubscribeToken(ctx context.Context, ownerID int64, emailID *int64) (string, error) {
-	token := NewSecret("")
-	err := s.q(ctx).Create(&unsubscribeToken{TokenHash: HashSecret(token), OwnerID: ownerID, EmailID: emailID, CreatedAt: s.now()}).Error
-	return token, wrap(err, "create unsubscribe token")
-}
-
-// OwnerByUnsubscribeToken finds the owner an unsubscribe token belongs to.
-func (s *Store) OwnerByUnsubscribeToken(ctx context.Context, token string) (model.Owner, error) {
-	if len(token) < 32 || len(token) > 128 {
-		return model.Owner{}, fmt.Errorf("store: unsubscribe token: %w", ErrNotFound)
-	}
-	var ut unsubscribeToken
-	if err := s.q(ctx).Where("token_hash = ?", HashSecret(token)).Take(&ut).Error; err != nil {
-		return model.Owner{}, wrap(err, "unsubscribe token")
-	}
-	return s.OwnerByID(ctx, ut.OwnerID)
-}
-
-// Unsubscribe turns reconnect emails off for the token's owner. It is
-// idempotent: first reports whether this call did it, and a repeated call
-// changes nothing.
-func (s *Store) Unsubscribe(ctx context.Context, token string) (o model.Owner, first bool, err error) {
-	o, err = s.OwnerByUnsubscribeToken(ctx, token)
-	if err != nil {
-		return o, false, err
-	}
-	now := s.now()
-	res := s.q(ctx).Model(&model.Owner{}).Where("id = ? AND unsubscribed_at IS NULL", o.ID).
-		Updates(map[string]any{"unsubscribed_at": now, "updated_at": now})
-	if res.Error != nil {
-		return o, false, wrap(res.Error, "unsubscribe owner #%d", o.ID)
-	}
-	if err := s.q(ctx).Model(&unsubscribeToken{}).Where("token_hash = ? AND used_at IS NULL", HashSecret(token)).
-		Update("used_at", now).Error; err != nil {
-		return o, false, wrap(err, "use unsubscribe token")
-	}
-	if res.RowsAffected == 1 {
-		o.UnsubscribedAt = &now
-		return o, true, nil
-	}
-	o, err = s.OwnerByID(ctx, o.ID)
-	return o, false, err
 }

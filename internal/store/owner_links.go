@@ -1,3 +1,5 @@
+// Table owner_links: the signed links that let an owner in.
+
 package store
 
 import (

@@ -1,7 +1,10 @@
+// Table owners: the host app's users whose vehicles we watch.
+
 package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -46,9 +49,56 @@ func (s *Store) OwnerByHostID(ctx context.Context, hostUserID string) (model.Own
 	return o, wrap(err, "owner %s", hostUserID)
 }
 
+// The owner's page reads one owner and their vehicles on every view, so
+// OwnerByID and queryVehicles (vehicles.go) scan by hand: GORM's
+// reflection-based scan was the largest single cost of the page.
+const ownerColumns = "id, host_user_id, email, name, locale, time_zone, unsubscribed_at, created_at, updated_at"
+
+func scanOwner(r scanner) (model.Owner, error) {
+	var o model.Owner
+	var unsub sql.NullTime
+	err := r.Scan(&o.ID, &o.HostUserID, &o.Email, &o.Name, &o.Locale, &o.TimeZone, &unsub, &o.CreatedAt, &o.UpdatedAt)
+	o.UnsubscribedAt = nullTime(unsub)
+	return o, err
+}
+
+// OwnerByID finds an owner by our id.
+func (s *Store) OwnerByID(ctx context.Context, id int64) (model.Owner, error) {
+	rows, err := s.q(ctx).Raw("SELECT "+ownerColumns+" FROM owners WHERE id = ?", id).Rows()
+	if err != nil {
+		return model.Owner{}, wrap(err, "owner #%d", id)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return model.Owner{}, wrap(err, "owner #%d", id)
+		}
+		return model.Owner{}, wrap(sql.ErrNoRows, "owner #%d", id)
+	}
+	o, err := scanOwner(rows)
+	return o, wrap(err, "owner #%d", id)
+}
+
 // OwnerByEmail finds the owner with that address (case-insensitive).
 func (s *Store) OwnerByEmail(ctx context.Context, email string) (model.Owner, error) {
 	var o model.Owner
 	err := s.q(ctx).Where("email = ?", strings.ToLower(strings.TrimSpace(email))).Order("id").Take(&o).Error
 	return o, wrap(err, "owner by email")
+}
+
+// OwnerIDsByHostIDs maps host user ids to owner ids, for the ones that exist.
+func (s *Store) OwnerIDsByHostIDs(ctx context.Context, hostIDs []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	if len(hostIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID         int64
+		HostUserID string
+	}
+	err := s.q(ctx).Model(&model.Owner{}).Select("id, host_user_id").Where("host_user_id IN ?", hostIDs).Scan(&rows).Error
+	for _, r := range rows {
+		out[r.HostUserID] = r.ID
+	}
+	return out, wrap(err, "owners by host ids")
 }

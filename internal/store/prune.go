@@ -1,4 +1,6 @@
-// Pruning: the operational tables whose old rows Prune deletes.
+// Tables owner_links, connect_states, rate_limits, webhook_events,
+// host_webhook_deliveries, staff_sessions, impersonations: pruning old rows.
+
 package store
 
 import (

@@ -1,3 +1,6 @@
+// Tables owners and vehicles: the console's search, the one query file that
+// crosses tables (a field of either, and a vehicle hit's owner).
+
 package store
 
 import (

@@ -1,3 +1,5 @@
+// Table smartcar_tokens: sealed Smartcar token pairs and their refresh.
+
 package store
 
 import (
@@ -45,4 +47,35 @@ func (s *Store) TokensExpiringBefore(ctx context.Context, t time.Time, limit int
 	var ts []SmartcarToken
 	err := s.q(ctx).Where("refresh_expires_at < ?", t).Order("refresh_expires_at").Limit(limit).Find(&ts).Error
 	return ts, wrap(err, "expiring tokens")
+}
+
+// TokensDueForRefresh lists pairs whose refresh token dies before t, soonest
+// first, leaving out those whose refresh failed for good unless the pair was
+// replaced since (a new Connect stores a new pair and moves updated_at).
+func (s *Store) TokensDueForRefresh(ctx context.Context, t time.Time, limit int) ([]SmartcarToken, error) {
+	var ts []SmartcarToken
+	err := s.q(ctx).Where("refresh_expires_at < ? AND (refresh_failed_at IS NULL OR refresh_failed_at < updated_at)", t).
+		Order("refresh_expires_at").Limit(limit).Find(&ts).Error
+	return ts, wrap(err, "tokens due for refresh")
+}
+
+// ReplaceRefreshedToken stores the pair a refresh returned, unless the row no
+// longer holds the refresh token that was used: then someone stored a newer
+// pair meanwhile, and it wins. replaced reports which happened.
+func (s *Store) ReplaceRefreshedToken(ctx context.Context, id int64, usedRefresh string, t SmartcarToken) (replaced bool, err error) {
+	res := s.q(ctx).Model(&SmartcarToken{}).Where("id = ? AND refresh_token = ?", id, usedRefresh).Updates(map[string]any{
+		"access_token": t.AccessToken, "refresh_token": t.RefreshToken,
+		"access_expires_at": t.AccessExpiresAt, "refresh_expires_at": t.RefreshExpiresAt,
+		"refresh_failed_at": nil, "refresh_error": "", "updated_at": s.now(),
+	})
+	return res.RowsAffected == 1, wrap(res.Error, "replace refreshed token #%d", id)
+}
+
+// MarkRefreshFailed records that a pair cannot be refreshed any more.
+func (s *Store) MarkRefreshFailed(ctx context.Context, id int64, reason string) error {
+	// UpdateColumns, because Updates would also move updated_at, which
+	// marks a replaced pair.
+	err := s.q(ctx).Model(&SmartcarToken{}).Where("id = ?", id).
+		UpdateColumns(map[string]any{"refresh_failed_at": s.now(), "refresh_error": reason}).Error
+	return wrap(err, "mark refresh failed on token #%d", id)
 }

@@ -1,3 +1,5 @@
+// Table staff: the support team's accounts.
+
 package store
 
 import (

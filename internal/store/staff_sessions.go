@@ -1,3 +1,5 @@
+// Table staff_sessions: signed-in console browsers.
+
 package store
 
 import (

@@ -1,5 +1,11 @@
 // Package store is the typed data layer over GORM. Callers get the store's
 // own sentinel errors, never GORM's.
+//
+// Each file holds the queries on one table and is named after it (owners.go:
+// owners); a query that joins tables lives with the table it returns rows of,
+// and the rows' types live beside their queries. search.go crosses owners and
+// vehicles, prune.go lists the tables pruned, and store.go holds what every
+// file shares: the Store, transactions, errors, paging and row locks.
 package store
 
 import (
@@ -10,6 +16,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"reconnect/internal/database"
 )
@@ -76,4 +83,25 @@ func wrap(err error, format string, args ...any) error {
 		return fmt.Errorf("store: %s: %w", msg, ErrInvalid)
 	}
 	return fmt.Errorf("store: %s: %w", msg, err)
+}
+
+// Page selects a window of a newest-first list: events with id < Before.
+type Page struct {
+	Before int64
+	Limit  int
+}
+
+func (p Page) limit() int {
+	if p.Limit <= 0 || p.Limit > 500 {
+		return 100
+	}
+	return p.Limit
+}
+
+func (s *Store) lockRow(q *gorm.DB) *gorm.DB {
+	if s.dialect == "postgres" {
+		return q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	// SQLite transactions take the write lock when they begin.
+	return q
 }

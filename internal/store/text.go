@@ -1,3 +1,5 @@
+// No table: text helpers for columns.
+
 package store
 
 import "unicode/utf8"

@@ -1,3 +1,5 @@
+// Table webhook_events: the inbox of received events, and its log for staff.
+
 package store
 
 import (
@@ -201,4 +203,33 @@ func (s *Store) InboxPendingCount(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.q(ctx).Model(&InboxEvent{}).Where("processed_at IS NULL").Count(&n).Error
 	return n, wrap(err, "count pending inbox")
+}
+
+// InboundWebhookRow is a line of the inbound webhook log (the inbox, without
+// the body).
+type InboundWebhookRow struct {
+	ID          int64
+	EventID     string
+	Source      string
+	EventType   string
+	VehicleID   string
+	ReceivedAt  time.Time
+	ProcessedAt *time.Time
+	Status      string
+	Error       string
+}
+
+// InboundWebhooks lists recorded webhooks and reported errors, newest first;
+// status narrows to one inbox status.
+func (s *Store) InboundWebhooks(ctx context.Context, status string, p Page) ([]InboundWebhookRow, error) {
+	q := s.q(ctx).Table("webhook_events").
+		Select("id, event_id, source, event_type, vehicle_id, received_at, processed_at, status, error")
+	if status != "" {
+		q = q.Where("status = ?", status)
+	}
+	if p.Before > 0 {
+		q = q.Where("id < ?", p.Before)
+	}
+	var out []InboundWebhookRow
+	return out, wrap(q.Order("id DESC").Limit(p.limit()).Scan(&out).Error, "inbound webhooks")
 }
