@@ -98,10 +98,18 @@ func (p Page) limit() int {
 	return p.Limit
 }
 
-func (s *Store) lockRow(q *gorm.DB) *gorm.DB {
-	if s.dialect == "postgres" {
-		return q.Clauses(clause.Locking{Strength: "UPDATE"})
+// lockRow makes q lock the rows it reads until the transaction ends, on
+// PostgreSQL (FOR UPDATE). SQLite needs nothing: its transactions take the
+// write lock when they begin.
+func (s *Store) lockRow(q *gorm.DB) *gorm.DB { return s.forUpdate(q, "") }
+
+// claimRows is lockRow for a work queue: rows another transaction holds are
+// skipped rather than waited for (FOR UPDATE SKIP LOCKED).
+func (s *Store) claimRows(q *gorm.DB) *gorm.DB { return s.forUpdate(q, "SKIP LOCKED") }
+
+func (s *Store) forUpdate(q *gorm.DB, options string) *gorm.DB {
+	if s.dialect != "postgres" {
+		return q
 	}
-	// SQLite transactions take the write lock when they begin.
-	return q
+	return q.Clauses(clause.Locking{Strength: "UPDATE", Options: options})
 }

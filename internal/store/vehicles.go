@@ -268,10 +268,7 @@ func (s *Store) TrackVehicles(ctx context.Context, smartcarIDs []string) (map[st
 	if len(smartcarIDs) == 0 {
 		return out, nil
 	}
-	q := s.q(ctx).Where("smartcar_id IN ?", smartcarIDs).Order("id")
-	if s.dialect == "postgres" {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
+	q := s.lockRow(s.q(ctx).Where("smartcar_id IN ?", smartcarIDs).Order("id"))
 	var vs []TrackedVehicle
 	if err := q.Find(&vs).Error; err != nil {
 		return nil, wrap(err, "track %d vehicles", len(smartcarIDs))

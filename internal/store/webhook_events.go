@@ -6,8 +6,6 @@ import (
 	"context"
 	"strings"
 	"time"
-
-	"gorm.io/gorm/clause"
 )
 
 // Inbox sources: where an event came from.
@@ -160,10 +158,7 @@ func (s *Store) inboxInsert(events []InboxEvent, unique []int) (string, []any) {
 // that transaction ends and other instances skip them, so each event is
 // processed by one instance at a time; SQLite has a single writer anyway.
 func (s *Store) ClaimInbox(ctx context.Context, limit int) ([]InboxEvent, error) {
-	q := s.q(ctx).Where("processed_at IS NULL").Order("id").Limit(limit)
-	if s.dialect == "postgres" {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
-	}
+	q := s.claimRows(s.q(ctx).Where("processed_at IS NULL").Order("id").Limit(limit))
 	var es []InboxEvent
 	err := q.Find(&es).Error
 	return es, wrap(err, "claim inbox")
@@ -171,10 +166,7 @@ func (s *Store) ClaimInbox(ctx context.Context, limit int) ([]InboxEvent, error)
 
 // ClaimInboxByID claims one pending event, like ClaimInbox.
 func (s *Store) ClaimInboxByID(ctx context.Context, id int64) ([]InboxEvent, error) {
-	q := s.q(ctx).Where("id = ? AND processed_at IS NULL", id)
-	if s.dialect == "postgres" {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
-	}
+	q := s.claimRows(s.q(ctx).Where("id = ? AND processed_at IS NULL", id))
 	var es []InboxEvent
 	err := q.Find(&es).Error
 	return es, wrap(err, "claim inbox event #%d", id)
