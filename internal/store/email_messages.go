@@ -99,11 +99,8 @@ func (s *Store) EmailByMessageID(ctx context.Context, messageID string) (EmailMe
 // EmailsByOwner lists an owner's emails, newest first.
 func (s *Store) EmailsByOwner(ctx context.Context, ownerID int64, p Page) ([]EmailMessage, error) {
 	q := s.q(ctx).Where("owner_id = ?", ownerID)
-	if p.Before > 0 {
-		q = q.Where("id < ?", p.Before)
-	}
 	var es []EmailMessage
-	err := q.Order("id DESC").Limit(p.limit()).Find(&es).Error
+	err := p.scope(q).Find(&es).Error
 	return es, wrap(err, "emails of owner #%d", ownerID)
 }
 

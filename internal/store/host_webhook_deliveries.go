@@ -74,11 +74,8 @@ func (s *Store) HostDeliveries(ctx context.Context, vehicleID *int64, p Page) ([
 	if vehicleID != nil {
 		q = q.Where("vehicle_id = ?", *vehicleID)
 	}
-	if p.Before > 0 {
-		q = q.Where("id < ?", p.Before)
-	}
 	var ds []HostDelivery
-	err := q.Order("id DESC").Limit(p.limit()).Find(&ds).Error
+	err := p.scope(q).Find(&ds).Error
 	return ds, wrap(err, "host deliveries")
 }
 
@@ -106,9 +103,6 @@ func (s *Store) OutboundWebhooks(ctx context.Context, status string, p Page) ([]
 	if status != "" {
 		q = q.Where("status = ?", status)
 	}
-	if p.Before > 0 {
-		q = q.Where("id < ?", p.Before)
-	}
 	var out []OutboundWebhookRow
-	return out, wrap(q.Order("id DESC").Limit(p.limit()).Scan(&out).Error, "outbound webhooks")
+	return out, wrap(p.scope(q).Scan(&out).Error, "outbound webhooks")
 }

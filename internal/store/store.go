@@ -85,7 +85,7 @@ func wrap(err error, format string, args ...any) error {
 	return fmt.Errorf("store: %s: %w", msg, err)
 }
 
-// Page selects a window of a newest-first list: events with id < Before.
+// Page selects a window of a newest-first list: rows with id < Before.
 type Page struct {
 	Before int64
 	Limit  int
@@ -96,6 +96,15 @@ func (p Page) limit() int {
 		return 100
 	}
 	return p.Limit
+}
+
+// scope narrows q to the page: ids below Before, newest first, at most the
+// limit.
+func (p Page) scope(q *gorm.DB) *gorm.DB {
+	if p.Before > 0 {
+		q = q.Where("id < ?", p.Before)
+	}
+	return q.Order("id DESC").Limit(p.limit())
 }
 
 // lockRow makes q lock the rows it reads until the transaction ends, on

@@ -44,22 +44,16 @@ func (s *Store) AddEvents(ctx context.Context, es []model.Event) error {
 // EventsByVehicle lists a vehicle's timeline, newest first.
 func (s *Store) EventsByVehicle(ctx context.Context, vehicleID int64, p Page) ([]model.Event, error) {
 	q := s.q(ctx).Where("vehicle_id = ?", vehicleID)
-	if p.Before > 0 {
-		q = q.Where("id < ?", p.Before)
-	}
 	var es []model.Event
-	err := q.Order("id DESC").Limit(p.limit()).Find(&es).Error
+	err := p.scope(q).Find(&es).Error
 	return es, wrap(err, "events of vehicle #%d", vehicleID)
 }
 
 // EventsByOwner lists the timeline of an owner and all their vehicles, newest first.
 func (s *Store) EventsByOwner(ctx context.Context, ownerID int64, p Page) ([]model.Event, error) {
 	q := s.q(ctx).Where("owner_id = ?", ownerID)
-	if p.Before > 0 {
-		q = q.Where("id < ?", p.Before)
-	}
 	var es []model.Event
-	err := q.Order("id DESC").Limit(p.limit()).Find(&es).Error
+	err := p.scope(q).Find(&es).Error
 	return es, wrap(err, "events of owner #%d", ownerID)
 }
 
@@ -68,11 +62,8 @@ func (s *Store) EventsByOwner(ctx context.Context, ownerID int64, p Page) ([]mod
 // before the vehicle was joined to the owner.
 func (s *Store) OwnerTimeline(ctx context.Context, ownerID int64, p Page) ([]model.Event, error) {
 	q := s.q(ctx).Where("owner_id = ? OR vehicle_id IN (SELECT id FROM vehicles WHERE owner_id = ?)", ownerID, ownerID)
-	if p.Before > 0 {
-		q = q.Where("id < ?", p.Before)
-	}
 	var es []model.Event
-	err := q.Order("id DESC").Limit(p.limit()).Find(&es).Error
+	err := p.scope(q).Find(&es).Error
 	return es, wrap(err, "timeline of owner #%d", ownerID)
 }
 

@@ -219,9 +219,6 @@ func (s *Store) InboundWebhooks(ctx context.Context, status string, p Page) ([]I
 	if status != "" {
 		q = q.Where("status = ?", status)
 	}
-	if p.Before > 0 {
-		q = q.Where("id < ?", p.Before)
-	}
 	var out []InboundWebhookRow
-	return out, wrap(q.Order("id DESC").Limit(p.limit()).Scan(&out).Error, "inbound webhooks")
+	return out, wrap(p.scope(q).Scan(&out).Error, "inbound webhooks")
 }
