@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"reconnect/internal/model"
 
@@ -77,6 +78,17 @@ func (s *Store) OwnerByID(ctx context.Context, id int64) (model.Owner, error) {
 	}
 	o, err := scanOwner(rows)
 	return o, wrap(err, "owner #%d", id)
+}
+
+// unsubscribeOwner turns the owner's emails off as of now; false when they
+// were off already (nothing is written then).
+func (s *Store) unsubscribeOwner(ctx context.Context, id int64, now time.Time) (bool, error) {
+	res := s.q(ctx).Model(&model.Owner{}).Where("id = ? AND unsubscribed_at IS NULL", id).
+		Updates(map[string]any{"unsubscribed_at": now, "updated_at": now})
+	if res.Error != nil {
+		return false, wrap(res.Error, "unsubscribe owner #%d", id)
+	}
+	return res.RowsAffected == 1, nil
 }
 
 // OwnerByEmail finds the owner with that address (case-insensitive).

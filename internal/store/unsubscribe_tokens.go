@@ -50,16 +50,15 @@ func (s *Store) Unsubscribe(ctx context.Context, token string) (o model.Owner, f
 		return o, false, err
 	}
 	now := s.now()
-	res := s.q(ctx).Model(&model.Owner{}).Where("id = ? AND unsubscribed_at IS NULL", o.ID).
-		Updates(map[string]any{"unsubscribed_at": now, "updated_at": now})
-	if res.Error != nil {
-		return o, false, wrap(res.Error, "unsubscribe owner #%d", o.ID)
+	first, err = s.unsubscribeOwner(ctx, o.ID, now)
+	if err != nil {
+		return o, false, err
 	}
 	if err := s.q(ctx).Model(&unsubscribeToken{}).Where("token_hash = ? AND used_at IS NULL", HashSecret(token)).
 		Update("used_at", now).Error; err != nil {
 		return o, false, wrap(err, "use unsubscribe token")
 	}
-	if res.RowsAffected == 1 {
+	if first {
 		o.UnsubscribedAt = &now
 		return o, true, nil
 	}
