@@ -30,7 +30,7 @@ func (s *Store) UpsertOwner(ctx context.Context, in OwnerInput) (model.Owner, er
 	}
 	now := s.now()
 	o := model.Owner{
-		HostUserID: in.HostUserID, Email: strings.ToLower(strings.TrimSpace(in.Email)), Name: in.Name,
+		HostUserID: in.HostUserID, Email: normalizeEmail(in.Email), Name: in.Name,
 		Locale: in.Locale, TimeZone: in.TimeZone, CreatedAt: now, UpdatedAt: now,
 	}
 	err := s.q(ctx).Clauses(clause.OnConflict{
@@ -94,7 +94,7 @@ func (s *Store) unsubscribeOwner(ctx context.Context, id int64, now time.Time) (
 // OwnerByEmail finds the owner with that address (case-insensitive).
 func (s *Store) OwnerByEmail(ctx context.Context, email string) (model.Owner, error) {
 	var o model.Owner
-	err := s.q(ctx).Where("email = ?", strings.ToLower(strings.TrimSpace(email))).Order("id").Take(&o).Error
+	err := s.q(ctx).Where("email = ?", normalizeEmail(email)).Order("id").Take(&o).Error
 	return o, wrap(err, "owner by email")
 }
 
