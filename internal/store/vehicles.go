@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -152,11 +153,13 @@ func (s *Store) VehiclesByOwner(ctx context.Context, ownerID int64) ([]model.Veh
 	return vs, nil
 }
 
+// statesNeedingOwner are the states model.State.NeedsOwner names.
+var statesNeedingOwner = slices.DeleteFunc(slices.Clone(model.States), func(st model.State) bool { return !st.NeedsOwner() })
+
 // CountNeedingOwner counts an owner's vehicles that need them.
 func (s *Store) CountNeedingOwner(ctx context.Context, ownerID int64) (int64, error) {
 	var n int64
-	err := s.q(ctx).Model(&model.Vehicle{}).Where("owner_id = ? AND state IN ?", ownerID,
-		[]model.State{model.StateNeedsReauth, model.StateNeedsOEMAction, model.StateNeedsVirtualKey, model.StateReconnecting}).Count(&n).Error
+	err := s.q(ctx).Model(&model.Vehicle{}).Where("owner_id = ? AND state IN ?", ownerID, statesNeedingOwner).Count(&n).Error
 	return n, wrap(err, "count vehicles needing owner #%d", ownerID)
 }
 
