@@ -95,7 +95,7 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, bool, e
 		limit = 50
 	}
 	collate := `COLLATE "C"`
-	if s.dialect != "postgres" {
+	if !s.postgres() {
 		collate = "COLLATE BINARY"
 	}
 	col := string(q.Field) + " " + collate

@@ -18,6 +18,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"reconnect/internal/config"
 	"reconnect/internal/database"
 )
 
@@ -56,6 +57,8 @@ func (s *Store) DB() *gorm.DB { return s.db }
 
 // Dialect names the database kind, for the few queries that differ.
 func (s *Store) Dialect() string { return s.dialect }
+
+func (s *Store) postgres() bool { return s.dialect == config.Postgres }
 
 // Tx runs fn in one transaction; fn's store writes through it.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
@@ -117,7 +120,7 @@ func (s *Store) lockRow(q *gorm.DB) *gorm.DB { return s.forUpdate(q, "") }
 func (s *Store) claimRows(q *gorm.DB) *gorm.DB { return s.forUpdate(q, "SKIP LOCKED") }
 
 func (s *Store) forUpdate(q *gorm.DB, options string) *gorm.DB {
-	if s.dialect != "postgres" {
+	if !s.postgres() {
 		return q
 	}
 	return q.Clauses(clause.Locking{Strength: "UPDATE", Options: options})

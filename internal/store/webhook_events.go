@@ -120,7 +120,7 @@ func (s *Store) inboxInsert(events []InboxEvent, unique []int) (string, []any) {
 		return &t
 	}
 	const tail = " ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
-	if s.dialect == "postgres" {
+	if s.postgres() {
 		n := len(unique)
 		ids, sources, types, vehicles := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		bodies, deliv, recv := make([][]byte, n), make([]*time.Time, n), make([]time.Time, n)
