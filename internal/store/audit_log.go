@@ -1,3 +1,5 @@
+// Table audit_log: the append-only record of what staff did.
+
 package store
 
 import (

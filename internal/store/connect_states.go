@@ -1,3 +1,5 @@
+// Table connect_states: the one-time state of each trip to Smartcar Connect.
+
 package store
 
 import (

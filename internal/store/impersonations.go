@@ -1,3 +1,5 @@
+// Table impersonations: staff viewing an owner's pages as the owner.
+
 package store
 
 import (

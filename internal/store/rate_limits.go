@@ -1,3 +1,5 @@
+// Table rate_limits: fixed-window counters shared by every instance.
+
 package store
 
 import (

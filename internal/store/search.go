@@ -1,3 +1,6 @@
+// Tables owners and vehicles: the console's search, the one query file that
+// crosses tables (a field of either, and a vehicle hit's owner).
+
 package store
 
 import (
@@ -92,7 +95,7 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, bool, e
 		limit = 50
 	}
 	collate := `COLLATE "C"`
-	if s.dialect != "postgres" {
+	if !s.postgres() {
 		collate = "COLLATE BINARY"
 	}
 	col := string(q.Field) + " " + collate

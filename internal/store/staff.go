@@ -1,9 +1,10 @@
+// Table staff: the support team's accounts.
+
 package store
 
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -41,7 +42,7 @@ func (Staff) TableName() string { return "staff" }
 
 // CreateStaff adds a staff member; ErrConflict when the email is taken.
 func (s *Store) CreateStaff(ctx context.Context, st Staff) (Staff, error) {
-	st.Email = strings.ToLower(strings.TrimSpace(st.Email))
+	st.Email = normalizeEmail(st.Email)
 	if st.Email == "" || !ValidRole(st.Role) {
 		return Staff{}, fmt.Errorf("store: create staff: %w", ErrInvalid)
 	}
@@ -59,7 +60,7 @@ func (s *Store) StaffByID(ctx context.Context, id int64) (Staff, error) {
 // StaffByEmail finds a staff member by email, case-insensitively.
 func (s *Store) StaffByEmail(ctx context.Context, email string) (Staff, error) {
 	var st Staff
-	err := s.q(ctx).Where("email = ?", strings.ToLower(strings.TrimSpace(email))).Take(&st).Error
+	err := s.q(ctx).Where("email = ?", normalizeEmail(email)).Take(&st).Error
 	return st, wrap(err, "staff by email")
 }
 

@@ -1,14 +1,11 @@
+// Table staff_sessions: signed-in console browsers.
+
 package store
 
 import (
 	"context"
 	"time"
 )
-
-func init() {
-	registerPrunable("staff_sessions", "expires_at")
-	registerPrunable("impersonations", "expires_at")
-}
 
 // StaffSession is one signed-in console browser. Only the token's hash is kept.
 type StaffSession struct {

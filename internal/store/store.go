@@ -1,5 +1,11 @@
 // Package store is the typed data layer over GORM. Callers get the store's
 // own sentinel errors, never GORM's.
+//
+// Each file holds the queries on one table and is named after it (owners.go:
+// owners); a query that joins tables lives with the table it returns rows of,
+// and the rows' types live beside their queries. search.go crosses owners and
+// vehicles, prune.go lists the tables pruned, and store.go holds what every
+// file shares: the Store, transactions, errors, paging and row locks.
 package store
 
 import (
@@ -10,7 +16,9 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
+	"reconnect/internal/config"
 	"reconnect/internal/database"
 )
 
@@ -50,6 +58,8 @@ func (s *Store) DB() *gorm.DB { return s.db }
 // Dialect names the database kind, for the few queries that differ.
 func (s *Store) Dialect() string { return s.dialect }
 
+func (s *Store) postgres() bool { return s.dialect == config.Postgres }
+
 // Tx runs fn in one transaction; fn's store writes through it.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -78,19 +88,40 @@ func wrap(err error, format string, args ...any) error {
 	return fmt.Errorf("store: %s: %w", msg, err)
 }
 
-// prunable lists the operational tables whose old rows Prune removes, with
-// the column that dates them. Timelines and audit logs are never pruned.
-var prunable = map[string]string{}
+// Page selects a window of a newest-first list: rows with id < Before.
+type Page struct {
+	Before int64
+	Limit  int
+}
 
-// registerPrunable adds an operational table to Prune (each feature adds its own).
-func registerPrunable(table, column string) { prunable[table] = column }
-
-// Prune deletes operational rows older than before.
-func (s *Store) Prune(ctx context.Context, before time.Time) error {
-	for table, col := range prunable {
-		if err := s.q(ctx).Exec("DELETE FROM "+table+" WHERE "+col+" < ?", before).Error; err != nil {
-			return wrap(err, "prune %s", table)
-		}
+func (p Page) limit() int {
+	if p.Limit <= 0 || p.Limit > 500 {
+		return 100
 	}
-	return nil
+	return p.Limit
+}
+
+// scope narrows q to the page: ids below Before, newest first, at most the
+// limit.
+func (p Page) scope(q *gorm.DB) *gorm.DB {
+	if p.Before > 0 {
+		q = q.Where("id < ?", p.Before)
+	}
+	return q.Order("id DESC").Limit(p.limit())
+}
+
+// lockRow makes q lock the rows it reads until the transaction ends, on
+// PostgreSQL (FOR UPDATE). SQLite needs nothing: its transactions take the
+// write lock when they begin.
+func (s *Store) lockRow(q *gorm.DB) *gorm.DB { return s.forUpdate(q, "") }
+
+// claimRows is lockRow for a work queue: rows another transaction holds are
+// skipped rather than waited for (FOR UPDATE SKIP LOCKED).
+func (s *Store) claimRows(q *gorm.DB) *gorm.DB { return s.forUpdate(q, "SKIP LOCKED") }
+
+func (s *Store) forUpdate(q *gorm.DB, options string) *gorm.DB {
+	if !s.postgres() {
+		return q
+	}
+	return q.Clauses(clause.Locking{Strength: "UPDATE", Options: options})
 }

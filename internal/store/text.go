@@ -1,6 +1,11 @@
+// No table: text helpers for columns.
+
 package store
 
-import "unicode/utf8"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Clip keeps free text (error messages, user agents, reasons) within n bytes
 // for a text column, cut on a character boundary so the result stays valid
@@ -15,3 +20,7 @@ func Clip(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// normalizeEmail spells an address the way owners and staff store it and are
+// looked up by: trimmed and lower-case.
+func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

@@ -1,8 +1,12 @@
+// Table vehicles: each vehicle we watch, its connection state and its event clocks.
+
 package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -97,6 +101,43 @@ func (s *Store) VehicleByID(ctx context.Context, id int64) (model.Vehicle, error
 	return v, wrap(err, "vehicle #%d", id)
 }
 
+// vehicleColumns is what queryVehicles reads and scanVehicle scans, by hand
+// for the owner's page (see ownerColumns).
+const vehicleColumns = "id, smartcar_id, owner_id, smartcar_user_id, external_id, make, model, year, vin, nickname, state, reason, reason_detail, resolution_url, state_changed_at, last_signal_at, snoozed_until, created_at, updated_at"
+
+func scanVehicle(r scanner) (model.Vehicle, error) {
+	var v model.Vehicle
+	var owner sql.NullInt64
+	var signal, snoozed sql.NullTime
+	var state string
+	err := r.Scan(&v.ID, &v.SmartcarID, &owner, &v.SmartcarUserID, &v.ExternalID, &v.Make, &v.Model, &v.Year, &v.VIN,
+		&v.Nickname, &state, &v.Reason, &v.ReasonDetail, &v.ResolutionURL, &v.StateChangedAt, &signal, &snoozed, &v.CreatedAt, &v.UpdatedAt)
+	v.State = model.State(state)
+	if owner.Valid {
+		id := owner.Int64
+		v.OwnerID = &id
+	}
+	v.LastSignalAt, v.SnoozedUntil = nullTime(signal), nullTime(snoozed)
+	return v, err
+}
+
+func (s *Store) queryVehicles(ctx context.Context, where string, args ...any) ([]model.Vehicle, error) {
+	rows, err := s.q(ctx).Raw("SELECT "+vehicleColumns+" FROM vehicles WHERE "+where, args...).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var vs []model.Vehicle
+	for rows.Next() {
+		v, err := scanVehicle(rows)
+		if err != nil {
+			return nil, err
+		}
+		vs = append(vs, v)
+	}
+	return vs, rows.Err()
+}
+
 // ownerOrder ranks states so that vehicles needing the owner lead.
 var ownerOrder = map[model.State]int{model.StateNeedsReauth: 0, model.StateNeedsOEMAction: 1, model.StateNeedsVirtualKey: 2, model.StateReconnecting: 3, model.StateConnected: 4, model.StateDeclined: 5}
 
@@ -110,6 +151,23 @@ func (s *Store) VehiclesByOwner(ctx context.Context, ownerID int64) ([]model.Veh
 	}
 	sort.SliceStable(vs, func(i, j int) bool { return ownerOrder[vs[i].State] < ownerOrder[vs[j].State] })
 	return vs, nil
+}
+
+// statesNeedingOwner are the states model.State.NeedsOwner names.
+var statesNeedingOwner = slices.DeleteFunc(slices.Clone(model.States), func(st model.State) bool { return !st.NeedsOwner() })
+
+// CountNeedingOwner counts an owner's vehicles that need them.
+func (s *Store) CountNeedingOwner(ctx context.Context, ownerID int64) (int64, error) {
+	var n int64
+	err := s.q(ctx).Model(&model.Vehicle{}).Where("owner_id = ? AND state IN ?", ownerID, statesNeedingOwner).Count(&n).Error
+	return n, wrap(err, "count vehicles needing owner #%d", ownerID)
+}
+
+// VehiclesOfSmartcarUser lists the vehicles connected through one Smartcar user.
+func (s *Store) VehiclesOfSmartcarUser(ctx context.Context, userID string) ([]model.Vehicle, error) {
+	var vs []model.Vehicle
+	err := s.q(ctx).Where("smartcar_user_id = ?", userID).Order("id").Find(&vs).Error
+	return vs, wrap(err, "vehicles of smartcar user")
 }
 
 // StateChange moves a vehicle to a new state and says why.
@@ -177,4 +235,212 @@ func (s *Store) CountByState(ctx context.Context) (map[model.State]int64, error)
 // Snooze holds reminders for a vehicle back until the given time.
 func (s *Store) Snooze(ctx context.Context, vehicleID int64, until time.Time) error {
 	return wrap(s.q(ctx).Model(&model.Vehicle{}).Where("id = ?", vehicleID).Updates(map[string]any{"snoozed_until": until, "updated_at": s.now()}).Error, "snooze vehicle #%d", vehicleID)
+}
+
+// TrackedVehicle is a vehicle with the time of the newest event that decided
+// its state, which orders late deliveries.
+type TrackedVehicle struct {
+	model.Vehicle
+	LastEventAt *time.Time
+}
+
+// TableName pins the table.
+func (TrackedVehicle) TableName() string { return "vehicles" }
+
+// StateGate is the time an event must not be older than to change the
+// vehicle's state: the newest deciding event, or a change made by someone
+// else (an owner's repair) after the vehicle was created. Creation itself
+// says nothing about the connection, so an event delivered before the host
+// registered the vehicle still applies.
+func (v TrackedVehicle) StateGate() time.Time {
+	var gate time.Time
+	if v.LastEventAt != nil {
+		gate = *v.LastEventAt
+	}
+	if v.StateChangedAt.After(v.CreatedAt) && v.StateChangedAt.After(gate) {
+		gate = v.StateChangedAt
+	}
+	return gate
+}
+
+// TrackVehicles loads the vehicles with these Smartcar ids, keyed by Smartcar
+// id. On PostgreSQL it locks them, in id order so that two processors never
+// deadlock, for the rest of the caller's transaction.
+func (s *Store) TrackVehicles(ctx context.Context, smartcarIDs []string) (map[string]TrackedVehicle, error) {
+	out := make(map[string]TrackedVehicle, len(smartcarIDs))
+	if len(smartcarIDs) == 0 {
+		return out, nil
+	}
+	q := s.lockRow(s.q(ctx).Where("smartcar_id IN ?", smartcarIDs).Order("id"))
+	var vs []TrackedVehicle
+	if err := q.Find(&vs).Error; err != nil {
+		return nil, wrap(err, "track %d vehicles", len(smartcarIDs))
+	}
+	for _, v := range vs {
+		out[v.SmartcarID] = v
+	}
+	return out, nil
+}
+
+// CompleteDetectedVehicle fills what an event tells about a vehicle that we
+// did not know: the Smartcar user, the external id and, when the external id
+// names a known owner, that owner. Known values are never overwritten.
+func (s *Store) CompleteDetectedVehicle(ctx context.Context, v model.Vehicle, userID, externalID string, ownerID *int64) error {
+	up := map[string]any{}
+	if v.SmartcarUserID == "" && userID != "" {
+		up["smartcar_user_id"] = userID
+	}
+	if v.ExternalID == "" && externalID != "" {
+		up["external_id"] = externalID
+	}
+	if v.OwnerID == nil && ownerID != nil {
+		up["owner_id"] = *ownerID
+	}
+	if len(up) == 0 {
+		return nil
+	}
+	up["updated_at"] = s.now()
+	err := s.q(ctx).Model(&model.Vehicle{}).Where("id = ?", v.ID).Updates(up).Error
+	return wrap(err, "complete vehicle #%d", v.ID)
+}
+
+// MarkEventSeen moves the vehicle's event clock forward to at.
+func (s *Store) MarkEventSeen(ctx context.Context, vehicleID int64, at time.Time) error {
+	err := s.q(ctx).Model(&model.Vehicle{}).Where("id = ? AND (last_event_at IS NULL OR last_event_at < ?)", vehicleID, at).
+		Update("last_event_at", at).Error
+	return wrap(err, "mark event seen on vehicle #%d", vehicleID)
+}
+
+// JoinUnownedVehicles attaches vehicles recorded without an owner to the owner
+// whose host user id equals their external id, once the host has told us
+// about that owner. It returns how many were joined.
+func (s *Store) JoinUnownedVehicles(ctx context.Context) (int64, error) {
+	res := s.q(ctx).Exec(`UPDATE vehicles SET owner_id = (SELECT o.id FROM owners o WHERE o.host_user_id = vehicles.external_id), updated_at = ?
+		WHERE owner_id IS NULL AND external_id <> '' AND EXISTS (SELECT 1 FROM owners o WHERE o.host_user_id = vehicles.external_id)`, s.now())
+	if res.Error != nil {
+		return 0, wrap(res.Error, "join unowned vehicles")
+	}
+	// Their earlier timeline entries carry no owner; OwnerTimeline finds them
+	// through the vehicle, so nothing is rewritten here.
+	return res.RowsAffected, nil
+}
+
+// AddDetectedVehicles records vehicles first seen in events, before (or
+// without) the host telling us about them: connected, and without an owner
+// unless the input names one. When the host later upserts a vehicle with its
+// owner, the row is joined in place. It takes two statements (the rows, then
+// their vehicle_added entries) and returns the vehicles it created, keyed by
+// Smartcar id; ids that already existed (another instance created them
+// meanwhile) are left out.
+func (s *Store) AddDetectedVehicles(ctx context.Context, ins []VehicleInput, source model.Source) (map[string]model.Vehicle, error) {
+	out := make(map[string]model.Vehicle, len(ins))
+	if len(ins) == 0 {
+		return out, nil
+	}
+	now := s.now()
+	var b strings.Builder
+	b.WriteString("INSERT INTO vehicles (smartcar_id, owner_id, smartcar_user_id, external_id, make, model, year, vin, state, state_changed_at, created_at, updated_at) VALUES ")
+	args := make([]any, 0, len(ins)*12)
+	byID := make(map[string]model.Vehicle, len(ins))
+	for i, in := range ins {
+		if strings.TrimSpace(in.SmartcarID) == "" {
+			return nil, wrap(ErrInvalid, "add detected vehicles: smartcar id")
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?)")
+		v := model.Vehicle{SmartcarID: in.SmartcarID, OwnerID: in.OwnerID, SmartcarUserID: in.SmartcarUserID, ExternalID: in.ExternalID,
+			Make: strings.ToUpper(in.Make), Model: in.Model, Year: in.Year, VIN: strings.ToUpper(in.VIN), State: model.StateConnected,
+			StateChangedAt: now, CreatedAt: now, UpdatedAt: now}
+		byID[v.SmartcarID] = v
+		args = append(args, v.SmartcarID, v.OwnerID, v.SmartcarUserID, v.ExternalID, v.Make, v.Model, v.Year, v.VIN, v.State, now, now, now)
+	}
+	b.WriteString(" ON CONFLICT (smartcar_id) DO NOTHING RETURNING id, smartcar_id")
+	rows, err := s.q(ctx).Raw(b.String(), args...).Rows()
+	if err != nil {
+		return nil, wrap(err, "add %d detected vehicles", len(ins))
+	}
+	var added []model.Event
+	for rows.Next() {
+		var id int64
+		var sid string
+		if err := rows.Scan(&id, &sid); err != nil {
+			rows.Close()
+			return nil, wrap(err, "add detected vehicles: scan")
+		}
+		v := byID[sid]
+		v.ID = id
+		out[sid] = v
+		added = append(added, model.Event{VehicleID: &v.ID, OwnerID: v.OwnerID, Kind: model.EventVehicleAdded, Source: source, ToState: v.State})
+	}
+	if err := rows.Close(); err != nil {
+		return nil, wrap(err, "add detected vehicles")
+	}
+	return out, s.AddEvents(ctx, added)
+}
+
+// EventClock is what one batch learned about a vehicle's times.
+type EventClock struct {
+	LastEventAt  *time.Time // the newest event that decided its state
+	LastSignalAt *time.Time // the newest data from it
+}
+
+// SetEventClocks writes vehicles' event times in one statement. The caller
+// holds the vehicles (locked, or SQLite's single writer) and passes times
+// that only move forward.
+func (s *Store) SetEventClocks(ctx context.Context, clocks map[int64]EventClock) error {
+	var ev, sig, ids strings.Builder
+	var evArgs, sigArgs, idArgs []any
+	for id, c := range clocks {
+		if c.LastEventAt != nil {
+			ev.WriteString(" WHEN ? THEN ?")
+			evArgs = append(evArgs, id, c.LastEventAt.UTC())
+		}
+		if c.LastSignalAt != nil {
+			sig.WriteString(" WHEN ? THEN ?")
+			sigArgs = append(sigArgs, id, c.LastSignalAt.UTC())
+		}
+		if c.LastEventAt != nil || c.LastSignalAt != nil {
+			if ids.Len() > 0 {
+				ids.WriteByte(',')
+			}
+			ids.WriteByte('?')
+			idArgs = append(idArgs, id)
+		}
+	}
+	if len(idArgs) == 0 {
+		return nil
+	}
+	var set []string
+	var args []any
+	if len(evArgs) > 0 {
+		set = append(set, "last_event_at = CASE id"+ev.String()+" ELSE last_event_at END")
+		args = append(args, evArgs...)
+	}
+	if len(sigArgs) > 0 {
+		set = append(set, "last_signal_at = CASE id"+sig.String()+" ELSE last_signal_at END")
+		args = append(args, sigArgs...)
+	}
+	args = append(args, idArgs...)
+	q := "UPDATE vehicles SET " + strings.Join(set, ", ") + " WHERE id IN (" + ids.String() + ")"
+	return wrap(s.q(ctx).Exec(q, args...).Error, "set event clocks of %d vehicles", len(idArgs))
+}
+
+// VehiclesDueForHealthCheck lists vehicles not checked since before, never
+// checked first. Declined vehicles are the owner's decision and reconnecting
+// ones are mid-repair, so neither is probed.
+func (s *Store) VehiclesDueForHealthCheck(ctx context.Context, before time.Time, limit int) ([]model.Vehicle, error) {
+	var vs []model.Vehicle
+	err := s.q(ctx).Where("state NOT IN ? AND smartcar_user_id <> '' AND (last_health_check_at IS NULL OR last_health_check_at < ?)",
+		[]model.State{model.StateDeclined, model.StateReconnecting}, before).
+		Order("CASE WHEN last_health_check_at IS NULL THEN 0 ELSE 1 END").Order("last_health_check_at").Order("id").
+		Limit(limit).Find(&vs).Error
+	return vs, wrap(err, "vehicles due for health check")
+}
+
+// MarkHealthChecked records when a vehicle was last probed.
+func (s *Store) MarkHealthChecked(ctx context.Context, vehicleID int64) error {
+	err := s.q(ctx).Model(&model.Vehicle{}).Where("id = ?", vehicleID).Update("last_health_check_at", s.now()).Error
+	return wrap(err, "mark vehicle #%d checked", vehicleID)
 }

@@ -1,16 +1,12 @@
+// Table webhook_events: the inbox of received events, and its log for staff.
+
 package store
 
 import (
 	"context"
 	"strings"
 	"time"
-
-	"gorm.io/gorm/clause"
 )
-
-func init() {
-	registerPrunable("webhook_events", "received_at")
-}
 
 // Inbox sources: where an event came from.
 const (
@@ -124,7 +120,7 @@ func (s *Store) inboxInsert(events []InboxEvent, unique []int) (string, []any) {
 		return &t
 	}
 	const tail = " ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
-	if s.dialect == "postgres" {
+	if s.postgres() {
 		n := len(unique)
 		ids, sources, types, vehicles := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		bodies, deliv, recv := make([][]byte, n), make([]*time.Time, n), make([]time.Time, n)
@@ -162,10 +158,7 @@ func (s *Store) inboxInsert(events []InboxEvent, unique []int) (string, []any) {
 // that transaction ends and other instances skip them, so each event is
 // processed by one instance at a time; SQLite has a single writer anyway.
 func (s *Store) ClaimInbox(ctx context.Context, limit int) ([]InboxEvent, error) {
-	q := s.q(ctx).Where("processed_at IS NULL").Order("id").Limit(limit)
-	if s.dialect == "postgres" {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
-	}
+	q := s.claimRows(s.q(ctx).Where("processed_at IS NULL").Order("id").Limit(limit))
 	var es []InboxEvent
 	err := q.Find(&es).Error
 	return es, wrap(err, "claim inbox")
@@ -173,10 +166,7 @@ func (s *Store) ClaimInbox(ctx context.Context, limit int) ([]InboxEvent, error)
 
 // ClaimInboxByID claims one pending event, like ClaimInbox.
 func (s *Store) ClaimInboxByID(ctx context.Context, id int64) ([]InboxEvent, error) {
-	q := s.q(ctx).Where("id = ? AND processed_at IS NULL", id)
-	if s.dialect == "postgres" {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
-	}
+	q := s.claimRows(s.q(ctx).Where("id = ? AND processed_at IS NULL", id))
 	var es []InboxEvent
 	err := q.Find(&es).Error
 	return es, wrap(err, "claim inbox event #%d", id)
@@ -205,4 +195,30 @@ func (s *Store) InboxPendingCount(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.q(ctx).Model(&InboxEvent{}).Where("processed_at IS NULL").Count(&n).Error
 	return n, wrap(err, "count pending inbox")
+}
+
+// InboundWebhookRow is a line of the inbound webhook log (the inbox, without
+// the body).
+type InboundWebhookRow struct {
+	ID          int64
+	EventID     string
+	Source      string
+	EventType   string
+	VehicleID   string
+	ReceivedAt  time.Time
+	ProcessedAt *time.Time
+	Status      string
+	Error       string
+}
+
+// InboundWebhooks lists recorded webhooks and reported errors, newest first;
+// status narrows to one inbox status.
+func (s *Store) InboundWebhooks(ctx context.Context, status string, p Page) ([]InboundWebhookRow, error) {
+	q := s.q(ctx).Table("webhook_events").
+		Select("id, event_id, source, event_type, vehicle_id, received_at, processed_at, status, error")
+	if status != "" {
+		q = q.Where("status = ?", status)
+	}
+	var out []InboundWebhookRow
+	return out, wrap(p.scope(q).Scan(&out).Error, "inbound webhooks")
 }

@@ -1,11 +1,53 @@
+// Table smartcar_tokens: sealed Smartcar token pairs and their refresh.
+
 package store
 
 import (
 	"context"
 	"time"
 
-	"reconnect/internal/model"
+	"gorm.io/gorm/clause"
 )
+
+// SmartcarToken is a v2 token pair of one Smartcar user, sealed at rest: the
+// columns hold ciphertext, never a usable token.
+type SmartcarToken struct {
+	ID               int64
+	SmartcarUserID   string
+	OwnerID          *int64
+	AccessToken      string
+	RefreshToken     string
+	AccessExpiresAt  time.Time
+	RefreshExpiresAt time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// SaveToken stores the newest pair for the user, replacing the old one at
+// once: Smartcar kills the old refresh token minutes after a refresh.
+func (s *Store) SaveToken(ctx context.Context, t SmartcarToken) error {
+	now := s.now()
+	t.CreatedAt, t.UpdatedAt = now, now
+	err := s.q(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "smartcar_user_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"owner_id", "access_token", "refresh_token", "access_expires_at", "refresh_expires_at", "updated_at"}),
+	}).Create(&t).Error
+	return wrap(err, "save token")
+}
+
+// TokenByUser finds the sealed pair of a Smartcar user.
+func (s *Store) TokenByUser(ctx context.Context, smartcarUserID string) (SmartcarToken, error) {
+	var t SmartcarToken
+	err := s.q(ctx).Where("smartcar_user_id = ?", smartcarUserID).Take(&t).Error
+	return t, wrap(err, "token of %s", smartcarUserID)
+}
+
+// TokensExpiringBefore lists pairs whose refresh token dies before t.
+func (s *Store) TokensExpiringBefore(ctx context.Context, t time.Time, limit int) ([]SmartcarToken, error) {
+	var ts []SmartcarToken
+	err := s.q(ctx).Where("refresh_expires_at < ?", t).Order("refresh_expires_at").Limit(limit).Find(&ts).Error
+	return ts, wrap(err, "expiring tokens")
+}
 
 // TokensDueForRefresh lists pairs whose refresh token dies before t, soonest
 // first, leaving out those whose refresh failed for good unless the pair was
@@ -36,29 +78,4 @@ func (s *Store) MarkRefreshFailed(ctx context.Context, id int64, reason string) 
 	err := s.q(ctx).Model(&SmartcarToken{}).Where("id = ?", id).
 		UpdateColumns(map[string]any{"refresh_failed_at": s.now(), "refresh_error": reason}).Error
 	return wrap(err, "mark refresh failed on token #%d", id)
-}
-
-// VehiclesOfSmartcarUser lists the vehicles connected through one Smartcar user.
-func (s *Store) VehiclesOfSmartcarUser(ctx context.Context, userID string) ([]model.Vehicle, error) {
-	var vs []model.Vehicle
-	err := s.q(ctx).Where("smartcar_user_id = ?", userID).Order("id").Find(&vs).Error
-	return vs, wrap(err, "vehicles of smartcar user")
-}
-
-// VehiclesDueForHealthCheck lists vehicles not checked since before, never
-// checked first. Declined vehicles are the owner's decision and reconnecting
-// ones are mid-repair, so neither is probed.
-func (s *Store) VehiclesDueForHealthCheck(ctx context.Context, before time.Time, limit int) ([]model.Vehicle, error) {
-	var vs []model.Vehicle
-	err := s.q(ctx).Where("state NOT IN ? AND smartcar_user_id <> '' AND (last_health_check_at IS NULL OR last_health_check_at < ?)",
-		[]model.State{model.StateDeclined, model.StateReconnecting}, before).
-		Order("CASE WHEN last_health_check_at IS NULL THEN 0 ELSE 1 END").Order("last_health_check_at").Order("id").
-		Limit(limit).Find(&vs).Error
-	return vs, wrap(err, "vehicles due for health check")
-}
-
-// MarkHealthChecked records when a vehicle was last probed.
-func (s *Store) MarkHealthChecked(ctx context.Context, vehicleID int64) error {
-	err := s.q(ctx).Model(&model.Vehicle{}).Where("id = ?", vehicleID).Update("last_health_check_at", s.now()).Error
-	return wrap(err, "mark vehicle #%d checked", vehicleID)
 }

@@ -1,3 +1,5 @@
+// Table owner_links: the signed links that let an owner in.
+
 package store
 
 import (
@@ -69,10 +71,4 @@ func (s *Store) UseLink(ctx context.Context, id int64, singleUse bool) (bool, er
 // MarkLinkViewed records the first time a link's landing page was shown.
 func (s *Store) MarkLinkViewed(ctx context.Context, id int64) error {
 	return wrap(s.q(ctx).Model(&OwnerLink{}).Where("id = ? AND opened_at IS NULL", id).Update("opened_at", s.now()).Error, "view link")
-}
-
-func init() {
-	registerPrunable("owner_links", "expires_at")
-	registerPrunable("connect_states", "expires_at")
-	registerPrunable("rate_limits", "window_start")
 }

@@ -1,3 +1,5 @@
+// Table host_webhook_deliveries: webhooks sent to the host app, and their attempts.
+
 package store
 
 import (
@@ -6,10 +8,6 @@ import (
 
 	"gorm.io/gorm"
 )
-
-func init() {
-	registerPrunable("host_webhook_deliveries", "created_at")
-}
 
 // Host webhook delivery statuses.
 const (
@@ -76,10 +74,35 @@ func (s *Store) HostDeliveries(ctx context.Context, vehicleID *int64, p Page) ([
 	if vehicleID != nil {
 		q = q.Where("vehicle_id = ?", *vehicleID)
 	}
-	if p.Before > 0 {
-		q = q.Where("id < ?", p.Before)
-	}
 	var ds []HostDelivery
-	err := q.Order("id DESC").Limit(p.limit()).Find(&ds).Error
+	err := p.scope(q).Find(&ds).Error
 	return ds, wrap(err, "host deliveries")
+}
+
+// OutboundWebhookRow is a line of the log of webhooks sent to the host app.
+type OutboundWebhookRow struct {
+	ID             int64
+	MessageID      string
+	EventType      string
+	VehicleID      *int64
+	OwnerID        *int64
+	URL            string `gorm:"column:url"`
+	Status         string
+	Attempts       int
+	LastStatusCode int
+	LastError      string
+	LastAttemptAt  *time.Time
+	DeliveredAt    *time.Time
+	CreatedAt      time.Time
+}
+
+// OutboundWebhooks lists messages to the host app, newest first.
+func (s *Store) OutboundWebhooks(ctx context.Context, status string, p Page) ([]OutboundWebhookRow, error) {
+	q := s.q(ctx).Table("host_webhook_deliveries").
+		Select("id, message_id, event_type, vehicle_id, owner_id, url, status, attempts, last_status_code, last_error, last_attempt_at, delivered_at, created_at")
+	if status != "" {
+		q = q.Where("status = ?", status)
+	}
+	var out []OutboundWebhookRow
+	return out, wrap(p.scope(q).Scan(&out).Error, "outbound webhooks")
 }

@@ -1,0 +1,123 @@
+// Table email_messages: the email log, one row per email and its attempts.
+
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"reconnect/internal/model"
+
+	"gorm.io/gorm"
+)
+
+// Email kinds.
+const (
+	EmailDigest    = "digest"     // the first email of an episode
+	EmailReminder  = "reminder"   // a later one
+	EmailFreshLink = "fresh_link" // asked for by the owner or sent by staff
+)
+
+// Email statuses.
+const (
+	// EmailPending: not handed to SMTP yet, or an attempt failed and will be
+	// retried.
+	EmailPending = "pending"
+	// EmailSending: an attempt started. Left behind by a crash, it is sent
+	// again by the retry (same Message-ID).
+	EmailSending   = "sending"
+	EmailSent      = "sent"
+	EmailFailed    = "failed"    // refused for good (5xx) or retries ran out
+	EmailCancelled = "cancelled" // nothing was left to say when it was due
+)
+
+// EmailMessage is one email in the log.
+type EmailMessage struct {
+	ID        int64
+	MessageID string
+	// DedupeKey names the scheduled step the email is for, so the step
+	// produces one email however often it is attempted.
+	DedupeKey  string
+	OwnerID    int64
+	VehicleID  *int64
+	Kind       string
+	Source     model.Source
+	Episode    int
+	Seq        int
+	Status     string
+	Attempts   int
+	ToAddress  string
+	Subject    string
+	VehicleIDs string // comma-separated ids of the cars it was about
+	ErrorCode  int
+	Error      string
+	SentAt     *time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// TableName pins the table.
+func (EmailMessage) TableName() string { return "email_messages" }
+
+// CreateEmail logs an email before its first attempt. A second row for the
+// same DedupeKey is refused with ErrConflict.
+func (s *Store) CreateEmail(ctx context.Context, e EmailMessage) (EmailMessage, error) {
+	if e.MessageID == "" || e.DedupeKey == "" || e.OwnerID == 0 || e.Kind == "" {
+		return EmailMessage{}, fmt.Errorf("store: create email: %w", ErrInvalid)
+	}
+	now := s.now()
+	e.CreatedAt, e.UpdatedAt = now, now
+	if e.Status == "" {
+		e.Status = EmailPending
+	}
+	return e, wrap(s.q(ctx).Create(&e).Error, "create email %s", e.DedupeKey)
+}
+
+// EmailByDedupeKey finds the email of a scheduled step.
+func (s *Store) EmailByDedupeKey(ctx context.Context, key string) (EmailMessage, error) {
+	var e EmailMessage
+	err := s.q(ctx).Where("dedupe_key = ?", key).Take(&e).Error
+	return e, wrap(err, "email %s", key)
+}
+
+// EmailForUpdate finds an email and, on PostgreSQL, locks it until the
+// transaction ends, so two workers never attempt it at once.
+func (s *Store) EmailForUpdate(ctx context.Context, id int64) (EmailMessage, error) {
+	var e EmailMessage
+	err := s.lockRow(s.q(ctx)).Take(&e, id).Error
+	return e, wrap(err, "email #%d", id)
+}
+
+// EmailByMessageID finds an email by its Message-ID.
+func (s *Store) EmailByMessageID(ctx context.Context, messageID string) (EmailMessage, error) {
+	var e EmailMessage
+	err := s.q(ctx).Where("message_id = ?", messageID).Take(&e).Error
+	return e, wrap(err, "email %s", messageID)
+}
+
+// EmailsByOwner lists an owner's emails, newest first.
+func (s *Store) EmailsByOwner(ctx context.Context, ownerID int64, p Page) ([]EmailMessage, error) {
+	q := s.q(ctx).Where("owner_id = ?", ownerID)
+	var es []EmailMessage
+	err := p.scope(q).Find(&es).Error
+	return es, wrap(err, "emails of owner #%d", ownerID)
+}
+
+// ClaimEmail records that an attempt starts, with what it will say.
+func (s *Store) ClaimEmail(ctx context.Context, id int64, to, subject, vehicleIDs string) error {
+	err := s.q(ctx).Model(&EmailMessage{}).Where("id = ?", id).Updates(map[string]any{
+		"status": EmailSending, "attempts": gorm.Expr("attempts + 1"), "to_address": to,
+		"subject": subject, "vehicle_ids": vehicleIDs, "updated_at": s.now(),
+	}).Error
+	return wrap(err, "claim email #%d", id)
+}
+
+// FinishEmail records an attempt's outcome.
+func (s *Store) FinishEmail(ctx context.Context, id int64, status string, code int, errText string) error {
+	up := map[string]any{"status": status, "error_code": code, "error": errText, "updated_at": s.now()}
+	if status == EmailSent {
+		up["sent_at"] = s.now()
+	}
+	return wrap(s.q(ctx).Model(&EmailMessage{}).Where("id = ?", id).Updates(up).Error, "finish email #%d", id)
+}

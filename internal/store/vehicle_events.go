@@ -1,0 +1,96 @@
+// Table vehicle_events: the timeline of each vehicle and owner, append-only.
+
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"reconnect/internal/model"
+)
+
+// AddEvent appends to the timeline.
+func (s *Store) AddEvent(ctx context.Context, e model.Event) error {
+	if e.Kind == "" {
+		return fmt.Errorf("store: add event: kind: %w", ErrInvalid)
+	}
+	now := s.now()
+	if e.OccurredAt.IsZero() {
+		e.OccurredAt = now
+	}
+	e.CreatedAt = now
+	return wrap(s.q(ctx).Create(&e).Error, "add event %s", e.Kind)
+}
+
+// AddEvents appends many timeline entries in one statement, in order.
+func (s *Store) AddEvents(ctx context.Context, es []model.Event) error {
+	if len(es) == 0 {
+		return nil
+	}
+	now := s.now()
+	for i := range es {
+		if es[i].Kind == "" {
+			return wrap(ErrInvalid, "add events: kind")
+		}
+		if es[i].OccurredAt.IsZero() {
+			es[i].OccurredAt = now
+		}
+		es[i].CreatedAt = now
+	}
+	return wrap(s.q(ctx).Create(&es).Error, "add %d events", len(es))
+}
+
+// EventsByVehicle lists a vehicle's timeline, newest first.
+func (s *Store) EventsByVehicle(ctx context.Context, vehicleID int64, p Page) ([]model.Event, error) {
+	q := s.q(ctx).Where("vehicle_id = ?", vehicleID)
+	var es []model.Event
+	err := p.scope(q).Find(&es).Error
+	return es, wrap(err, "events of vehicle #%d", vehicleID)
+}
+
+// EventsByOwner lists the timeline of an owner and all their vehicles, newest first.
+func (s *Store) EventsByOwner(ctx context.Context, ownerID int64, p Page) ([]model.Event, error) {
+	q := s.q(ctx).Where("owner_id = ?", ownerID)
+	var es []model.Event
+	err := p.scope(q).Find(&es).Error
+	return es, wrap(err, "events of owner #%d", ownerID)
+}
+
+// OwnerTimeline lists an owner's timeline newest first: entries about the
+// owner and about every vehicle the owner has now, including those recorded
+// before the vehicle was joined to the owner.
+func (s *Store) OwnerTimeline(ctx context.Context, ownerID int64, p Page) ([]model.Event, error) {
+	q := s.q(ctx).Where("owner_id = ? OR vehicle_id IN (SELECT id FROM vehicles WHERE owner_id = ?)", ownerID, ownerID)
+	var es []model.Event
+	err := p.scope(q).Find(&es).Error
+	return es, wrap(err, "timeline of owner #%d", ownerID)
+}
+
+// StateChangeRow is a timeline state change with the vehicle it concerns,
+// for the console's "recent detections" and "recent reconnects".
+type StateChangeRow struct {
+	EventID    int64
+	VehicleID  int64
+	OwnerID    *int64
+	SmartcarID string
+	Make       string
+	Model      string
+	Year       int
+	FromState  model.State
+	ToState    model.State
+	Source     string
+	OccurredAt time.Time
+}
+
+// RecentStateChanges lists the newest changes into one of the states, with
+// their vehicles, newest first.
+func (s *Store) RecentStateChanges(ctx context.Context, to []model.State, limit int) ([]StateChangeRow, error) {
+	var out []StateChangeRow
+	err := s.q(ctx).Table("vehicle_events AS e").
+		Select("e.id AS event_id, v.id AS vehicle_id, v.owner_id, v.smartcar_id, v.make, v.model, v.year, e.from_state, e.to_state, e.source, e.occurred_at").
+		Joins("JOIN vehicles v ON v.id = e.vehicle_id").
+		Where("e.kind = ? AND e.to_state IN ?", model.EventStateChanged, to).
+		Order("e.id DESC").Limit(limit).Scan(&out).Error
+	return out, wrap(err, "recent state changes")
+}
