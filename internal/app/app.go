@@ -208,7 +208,7 @@ func newNotify(a *App) (*notify.Service, error) {
 	return notify.New(notify.Config{
 		AppName: a.Config.AppName, BaseURL: a.Config.PublicBaseURL,
 		Debounce: e.Debounce, Reminders: e.Reminders, Max: e.Max, MinInterval: e.MinInterval,
-		Quiet: e.QuietHours, TimeZone: loc, LinkTTL: a.Config.LinkEmailTTL,
+		Quiet: e.QuietHours, TimeZone: loc, LinkTTL: a.Config.LinkEmailTTL, UnknownRetryAfter: e.UnknownRetryAfter,
 	}, a.Store, a.Links, sender, a.Jobs, a.I18n, a.Log.With("component", "email")), nil
 }
 

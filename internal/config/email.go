@@ -30,6 +30,10 @@ type Email struct {
 	QuietHoursRaw string `env:"EMAIL_QUIET_HOURS" envDefault:"21:00-08:00"`
 	// TimeZone is used for owners without a (valid) time zone of their own.
 	TimeZone string `env:"EMAIL_TIME_ZONE" envDefault:"UTC"`
+	// UnknownRetryAfter: an attempt whose outcome is unknown (the server
+	// did not answer the end of the message in time, or we crashed before
+	// recording its answer) is not tried again before this long.
+	UnknownRetryAfter time.Duration `env:"EMAIL_UNKNOWN_RETRY_AFTER" envDefault:"30m"`
 
 	// SMTP and QuietHours are parsed from the raw values by Load.
 	SMTP       SMTP       `env:"-"`

@@ -44,7 +44,11 @@ type Sender interface {
 type Error struct {
 	Code      int
 	Permanent bool
-	Err       error
+	// Unknown: the whole message was handed over but the server's answer to
+	// it never came (a timeout or a dropped connection at the end of DATA),
+	// so it may have been accepted.
+	Unknown bool
+	Err     error
 }
 
 func (e *Error) Error() string {
@@ -61,6 +65,13 @@ func (e *Error) Unwrap() error { return e.Err }
 func IsPermanent(err error) bool {
 	var me *Error
 	return errors.As(err, &me) && me.Permanent
+}
+
+// IsUnknown reports whether the server may have accepted the message
+// despite err: sending it again could deliver it twice.
+func IsUnknown(err error) bool {
+	var me *Error
+	return errors.As(err, &me) && me.Unknown
 }
 
 // Code returns the SMTP reply code of a failed delivery, or 0.
@@ -162,7 +173,10 @@ func classify(err error) error {
 	var se *gomail.SendError
 	if errors.As(err, &se) {
 		code := se.ErrorCode()
-		return &Error{Code: code, Permanent: code >= 500 && code < 600, Err: err}
+		// Only the end of DATA can leave the outcome open: before it the
+		// server has no complete message to deliver.
+		unknown := code == 0 && se.Reason == gomail.ErrSMTPDataClose
+		return &Error{Code: code, Permanent: code >= 500 && code < 600, Unknown: unknown, Err: err}
 	}
 	// A refusal at connection time (e.g. 554 in the greeting, 535 on AUTH)
 	// is an operator's problem: retried like an outage until it is fixed.

@@ -25,6 +25,9 @@ type Result struct {
 	// Wait is how long until the owner's next email is due, when it is not
 	// due yet.
 	Wait time.Duration
+	// Unknown: the last attempt's outcome is unknown; no attempt is made
+	// before Wait has passed.
+	Unknown bool
 }
 
 // attempt is an email claimed for sending: its row is committed as
@@ -34,6 +37,18 @@ type attempt struct {
 	msg      mail.Message
 	vehicles []int64
 	auto     bool
+	// wait, when set, holds the attempt back: the last one's outcome is
+	// unknown.
+	wait time.Duration
+}
+
+// unknownWait is how long an email left "sending" by an attempt with an
+// unknown outcome must still wait before the next attempt; 0 when it may go.
+func (s *Service) unknownWait(em store.EmailMessage, now time.Time) time.Duration {
+	if em.Status != store.EmailSending || em.AttemptedAt == nil {
+		return 0
+	}
+	return max(em.AttemptedAt.Add(s.cfg.UnknownRetryAfter).Sub(now), 0)
 }
 
 // Deliver sends the owner's due email, if one is due and still has
@@ -49,6 +64,15 @@ type attempt struct {
 // (one local transaction): the retry then sends the same message again,
 // with the same Message-ID, which mail clients that deduplicate by
 // Message-ID collapse.
+//
+// An attempt whose outcome is unknown (the server did not answer the end of
+// the message before SendTimeout, the process died during the conversation,
+// or the database was down when the answer was to be recorded) leaves its
+// row "sending". No attempt follows before UnknownRetryAfter has passed since
+// it started; then the same message goes again, with the same Message-ID. So
+// a duplicate needs a server that accepted a message without saying so in
+// SendTimeout, or a crash in the moment after it said so, and comes at the
+// earliest UnknownRetryAfter later.
 func (s *Service) Deliver(ctx context.Context, ownerID int64, final bool) (Result, error) {
 	var res Result
 	var at *attempt
@@ -59,6 +83,9 @@ func (s *Service) Deliver(ctx context.Context, ownerID int64, final bool) (Resul
 	})
 	if err != nil || at == nil {
 		return res, err
+	}
+	if at.wait > 0 {
+		return Result{Email: at.email, Wait: at.wait, Unknown: true}, nil
 	}
 	return s.send(ctx, at, final)
 }
@@ -161,6 +188,9 @@ func (s *Service) prepare(ctx context.Context, tx *store.Store, ownerID int64) (
 		// committed with it; nothing more to do for this step.
 		return nil, 0, nil
 	}
+	if wait := s.unknownWait(em, now); wait > 0 {
+		return &attempt{email: em, wait: wait}, wait, nil
+	}
 	msg, err := s.composeReconnect(ctx, tx, o, em, ready)
 	if err != nil {
 		return nil, 0, err
@@ -193,6 +223,10 @@ func (s *Service) DeliverEmail(ctx context.Context, emailID int64, final bool) (
 		if o.Email == "" {
 			return tx.FinishEmail(ctx, em.ID, store.EmailCancelled, 0, "no address")
 		}
+		if wait := s.unknownWait(em, tx.Now()); wait > 0 {
+			at = &attempt{email: em, wait: wait}
+			return nil
+		}
 		msg, err := s.composeFreshLink(ctx, tx, o, em)
 		if err != nil {
 			return err
@@ -210,6 +244,9 @@ func (s *Service) DeliverEmail(ctx context.Context, emailID int64, final bool) (
 	if err != nil || at == nil {
 		return Result{}, err
 	}
+	if at.wait > 0 {
+		return Result{Email: at.email, Wait: at.wait, Unknown: true}, nil
+	}
 	return s.send(ctx, at, final)
 }
 
@@ -223,8 +260,15 @@ func (s *Service) send(ctx context.Context, at *attempt, final bool) (Result, er
 	sendErr := s.sender.Send(sctx, at.msg)
 	cancel()
 	if sendErr != nil && ctx.Err() != nil {
-		// Shutting down: the row stays "sending" and the retry sends it.
+		// Shutting down: the row stays "sending", and the retry waits
+		// UnknownRetryAfter before sending it again.
 		return Result{}, sendErr
+	}
+	if mail.IsUnknown(sendErr) {
+		// The server may have the message: the row stays "sending".
+		s.log.Warn("email outcome unknown; not retried before EMAIL_UNKNOWN_RETRY_AFTER",
+			"message_id", at.email.MessageID, "kind", at.email.Kind, "retry_after", s.cfg.UnknownRetryAfter, "err", sendErr)
+		return Result{Email: at.email, Wait: s.cfg.UnknownRetryAfter, Unknown: true}, nil
 	}
 	gaveUp := sendErr != nil && (mail.IsPermanent(sendErr) || final)
 	err := s.store.Tx(ctx, func(tx *store.Store) error {

@@ -169,6 +169,9 @@ func (s *Service) outcome(res Result, err error) error {
 		return river.JobCancel(err)
 	case err != nil:
 		return err
+	case res.Unknown:
+		// The sweep would find the owner due at once: the job itself waits.
+		return river.JobSnooze(res.Wait)
 	case res.Wait > 0 && res.Wait <= 2*s.cfg.SweepEvery:
 		return river.JobSnooze(res.Wait)
 	}

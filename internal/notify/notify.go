@@ -58,6 +58,9 @@ type Config struct {
 	MaxAttempts int
 	// SendTimeout bounds one SMTP attempt.
 	SendTimeout time.Duration
+	// UnknownRetryAfter holds back another attempt at an email whose last
+	// attempt has an unknown outcome (EMAIL_UNKNOWN_RETRY_AFTER).
+	UnknownRetryAfter time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -83,6 +86,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = 50
+	}
+	if c.UnknownRetryAfter <= 0 {
+		c.UnknownRetryAfter = 30 * time.Minute
 	}
 	if c.SendTimeout <= 0 {
 		c.SendTimeout = 45 * time.Second

@@ -236,9 +236,10 @@ func (c *crashAfterAccept) Send(ctx context.Context, m mail.Message) error {
 }
 
 // The one window for a duplicate, documented: a crash between the SMTP
-// server's acceptance and our commit sends the email again, with the same
-// Message-ID, and the log holds one email.
-func TestCrashBetweenAcceptanceAndCommitResendsTheSameMessage(t *testing.T) {
+// server's acceptance and our commit leaves the email "sending". The restarted
+// job does not send it again before EMAIL_UNKNOWN_RETRY_AFTER; after that it
+// sends it again with the same Message-ID, and the log holds one email.
+func TestCrashBetweenAcceptanceAndCommitWaitsThenResendsTheSameMessage(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dialect string) {
 		srv, err := devsmtp.Start(devsmtp.Options{})
 		if err != nil {
@@ -261,9 +262,21 @@ func TestCrashBetweenAcceptanceAndCommitResendsTheSameMessage(t *testing.T) {
 		if len(es) != 1 || es[0].Status != store.EmailSending {
 			t.Fatalf("after the crash the log says %+v", es)
 		}
-		// The restarted job.
+		// The restarted job, at once and just before the window ends.
+		for _, after := range []time.Duration{0, 30*time.Minute - time.Second} {
+			h.clock.Set(*es[0].AttemptedAt)
+			h.clock.Advance(after)
+			res, err := svc.Deliver(h.ctx, o.ID, false)
+			if err != nil || res.Sent || !res.Unknown || res.Wait != 30*time.Minute-after {
+				t.Fatalf("retry %s after the unknown attempt: %+v %v", after, res, err)
+			}
+		}
+		if got := srv.Inbox.To("alice@example.com"); len(got) != 1 {
+			t.Fatalf("%d deliveries inside the window, want 1", len(got))
+		}
+		h.clock.Advance(time.Second)
 		if res, err := svc.Deliver(h.ctx, o.ID, false); err != nil || !res.Sent {
-			t.Fatalf("retry: %+v %v", res, err)
+			t.Fatalf("retry after the window: %+v %v", res, err)
 		}
 		if res, _ := svc.Deliver(h.ctx, o.ID, false); res.Sent {
 			t.Fatal("a third send")
@@ -278,3 +291,48 @@ func TestCrashBetweenAcceptanceAndCommitResendsTheSameMessage(t *testing.T) {
 		}
 	})
 }
+
+// A server that answers the end of the message only after the send timeout
+// may have accepted it: the email is not sent again inside the window, and
+// the owner gets one copy however often the job runs.
+func TestSlowServerAnswerIsNotRetriedInsideTheWindow(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dialect string) {
+		release := make(chan struct{})
+		srv, err := devsmtp.Start(devsmtp.Options{Check: func(string, []string, []byte) error {
+			<-release // answers (250) only after the client gave up
+			return nil
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Close()
+		h := newHarness(t, dialect, func(c *notify.Config) {
+			c.Quiet.Off = true
+			c.SendTimeout = 300 * time.Millisecond
+		})
+		s, _ := config.ParseSMTPURL(srv.URL())
+		real, _ := mail.NewSMTP(mail.Settings{SMTP: s, From: "noreply@chargewell.example"})
+		svc := notify.New(h.cfg, h.store, h.links, real, nil, nil, logger())
+		h.machine.AddHook(svc)
+		o, cars := h.owner("alice", "alice@example.com", "en", "UTC", tesla)
+		h.breakAuth(cars[0])
+		h.clock.Advance(h.cfg.Debounce)
+		res, err := svc.Deliver(h.ctx, o.ID, false)
+		close(release)
+		if err != nil || res.Sent || !res.Unknown || res.Wait != 30*time.Minute {
+			t.Fatalf("first attempt: %+v %v", res, err)
+		}
+		for range 3 { // retries by the queue inside the window
+			h.clock.Advance(5 * time.Minute)
+			if res, err := svc.Deliver(h.ctx, o.ID, false); err != nil || res.Sent || !res.Unknown {
+				t.Fatalf("retry inside the window: %+v %v", res, err)
+			}
+		}
+		waitFor(t, 5*time.Second, "the late acceptance", func() bool { return len(srv.Inbox.To("alice@example.com")) == 1 })
+		es, _ := h.store.EmailsByOwner(h.ctx, o.ID, store.Page{})
+		if len(es) != 1 || es[0].Status != store.EmailSending || es[0].Attempts != 1 {
+			t.Fatalf("log inside the window: %+v", es)
+		}
+	})
+}
+

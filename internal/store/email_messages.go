@@ -53,8 +53,10 @@ type EmailMessage struct {
 	ErrorCode  int
 	Error      string
 	SentAt     *time.Time
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// AttemptedAt is when the last SMTP attempt started.
+	AttemptedAt *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // TableName pins the table.
@@ -108,7 +110,7 @@ func (s *Store) EmailsByOwner(ctx context.Context, ownerID int64, p Page) ([]Ema
 func (s *Store) ClaimEmail(ctx context.Context, id int64, to, subject, vehicleIDs string) error {
 	err := s.q(ctx).Model(&EmailMessage{}).Where("id = ?", id).Updates(map[string]any{
 		"status": EmailSending, "attempts": gorm.Expr("attempts + 1"), "to_address": to,
-		"subject": subject, "vehicle_ids": vehicleIDs, "updated_at": s.now(),
+		"subject": subject, "vehicle_ids": vehicleIDs, "attempted_at": s.now(), "updated_at": s.now(),
 	}).Error
 	return wrap(err, "claim email #%d", id)
 }
