@@ -16,12 +16,16 @@ import (
 // must belong to this browser session; the result is shown on this response
 // (the state is spent, so a reload shows the expired-page explanation).
 func (s *Server) connectCallback(c echo.Context) error {
-	sid := s.sessions.SID(c)
-	res, err := s.repair.Callback(c.Request().Context(), sid, c.QueryParams())
+	visit := repair.Visit{SessionID: s.sessions.SID(c)}
 	if id, ok := s.sessions.OwnerID(c); ok {
-		if o, oerr := s.store.OwnerByID(c.Request().Context(), id); oerr == nil {
-			s.localizeFor(c, o)
-		}
+		visit.OwnerID = &id
+	}
+	if l, ok := s.sessions.LinkID(c); ok {
+		visit.LinkID = &l
+	}
+	res, err := s.repair.Callback(c.Request().Context(), visit, c.QueryParams())
+	if res.Owner != nil {
+		s.localizeFor(c, *res.Owner)
 	}
 	switch {
 	case errors.Is(err, repair.ErrBadState), errors.Is(err, repair.ErrStateExpired),
@@ -40,8 +44,8 @@ func (s *Server) connectCallback(c echo.Context) error {
 	case repair.Fixed:
 		v.Success, v.Heading, v.Body = true, t(c, "result.fixed_title"), t(c, "result.fixed_body", data)
 		v.Title = v.Heading
-		if ru := s.returnURL(c, res.LinkID); ru != "" {
-			v.ReturnURL, v.ReturnTo = ru, t(c, "result.back", data)
+		if res.ReturnURL != "" {
+			v.ReturnURL, v.ReturnTo = res.ReturnURL, t(c, "result.back", data)
 		}
 	case repair.ConnectFailed:
 		code := string(res.ConnectError)
@@ -64,23 +68,4 @@ func (s *Server) connectCallback(c echo.Context) error {
 	}
 	v.Path = "/me"
 	return render(c, http.StatusOK, owner.Result(v))
-}
-
-// returnURL is the allow-listed "Back to <app>" address of the link that
-// opened the session, checked again now in case the allow-list changed.
-func (s *Server) returnURL(c echo.Context, linkID *int64) string {
-	id := int64(0)
-	if linkID != nil {
-		id = *linkID
-	} else if l, ok := s.sessions.LinkID(c); ok {
-		id = l
-	}
-	if id == 0 {
-		return ""
-	}
-	l, err := s.store.LinkByID(c.Request().Context(), id)
-	if err != nil || !s.links.ReturnURLAllowed(l.ReturnURL) {
-		return ""
-	}
-	return l.ReturnURL
 }

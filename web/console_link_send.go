@@ -1,20 +1,18 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
-	"reconnect/internal/audit"
-	"reconnect/internal/links"
-	"reconnect/internal/model"
-	"reconnect/internal/store"
+	"reconnect/internal/notify"
 	consoleviews "reconnect/views/console"
 )
 
 // UseLinkMailer replaces the mailer the console and the expired-link page
 // send fresh links with (tests record what would be sent).
-func (s *Server) UseLinkMailer(m LinkMailer) { s.linkMailer = m }
+func (s *Server) UseLinkMailer(m notify.LinkMailer) { s.freshLinks.UseMailer(m) }
 
 // linkSend emails the owner a fresh link. The timeline, the audit log and
 // the email are written in one transaction, so each exists only with the others.
@@ -24,26 +22,16 @@ func (con *console) linkSend(c echo.Context) error {
 		return err
 	}
 	back := ownerConsoleURL(o.ID)
+	cur, _ := currentStaff(c)
+	err = con.freshLinks.Email(c.Request().Context(), o, con.actor(c, cur))
 	switch {
-	case con.linkMailer == nil:
+	case errors.Is(err, notify.ErrEmailOff):
 		con.flash(c, "warn", "Email is not configured, so no link was emailed. Show a link instead and read it out or paste it to the owner.")
 		return c.Redirect(http.StatusSeeOther, back)
-	case o.Email == "":
+	case errors.Is(err, notify.ErrNoAddress):
 		con.flash(c, "warn", "This owner has no email address on file. Show a link instead.")
 		return c.Redirect(http.StatusSeeOther, back)
-	}
-	ctx := c.Request().Context()
-	cur, _ := currentStaff(c)
-	err = con.store.Tx(ctx, func(tx *store.Store) error {
-		if err := tx.AddEvent(ctx, model.Event{OwnerID: &o.ID, Kind: model.EventFreshLinkRequested, Source: model.SourceStaff}); err != nil {
-			return err
-		}
-		if err := con.linkMailer.SendFreshLink(ctx, tx, o, nil, model.SourceStaff); err != nil {
-			return err
-		}
-		return con.audit.Record(ctx, tx, audit.Entry{Actor: con.actor(c, cur), Owner: &o, Action: model.AuditLinkEmailed, Detail: "to " + o.Email})
-	})
-	if err != nil {
+	case err != nil:
 		return err
 	}
 	con.flash(c, "ok", "A fresh link is on its way to "+o.Email+".")
@@ -57,18 +45,8 @@ func (con *console) linkShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
 	cur, _ := currentStaff(c)
-	var m links.Minted
-	err = con.store.Tx(ctx, func(tx *store.Store) error {
-		var err error
-		m, err = con.links.Mint(ctx, tx, links.Mint{OwnerID: o.ID, Purpose: model.PurposeEmail, Source: model.SourceStaff, SourceRef: cur.Staff.Email})
-		if err != nil {
-			return err
-		}
-		return con.audit.Record(ctx, tx, audit.Entry{Actor: con.actor(c, cur), Owner: &o, Action: model.AuditLinkShown,
-			Detail: "link #" + strconvFormat(m.Link.ID) + ", expires " + m.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC")})
-	})
+	m, err := con.freshLinks.Show(c.Request().Context(), o, con.actor(c, cur))
 	if err != nil {
 		return err
 	}

@@ -92,7 +92,7 @@ func (con *console) ownerView(c echo.Context, o model.Owner) (consoleviews.Owner
 		Chrome: con.chrome(c, ownerName(o), "search"),
 		Owner: consoleviews.OwnerInfo{ID: o.ID, Name: ownerName(o), Email: o.Email, HostUserID: o.HostUserID,
 			Locale: o.Locale, TimeZone: o.TimeZone, Since: o.CreatedAt},
-		EmailReady: con.linkMailer != nil, HasEmail: o.Email != "",
+		EmailReady: con.freshLinks.EmailReady(), HasEmail: o.Email != "",
 		TTL: ttlWords(con.staff.Config().ImpersonationTTL),
 	}
 	vs, err := con.store.VehiclesByOwner(ctx, o.ID)

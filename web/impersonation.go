@@ -114,7 +114,7 @@ func (con *console) refused(c echo.Context, va *viewingAs) error {
 	o := va.im.Owner
 	v := consoleviews.RefusedView{
 		Chrome: ch, OwnerID: o.ID, OwnerName: ownerName(o), OwnerURL: ownerConsoleURL(o.ID),
-		EmailReady: con.linkMailer != nil, HasEmail: o.Email != "",
+		EmailReady: con.freshLinks.EmailReady(), HasEmail: o.Email != "",
 	}
 	return render(c, http.StatusForbidden, consoleviews.Refused(v))
 }

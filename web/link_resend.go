@@ -1,8 +1,6 @@
 package web
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"net/mail"
 	"strings"
@@ -10,8 +8,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"reconnect/internal/model"
-	"reconnect/internal/store"
 	"reconnect/views/owner"
 )
 
@@ -39,30 +35,9 @@ func (s *Server) linkResend(c echo.Context) error {
 	if !okIP || !okAddr {
 		return echo.NewHTTPError(http.StatusTooManyRequests)
 	}
-	if err := s.requestFreshLink(ctx, strings.ToLower(email)); err != nil {
+	if err := s.freshLinks.Request(ctx, strings.ToLower(email)); err != nil {
 		return err
 	}
 	v.Sent = true
 	return render(c, http.StatusOK, owner.LinkProblem(v))
-}
-
-// requestFreshLink records the request on the owner's timeline and hands it
-// to the mailer, when the address belongs to an owner.
-func (s *Server) requestFreshLink(ctx context.Context, email string) error {
-	o, err := s.store.OwnerByEmail(ctx, email)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	return s.store.Tx(ctx, func(tx *store.Store) error {
-		if err := tx.AddEvent(ctx, model.Event{OwnerID: &o.ID, Kind: model.EventFreshLinkRequested, Source: model.SourceOwner}); err != nil {
-			return err
-		}
-		if s.linkMailer != nil {
-			return s.linkMailer.SendFreshLink(ctx, tx, o, nil, model.SourceResend)
-		}
-		return nil
-	})
 }

@@ -3,7 +3,6 @@
 package web
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -15,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"reconnect/internal/audit"
 	"reconnect/internal/config"
 	"reconnect/internal/database"
 	"reconnect/internal/i18n"
@@ -23,7 +23,7 @@ import (
 	"reconnect/internal/lifecycle"
 	"reconnect/internal/links"
 	"reconnect/internal/mail/devsmtp"
-	"reconnect/internal/model"
+	"reconnect/internal/notify"
 	"reconnect/internal/repair"
 	"reconnect/internal/secrets"
 	"reconnect/internal/smartcar"
@@ -48,19 +48,13 @@ type Deps struct {
 	Links     *links.Service
 	Repair    *repair.Service
 	// LinkMailer emails owners a fresh link (nil until email is configured).
-	LinkMailer LinkMailer
+	LinkMailer notify.LinkMailer
 	// Unsubscriber serves the unsubscribe link in every email.
 	Unsubscriber Unsubscriber
 	// DevInbox, in demo mode, is what the in-process SMTP server received.
 	DevInbox *devsmtp.Inbox
 	// Ingest records and applies webhooks and reported errors (detection).
 	Ingest *ingest.Service
-}
-
-// LinkMailer emails an owner a fresh link. It is called inside tx, so the
-// email is scheduled exactly when the caller's change commits.
-type LinkMailer interface {
-	SendFreshLink(ctx context.Context, tx *store.Store, owner model.Owner, vehicleID *int64, source model.Source) error
 }
 
 // Server holds the Echo instance and the handlers' dependencies.
@@ -80,7 +74,7 @@ type Server struct {
 	lifecycle    *lifecycle.Machine
 	links        *links.Service
 	repair       *repair.Service
-	linkMailer   LinkMailer
+	freshLinks   *notify.FreshLinks
 	unsubscriber Unsubscriber
 	devInbox     *devsmtp.Inbox
 	ingest       *ingest.Service
@@ -102,7 +96,7 @@ func New(d Deps) (*Server, error) {
 		sessions: session.New(config.DecodedKeys(d.Config.SessionKeys), d.Config.Secure(), 12*3600),
 		registry: d.Registry,
 		smartcar: d.Smartcar, sealer: d.Sealer, lifecycle: d.Lifecycle,
-		links: d.Links, repair: d.Repair, linkMailer: d.LinkMailer,
+		links: d.Links, repair: d.Repair, freshLinks: notify.NewFreshLinks(d.Store, d.Links, audit.New(d.Store), d.LinkMailer),
 		unsubscriber: d.Unsubscriber, devInbox: d.DevInbox,
 		ingest: d.Ingest,
 	}

@@ -104,7 +104,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		PublicBaseURL: cfg.PublicBaseURL, AllowedReturn: cfg.ReturnURLAllowList,
 		EmailTTL: cfg.LinkEmailTTL, InAppTTL: cfg.LinkInAppTTL,
 	})
-	a.Repair = repair.New(a.Store, a.Smartcar, a.Lifecycle, a.Sealer, cfg.Smartcar.Scopes)
+	a.Repair = repair.New(a.Store, a.Smartcar, a.Lifecycle, a.Sealer, cfg.Smartcar.Scopes, a.Links)
 	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if err := a.newDetection(); err != nil {

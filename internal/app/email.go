@@ -64,8 +64,8 @@ func emailPeriodicJobs(a *App) []*river.PeriodicJob {
 }
 
 // emailDeps are the web layer's email parts.
-func (a *App) emailDeps(o options) (web.LinkMailer, web.Unsubscriber, *devsmtp.Inbox) {
-	var lm web.LinkMailer
+func (a *App) emailDeps(o options) (notify.LinkMailer, web.Unsubscriber, *devsmtp.Inbox) {
+	var lm notify.LinkMailer
 	if a.Config.Email.Enabled() {
 		lm = a.Notify
 	}
