@@ -9,7 +9,6 @@ import (
 	"reconnect/internal/mail"
 	"reconnect/internal/mail/devsmtp"
 	"reconnect/internal/notify"
-	"reconnect/web"
 )
 
 // Option adjusts how New assembles the app.
@@ -63,8 +62,9 @@ func emailPeriodicJobs(a *App) []*river.PeriodicJob {
 	return []*river.PeriodicJob{a.Notify.Periodic()}
 }
 
-// emailDeps are the web layer's email parts.
-func (a *App) emailDeps(o options) (notify.LinkMailer, web.Unsubscriber, *devsmtp.Inbox) {
+// emailDeps are the web layer's email parts: the fresh-link mailer (nil
+// while email is off), the unsubscriber and the demo's inbox.
+func (a *App) emailDeps(o options) (notify.LinkMailer, *notify.Service, *devsmtp.Inbox) {
 	var lm notify.LinkMailer
 	if a.Config.Email.Enabled() {
 		lm = a.Notify
