@@ -12,34 +12,20 @@ import (
 	"reconnect/internal/store"
 	"reconnect/views/pages"
 	"reconnect/web/middleware"
+	"reconnect/web/render"
+	"reconnect/web/viewer"
 )
-
-// APIError is an error for API clients: a status, a machine code, a message
-// and, for bad input, the field that is wrong.
-type APIError struct {
-	Status  int    `json:"-"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Field   string `json:"field,omitempty"`
-}
-
-func (e *APIError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
-
-// fieldError reports bad input in one field.
-func fieldError(field, msg string) *APIError {
-	return &APIError{Status: http.StatusUnprocessableEntity, Code: "invalid_field", Field: field, Message: msg}
-}
 
 // classify maps any error to a status and a message key that is safe to show.
 func classify(err error) (status int, key string) {
 	var he *echo.HTTPError
-	var ae *APIError
+	var ae *render.APIError
 	switch {
 	case errors.As(err, &ae):
 		return ae.Status, ""
 	case errors.Is(err, middleware.ErrCSRF):
 		return http.StatusForbidden, "error.csrf"
-	case errors.Is(err, errReadOnly):
+	case errors.Is(err, viewer.ErrReadOnly):
 		return http.StatusForbidden, "error.403"
 	case errors.As(err, &he):
 		return he.Code, ""
@@ -52,12 +38,16 @@ func classify(err error) (status int, key string) {
 }
 
 // handleError is the one error handler: it logs once and answers with an
-// HTML error page, or JSON for machine clients.
+// HTML error page, or JSON for machine clients. An error that knows its own
+// answer (render.Responder: the console's, about staff viewing as an owner)
+// gives it instead.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	if s.consoleError(err, c) {
+	var own render.Responder
+	if errors.As(err, &own) {
+		own.Respond(c)
 		return
 	}
 	status, key := classify(err)
@@ -70,9 +60,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.log.Warn("request refused", attrs...)
 	}
 
-	if isMachine(req) {
+	if render.IsMachine(req) {
 		body := map[string]any{}
-		var ae *APIError
+		var ae *render.APIError
 		if errors.As(err, &ae) {
 			body["error"] = ae
 		} else {
@@ -84,7 +74,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 			if errors.Is(err, middleware.ErrCSRF) {
 				msg = "missing or invalid CSRF token"
 			}
-			body["error"] = &APIError{Code: strings.ReplaceAll(strings.ToLower(http.StatusText(status)), " ", "_"), Message: msg}
+			body["error"] = &render.APIError{Code: strings.ReplaceAll(strings.ToLower(http.StatusText(status)), " ", "_"), Message: msg}
 		}
 		if req.Method == http.MethodHead {
 			_ = c.NoContent(status)
@@ -99,20 +89,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 			key = "error.500"
 		}
 	}
-	msg := t(c, key)
+	msg := render.T(c, key)
 	if msg == key {
 		msg = http.StatusText(status)
 	}
-	v := pages.ErrorView{Page: s.page(c, t(c, "error.title")), Status: status, Message: msg}
-	if rerr := render(c, status, pages.Error(v)); rerr != nil {
+	v := pages.ErrorView{Page: render.Layout(c, s.appName, render.T(c, "error.title")), Status: status, Message: msg}
+	if rerr := render.HTML(c, status, pages.Error(v)); rerr != nil {
 		s.log.Error("render error page", "err", rerr)
 		_ = c.String(status, msg)
 	}
-}
-
-// isMachine reports whether the client wants JSON rather than a page.
-func isMachine(r *http.Request) bool {
-	p := r.URL.Path
-	return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/webhooks/") ||
-		strings.Contains(r.Header.Get("Accept"), "application/json") && !strings.Contains(r.Header.Get("Accept"), "text/html")
 }

@@ -1,58 +1,121 @@
 package web
 
 import (
-	"strings"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 
 	"reconnect/static"
 	"reconnect/web/middleware"
+	"reconnect/web/paths"
 )
 
-// routes is the route table: who can reach what, grouped by audience.
-func (s *Server) routes() {
+// routes is the route table: every address the app serves, grouped by
+// audience, each behind its audience's middleware and named after it. The
+// patterns come from web/paths, where links are built from the same names.
+func (s *Server) routes(h handlers) {
 	e := s.e
 
 	// Operations: no session, no CSRF.
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", s.metricsHandler())
-	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()))
+	e.GET(paths.RouteHealthz, s.healthz).Name = "ops.healthz"
+	e.GET(paths.RouteReadyz, s.readyz).Name = "ops.readyz"
+	e.GET(paths.RouteMetrics, s.metrics()).Name = "ops.metrics"
+	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler())).Name = "ops.static"
+	e.GET(paths.RouteOpenAPI, s.openAPIDoc).Name = "ops.openapi"
 
 	// The host app's backend: API key, JSON, no cookies and so no CSRF.
-	e.GET("/api/v1/openapi.json", s.openAPIDoc)
-	api := e.Group("/api/v1", s.apiAuth)
-	s.apiRoutes(api)
-	s.detectionRoutes(e, api)
+	api := e.Group(paths.RouteAPI, h.api.RequireKey)
+	api.PUT(paths.RouteAPIOwner, h.api.OwnerPut).Name = "api.owner_put"
+	api.PUT(paths.RouteAPIVehicle, h.api.VehiclePut).Name = "api.vehicle_put"
+	api.GET(paths.RouteAPIOwnerStatus, h.api.OwnerStatus).Name = "api.owner_status"
+	api.POST(paths.RouteAPILinks, h.api.LinkCreate).Name = "api.link_create"
+	// Detection: the host reports the errors it got and reads back events.
+	api.POST(paths.RouteAPIErrors, h.api.ErrorReport).Name = "api.error_report"
+	api.GET(paths.RouteAPIWebhookEvent, h.api.WebhookEvent).Name = "api.webhook_event"
+	api.GET(paths.RouteAPIOwnerEvents, h.api.OwnerEvents).Name = "api.owner_events"
+
+	// Smartcar signs its deliveries; there is no session, so no CSRF.
+	e.POST(paths.RouteSmartcarWebhook, h.webhook.SmartcarReceive).Name = "webhook.smartcar"
 
 	// Pages for people: in the visitor's language, and every state-changing
 	// form carries a CSRF token. Machines (webhooks, API) skip both.
-	pages := e.Group("", middleware.Localize(s.i18n, s.sessions), middleware.CSRF(s.sessions, nil))
-	pages.GET("/", s.homePage)
-	pages.POST("/language", s.languageSubmit)
+	pages := e.Group("", middleware.Localize(h.i18n, h.sessions), middleware.CSRF(h.sessions, nil))
+	pages.GET(paths.RouteHome, h.owner.HomePage).Name = "owner.home"
+	pages.POST(paths.RouteLanguage, h.owner.LanguageSubmit).Name = "owner.language"
 
 	// Owners: a link opens a session scoped to one owner.
-	pages.GET("/l/:token", s.linkLanding)
-	pages.POST("/l/:token", s.linkContinue)
-	pages.POST("/links/resend", s.linkResend)
-	pages.GET("/me", s.ownerPage)
-	pages.POST("/me/vehicles/:id/reconnect", s.vehicleReconnect)
-	pages.GET("/me/vehicles/:id/decline", s.vehicleDeclinePage)
-	pages.POST("/me/vehicles/:id/decline", s.vehicleDeclineSubmit)
+	pages.GET(paths.RouteLink, h.owner.LinkLanding).Name = "owner.link"
+	pages.POST(paths.RouteLink, h.owner.LinkContinue).Name = "owner.link_continue"
+	pages.POST(paths.RouteLinkResend, h.owner.LinkResend).Name = "owner.link_resend"
+	pages.GET(paths.RouteOwnerPage, h.owner.OwnerPage).Name = "owner.page"
+	pages.POST(paths.RouteVehicleReconnect, h.owner.VehicleReconnect).Name = "owner.vehicle_reconnect"
+	pages.GET(paths.RouteVehicleDecline, h.owner.VehicleDeclinePage).Name = "owner.vehicle_decline"
+	pages.POST(paths.RouteVehicleDecline, h.owner.VehicleDeclineSubmit).Name = "owner.vehicle_decline_submit"
 	// Smartcar Connect sends the owner back here (a cross-site GET, which the
 	// Lax session cookie allows).
-	pages.GET("/connect/callback", s.connectCallback)
-	s.emailRoutes(e, pages)
+	pages.GET(paths.RouteConnectCallback, h.owner.ConnectCallback).Name = "owner.connect_callback"
 
-	// Support staff: their own cookie, roles, and an audit trail.
-	s.consoleRoutes(e)
-}
+	// The links in emails.
+	pages.GET(paths.RouteUnsubscribe, h.owner.UnsubscribePage).Name = "owner.unsubscribe"
+	// Outside the CSRF group: the RFC 8058 one-click POST comes from the
+	// mail provider's servers with no cookie and no CSRF token. The 256-bit
+	// token in the path is the credential, and a repeat changes nothing.
+	e.POST(paths.RouteUnsubscribe, h.owner.UnsubscribeSubmit).Name = "owner.unsubscribe_submit"
 
-// safeNext accepts only a local path, so a form's "next" field can never
-// send anyone to another site.
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
-		return "/"
+	// In demo mode, the inbox of the in-process SMTP server.
+	if h.devInbox != nil {
+		pages.GET(paths.RouteDevInbox, h.devInbox.List).Name = "devinbox.list"
+		pages.GET(paths.RouteDevInboxMessage, h.devInbox.Message).Name = "devinbox.message"
+		pages.GET(paths.RouteDevInboxHTML, h.devInbox.HTML).Name = "devinbox.html"
+		pages.GET(paths.RouteDevInboxRaw, h.devInbox.Raw).Name = "devinbox.raw"
 	}
-	return next
+
+	// Support staff: their own cookie, roles, and an audit trail. Every
+	// page is English, every form carries a CSRF token, and the staff
+	// cookie is the only way in: agents reach the second group, admins
+	// also the third.
+	//
+	// Middleware goes on each route rather than on groups: Echo gives a
+	// group with middleware a catch-all, and three groups on one prefix
+	// would fight over it.
+	con := h.console
+	public := []echo.MiddlewareFunc{middleware.CSRF(h.sessions, nil), con.English}
+	agent := slices.Concat(public, []echo.MiddlewareFunc{con.RequireStaff})
+	admin := slices.Concat(agent, []echo.MiddlewareFunc{con.RequireAdmin})
+
+	e.GET(paths.RouteConsoleLogin, con.LoginPage, public...).Name = "console.login"
+	e.POST(paths.RouteConsoleLogin, con.LoginSubmit, public...).Name = "console.login_submit"
+	e.GET(paths.RouteConsolePassword, con.PasswordPage, public...).Name = "console.password"
+	e.POST(paths.RouteConsolePassword, con.PasswordSubmit, public...).Name = "console.password_submit"
+
+	e.GET(paths.RouteConsole, con.Dashboard, agent...).Name = "console.dashboard"
+	e.POST(paths.RouteConsoleLogout, con.Logout, agent...).Name = "console.logout"
+	e.GET(paths.RouteConsoleSearch, con.Search, agent...).Name = "console.search"
+	e.GET(paths.RouteConsoleOwner, con.OwnerDetail, agent...).Name = "console.owner"
+	e.POST(paths.RouteConsoleOwnerSendLink, con.LinkSend, agent...).Name = "console.owner_send_link"
+	e.POST(paths.RouteConsoleOwnerShowLink, con.LinkShow, agent...).Name = "console.owner_show_link"
+	e.POST(paths.RouteConsoleOwnerImpersonate, con.ImpersonateStart, agent...).Name = "console.impersonate"
+	e.POST(paths.RouteConsoleImpersonationExit, con.ImpersonateExit, agent...).Name = "console.impersonation_exit"
+
+	e.GET(paths.RouteConsoleStaff, con.StaffList, admin...).Name = "console.staff"
+	e.POST(paths.RouteConsoleStaff, con.StaffCreate, admin...).Name = "console.staff_create"
+	e.POST(paths.RouteConsoleStaffPasswordLink, con.StaffPasswordLink, admin...).Name = "console.staff_password_link"
+	e.POST(paths.RouteConsoleStaffUnlock, con.StaffUnlock, admin...).Name = "console.staff_unlock"
+	e.POST(paths.RouteConsoleStaffDisable, con.StaffDisable, admin...).Name = "console.staff_disable"
+	e.POST(paths.RouteConsoleStaffEnable, con.StaffEnable, admin...).Name = "console.staff_enable"
+	e.GET(paths.RouteConsoleAudit, con.AuditLog, admin...).Name = "console.audit"
+	e.GET(paths.RouteConsoleAuditCSV, con.AuditCSV, admin...).Name = "console.audit_csv"
+	e.GET(paths.RouteConsoleWebhooks, con.WebhookLog, admin...).Name = "console.webhooks"
+
+	// River UI is a single-page app whose API posts JSON without our form
+	// token; it gets cross-origin protection from the browser's fetch
+	// metadata instead, behind the same admin check.
+	jobs := []echo.MiddlewareFunc{con.English, con.RequireStaff, con.RequireAdmin, middleware.CrossOriginProtection, con.AuditJobChanges}
+	ui := con.JobsUI()
+	for _, r := range e.Any(paths.RouteConsoleJobs, ui, jobs...) {
+		r.Name = "console.jobs"
+	}
+	for _, r := range e.Any(paths.RouteConsoleJobsTree, ui, jobs...) {
+		r.Name = "console.jobs"
+	}
 }

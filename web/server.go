@@ -1,12 +1,16 @@
-// Package web is the only package tree that knows Echo: the route table, the
-// handlers (one file per page or action), the error handler and rendering.
+// Package web is what every audience shares: the Echo instance, its
+// middleware, the one error handler, the operations endpoints, and the
+// route table (routes.go) that puts each audience's handlers behind their
+// middleware. The audiences live in their own packages below (owner, api,
+// webhook, console, devinbox) and never import each other; what they share
+// lives further down (render, viewer, paths, session, middleware).
 package web
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo-contrib/echoprometheus"
@@ -15,80 +19,79 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"reconnect/internal/audit"
 	"reconnect/internal/config"
 	"reconnect/internal/database"
 	"reconnect/internal/i18n"
 	"reconnect/internal/ingest"
-	"reconnect/internal/jobs"
-	"reconnect/internal/lifecycle"
 	"reconnect/internal/links"
 	"reconnect/internal/mail/devsmtp"
-	"reconnect/internal/model"
+	"reconnect/internal/notify"
 	"reconnect/internal/repair"
-	"reconnect/internal/secrets"
-	"reconnect/internal/smartcar"
+	"reconnect/internal/staff"
 	"reconnect/internal/store"
+	"reconnect/web/api"
+	"reconnect/web/console"
+	"reconnect/web/devinbox"
 	"reconnect/web/middleware"
+	"reconnect/web/owner"
+	"reconnect/web/paths"
 	"reconnect/web/session"
+	"reconnect/web/viewer"
+	"reconnect/web/webhook"
 )
 
-// Deps is everything the web layer needs, built once in main.
+// Deps is everything the web layer needs, built once in internal/app.
 type Deps struct {
 	Config   config.Config
 	Logger   *slog.Logger
 	DB       *database.DB
 	Store    *store.Store
-	Jobs     *jobs.Queue
 	I18n     *i18n.Catalog
 	Registry *prometheus.Registry
 
-	Smartcar  *smartcar.Client
-	Sealer    *secrets.Sealer
-	Lifecycle *lifecycle.Machine
-	Links     *links.Service
-	Repair    *repair.Service
-	// LinkMailer emails owners a fresh link (nil until email is configured).
-	LinkMailer LinkMailer
+	Links  *links.Service
+	Repair *repair.Service
+	// FreshLinks gives owners a new link when they or staff ask for one.
+	FreshLinks *notify.FreshLinks
 	// Unsubscriber serves the unsubscribe link in every email.
-	Unsubscriber Unsubscriber
-	// DevInbox, in demo mode, is what the in-process SMTP server received.
+	Unsubscriber owner.Unsubscriber
+	// DevInbox, in demo mode, is what the in-process SMTP server received;
+	// without it there is no /dev/inbox.
 	DevInbox *devsmtp.Inbox
 	// Ingest records and applies webhooks and reported errors (detection).
 	Ingest *ingest.Service
+	// Staff and Audit run the support console: staff accounts, sessions,
+	// views as an owner, and the trail of what staff do. Without Staff
+	// nobody can view as an owner.
+	Staff *staff.Service
+	Audit *audit.Log
 }
 
-// LinkMailer emails an owner a fresh link. It is called inside tx, so the
-// email is scheduled exactly when the caller's change commits.
-type LinkMailer interface {
-	SendFreshLink(ctx context.Context, tx *store.Store, owner model.Owner, vehicleID *int64, source model.Source) error
-}
-
-// Server holds the Echo instance and the handlers' dependencies.
+// Server holds the Echo instance and what the shared parts use.
 type Server struct {
-	cfg      config.Config
-	log      *slog.Logger
-	db       *database.DB
-	store    *store.Store
-	jobs     *jobs.Queue
-	i18n     *i18n.Catalog
-	sessions *session.Manager
-	registry *prometheus.Registry
-	e        *echo.Echo
-
-	smartcar     *smartcar.Client
-	sealer       *secrets.Sealer
-	lifecycle    *lifecycle.Machine
-	links        *links.Service
-	repair       *repair.Service
-	linkMailer   LinkMailer
-	unsubscriber Unsubscriber
-	devInbox     *devsmtp.Inbox
-	ingest       *ingest.Service
-	// impersonation, when set, recognises staff viewing as an owner.
-	impersonation func(c echo.Context) (viewer, bool, error)
+	log        *slog.Logger
+	appName    string
+	db         *database.DB
+	registry   *prometheus.Registry
+	freshLinks *notify.FreshLinks
+	e          *echo.Echo
 }
 
-// New builds the server and its routes.
+// handlers are the audiences' handlers and what their middleware needs.
+type handlers struct {
+	sessions *session.Manager
+	i18n     *i18n.Catalog
+	owner    *owner.Handler
+	api      *api.Handler
+	webhook  *webhook.Handler
+	console  *console.Handler
+	// devInbox is nil unless the demo configured one.
+	devInbox *devinbox.Handler
+}
+
+// New builds the server: each audience's handler from only what it uses,
+// the middleware, and the routes.
 func New(d Deps) (*Server, error) {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
@@ -97,22 +100,42 @@ func New(d Deps) (*Server, error) {
 	if d.I18n == nil {
 		d.I18n = i18n.MustNew()
 	}
-	s := &Server{
-		cfg: d.Config, log: d.Logger, db: d.DB, store: d.Store, jobs: d.Jobs, i18n: d.I18n,
-		sessions: session.New(config.DecodedKeys(d.Config.SessionKeys), d.Config.Secure(), 12*3600),
-		registry: d.Registry,
-		smartcar: d.Smartcar, sealer: d.Sealer, lifecycle: d.Lifecycle,
-		links: d.Links, repair: d.Repair, linkMailer: d.LinkMailer,
-		unsubscriber: d.Unsubscriber, devInbox: d.DevInbox,
-		ingest: d.Ingest,
+	cfg := d.Config
+	sessions := session.New(config.DecodedKeys(cfg.SessionKeys), cfg.Secure(), 12*3600)
+	h := handlers{sessions: sessions, i18n: d.I18n}
+	h.console = &console.Handler{
+		AppName: cfg.AppName, Secure: cfg.Secure(), Log: d.Logger, DB: d.DB, Store: d.Store, I18n: d.I18n,
+		Sessions: sessions, Staff: d.Staff, Audit: d.Audit,
 	}
+	// Owner pages ask the console first: staff viewing as an owner see the
+	// owner's pages read-only, under a banner, and every page is audited.
+	var impersonation viewer.Impersonation
+	if d.Staff != nil {
+		impersonation = h.console
+	}
+	h.owner = &owner.Handler{
+		AppName: cfg.AppName, PublicBaseURL: cfg.PublicBaseURL, Log: d.Logger, Store: d.Store, I18n: d.I18n,
+		Sessions: sessions, Viewer: viewer.New(sessions, d.Store, d.I18n, impersonation),
+		Links: d.Links, Repair: d.Repair, Unsubscriber: d.Unsubscriber,
+	}
+	if d.FreshLinks != nil {
+		// Assigned only when set, so that a missing one stays a nil interface.
+		h.owner.FreshLinks, h.console.FreshLinks = d.FreshLinks, d.FreshLinks
+	}
+	h.api = &api.Handler{AppName: cfg.AppName, Store: d.Store, I18n: d.I18n, Links: d.Links, Ingest: d.Ingest}
+	h.webhook = &webhook.Handler{Ingest: d.Ingest}
+	if d.DevInbox != nil {
+		h.devInbox = &devinbox.Handler{AppName: cfg.AppName, Inbox: d.DevInbox}
+	}
+
+	s := &Server{log: d.Logger, appName: cfg.AppName, db: d.DB, registry: d.Registry, freshLinks: d.FreshLinks}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = echo.ExtractIPDirect()
 
 	var formTargets []string
-	if u, err := url.Parse(d.Config.Smartcar.ConnectURL); err == nil && u.Host != "" {
+	if u, err := url.Parse(cfg.Smartcar.ConnectURL); err == nil && u.Host != "" {
 		formTargets = append(formTargets, u.Scheme+"://"+u.Host)
 	}
 	e.Use(
@@ -123,14 +146,14 @@ func New(d Deps) (*Server, error) {
 			return err
 		}}),
 		middleware.SecurityHeaders(formTargets...),
-		echomw.BodyLimit(strconvFormat(max(d.Config.MaxBodyBytes, 1))+"B"),
+		echomw.BodyLimit(strconv.FormatInt(max(cfg.MaxBodyBytes, 1), 10)+"B"),
 		echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
 			Registerer: d.Registry, Subsystem: "http",
-			Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
+			Skipper: func(c echo.Context) bool { return c.Path() == paths.RouteMetrics },
 		}),
 	)
 	s.e = e
-	s.routes()
+	s.routes(h)
 	return s, nil
 }
 
@@ -152,6 +175,6 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 	}
 }
 
-func (s *Server) metricsHandler() echo.HandlerFunc {
-	return echoprometheus.NewHandlerWithConfig(echoprometheus.HandlerConfig{Gatherer: s.registry})
-}
+// UseLinkMailer replaces the mailer the console and the expired-link page
+// send fresh links with (tests record what would be sent).
+func (s *Server) UseLinkMailer(m notify.LinkMailer) { s.freshLinks.UseMailer(m) }

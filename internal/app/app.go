@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"reconnect/internal/audit"
 	"reconnect/internal/config"
 	"reconnect/internal/database"
 	"reconnect/internal/hostwebhook"
@@ -30,6 +31,7 @@ import (
 	"reconnect/internal/repair"
 	"reconnect/internal/secrets"
 	"reconnect/internal/smartcar"
+	"reconnect/internal/staff"
 	"reconnect/internal/store"
 	"reconnect/web"
 )
@@ -147,20 +149,31 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	// The two ways a state changes: detection (webhooks, reported errors,
 	// keep-alive, health checks) and the owner's repair through Connect.
 	a.Ingest = ingest.New(a.Store, a.Lifecycle, log, ingest.NewMetrics(a.Registry), ingestConfig(cfg, db))
-	a.Repair = repair.New(a.Store, a.Smartcar, a.Lifecycle, a.Sealer, cfg.Smartcar.Scopes)
+	a.Repair = repair.New(a.Store, a.Smartcar, a.Lifecycle, a.Sealer, cfg.Smartcar.Scopes, a.Links)
 
 	// The job workers of every part, and the periodic jobs.
 	if err := a.Jobs.Work(a.workers(), a.periodicJobs()...); err != nil {
 		return nil, err
 	}
 
+	// The support console's services: staff accounts, sessions and views as
+	// an owner, and the audit trail of what staff do.
+	auditLog := audit.New(a.Store)
+	staffSvc := staff.New(a.Store, auditLog, staff.Config{
+		BaseURL: cfg.PublicBaseURL, PasswordLinkTTL: cfg.Console.PasswordLinkTTL,
+		IdleTimeout: cfg.Console.IdleTimeout, SessionMaxAge: cfg.Console.SessionMaxAge,
+		MaxFailures: cfg.Console.MaxFailures, LockFor: cfg.Console.LockFor,
+		ImpersonationTTL: cfg.Console.ImpersonationTTL,
+	})
+
 	// The web: owners, the host's API, Smartcar's webhooks, the console.
 	linkMailer, unsubscriber, devInbox := a.emailDeps(o)
 	a.Web, err = web.New(web.Deps{
-		Config: cfg, Logger: log, DB: db, Store: a.Store, Jobs: a.Jobs, I18n: a.I18n, Registry: a.Registry,
-		Smartcar: a.Smartcar, Sealer: a.Sealer, Lifecycle: a.Lifecycle, Links: a.Links, Repair: a.Repair,
-		LinkMailer: linkMailer, Unsubscriber: unsubscriber, DevInbox: devInbox,
-		Ingest: a.Ingest,
+		Config: cfg, Logger: log, DB: db, Store: a.Store, I18n: a.I18n, Registry: a.Registry,
+		Links: a.Links, Repair: a.Repair, Ingest: a.Ingest,
+		FreshLinks:   notify.NewFreshLinks(a.Store, a.Links, auditLog, linkMailer),
+		Unsubscriber: unsubscriber, DevInbox: devInbox,
+		Staff: staffSvc, Audit: auditLog,
 	})
 	if err != nil {
 		return nil, err

@@ -2,7 +2,7 @@ package app
 
 import (
 	"reconnect/internal/mail/devsmtp"
-	"reconnect/web"
+	"reconnect/internal/notify"
 )
 
 // Option adjusts how New assembles the app.
@@ -18,9 +18,10 @@ func WithDevInbox(in *devsmtp.Inbox) Option {
 	return func(o *options) { o.devInbox = in }
 }
 
-// emailDeps are the web layer's email parts.
-func (a *App) emailDeps(o options) (web.LinkMailer, web.Unsubscriber, *devsmtp.Inbox) {
-	var lm web.LinkMailer
+// emailDeps are the web layer's email parts: the fresh-link mailer (nil
+// while email is off), the unsubscriber and the demo's inbox.
+func (a *App) emailDeps(o options) (notify.LinkMailer, *notify.Service, *devsmtp.Inbox) {
+	var lm notify.LinkMailer
 	if a.Config.Email.Enabled() {
 		lm = a.Notify
 	}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"reconnect/web/paths"
 )
 
 // Environments the program knows. Production makes secrets mandatory.
@@ -236,7 +238,7 @@ func (c *Config) validate() error {
 		}
 	}
 	if c.Smartcar.RedirectURI == "" {
-		c.Smartcar.RedirectURI = c.PublicBaseURL + "/connect/callback"
+		c.Smartcar.RedirectURI = c.PublicBaseURL + paths.ConnectCallback()
 	}
 	switch c.Smartcar.Mode {
 	case "live", "simulated", "test":

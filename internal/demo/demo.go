@@ -15,6 +15,7 @@ import (
 	"reconnect/internal/smartcar"
 	"reconnect/internal/smartcarsim"
 	"reconnect/internal/store"
+	"reconnect/web/paths"
 )
 
 // Fixed demo credentials: the simulator and the app must agree on them.
@@ -30,7 +31,7 @@ const (
 func SimConfig(appBaseURL, simBaseURL string) smartcarsim.Config {
 	return smartcarsim.Config{
 		ClientID: ClientID, ClientSecret: ClientSecret, APIClientID: APIClientID, APIClientSecret: APIClientSecret,
-		ManagementToken: ManagementToken, RedirectURIs: []string{appBaseURL + "/connect/callback"},
+		ManagementToken: ManagementToken, RedirectURIs: []string{appBaseURL + paths.ConnectCallback()},
 		DefaultScopes: []string{"read_vehicle_info", "read_odometer"}, AppName: "ChargeWell",
 		PublicURL: simBaseURL, WebhookRetryDelays: []time.Duration{0, 2 * time.Second, 4 * time.Second, 8 * time.Second},
 		WebhookTimeout: 15 * time.Second,

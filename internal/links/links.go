@@ -12,6 +12,7 @@ import (
 
 	"reconnect/internal/model"
 	"reconnect/internal/store"
+	"reconnect/web/paths"
 )
 
 // Status is what a link can still do.
@@ -35,12 +36,11 @@ var ErrReturnURL = errors.New("links: return URL is not on the allow-list")
 
 // Service mints and resolves links.
 type Service struct {
-	store     *store.Store
-	baseURL   string
-	allowed   []string
-	emailTTL  time.Duration
-	inAppTTL  time.Duration
-	tokenPath string
+	store    *store.Store
+	baseURL  string
+	allowed  []string
+	emailTTL time.Duration
+	inAppTTL time.Duration
 }
 
 // Config tells the service where links point and how long they live.
@@ -60,7 +60,7 @@ func New(s *store.Store, cfg Config) *Service {
 		}
 	}
 	return &Service{store: s, baseURL: strings.TrimRight(cfg.PublicBaseURL, "/"), allowed: allowed,
-		emailTTL: cfg.EmailTTL, inAppTTL: cfg.InAppTTL, tokenPath: "/l/"}
+		emailTTL: cfg.EmailTTL, inAppTTL: cfg.InAppTTL}
 }
 
 // ReturnURLAllowed reports whether u may be used as "Back to <app>": an
@@ -127,7 +127,7 @@ func (s *Service) Mint(ctx context.Context, tx *store.Store, m Mint) (Minted, er
 	if err != nil {
 		return Minted{}, err
 	}
-	return Minted{URL: s.baseURL + s.tokenPath + token, Token: token, Link: l, ExpiresAt: l.ExpiresAt}, nil
+	return Minted{URL: s.baseURL + paths.Link(token), Token: token, Link: l, ExpiresAt: l.ExpiresAt}, nil
 }
 
 // Resolved is a link with its owner and what it can still do.

@@ -91,7 +91,7 @@ var otherNames = map[string]bool{
 	// slog: attribute keys and messages.
 	"Debug": true, "Info": true, "Warn": true, "Error": true, "With": true,
 	// Field names in error answers, and the console's navigation sections.
-	"fieldError": true, "InputError": true, "FieldErrors": true, "chrome": true,
+	"FieldError": true, "InputError": true, "FieldErrors": true, "chrome": true,
 }
 
 // exempt lists single literals, file by file, that are spelled like a model

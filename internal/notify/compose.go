@@ -15,6 +15,7 @@ import (
 	"reconnect/internal/store"
 	"reconnect/internal/vehicletext"
 	"reconnect/views/emails"
+	"reconnect/web/paths"
 )
 
 // composeReconnect writes the digest (first email) or a reminder about the
@@ -113,7 +114,7 @@ func (s *Service) finishMessage(ctx context.Context, tx *store.Store, o model.Ow
 	if err != nil {
 		return mail.Message{}, err
 	}
-	m.UnsubscribeURL = strings.TrimRight(s.cfg.BaseURL, "/") + "/unsubscribe/" + token
+	m.UnsubscribeURL = strings.TrimRight(s.cfg.BaseURL, "/") + paths.Unsubscribe(token)
 	html, err := renderHTML(ctx, emails.HTML(m))
 	if err != nil {
 		return mail.Message{}, err

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"reconnect/internal/lifecycle"
+	"reconnect/internal/links"
 	"reconnect/internal/model"
 	"reconnect/internal/secrets"
 	"reconnect/internal/smartcar"
@@ -41,11 +42,14 @@ type Service struct {
 	lifecycle *lifecycle.Machine
 	sealer    *secrets.Sealer
 	scopes    []string
+	// links checks a return address against the allow-list again when the
+	// owner comes back, in case the list changed meanwhile.
+	links *links.Service
 }
 
 // New returns a repair service.
-func New(s *store.Store, c *smartcar.Client, lc *lifecycle.Machine, sealer *secrets.Sealer, scopes []string) *Service {
-	return &Service{store: s, client: c, lifecycle: lc, sealer: sealer, scopes: scopes}
+func New(s *store.Store, c *smartcar.Client, lc *lifecycle.Machine, sealer *secrets.Sealer, scopes []string, l *links.Service) *Service {
+	return &Service{store: s, client: c, lifecycle: lc, sealer: sealer, scopes: scopes, links: l}
 }
 
 // Start is an owner's request to reconnect a vehicle.
@@ -161,11 +165,57 @@ type Result struct {
 	ConnectError smartcar.ConnectError
 	// Reason is the vehicle's new reason when the verification failed.
 	Reason string
+	// Owner is the owner of the browser session, to address the page to.
+	// It is set even when Callback refuses, so the refusal reads in the
+	// owner's language.
+	Owner *model.Owner
+	// ReturnURL is the allow-listed "Back to <app>" address of the link
+	// that opened the session, when the repair worked and there is one.
+	ReturnURL string
+}
+
+// Visit is the browser session an owner comes back from Connect in.
+type Visit struct {
+	SessionID string
+	// OwnerID and LinkID are what the owner session holds, when it does.
+	OwnerID *int64
+	LinkID  *int64
 }
 
 // Callback handles the redirect back from Connect for the browser session
-// sessionID. It acts at most once per state.
-func (s *Service) Callback(ctx context.Context, sessionID string, q url.Values) (Result, error) {
+// of v. It acts at most once per state, and the result carries everything
+// the page shows.
+func (s *Service) Callback(ctx context.Context, v Visit, q url.Values) (Result, error) {
+	res, err := s.callback(ctx, v.SessionID, q)
+	if v.OwnerID != nil {
+		if o, oerr := s.store.OwnerByID(ctx, *v.OwnerID); oerr == nil {
+			res.Owner = &o
+		}
+	}
+	if err == nil && res.Outcome == Fixed {
+		linkID := res.LinkID
+		if linkID == nil {
+			linkID = v.LinkID
+		}
+		res.ReturnURL = s.returnURL(ctx, linkID)
+	}
+	return res, err
+}
+
+// returnURL is the return address of the link, checked against the
+// allow-list again now.
+func (s *Service) returnURL(ctx context.Context, linkID *int64) string {
+	if linkID == nil || *linkID == 0 || s.links == nil {
+		return ""
+	}
+	l, err := s.store.LinkByID(ctx, *linkID)
+	if err != nil || !s.links.ReturnURLAllowed(l.ReturnURL) {
+		return ""
+	}
+	return l.ReturnURL
+}
+
+func (s *Service) callback(ctx context.Context, sessionID string, q url.Values) (Result, error) {
 	cb := smartcar.ParseCallback(q)
 	if cb.State == "" || len(cb.State) > 256 {
 		return Result{}, ErrBadState

@@ -25,6 +25,7 @@ import (
 	"reconnect/internal/database"
 	"reconnect/internal/dbtest"
 	"reconnect/internal/lifecycle"
+	"reconnect/internal/links"
 	"reconnect/internal/model"
 	"reconnect/internal/repair"
 	"reconnect/internal/secrets"
@@ -93,7 +94,7 @@ func newWorld(t *testing.T, db *database.DB) *world {
 	}
 	w.store = store.New(db).WithClock(w.clock.Now)
 	w.machine = lifecycle.New(w.store)
-	w.repair = repair.New(w.store, w.client, w.machine, w.sealer, scopes)
+	w.repair = repair.New(w.store, w.client, w.machine, w.sealer, scopes, links.New(w.store, links.Config{PublicBaseURL: "https://reconnect.example"}))
 
 	if w.simUser, err = w.sim.CreateUser(smartcarsim.UserSpec{Email: ownerMail, ExternalID: "host-1", Connected: true,
 		Vehicles: []smartcarsim.VehicleSpec{{Make: "TESLA", Model: "Model 3", Year: 2021, VIN: "5YJ3E1EA7MF000101"}}}); err != nil {
@@ -326,7 +327,7 @@ func TestReconnectRoundTrip(t *testing.T) {
 		if q.Get("state") != state || q.Get("vehicle_id") != w.simCar {
 			t.Fatalf("callback %v", q)
 		}
-		res, err := w.repair.Callback(w.ctx, session, q)
+		res, err := w.repair.Callback(w.ctx, repair.Visit{SessionID: session}, q)
 		if err != nil || res.Outcome != repair.Fixed {
 			t.Fatalf("callback: %+v %v", res, err)
 		}
@@ -344,7 +345,7 @@ func TestReconnectRoundTrip(t *testing.T) {
 
 		// The same callback again is refused and changes nothing.
 		before := len(w.events())
-		if _, err := w.repair.Callback(w.ctx, session, q); !errors.Is(err, repair.ErrStateReplayed) {
+		if _, err := w.repair.Callback(w.ctx, repair.Visit{SessionID: session}, q); !errors.Is(err, repair.ErrStateReplayed) {
 			t.Fatalf("replayed callback: %v, want ErrStateReplayed", err)
 		}
 		if len(w.events()) != before {
@@ -383,7 +384,7 @@ func TestCallbackRefusesForeignStates(t *testing.T) {
 				w.sim.ClearFailure(w.simCar)
 				_, state := w.begin("")
 				before := len(w.events())
-				_, err := w.repair.Callback(w.ctx, tc.session, tc.query(state))
+				_, err := w.repair.Callback(w.ctx, repair.Visit{SessionID: tc.session}, tc.query(state))
 				if !errors.Is(err, tc.want) {
 					t.Fatalf("got %v, want %v", err, tc.want)
 				}
@@ -391,7 +392,7 @@ func TestCallbackRefusesForeignStates(t *testing.T) {
 					t.Fatal("a refused callback wrote to the timeline")
 				}
 				w.expectState(model.StateReconnecting, reasonCSA)
-				if res, err := w.repair.Callback(w.ctx, session, reauthOK(state, w.simCar)); err != nil || res.Outcome != repair.Fixed {
+				if res, err := w.repair.Callback(w.ctx, repair.Visit{SessionID: session}, reauthOK(state, w.simCar)); err != nil || res.Outcome != repair.Fixed {
 					t.Fatalf("the genuine callback after a refused one: %+v %v", res, err)
 				}
 			})
@@ -432,7 +433,7 @@ func TestCallbackStateExpiry(t *testing.T) {
 				w.sim.ClearFailure(w.simCar)
 				_, state := w.begin("")
 				w.clock.Advance(tc.after)
-				res, err := w.repair.Callback(w.ctx, session, reauthOK(state, w.simCar))
+				res, err := w.repair.Callback(w.ctx, repair.Visit{SessionID: session}, reauthOK(state, w.simCar))
 				if !errors.Is(err, tc.want) {
 					t.Fatalf("got %v, want %v", err, tc.want)
 				}
@@ -455,7 +456,7 @@ func TestCallbackNamingAnotherVehicle(t *testing.T) {
 		w := newWorld(t, db)
 		other := w.addCar("another-smartcar-id", &w.owner.ID, "")
 		_, state := w.begin("")
-		_, err := w.repair.Callback(w.ctx, session, reauthOK(state, other.SmartcarID))
+		_, err := w.repair.Callback(w.ctx, repair.Visit{SessionID: session}, reauthOK(state, other.SmartcarID))
 		if !errors.Is(err, repair.ErrVehicleMissing) {
 			t.Fatalf("got %v, want ErrVehicleMissing", err)
 		}
@@ -466,7 +467,7 @@ func TestCallbackNamingAnotherVehicle(t *testing.T) {
 		if v, _ := w.store.VehicleByID(w.ctx, other.ID); v.State != model.StateConnected {
 			t.Fatalf("the car the callback named changed: %s", v.State)
 		}
-		if _, err := w.repair.Callback(w.ctx, session, reauthOK(state, w.simCar)); !errors.Is(err, repair.ErrStateReplayed) {
+		if _, err := w.repair.Callback(w.ctx, repair.Visit{SessionID: session}, reauthOK(state, w.simCar)); !errors.Is(err, repair.ErrStateReplayed) {
 			t.Fatalf("the state was not used up by the mismatch: %v", err)
 		}
 	})
@@ -482,7 +483,7 @@ func TestCallbackConnectErrorRestores(t *testing.T) {
 				w := newWorld(t, db)
 				_, state := w.begin("")
 				q := url.Values{"state": {state}, "error": {string(code)}, "error_description": {"described"}, "status_code": {"400"}}
-				res, err := w.repair.Callback(w.ctx, session, q)
+				res, err := w.repair.Callback(w.ctx, repair.Visit{SessionID: session}, q)
 				if err != nil || res.Outcome != repair.ConnectFailed || res.ConnectError != code {
 					t.Fatalf("result %+v %v", res, err)
 				}
@@ -507,7 +508,7 @@ func TestCallbackConnectErrorRestores(t *testing.T) {
 			}
 			target, _ := w.begin("")
 			q := w.connect(target, "stranger@example.com")
-			res, err := w.repair.Callback(w.ctx, session, q)
+			res, err := w.repair.Callback(w.ctx, repair.Visit{SessionID: session}, q)
 			if err != nil || res.Outcome != repair.ConnectFailed || res.ConnectError != smartcar.ConnectAccessDenied {
 				t.Fatalf("result %+v %v (callback %v)", res, err, q)
 			}
@@ -518,7 +519,7 @@ func TestCallbackConnectErrorRestores(t *testing.T) {
 			w := newWorld(t, db)
 			w.breakCar(w.car.ID, "CONNECTED_SERVICES_ACCOUNT", "SUBSCRIPTION", model.StateNeedsOEMAction, "CONNECTED_SERVICES_ACCOUNT:SUBSCRIPTION")
 			_, state := w.begin("")
-			if _, err := w.repair.Callback(w.ctx, session, url.Values{"state": {state}, "error": {"access_denied"}}); err != nil {
+			if _, err := w.repair.Callback(w.ctx, repair.Visit{SessionID: session}, url.Values{"state": {state}, "error": {"access_denied"}}); err != nil {
 				t.Fatal(err)
 			}
 			w.expectState(model.StateNeedsOEMAction, "CONNECTED_SERVICES_ACCOUNT:SUBSCRIPTION")
@@ -531,7 +532,7 @@ func TestCallbackConnectErrorRestores(t *testing.T) {
 			if cs, _ := w.store.ConnectStateByHash(w.ctx, store.HashSecret(state)); cs.PrevState != model.StateNeedsReauth {
 				t.Fatalf("the second attempt remembers %s", cs.PrevState)
 			}
-			if _, err := w.repair.Callback(w.ctx, session, url.Values{"state": {state}, "error": {"access_denied"}}); err != nil {
+			if _, err := w.repair.Callback(w.ctx, repair.Visit{SessionID: session}, url.Values{"state": {state}, "error": {"access_denied"}}); err != nil {
 				t.Fatal(err)
 			}
 			w.expectState(model.StateNeedsReauth, reasonCSA)
@@ -541,7 +542,7 @@ func TestCallbackConnectErrorRestores(t *testing.T) {
 			w := newWorld(t, db)
 			_, state := w.begin("")
 			w.breakCar(w.car.ID, "", "", model.StateNeedsVirtualKey, "CONNECTED_SERVICES_ACCOUNT:VIRTUAL_KEY_REQUIRED")
-			if _, err := w.repair.Callback(w.ctx, session, url.Values{"state": {state}, "error": {"access_denied"}}); err != nil {
+			if _, err := w.repair.Callback(w.ctx, repair.Visit{SessionID: session}, url.Values{"state": {state}, "error": {"access_denied"}}); err != nil {
 				t.Fatal(err)
 			}
 			w.expectState(model.StateNeedsVirtualKey, "CONNECTED_SERVICES_ACCOUNT:VIRTUAL_KEY_REQUIRED")
@@ -588,7 +589,7 @@ func TestCallbackVerification(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				res, err := w.repair.Callback(w.ctx, session, reauthOK(state, w.simCar))
+				res, err := w.repair.Callback(w.ctx, repair.Visit{SessionID: session}, reauthOK(state, w.simCar))
 				if err != nil || res.Outcome != tc.outcome {
 					t.Fatalf("result %+v %v, want outcome %v", res, err, tc.outcome)
 				}
@@ -618,7 +619,7 @@ func TestVerificationRefreshesAnExpiredAccessToken(t *testing.T) {
 		old := w.holdV2Pair(-time.Minute)
 		_, state := w.begin("")
 		w.sim.ClearFailure(w.simCar)
-		res, err := w.repair.Callback(w.ctx, session, reauthOK(state, w.simCar))
+		res, err := w.repair.Callback(w.ctx, repair.Visit{SessionID: session}, reauthOK(state, w.simCar))
 		if err != nil || res.Outcome != repair.Fixed {
 			t.Fatalf("result %+v %v", res, err)
 		}
@@ -654,7 +655,7 @@ func TestFullConnectStoresTokensSealed(t *testing.T) {
 		if q.Get("code") == "" {
 			t.Fatalf("no code in the callback %v", q)
 		}
-		res, err := w.repair.Callback(w.ctx, session, q)
+		res, err := w.repair.Callback(w.ctx, repair.Visit{SessionID: session}, q)
 		if err != nil || res.Outcome != repair.Fixed {
 			t.Fatalf("result %+v %v", res, err)
 		}
@@ -701,7 +702,7 @@ func TestFullConnectWithABadCodeIsUnverified(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		w := newWorld(t, db)
 		_, state := w.begin(store.FlowConnect)
-		res, err := w.repair.Callback(w.ctx, session, url.Values{"state": {state}, "code": {"not-a-code"}, "user_id": {w.simUser.UserID}})
+		res, err := w.repair.Callback(w.ctx, repair.Visit{SessionID: session}, url.Values{"state": {state}, "code": {"not-a-code"}, "user_id": {w.simUser.UserID}})
 		if err != nil || res.Outcome != repair.NotVerified {
 			t.Fatalf("result %+v %v", res, err)
 		}

@@ -25,7 +25,7 @@ func TestVerificationTreatsAnAsleepCarAsFixed(t *testing.T) {
 				if err := w.sim.SetFailure(w.simCar, "VEHICLE_STATE", code); err != nil {
 					t.Fatal(err)
 				}
-				res, err := w.repair.Callback(w.ctx, session, reauthOK(state, w.simCar))
+				res, err := w.repair.Callback(w.ctx, repair.Visit{SessionID: session}, reauthOK(state, w.simCar))
 				if err != nil || res.Outcome != repair.Fixed {
 					t.Fatalf("outcome %v (Fixed=%v NotVerified=%v), err %v; vehicle %s", res.Outcome, repair.Fixed, repair.NotVerified, err, res.Vehicle.State)
 				}

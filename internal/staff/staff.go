@@ -19,6 +19,7 @@ import (
 	"reconnect/internal/audit"
 	"reconnect/internal/model"
 	"reconnect/internal/store"
+	"reconnect/web/paths"
 )
 
 // Config sets the policies. Zero values take the defaults of Defaults.
@@ -140,7 +141,7 @@ type Link struct {
 }
 
 // PasswordPath is where set-password links point.
-const PasswordPath = "/console/password/"
+const PasswordPath = paths.ConsolePasswordPrefix
 
 // MinPasswordLength follows NIST 800-63B for passwords that are not the
 // only factor an attacker needs to guess online (we lock out).
@@ -204,7 +205,7 @@ func (s *Service) mintLink(ctx context.Context, tx *store.Store, staffID int64) 
 	if err := tx.SetStaffPasswordToken(ctx, staffID, store.HashSecret(token), exp); err != nil {
 		return Link{}, err
 	}
-	return Link{URL: s.cfg.BaseURL + PasswordPath + token, ExpiresAt: exp}, nil
+	return Link{URL: s.cfg.BaseURL + paths.ConsolePassword(token), ExpiresAt: exp}, nil
 }
 
 // CheckPasswordLink finds whom a link is for without using it up, so that a

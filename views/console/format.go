@@ -12,7 +12,3 @@ func when(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC")
 func machine(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-func ownerPath(id int64, suffix string) string {
-	return "/console/owners/" + itoa(id) + suffix
-}

@@ -1,0 +1,119 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync/atomic"
+
+	"reconnect/internal/audit"
+	"reconnect/internal/links"
+	"reconnect/internal/model"
+	"reconnect/internal/store"
+)
+
+// LinkMailer emails an owner a fresh link. It is called inside tx, so the
+// email is scheduled exactly when the caller's change commits. *Service is
+// the real one; tests record what would be sent instead.
+type LinkMailer interface {
+	SendFreshLink(ctx context.Context, tx *store.Store, owner model.Owner, vehicleID *int64, source model.Source) error
+}
+
+// Refusals of FreshLinks.Email, which the console explains to staff.
+var (
+	ErrEmailOff  = errors.New("notify: email is not configured")
+	ErrNoAddress = errors.New("notify: the owner has no email address")
+)
+
+// FreshLinks gives owners a new link when they or support staff ask for
+// one. Each request lands on the owner's timeline (and, from staff, in the
+// audit log) in the same transaction that queues the email or mints the
+// link, so each exists only with the others.
+type FreshLinks struct {
+	store  *store.Store
+	links  *links.Service
+	audit  *audit.Log
+	mailer atomic.Pointer[mailerBox]
+}
+
+// mailerBox lets a nil LinkMailer be stored atomically.
+type mailerBox struct{ m LinkMailer }
+
+// NewFreshLinks returns the fresh-link requests over mailer; a nil mailer
+// means email is off.
+func NewFreshLinks(st *store.Store, l *links.Service, log *audit.Log, mailer LinkMailer) *FreshLinks {
+	f := &FreshLinks{store: st, links: l, audit: log}
+	f.UseMailer(mailer)
+	return f
+}
+
+// UseMailer replaces the mailer (tests record what would be sent). It is
+// safe to call while requests are served.
+func (f *FreshLinks) UseMailer(m LinkMailer) { f.mailer.Store(&mailerBox{m: m}) }
+
+func (f *FreshLinks) mailerNow() LinkMailer { return f.mailer.Load().m }
+
+// EmailReady reports whether fresh links can be emailed at all.
+func (f *FreshLinks) EmailReady() bool { return f.mailerNow() != nil }
+
+// Request serves an owner who asks for a new link by address: when the
+// address belongs to an owner, the request goes on their timeline and the
+// email is queued. An unknown address is no error, so that the answer does
+// not tell who is an owner.
+func (f *FreshLinks) Request(ctx context.Context, email string) error {
+	o, err := f.store.OwnerByEmail(ctx, email)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	mailer := f.mailerNow()
+	return f.store.Tx(ctx, func(tx *store.Store) error {
+		if err := tx.AddEvent(ctx, model.Event{OwnerID: &o.ID, Kind: model.EventFreshLinkRequested, Source: model.SourceOwner}); err != nil {
+			return err
+		}
+		if mailer != nil {
+			return mailer.SendFreshLink(ctx, tx, o, nil, model.SourceResend)
+		}
+		return nil
+	})
+}
+
+// Email sends the owner a fresh link on a staff member's behalf: timeline,
+// email and audit entry in one transaction. It refuses with ErrEmailOff or
+// ErrNoAddress before changing anything.
+func (f *FreshLinks) Email(ctx context.Context, o model.Owner, by audit.Actor) error {
+	mailer := f.mailerNow()
+	switch {
+	case mailer == nil:
+		return ErrEmailOff
+	case o.Email == "":
+		return ErrNoAddress
+	}
+	return f.store.Tx(ctx, func(tx *store.Store) error {
+		if err := tx.AddEvent(ctx, model.Event{OwnerID: &o.ID, Kind: model.EventFreshLinkRequested, Source: model.SourceStaff}); err != nil {
+			return err
+		}
+		if err := mailer.SendFreshLink(ctx, tx, o, nil, model.SourceStaff); err != nil {
+			return err
+		}
+		return f.audit.Record(ctx, tx, audit.Entry{Actor: by, Owner: &o, Action: model.AuditLinkEmailed, Detail: "to " + o.Email})
+	})
+}
+
+// Show mints a fresh link for a staff member to read out or paste, and
+// audits it. Only its hash is stored, so it can be shown this once.
+func (f *FreshLinks) Show(ctx context.Context, o model.Owner, by audit.Actor) (links.Minted, error) {
+	var m links.Minted
+	err := f.store.Tx(ctx, func(tx *store.Store) error {
+		var err error
+		m, err = f.links.Mint(ctx, tx, links.Mint{OwnerID: o.ID, Purpose: model.PurposeEmail, Source: model.SourceStaff, SourceRef: by.StaffEmail})
+		if err != nil {
+			return err
+		}
+		return f.audit.Record(ctx, tx, audit.Entry{Actor: by, Owner: &o, Action: model.AuditLinkShown,
+			Detail: "link #" + strconv.FormatInt(m.Link.ID, 10) + ", expires " + m.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC")})
+	})
+	return m, err
+}

@@ -1,0 +1,24 @@
+// Package api serves the host app's backend: owners, vehicles, links and
+// status, and detection's side of the API (reported errors, webhook event
+// status, an owner's timeline). Clients present an API key and get JSON.
+package api
+
+import (
+	"reconnect/internal/i18n"
+	"reconnect/internal/ingest"
+	"reconnect/internal/links"
+	"reconnect/internal/store"
+)
+
+// Handler holds what the API uses, and nothing else.
+type Handler struct {
+	// AppName is said in the status messages for the host's banner.
+	AppName string
+	Store   *store.Store
+	// I18n words the status messages in the owner's language.
+	I18n  *i18n.Catalog
+	Links *links.Service
+	// Ingest records reported errors; nil when detection is not running
+	// on this instance, and its endpoints answer 503.
+	Ingest *ingest.Service
+}

@@ -1,0 +1,33 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"reconnect/internal/store"
+	"reconnect/web/render"
+)
+
+var errUnauthorized = &render.APIError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "send a valid API key as Authorization: Bearer <key>"}
+
+// RequireKey admits host backends that present a valid API key.
+func (h *Handler) RequireKey(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		key, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
+		if !ok || key == "" {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="reconnect"`)
+			return errUnauthorized
+		}
+		if _, err := h.Store.APIKeyBySecret(c.Request().Context(), strings.TrimSpace(key)); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="reconnect", error="invalid_token"`)
+				return errUnauthorized
+			}
+			return err
+		}
+		return next(c)
+	}
+}

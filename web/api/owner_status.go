@@ -1,0 +1,67 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"reconnect/internal/model"
+	"reconnect/internal/store"
+	"reconnect/internal/vehicletext"
+	"reconnect/web/render"
+)
+
+type statusVehicle struct {
+	vehicleJSON
+	NeedsAction bool      `json:"needs_action"`
+	Message     string    `json:"message,omitempty"`
+	Link        *linkJSON `json:"link,omitempty"`
+}
+
+type statusJSON struct {
+	HostUserID  string          `json:"host_user_id"`
+	NeedsAction bool            `json:"needs_action"`
+	Vehicles    []statusVehicle `json:"vehicles"`
+}
+
+// OwnerStatus tells the host what to show in its own banner: each vehicle,
+// whether it needs the owner, the message in the owner's language, and a
+// fresh single-use in-app link.
+func (h *Handler) OwnerStatus(c echo.Context) error {
+	ctx := c.Request().Context()
+	o, err := h.Store.OwnerByHostID(ctx, c.Param("host_user_id"))
+	if errors.Is(err, store.ErrNotFound) {
+		return &render.APIError{Status: http.StatusNotFound, Code: "owner_not_found", Message: "no owner with that host_user_id"}
+	}
+	if err != nil {
+		return err
+	}
+	vs, err := h.Store.VehiclesByOwner(ctx, o.ID)
+	if err != nil {
+		return err
+	}
+	loc := h.I18n.Localizer(h.I18n.Match(o.Locale, c.Request().Header.Get("Accept-Language")))
+	out := statusJSON{HostUserID: o.HostUserID, Vehicles: []statusVehicle{}}
+	for _, v := range vs {
+		sv := statusVehicle{vehicleJSON: vehicleOut(v), NeedsAction: v.State.NeedsOwner()}
+		if sv.NeedsAction {
+			out.NeedsAction = true
+			data := map[string]any{"Make": vehicletext.MakeName(v.Make), "App": h.AppName, "Car": vehicletext.Title(v)}
+			if rk, tk := vehicletext.ReasonKeys(v); rk != "" {
+				sv.Message = loc.T(rk, data)
+				if tk != "" {
+					sv.Message += " " + loc.T(tk, data)
+				}
+			}
+			vid := v.ID
+			m, err := h.Links.Mint(ctx, nil, linkMint(o.ID, &vid, model.PurposeInApp, "", model.SourceAPI))
+			if err != nil {
+				return err
+			}
+			sv.Link = &linkJSON{URL: m.URL, ExpiresAt: m.ExpiresAt.UTC()}
+		}
+		out.Vehicles = append(out.Vehicles, sv)
+	}
+	return c.JSON(http.StatusOK, out)
+}

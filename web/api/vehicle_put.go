@@ -1,0 +1,68 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"reconnect/internal/model"
+	"reconnect/internal/store"
+	"reconnect/web/render"
+)
+
+type vehicleJSON struct {
+	VehicleID      string `json:"vehicle_id"`
+	Make           string `json:"make"`
+	Model          string `json:"model"`
+	Year           int    `json:"year"`
+	VIN            string `json:"vin"`
+	Nickname       string `json:"nickname"`
+	SmartcarUserID string `json:"smartcar_user_id"`
+	State          string `json:"state,omitempty"`
+	Reason         string `json:"reason,omitempty"`
+}
+
+func vehicleOut(v model.Vehicle) vehicleJSON {
+	return vehicleJSON{VehicleID: v.SmartcarID, Make: v.Make, Model: v.Model, Year: v.Year, VIN: v.VIN, Nickname: v.Nickname,
+		SmartcarUserID: v.SmartcarUserID, State: string(v.State), Reason: v.Reason}
+}
+
+// VehiclePut creates or updates a vehicle of a known owner. A vehicle we
+// already heard of from Smartcar (owner unknown) is joined to the owner here.
+func (h *Handler) VehiclePut(c echo.Context) error {
+	ctx := c.Request().Context()
+	o, err := h.Store.OwnerByHostID(ctx, c.Param("host_user_id"))
+	if errors.Is(err, store.ErrNotFound) {
+		return &render.APIError{Status: http.StatusNotFound, Code: "owner_not_found", Message: "create the owner first with PUT /api/v1/owners/{host_user_id}"}
+	}
+	if err != nil {
+		return err
+	}
+	vid := c.Param("vehicle_id")
+	if !validHostID(vid) {
+		return render.FieldError("vehicle_id", "must be 1 to 255 characters")
+	}
+	var in vehicleJSON
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	if in.State != "" || in.Reason != "" {
+		return render.FieldError("state", "is read-only; report errors with POST /api/v1/errors")
+	}
+	if in.Year != 0 && (in.Year < 1900 || in.Year > time.Now().Year()+2) {
+		return render.FieldError("year", "must be a model year such as 2021")
+	}
+	if in.VIN != "" && len(in.VIN) != 17 {
+		return render.FieldError("vin", "must be 17 characters")
+	}
+	v, err := h.Store.UpsertVehicle(ctx, store.VehicleInput{
+		SmartcarID: vid, OwnerID: &o.ID, SmartcarUserID: in.SmartcarUserID, ExternalID: o.HostUserID,
+		Make: in.Make, Model: in.Model, Year: in.Year, VIN: in.VIN, Nickname: in.Nickname,
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, vehicleOut(v))
+}

@@ -1,0 +1,87 @@
+package console
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"reconnect/internal/model"
+	"reconnect/internal/vehicletext"
+	consoleviews "reconnect/views/console"
+	"reconnect/web/paths"
+	"reconnect/web/render"
+)
+
+// consoleStateLabels are the states as staff read them.
+var consoleStateLabels = map[model.State]string{
+	model.StateConnected: "Connected", model.StateNeedsReauth: "Needs reconnecting",
+	model.StateNeedsOEMAction: "Needs action at the carmaker", model.StateNeedsVirtualKey: "Needs a virtual key",
+	model.StateReconnecting: "Reconnecting", model.StateDeclined: "Declined",
+}
+
+func consoleChip(st model.State) consoleviews.Chip {
+	label := consoleStateLabels[st]
+	if label == "" {
+		label = string(st)
+	}
+	return consoleviews.Chip{Label: label, Tone: render.ChipTone(st)}
+}
+
+// brokenStates are the states a detection moves a vehicle into.
+var brokenStates = []model.State{model.StateNeedsReauth, model.StateNeedsOEMAction, model.StateNeedsVirtualKey}
+
+// Dashboard shows vehicles by state, recent detections and reconnects, and
+// who is viewing as an owner right now.
+func (con *Handler) Dashboard(c echo.Context) error {
+	ctx := c.Request().Context()
+	v := consoleviews.DashboardView{Chrome: con.chrome(c, "Dashboard", "dashboard")}
+	counts, err := con.Store.CountByState(ctx)
+	if err != nil {
+		return err
+	}
+	for _, st := range model.States {
+		ch := consoleChip(st)
+		v.States = append(v.States, consoleviews.StateCount{State: string(st), Label: ch.Label, Tone: ch.Tone, Count: counts[st]})
+		v.Total += counts[st]
+	}
+	if v.Detections, err = con.changeRows(c, brokenStates); err != nil {
+		return err
+	}
+	if v.Reconnects, err = con.changeRows(c, []model.State{model.StateConnected}); err != nil {
+		return err
+	}
+	active, err := con.Store.ActiveImpersonations(ctx, 20)
+	if err != nil {
+		return err
+	}
+	for _, im := range active {
+		row := consoleviews.ActiveRow{Reason: im.Reason, Until: im.ExpiresAt, OwnerURL: paths.ConsoleOwner(im.OwnerID)}
+		if st, err := con.Store.StaffByID(ctx, im.StaffID); err == nil {
+			row.Staff = st.Email
+		}
+		if o, err := con.Store.OwnerByID(ctx, im.OwnerID); err == nil {
+			row.Owner = ownerName(o)
+		}
+		v.Active = append(v.Active, row)
+	}
+	return render.HTML(c, http.StatusOK, consoleviews.Dashboard(v))
+}
+
+func (con *Handler) changeRows(c echo.Context, to []model.State) ([]consoleviews.ChangeRow, error) {
+	rows, err := con.Store.RecentStateChanges(c.Request().Context(), to, 10)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]consoleviews.ChangeRow, 0, len(rows))
+	for _, r := range rows {
+		row := consoleviews.ChangeRow{
+			At: r.OccurredAt, Chip: consoleChip(r.ToState), Source: r.Source,
+			Vehicle: vehicletext.Title(model.Vehicle{Make: r.Make, Model: r.Model, Year: r.Year}),
+		}
+		if r.OwnerID != nil {
+			row.OwnerURL = paths.ConsoleOwner(*r.OwnerID)
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}

@@ -1,0 +1,239 @@
+// Package console is the support console: staff sign in with their own
+// cookie, find owners, view as them read-only, send them links, and admins
+// manage staff and read the audit, webhook and job logs. Every page is
+// English, and everything staff see or do about an owner is audited.
+package console
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+
+	"reconnect/internal/audit"
+	"reconnect/internal/database"
+	"reconnect/internal/i18n"
+	"reconnect/internal/links"
+	"reconnect/internal/model"
+	"reconnect/internal/staff"
+	"reconnect/internal/store"
+	consoleviews "reconnect/views/console"
+	"reconnect/web/middleware"
+	"reconnect/web/paths"
+	"reconnect/web/render"
+	"reconnect/web/session"
+)
+
+// Handler holds what the console uses, and nothing else.
+type Handler struct {
+	AppName string
+	// Secure marks the staff cookie Secure (the public address is https).
+	Secure bool
+	Log    *slog.Logger
+	// DB is read by River UI, the job queue dashboard; nil leaves it off.
+	DB       *database.DB
+	Store    *store.Store
+	I18n     *i18n.Catalog
+	Sessions *session.Manager
+	Staff    *staff.Service
+	Audit    *audit.Log
+	// FreshLinks emails or shows an owner a new link.
+	FreshLinks FreshLinks
+}
+
+// FreshLinks gives an owner a new link on a staff member's behalf, with the
+// audit entry in the same transaction.
+type FreshLinks interface {
+	// EmailReady reports whether email is configured at all.
+	EmailReady() bool
+	// Email refuses with notify.ErrEmailOff or notify.ErrNoAddress.
+	Email(ctx context.Context, o model.Owner, by audit.Actor) error
+	Show(ctx context.Context, o model.Owner, by audit.Actor) (links.Minted, error)
+}
+
+// The staff cookie is separate from the owner's, so an owner session never
+// opens the console and a console session never acts as an owner. It holds
+// only a random token; the session itself lives in the database, so logout,
+// inactivity and a disabled account take effect on every instance.
+const (
+	staffCookie   = "rc_staff"
+	keyStaffToken = "token"
+	keyStaffFlash = "flash"
+	keyFlashTone  = "tone"
+)
+
+func (con *Handler) staffSession(c echo.Context) *sessions.Session {
+	st := con.Sessions.Store()
+	sess, err := st.Get(c.Request(), staffCookie)
+	if err != nil {
+		// An old key or a tampered cookie: start afresh.
+		sess, _ = st.New(c.Request(), staffCookie)
+	}
+	sess.Options = &sessions.Options{
+		Path: "/", MaxAge: int(con.Staff.Config().SessionMaxAge / time.Second),
+		HttpOnly: true, Secure: con.Secure, SameSite: http.SameSiteLaxMode,
+	}
+	return sess
+}
+
+func (con *Handler) saveStaffToken(c echo.Context, token string) error {
+	sess := con.staffSession(c)
+	sess.Values = map[any]any{keyStaffToken: token}
+	return sess.Save(c.Request(), c.Response())
+}
+
+// clearStaffCookie forgets the session token, leaving only a notice for
+// the sign-in page when msg is set.
+func (con *Handler) clearStaffCookie(c echo.Context, tone, msg string) {
+	sess := con.staffSession(c)
+	sess.Values = map[any]any{}
+	if msg != "" {
+		sess.Values[keyStaffFlash], sess.Values[keyFlashTone] = msg, tone
+	}
+	_ = sess.Save(c.Request(), c.Response())
+}
+
+// flash leaves a one-time notice for the next console page.
+func (con *Handler) flash(c echo.Context, tone, msg string) {
+	sess := con.staffSession(c)
+	sess.Values[keyStaffFlash], sess.Values[keyFlashTone] = msg, tone
+	_ = sess.Save(c.Request(), c.Response())
+}
+
+func (con *Handler) takeFlash(c echo.Context) (tone, msg string) {
+	sess := con.staffSession(c)
+	msg, _ = sess.Values[keyStaffFlash].(string)
+	if msg == "" {
+		return "", ""
+	}
+	tone, _ = sess.Values[keyFlashTone].(string)
+	delete(sess.Values, keyStaffFlash)
+	delete(sess.Values, keyFlashTone)
+	_ = sess.Save(c.Request(), c.Response())
+	return tone, msg
+}
+
+// resume finds the signed-in staff member behind the cookie.
+func (con *Handler) resume(c echo.Context) (staff.Session, error) {
+	token, _ := con.staffSession(c).Values[keyStaffToken].(string)
+	return con.Staff.Resume(c.Request().Context(), token)
+}
+
+type staffKey struct{}
+
+// currentStaff is the staff member RequireStaff let through.
+func currentStaff(c echo.Context) (staff.Session, bool) {
+	cur, ok := c.Request().Context().Value(staffKey{}).(staff.Session)
+	return cur, ok
+}
+
+// actor names the staff member (or, before sign-in, nobody) and where the
+// request came from, for the audit log.
+func (con *Handler) actor(c echo.Context, cur staff.Session) audit.Actor {
+	return cur.Actor(c.RealIP(), c.Request().UserAgent())
+}
+
+// English makes the console's pages English whatever the browser asks:
+// the console's text is not translated.
+func (con *Handler) English(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		middleware.SetLocalizer(c, con.I18n.Localizer("en"))
+		return next(c)
+	}
+}
+
+// RequireStaff lets signed-in staff through and sends everyone else to the
+// sign-in page (an owner's cookie counts for nothing here).
+func (con *Handler) RequireStaff(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		cur, err := con.resume(c)
+		if errors.Is(err, staff.ErrNoSession) {
+			if _, had := con.staffSession(c).Values[keyStaffToken]; had {
+				con.clearStaffCookie(c, "info", "Your console session has ended. Sign in again.")
+			}
+			req := c.Request()
+			if render.IsMachine(req) || strings.HasPrefix(req.URL.Path, jobsAPI) {
+				return echo.ErrUnauthorized
+			}
+			next := ""
+			if req.Method == http.MethodGet {
+				next = req.URL.RequestURI()
+			}
+			return c.Redirect(http.StatusSeeOther, paths.ConsoleLogin(next))
+		}
+		if err != nil {
+			return err
+		}
+		ctx := c.Request().Context()
+		// Impersonations that ran out while nobody looked are closed here,
+		// so the audit log says when each one stopped.
+		if _, err := con.Staff.EndExpiredImpersonations(ctx); err != nil {
+			return err
+		}
+		c.SetRequest(c.Request().WithContext(context.WithValue(ctx, staffKey{}, cur)))
+		return next(c)
+	}
+}
+
+// RequireAdmin refuses agents with a page that says so.
+func (con *Handler) RequireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		cur, ok := currentStaff(c)
+		if !ok {
+			return echo.ErrUnauthorized
+		}
+		if !cur.IsAdmin() {
+			con.Log.Warn("console: admin page refused", "staff", cur.Staff.Email, "path", c.Request().URL.Path)
+			if strings.HasPrefix(c.Request().URL.Path, jobsAPI) {
+				return echo.ErrForbidden
+			}
+			return render.HTML(c, http.StatusForbidden, consoleviews.Forbidden(con.chrome(c, "Admins only", "")))
+		}
+		return next(c)
+	}
+}
+
+// chrome fills what every console page starts from: English, wide, no
+// language switcher, who is signed in, the impersonation banner while it
+// lasts, and the one-time notice.
+func (con *Handler) chrome(c echo.Context, title, section string) consoleviews.Chrome {
+	p := render.Layout(c, con.AppName, title)
+	p.Lang, p.Wide, p.HideSwitcher = "en", true, true
+	ch := consoleviews.Chrome{Page: p, Section: section}
+	if cur, ok := currentStaff(c); ok {
+		ch.StaffEmail, ch.StaffRole, ch.Admin = cur.Staff.Email, cur.Staff.Role, cur.IsAdmin()
+		im, err := con.Staff.ActiveImpersonation(c.Request().Context(), cur, con.actor(c, cur))
+		if err == nil {
+			ch.Banner = consoleviews.Banner(con.bannerView(c, cur, im))
+		}
+	}
+	ch.FlashTone, ch.Flash = con.takeFlash(c)
+	return ch
+}
+
+func (con *Handler) bannerView(c echo.Context, cur staff.Session, im staff.Impersonation) consoleviews.BannerView {
+	left := im.Left(con.Store.Now())
+	mins := int((left + time.Minute - 1) / time.Minute)
+	return consoleviews.BannerView{
+		Staff: cur.Staff.Email, Owner: ownerName(im.Owner), HostID: im.Owner.HostUserID, Reason: im.Reason,
+		Until: im.ExpiresAt, MinutesLeft: max(mins, 0), CSRF: middleware.CSRFToken(c.Request().Context()),
+		OwnerURL: paths.ConsoleOwner(im.Owner.ID),
+	}
+}
+
+// ownerName is how the console names an owner: their name, or failing
+// that their email or host user id.
+func ownerName(o model.Owner) string {
+	switch {
+	case strings.TrimSpace(o.Name) != "":
+		return o.Name
+	case o.Email != "":
+		return o.Email
+	}
+	return o.HostUserID
+}

@@ -1,0 +1,209 @@
+package console
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"reconnect/internal/audit"
+	"reconnect/internal/model"
+	"reconnect/internal/staff"
+	"reconnect/internal/store"
+	"reconnect/internal/vehicletext"
+	consoleviews "reconnect/views/console"
+	"reconnect/web/paths"
+	"reconnect/web/render"
+)
+
+// timelineLabels say what each kind of timeline entry means; a kind added
+// later shows as its name until it gets a label here.
+var timelineLabels = map[model.EventKind]string{
+	model.EventVehicleAdded:        "Vehicle added",
+	model.EventWebhookReceived:     "Webhook received",
+	model.EventErrorReported:       "Error reported by the host",
+	model.EventErrorIgnored:        "Error recorded (nothing for the owner to do)",
+	model.EventHealthCheck:         "Health check",
+	model.EventTokenRefreshed:      "Token refreshed",
+	model.EventTokensStored:        "New tokens stored",
+	model.EventEmailSent:           "Email sent",
+	model.EventEmailFailed:         "Email failed",
+	model.EventEmailSkipped:        "Email skipped",
+	model.EventRemindersStopped:    "Reminders stopped",
+	model.EventUnsubscribed:        "Unsubscribed",
+	model.EventFreshLinkRequested:  "Fresh link requested",
+	model.EventLinkOpened:          "Link opened",
+	model.EventReconnectStarted:    "Reconnect started",
+	model.EventReconnectCompleted:  "Reconnect completed",
+	model.EventReconnectFailed:     "Reconnect failed",
+	model.EventReconnectUnverified: "Reconnect not confirmed",
+	model.EventDeclined:            "Owner declined",
+	model.EventSnoozed:             "Owner asked to be reminded later",
+}
+
+func timelineWhat(e model.Event) string {
+	if e.Kind == model.EventStateChanged {
+		if e.FromState == "" {
+			return "Now " + consoleChip(e.ToState).Label
+		}
+		return consoleChip(e.FromState).Label + " → " + consoleChip(e.ToState).Label
+	}
+	if l, ok := timelineLabels[e.Kind]; ok {
+		return l
+	}
+	k := strings.ReplaceAll(string(e.Kind), "_", " ")
+	if k == "" {
+		return k
+	}
+	return strings.ToUpper(k[:1]) + k[1:]
+}
+
+// clipText shortens long text for a table cell, marking the cut.
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return store.Clip(s, n) + "…"
+}
+
+// ttlWords says a duration the way the reason hint reads it.
+func ttlWords(d time.Duration) string {
+	if d >= time.Minute && d%time.Minute == 0 {
+		if m := int(d / time.Minute); m != 1 {
+			return strconv.Itoa(m) + " minutes"
+		}
+		return "1 minute"
+	}
+	return d.String()
+}
+
+func (con *Handler) ownerParam(c echo.Context) (model.Owner, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return model.Owner{}, echo.ErrNotFound
+	}
+	return con.Store.OwnerByID(c.Request().Context(), id)
+}
+
+// ownerView builds the owner detail page.
+func (con *Handler) ownerView(c echo.Context, o model.Owner) (consoleviews.OwnerView, error) {
+	ctx := c.Request().Context()
+	v := consoleviews.OwnerView{
+		Chrome: con.chrome(c, ownerName(o), "search"),
+		Owner: consoleviews.OwnerInfo{ID: o.ID, Name: ownerName(o), Email: o.Email, HostUserID: o.HostUserID,
+			Locale: o.Locale, TimeZone: o.TimeZone, Since: o.CreatedAt},
+		EmailReady: con.FreshLinks.EmailReady(), HasEmail: o.Email != "",
+		TTL: ttlWords(con.Staff.Config().ImpersonationTTL),
+	}
+	vs, err := con.Store.VehiclesByOwner(ctx, o.ID)
+	if err != nil {
+		return v, err
+	}
+	titles := map[int64]string{}
+	for _, veh := range vs {
+		titles[veh.ID] = vehicletext.Title(veh)
+		reason := veh.Reason
+		if veh.ReasonDetail != "" {
+			reason = strings.TrimSpace(reason + " " + clipText(veh.ReasonDetail, 200))
+		}
+		v.Vehicles = append(v.Vehicles, consoleviews.VehicleRow{
+			ID: veh.ID, Title: vehicletext.Title(veh), Nickname: veh.Nickname, VIN: veh.VIN, SmartcarID: veh.SmartcarID,
+			Chip: consoleChip(veh.State), Reason: reason, Since: veh.StateChangedAt,
+		})
+	}
+	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
+	const pageSize = 50
+	evs, err := con.Store.OwnerTimeline(ctx, o.ID, store.Page{Before: before, Limit: pageSize})
+	if err != nil {
+		return v, err
+	}
+	for _, e := range evs {
+		row := consoleviews.TimelineRow{At: e.OccurredAt, What: timelineWhat(e), Source: string(e.Source), Detail: clipText(e.Detail, 300)}
+		if e.VehicleID != nil {
+			row.Vehicle = titles[*e.VehicleID]
+			if row.Vehicle == "" {
+				row.Vehicle = "#" + strconv.FormatInt(*e.VehicleID, 10)
+			}
+		}
+		v.Timeline = append(v.Timeline, row)
+	}
+	if len(evs) == pageSize {
+		v.OlderURL = paths.ConsoleOwner(o.ID) + "?before=" + strconv.FormatInt(evs[len(evs)-1].ID, 10)
+	}
+	entries, err := con.Audit.List(ctx, store.AuditFilter{OwnerID: &o.ID, Limit: 20})
+	if err != nil {
+		return v, err
+	}
+	v.Audit = auditRows(entries)
+	if cur, ok := currentStaff(c); ok {
+		im, err := con.Staff.ActiveImpersonation(ctx, cur, con.actor(c, cur))
+		v.Impersonating = err == nil && im.OwnerID == o.ID
+	}
+	return v, nil
+}
+
+// OwnerDetail shows an owner, their vehicles and timeline; each look is
+// written to the audit log.
+func (con *Handler) OwnerDetail(c echo.Context) error {
+	o, err := con.ownerParam(c)
+	if err != nil {
+		return err
+	}
+	cur, _ := currentStaff(c)
+	if c.QueryParam("before") == "" {
+		if err := con.Audit.Record(c.Request().Context(), nil, audit.Entry{Actor: con.actor(c, cur), Owner: &o, Action: model.AuditOwnerViewed}); err != nil {
+			return err
+		}
+	}
+	v, err := con.ownerView(c, o)
+	if err != nil {
+		return err
+	}
+	return render.HTML(c, http.StatusOK, consoleviews.Owner(v))
+}
+
+// ImpersonateStart begins viewing as the owner, for a stated reason.
+func (con *Handler) ImpersonateStart(c echo.Context) error {
+	o, err := con.ownerParam(c)
+	if err != nil {
+		return err
+	}
+	cur, _ := currentStaff(c)
+	reason := c.FormValue("reason")
+	_, err = con.Staff.StartImpersonation(c.Request().Context(), cur, con.actor(c, cur), o, reason)
+	var bad *staff.InputError
+	if errors.As(err, &bad) {
+		v, verr := con.ownerView(c, o)
+		if verr != nil {
+			return verr
+		}
+		v.Reason, v.Errors = reason, consoleviews.FieldErrors{bad.Field: bad.Message}
+		return render.HTML(c, http.StatusUnprocessableEntity, consoleviews.Owner(v))
+	}
+	if err != nil {
+		return err
+	}
+	// Whatever owner session this browser had is dropped, so that nothing
+	// done as that owner can mix with the view.
+	if err := con.Sessions.SignOut(c); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, paths.OwnerPage())
+}
+
+// ImpersonateExit ends the view and returns to the owner in the console.
+func (con *Handler) ImpersonateExit(c echo.Context) error {
+	cur, _ := currentStaff(c)
+	im, err := con.Staff.EndImpersonation(c.Request().Context(), cur, con.actor(c, cur))
+	if errors.Is(err, staff.ErrNoImpersonation) {
+		return c.Redirect(http.StatusSeeOther, paths.Console())
+	}
+	if err != nil {
+		return err
+	}
+	con.flash(c, "ok", "You are no longer viewing as "+ownerName(im.Owner)+".")
+	return c.Redirect(http.StatusSeeOther, paths.ConsoleOwner(im.OwnerID))
+}

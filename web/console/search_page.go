@@ -1,0 +1,134 @@
+package console
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"reconnect/internal/audit"
+	"reconnect/internal/model"
+	"reconnect/internal/store"
+	"reconnect/internal/vehicletext"
+	consoleviews "reconnect/views/console"
+	"reconnect/web/paths"
+	"reconnect/web/render"
+)
+
+var searchFieldLabels = map[store.SearchField]string{
+	store.SearchEmail: "Email", store.SearchHostUserID: "Host user id",
+	store.SearchSmartcarID: "Smartcar vehicle id", store.SearchVIN: "VIN",
+}
+
+var searchHeadings = map[store.SearchField]string{
+	store.SearchEmail: "Matching email", store.SearchHostUserID: "Matching host user id",
+	store.SearchSmartcarID: "Matching Smartcar vehicle id", store.SearchVIN: "Matching VIN",
+}
+
+// searchFieldsFor picks what an "any field" search looks in: an address is
+// only ever an email; anything else may be any of the four.
+func searchFieldsFor(q string) []store.SearchField {
+	if strings.Contains(q, "@") {
+		return []store.SearchField{store.SearchEmail}
+	}
+	return store.SearchFields
+}
+
+// Page sizes: a glance at each field when looking everywhere, a real page
+// when paging through one field.
+const (
+	searchGlance = 10
+	searchPage   = 50
+)
+
+func searchURL(q string, field store.SearchField, prefix bool, after *store.SearchCursor) string {
+	v := url.Values{"q": {q}, "field": {string(field)}}
+	if !prefix {
+		v.Set("match", "exact")
+	}
+	if after != nil {
+		v.Set("after", after.Value)
+		v.Set("after_id", strconv.FormatInt(after.ID, 10))
+	}
+	return paths.ConsoleSearch(v)
+}
+
+// Search finds owners and vehicles by email, host user id, Smartcar vehicle
+// id or VIN, exactly or by prefix, a page at a time.
+func (con *Handler) Search(c echo.Context) error {
+	ctx := c.Request().Context()
+	q := strings.TrimSpace(c.QueryParam("q"))
+	field := store.SearchField(c.QueryParam("field"))
+	prefix := c.QueryParam("match") != "exact"
+	v := consoleviews.SearchView{Chrome: con.chrome(c, "Search", "search"), Query: q, Prefix: prefix}
+	v.Fields = append(v.Fields, consoleviews.Option{Value: "", Label: "Any field", Selected: !field.Valid()})
+	for _, f := range store.SearchFields {
+		v.Fields = append(v.Fields, consoleviews.Option{Value: string(f), Label: searchFieldLabels[f], Selected: f == field})
+	}
+	if q == "" {
+		return render.HTML(c, http.StatusOK, consoleviews.Search(v))
+	}
+	if utf8.RuneCountInString(q) > 200 {
+		v.Error = "That is too long for any of the fields."
+		return render.HTML(c, http.StatusUnprocessableEntity, consoleviews.Search(v))
+	}
+	v.Searched = true
+	fields, limit := searchFieldsFor(q), searchGlance
+	var after *store.SearchCursor
+	if field.Valid() {
+		fields, limit = []store.SearchField{field}, searchPage
+		if id, err := strconv.ParseInt(c.QueryParam("after_id"), 10, 64); err == nil {
+			after = &store.SearchCursor{Value: c.QueryParam("after"), ID: id}
+			v.FirstURL = searchURL(q, field, prefix, nil)
+		}
+	}
+	for _, f := range fields {
+		hits, more, err := con.Store.Search(ctx, store.SearchQuery{Field: f, Term: q, Prefix: prefix, After: after, Limit: limit})
+		if err != nil {
+			return err
+		}
+		if len(hits) == 0 {
+			continue
+		}
+		g := consoleviews.SearchGroup{Field: string(f), Heading: searchHeadings[f]}
+		for _, h := range hits {
+			g.Rows = append(g.Rows, searchRow(h))
+		}
+		if more {
+			g.NextURL = searchURL(q, f, prefix, &hits[len(hits)-1].Cursor)
+		}
+		v.Groups = append(v.Groups, g)
+	}
+	match := "starts with"
+	if !prefix {
+		match = "is"
+	}
+	in := "any field"
+	if field.Valid() {
+		in = string(field)
+	}
+	if after == nil {
+		cur, _ := currentStaff(c)
+		detail := fmt.Sprintf("%s %s %q", in, match, q)
+		if err := con.Audit.Record(ctx, nil, audit.Entry{Actor: con.actor(c, cur), Action: model.AuditOwnerSearched, Detail: detail}); err != nil {
+			return err
+		}
+	}
+	return render.HTML(c, http.StatusOK, consoleviews.Search(v))
+}
+
+func searchRow(h store.SearchHit) consoleviews.SearchRow {
+	var r consoleviews.SearchRow
+	if h.Owner != nil {
+		r.OwnerURL, r.OwnerName, r.OwnerEmail, r.HostUserID = paths.ConsoleOwner(h.Owner.ID), ownerName(*h.Owner), h.Owner.Email, h.Owner.HostUserID
+	}
+	if h.Vehicle != nil {
+		ch := consoleChip(h.Vehicle.State)
+		r.Vehicle, r.VIN, r.SmartcarID, r.Chip = vehicletext.Title(*h.Vehicle), h.Vehicle.VIN, h.Vehicle.SmartcarID, &ch
+	}
+	return r
+}

@@ -1,0 +1,73 @@
+package owner
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"reconnect/internal/model"
+	"reconnect/internal/repair"
+	"reconnect/internal/smartcar"
+	ownerviews "reconnect/views/owner"
+	"reconnect/web/paths"
+	"reconnect/web/render"
+)
+
+// ConnectCallback is where Smartcar Connect sends the owner back. The state
+// must belong to this browser session; the result is shown on this response
+// (the state is spent, so a reload shows the expired-page explanation).
+func (h *Handler) ConnectCallback(c echo.Context) error {
+	visit := repair.Visit{SessionID: h.Sessions.SID(c)}
+	if id, ok := h.Sessions.OwnerID(c); ok {
+		visit.OwnerID = &id
+	}
+	if l, ok := h.Sessions.LinkID(c); ok {
+		visit.LinkID = &l
+	}
+	res, err := h.Repair.Callback(c.Request().Context(), visit, c.QueryParams())
+	if res.Owner != nil {
+		h.Viewer.LocalizeFor(c, *res.Owner)
+	}
+	switch {
+	case errors.Is(err, repair.ErrBadState), errors.Is(err, repair.ErrStateExpired),
+		errors.Is(err, repair.ErrStateReplayed), errors.Is(err, repair.ErrStateSession),
+		errors.Is(err, repair.ErrVehicleMissing):
+		h.Log.Warn("connect callback refused", "reason", err)
+		v := ownerviews.ResultView{Page: h.layout(c, render.T(c, "state.title")), Heading: render.T(c, "state.title"), Body: render.T(c, "state.body"), Next: render.T(c, "state.next")}
+		return render.HTML(c, http.StatusBadRequest, ownerviews.Result(v))
+	case err != nil:
+		return err
+	}
+	car := carTitle(res.Vehicle)
+	data := map[string]any{"Car": car, "App": h.AppName, "Make": makeName(res.Vehicle.Make)}
+	v := ownerviews.ResultView{Page: h.layout(c, render.T(c, "result.error_title"))}
+	switch res.Outcome {
+	case repair.Fixed:
+		v.Success, v.Heading, v.Body = true, render.T(c, "result.fixed_title"), render.T(c, "result.fixed_body", data)
+		v.Title = v.Heading
+		if res.ReturnURL != "" {
+			v.ReturnURL, v.ReturnTo = res.ReturnURL, render.T(c, "result.back", data)
+		}
+	case repair.ConnectFailed:
+		code := string(res.ConnectError)
+		switch res.ConnectError {
+		case smartcar.ConnectAccessDenied, smartcar.ConnectInvalidSubscription, smartcar.ConnectNoVehicles,
+			smartcar.ConnectVehicleIncompatible, smartcar.ConnectConfigurationError:
+		default:
+			code = string(smartcar.ConnectServerError)
+		}
+		v.Heading, v.Body, v.Next = render.T(c, "result.error_title"), render.T(c, "connect."+code, data), render.T(c, "connect."+code+"_next", data)
+		card := h.vehicleCard(c.Request().Context(), res.Vehicle)
+		v.RetryVehicle = &card
+	case repair.NotVerified:
+		v.Heading, v.Body, v.Next = render.T(c, "result.unverified_title"), render.T(c, "result.unverified_body", data), render.T(c, "result.unverified_next")
+		if rk, _ := reasonKeys(res.Vehicle); rk != "" && res.Vehicle.State != model.StateConnected {
+			v.Body += " " + render.T(c, rk, data)
+		}
+		card := h.vehicleCard(c.Request().Context(), res.Vehicle)
+		v.RetryVehicle = &card
+	}
+	v.Path = paths.OwnerPage()
+	return render.HTML(c, http.StatusOK, ownerviews.Result(v))
+}

@@ -1,0 +1,89 @@
+// Package owner serves car owners and everyone else who follows a link
+// from an email: the link landing, the owner page and its actions, the
+// return from Smartcar Connect, unsubscribing, and the language switcher.
+package owner
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"reconnect/internal/i18n"
+	"reconnect/internal/links"
+	"reconnect/internal/model"
+	"reconnect/internal/repair"
+	"reconnect/internal/store"
+	"reconnect/internal/vehicletext"
+	"reconnect/views/layouts"
+	"reconnect/web/render"
+	"reconnect/web/session"
+	"reconnect/web/viewer"
+)
+
+// Handler holds what the owner pages use, and nothing else.
+type Handler struct {
+	// AppName is the host app's name, said on every page.
+	AppName string
+	// PublicBaseURL makes the absolute address an in-app browser is told
+	// to open elsewhere.
+	PublicBaseURL string
+	Log           *slog.Logger
+	Store         *store.Store
+	I18n          *i18n.Catalog
+	Sessions      *session.Manager
+	// Viewer says who is looking: the owner, or staff viewing as them.
+	Viewer *viewer.Finder
+	Links  *links.Service
+	Repair *repair.Service
+	// FreshLinks serves "email me a new link" on the expired-link page.
+	FreshLinks FreshLinkRequester
+	// Unsubscriber serves the unsubscribe link in every email.
+	Unsubscriber Unsubscriber
+}
+
+// FreshLinkRequester emails a fresh link to the owner with an address, if
+// there is one; it answers the same either way.
+type FreshLinkRequester interface {
+	Request(ctx context.Context, email string) error
+}
+
+// Unsubscriber turns reconnect emails off for the owner of an unsubscribe
+// token; it is idempotent, and first is true for the call that did it.
+type Unsubscriber interface {
+	Unsubscribe(ctx context.Context, token, via string) (o model.Owner, first bool, err error)
+}
+
+// The names and plain-language reasons are shared with the emails.
+var (
+	makeName   = vehicletext.MakeName
+	carTitle   = vehicletext.Title
+	reasonKeys = vehicletext.ReasonKeys
+)
+
+func (h *Handler) layout(c echo.Context, title string) layouts.Page {
+	return render.Layout(c, h.AppName, title)
+}
+
+// pageError renders the session page for a missing session and passes
+// every other error on.
+func (h *Handler) pageError(c echo.Context, err error) error {
+	if errors.Is(err, viewer.ErrNoOwnerSession) {
+		return h.renderLinkProblem(c, http.StatusUnauthorized, render.T(c, "session.title"), render.T(c, "session.explain"))
+	}
+	return err
+}
+
+// inAppBrowser reports whether the user agent is an app's built-in browser,
+// where carmaker logins are often blocked.
+func inAppBrowser(ua string) bool {
+	for _, marker := range []string{"FBAN", "FBAV", "Instagram", "Line/", "LinkedInApp", "Twitter", "Snapchat", "GSA/", "; wv)", "MicroMessenger", "Pinterest"} {
+		if strings.Contains(ua, marker) {
+			return true
+		}
+	}
+	return false
+}

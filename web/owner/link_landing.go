@@ -1,0 +1,64 @@
+package owner
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"reconnect/internal/links"
+	ownerviews "reconnect/views/owner"
+	"reconnect/web/paths"
+	"reconnect/web/render"
+)
+
+// LinkLanding shows what a link is for and asks for one click. A GET never
+// uses the link up: mail scanners fetch every link in a message.
+func (h *Handler) LinkLanding(c echo.Context) error {
+	token := c.Param("token")
+	r, err := h.Links.Resolve(c.Request().Context(), token)
+	if err != nil {
+		return err
+	}
+	if !r.Status.Usable() {
+		return h.renderLinkStatus(c, r.Status)
+	}
+	_ = h.Store.MarkLinkViewed(c.Request().Context(), r.Link.ID)
+	h.Viewer.LocalizeFor(c, r.Owner)
+	v := ownerviews.LandingView{Page: h.layout(c, render.T(c, "landing.title")), Action: paths.Link(token)}
+	data := map[string]any{"App": h.AppName}
+	if r.Vehicle != nil {
+		data["Car"] = carTitle(*r.Vehicle)
+		v.Heading, v.Intro = render.T(c, "landing.title"), render.T(c, "landing.intro", data)
+		if r.Status == links.AlreadyFixed {
+			v.Fixed = render.T(c, "landing.fixed", data)
+		}
+	} else {
+		v.Heading, v.Intro = render.T(c, "landing.title_all", data), render.T(c, "landing.intro_all", data)
+		// Say which car is broken: the owner came because something is wrong.
+		vs, err := h.Store.VehiclesByOwner(c.Request().Context(), r.Owner.ID)
+		if err != nil {
+			return err
+		}
+		var broken []string
+		for _, veh := range vs {
+			if veh.State.NeedsOwner() {
+				broken = append(broken, carTitle(veh))
+			}
+		}
+		switch len(broken) {
+		case 0:
+		case 1:
+			data["Car"] = broken[0]
+			v.Heading, v.Intro = render.T(c, "landing.title"), render.T(c, "landing.intro", data)
+		default:
+			data["Count"] = len(broken)
+			v.Heading, v.Intro = render.T(c, "landing.title_many"), render.T(c, "landing.intro_many", data)
+		}
+	}
+	// The language switcher must not send the token back through "next".
+	v.Path = paths.Home()
+	if inAppBrowser(c.Request().UserAgent()) {
+		v.InApp.Show, v.InApp.URL = true, h.PublicBaseURL+paths.Link(token)
+	}
+	return render.HTML(c, http.StatusOK, ownerviews.Landing(v))
+}

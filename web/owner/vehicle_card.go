@@ -1,0 +1,48 @@
+package owner
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"reconnect/internal/i18n"
+	"reconnect/internal/model"
+	ownerviews "reconnect/views/owner"
+	"reconnect/web/render"
+)
+
+// vehicleCard builds the view model of one vehicle in the request's language.
+func (h *Handler) vehicleCard(ctx context.Context, v model.Vehicle) ownerviews.VehicleCard {
+	l := i18n.From(ctx)
+	data := map[string]any{"Make": makeName(v.Make), "App": h.AppName, "Car": carTitle(v)}
+	card := ownerviews.VehicleCard{
+		ID: v.ID, TestID: v.SmartcarID, Title: carTitle(v), Nickname: v.Nickname,
+		Chip:      ownerviews.Chip{Label: l.T("chip."+string(v.State), data), Tone: render.ChipTone(v.State)},
+		Attention: v.State.NeedsOwner(),
+	}
+	if rk, tk := reasonKeys(v); rk != "" {
+		card.Reason = l.T(rk, data)
+		if tk != "" {
+			card.ToDo = l.T(tk, data)
+		}
+	}
+	allowed := v.State.Allows()
+	card.CanReconnect, card.CanConnect, card.CanDecline = allowed.Reconnect, allowed.Connect, allowed.Decline
+	if allowed.PairKey && strings.HasPrefix(v.ResolutionURL, "https://") {
+		card.KeyURL = v.ResolutionURL
+	}
+	if v.SnoozedUntil != nil && v.SnoozedUntil.After(h.Store.Now()) && v.State.NeedsOwner() {
+		card.Snoozed = l.T("owner.snoozed", map[string]any{"Date": formatDate(l.Lang(), *v.SnoozedUntil)})
+	}
+	return card
+}
+
+func formatDate(lang string, tm time.Time) string {
+	switch lang {
+	case "de":
+		return tm.Format("2.1.2006")
+	case "fr", "es":
+		return tm.Format("02/01/2006")
+	}
+	return tm.Format("2 January 2006")
+}

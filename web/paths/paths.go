@@ -1,0 +1,217 @@
+// Package paths is every address the app serves, declared once: the route
+// patterns web/routes.go registers, and the builders that templates,
+// handlers and emails make links with. It imports nothing but the standard
+// library, so any package may use it, down to the email composer.
+package paths
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Route patterns, in Echo's syntax, grouped by audience. routes.go
+// registers exactly these; a test checks that every builder below lands on
+// one of them.
+const (
+	// Operations.
+	RouteHealthz = "/healthz"
+	RouteReadyz  = "/readyz"
+	RouteMetrics = "/metrics"
+	RouteOpenAPI = "/api/v1/openapi.json"
+
+	// The host app's API, relative to RouteAPI.
+	RouteAPI             = "/api/v1"
+	RouteAPIOwner        = "/owners/:host_user_id"
+	RouteAPIVehicle      = "/owners/:host_user_id/vehicles/:vehicle_id"
+	RouteAPIOwnerStatus  = "/owners/:host_user_id/status"
+	RouteAPIOwnerEvents  = "/owners/:host_user_id/events"
+	RouteAPILinks        = "/links"
+	RouteAPIErrors       = "/errors"
+	RouteAPIWebhookEvent = "/webhook-events/:eventId"
+
+	// Smartcar's webhook deliveries.
+	RouteSmartcarWebhook = "/webhooks/smartcar"
+
+	// APITree and WebhookTree hold the addresses only machines call; an
+	// error there is answered in JSON.
+	APITree     = RouteAPI + "/"
+	WebhookTree = "/webhooks/"
+
+	// Owners and everyone else who follows a link from an email.
+	RouteHome             = "/"
+	RouteLanguage         = "/language"
+	RouteLink             = "/l/:token"
+	RouteLinkResend       = "/links/resend"
+	RouteOwnerPage        = "/me"
+	RouteVehicleReconnect = "/me/vehicles/:id/reconnect"
+	RouteVehicleDecline   = "/me/vehicles/:id/decline"
+	RouteConnectCallback  = "/connect/callback"
+	RouteUnsubscribe      = "/unsubscribe/:token"
+
+	// The demo's development inbox.
+	RouteDevInbox        = "/dev/inbox"
+	RouteDevInboxMessage = "/dev/inbox/:id"
+	RouteDevInboxHTML    = "/dev/inbox/:id/html"
+	RouteDevInboxRaw     = "/dev/inbox/:id/raw"
+
+	// The support console.
+	RouteConsole                  = "/console"
+	RouteConsoleLogin             = "/console/login"
+	RouteConsolePassword          = "/console/password/:token"
+	RouteConsoleLogout            = "/console/logout"
+	RouteConsoleSearch            = "/console/search"
+	RouteConsoleOwner             = "/console/owners/:id"
+	RouteConsoleOwnerSendLink     = "/console/owners/:id/send-link"
+	RouteConsoleOwnerShowLink     = "/console/owners/:id/show-link"
+	RouteConsoleOwnerImpersonate  = "/console/owners/:id/impersonate"
+	RouteConsoleImpersonationExit = "/console/impersonation/exit"
+	RouteConsoleStaff             = "/console/staff"
+	RouteConsoleStaffPasswordLink = "/console/staff/:id/password-link"
+	RouteConsoleStaffUnlock       = "/console/staff/:id/unlock"
+	RouteConsoleStaffDisable      = "/console/staff/:id/disable"
+	RouteConsoleStaffEnable       = "/console/staff/:id/enable"
+	RouteConsoleAudit             = "/console/audit"
+	RouteConsoleAuditCSV          = "/console/audit.csv"
+	RouteConsoleWebhooks          = "/console/webhooks"
+	// ConsoleJobs is where River UI, the job queue dashboard, is mounted;
+	// River UI serves everything below it.
+	ConsoleJobs          = "/console/jobs"
+	RouteConsoleJobs     = ConsoleJobs
+	RouteConsoleJobsTree = ConsoleJobs + "/*"
+)
+
+func id(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Home is the landing page for visitors without a link.
+func Home() string { return RouteHome }
+
+// Language is where the language switcher posts.
+func Language() string { return RouteLanguage }
+
+// Link is an owner link; the token is its only credential.
+func Link(token string) string { return "/l/" + token }
+
+// LinkResend is where an owner asks for a fresh link.
+func LinkResend() string { return RouteLinkResend }
+
+// OwnerPage lists the signed-in owner's vehicles.
+func OwnerPage() string { return RouteOwnerPage }
+
+// OwnerVehicle is the owner page scrolled to one vehicle.
+func OwnerVehicle(vehicleID int64) string { return RouteOwnerPage + "#vehicle-" + id(vehicleID) }
+
+// VehicleReconnect starts a trip to Smartcar Connect for a vehicle.
+func VehicleReconnect(vehicleID int64) string { return "/me/vehicles/" + id(vehicleID) + "/reconnect" }
+
+// VehicleDecline asks, and records, why the owner will not reconnect.
+func VehicleDecline(vehicleID int64) string { return "/me/vehicles/" + id(vehicleID) + "/decline" }
+
+// ConnectCallback is where Smartcar Connect sends the owner back.
+func ConnectCallback() string { return RouteConnectCallback }
+
+// Unsubscribe is the unsubscribe link in every email.
+func Unsubscribe(token string) string { return "/unsubscribe/" + token }
+
+// DevInbox lists what the demo's SMTP server received.
+func DevInbox() string { return RouteDevInbox }
+
+// DevInboxMessage shows one received message.
+func DevInboxMessage(msgID int) string { return RouteDevInbox + "/" + strconv.Itoa(msgID) }
+
+// DevInboxHTML is a received message's HTML part.
+func DevInboxHTML(msgID int) string { return DevInboxMessage(msgID) + "/html" }
+
+// DevInboxRaw is a received message's source.
+func DevInboxRaw(msgID int) string { return DevInboxMessage(msgID) + "/raw" }
+
+// Console is the console's dashboard.
+func Console() string { return RouteConsole }
+
+// ConsoleLogin is the sign-in page; next, when set, is where to go after.
+func ConsoleLogin(next string) string {
+	if next == "" || next == RouteConsole {
+		return RouteConsoleLogin
+	}
+	return RouteConsoleLogin + "?next=" + url.QueryEscape(next)
+}
+
+// ConsoleLoginAs is the sign-in page with the email filled in.
+func ConsoleLoginAs(email string) string {
+	return RouteConsoleLogin + "?email=" + url.QueryEscape(email)
+}
+
+// ConsolePasswordPrefix is where set-password links point, before the token.
+const ConsolePasswordPrefix = "/console/password/"
+
+// ConsolePassword is a staff member's one-time set-password link.
+func ConsolePassword(token string) string { return ConsolePasswordPrefix + token }
+
+// ConsoleLogout signs staff out.
+func ConsoleLogout() string { return RouteConsoleLogout }
+
+// ConsoleSearch finds owners and vehicles; q is the query string, if any.
+func ConsoleSearch(q url.Values) string { return withQuery(RouteConsoleSearch, q) }
+
+// ConsoleOwner is an owner's page in the console.
+func ConsoleOwner(ownerID int64) string { return "/console/owners/" + id(ownerID) }
+
+// ConsoleOwnerSendLink emails the owner a fresh link.
+func ConsoleOwnerSendLink(ownerID int64) string { return ConsoleOwner(ownerID) + "/send-link" }
+
+// ConsoleOwnerShowLink shows a fresh link once.
+func ConsoleOwnerShowLink(ownerID int64) string { return ConsoleOwner(ownerID) + "/show-link" }
+
+// ConsoleOwnerImpersonate begins viewing as the owner.
+func ConsoleOwnerImpersonate(ownerID int64) string { return ConsoleOwner(ownerID) + "/impersonate" }
+
+// ConsoleImpersonationExit ends viewing as an owner.
+func ConsoleImpersonationExit() string { return RouteConsoleImpersonationExit }
+
+// ConsoleStaff lists the team.
+func ConsoleStaff() string { return RouteConsoleStaff }
+
+// ConsoleStaffPasswordLink makes a staff member a new set-password link.
+func ConsoleStaffPasswordLink(staffID int64) string { return consoleStaff(staffID, "/password-link") }
+
+// ConsoleStaffUnlock lifts a staff member's lockout.
+func ConsoleStaffUnlock(staffID int64) string { return consoleStaff(staffID, "/unlock") }
+
+// ConsoleStaffDisable disables a staff member's account.
+func ConsoleStaffDisable(staffID int64) string { return consoleStaff(staffID, "/disable") }
+
+// ConsoleStaffEnable enables a staff member's account again.
+func ConsoleStaffEnable(staffID int64) string { return consoleStaff(staffID, "/enable") }
+
+func consoleStaff(staffID int64, action string) string {
+	return RouteConsoleStaff + "/" + id(staffID) + action
+}
+
+// ConsoleAudit is the audit log, filtered by q.
+func ConsoleAudit(q url.Values) string { return withQuery(RouteConsoleAudit, q) }
+
+// ConsoleAuditCSV is the filtered audit log as CSV; it always carries a
+// query string, possibly empty, as the export link always has.
+func ConsoleAuditCSV(q url.Values) string { return RouteConsoleAuditCSV + "?" + q.Encode() }
+
+// ConsoleWebhooks is the webhook delivery log, filtered by q.
+func ConsoleWebhooks(q url.Values) string { return withQuery(RouteConsoleWebhooks, q) }
+
+// ConsoleJobsHome is River UI's start page.
+func ConsoleJobsHome() string { return ConsoleJobs + "/" }
+
+func withQuery(p string, q url.Values) string {
+	if len(q) == 0 {
+		return p
+	}
+	return p + "?" + q.Encode()
+}
+
+// SafeNext accepts only a local path, so a form's "next" field can never
+// send anyone to another site.
+func SafeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+		return RouteHome
+	}
+	return next
+}
