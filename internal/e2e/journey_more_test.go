@@ -108,10 +108,13 @@ func TestOwnerPagesAccessible(t *testing.T) {
 					}
 				}
 				// Choose the language with the switcher, as an owner would.
-				do(t, ctx, chromedp.Navigate(w.appURL+"/"),
-					chromedp.SetValue(chromedp.CSS("#lang-select"), lang),
-					chromedp.Click(bt.TestID("language-submit")),
-					chromedp.WaitVisible(chromedp.CSS(`html[lang="`+lang+`"]`)))
+				do(t, ctx, chromedp.Navigate(w.appURL+"/"), chromedp.SetValue(chromedp.CSS("#lang-select"), lang))
+				// Wait for the page the form leads to, not for an element the
+				// old page may already have (English is the default).
+				if _, err := chromedp.RunResponse(ctx, chromedp.Click(bt.TestID("language-submit"))); err != nil {
+					t.Fatal(err)
+				}
+				do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`html[lang="`+lang+`"]`)))
 				check("start page")
 				do(t, ctx, chromedp.Navigate(w.appURL+"/l/"+strings.Repeat("x", 43)), chromedp.WaitVisible(bt.TestID("resend")))
 				check("unknown link")

@@ -28,11 +28,13 @@ func TestSmoke(t *testing.T) {
 		bt.NoAxeViolations(t, ctx, "start page")
 
 		// The switcher is a plain form with a CSRF token: choose German and submit.
-		if err := chromedp.Do(ctx,
-			chromedp.SetValue(chromedp.CSS("#lang-select"), "de"),
-			chromedp.Click(bt.TestID("language-submit")),
-			chromedp.WaitVisible(chromedp.CSS(`html[lang="de"] h1`)),
-		); err != nil {
+		if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#lang-select"), "de")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.RunResponse(ctx, chromedp.Click(bt.TestID("language-submit"))); err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`html[lang="de"] h1`))); err != nil {
 			t.Fatal(err)
 		}
 		h1, _ = bt.Text(ctx, "h1")

@@ -100,6 +100,7 @@ var exempt = map[string][]string{
 	"internal/smartcar/webhook.go":              {"schedule"}, // Smartcar's webhook trigger type
 	"internal/smartcarsim/connect_authorize.go": {"email"},    // the simulator's login form field
 	"cmd/reconnect/main.go":                     {"demo"},     // the name of the demo command
+	"cmd/reconnect/sim.go":                      {"demo"},     // a setting that came from the demo's defaults
 	"internal/ingest/metrics.go":                {"webhook"},  // a Prometheus subsystem
 	"internal/store/search.go":                  {"email"},    // the console's search field, a column
 	"web/session/session.go":                    {"owner"},    // a key inside the owner's cookie

@@ -335,4 +335,3 @@ func TestSlowServerAnswerIsNotRetriedInsideTheWindow(t *testing.T) {
 		}
 	})
 }
-
