@@ -4,6 +4,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 )
@@ -66,6 +67,10 @@ func (s *Store) RecordInbox(ctx context.Context, events []InboxEvent) ([]bool, e
 			unique = append(unique, i)
 		}
 	}
+	// Rows go in in one global order (by event id), so two instances that
+	// got the same events at once (Smartcar retrying while the first attempt
+	// is in flight) wait on each other at most once and never deadlock.
+	slices.SortFunc(unique, func(a, b int) int { return strings.Compare(events[a].EventID, events[b].EventID) })
 	query, args := s.inboxInsert(events, unique)
 	tx, err := sqldb.BeginTx(ctx, nil)
 	if err != nil {
@@ -130,7 +135,7 @@ func (s *Store) inboxInsert(events []InboxEvent, unique []int) (string, []any) {
 			bodies[k], deliv[k], recv[k] = e.Body, delivered(e), received(e)
 		}
 		return "INSERT INTO webhook_events (" + inboxColumns + ") SELECT e, s, t, v, b, d, r, '" + InboxPending + "'" +
-				" FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::timestamptz[], $7::timestamptz[]) AS u(e, s, t, v, b, d, r)" + tail,
+				" FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::timestamptz[], $7::timestamptz[]) AS u(e, s, t, v, b, d, r) ORDER BY e" + tail,
 			[]any{ids, sources, types, vehicles, bodies, deliv, recv}
 	}
 	var b strings.Builder
