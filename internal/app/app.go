@@ -88,7 +88,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			return nil, err
 		}
 	}
-	db, err := database.Open(ctx, cfg.DatabaseURL, log)
+	db, err := database.Open(ctx, cfg.DatabaseURL, log, database.MaxConns(cfg.DatabaseMaxConns))
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,9 @@ type Config struct {
 	LogFormat string `env:"LOG_FORMAT"`
 
 	DatabaseURL string `env:"DATABASE_URL"`
+	// DatabaseMaxConns caps this instance's PostgreSQL connections, the app's
+	// pool and the job workers' together (SQLite always uses one).
+	DatabaseMaxConns int `env:"DATABASE_MAX_CONNS" envDefault:"35"`
 	// MigrateOnStart lets an operator run `reconnect migrate up` as a separate
 	// release step instead.
 	MigrateOnStart bool `env:"RECONNECT_MIGRATE_ON_START" envDefault:"true"`
@@ -189,6 +192,9 @@ func (c *Config) validate() error {
 	}
 	if _, _, err := ParseDatabaseURL(c.DatabaseURL); err != nil {
 		return &Error{"DATABASE_URL", `"sqlite:<path>" or "postgres://user@host:port/db"`}
+	}
+	if c.DatabaseMaxConns < 6 || c.DatabaseMaxConns > 1000 {
+		return &Error{"DATABASE_MAX_CONNS", "a number of connections from 6 to 1000"}
 	}
 	u, err := url.Parse(c.PublicBaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
