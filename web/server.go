@@ -140,7 +140,7 @@ func New(d Deps) (*Server, error) {
 	}
 	e.Use(
 		echomw.RequestID(),
-		middleware.RequestLog(d.Logger),
+		middleware.RequestLog(d.Logger, paths.RouteSmartcarWebhook),
 		echomw.RecoverWithConfig(echomw.RecoverConfig{LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			d.Logger.Error("panic", "err", err, "stack", string(stack))
 			return err
