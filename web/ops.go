@@ -2,11 +2,13 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	_ "embed"
 	"net/http"
+	"strings"
 	"time"
 
-	"github.com/labstack/echo-contrib/echoprometheus"
 	"github.com/labstack/echo/v4"
 )
 
@@ -30,8 +32,23 @@ func (s *Server) readyz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready", "database": "ok"})
 }
 
-func (s *Server) metrics() echo.HandlerFunc {
-	return echoprometheus.NewHandlerWithConfig(echoprometheus.HandlerConfig{Gatherer: s.registry})
+// metrics serves a scrape on the public listener only to a bearer of
+// METRICS_TOKEN; without one configured the address does not exist here
+// (the metrics listener, METRICS_ADDR, serves it).
+func (s *Server) metrics(c echo.Context) error {
+	if s.metricsToken == "" {
+		return echo.ErrNotFound
+	}
+	sent, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+	// Hashes first, so that the comparison takes as long whatever the
+	// length of what was sent.
+	a, b := sha256.Sum256([]byte(sent)), sha256.Sum256([]byte(s.metricsToken))
+	if !ok || subtle.ConstantTimeCompare(a[:], b[:]) != 1 {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="metrics"`)
+		return echo.ErrUnauthorized
+	}
+	s.scrape.ServeHTTP(c.Response(), c.Request())
+	return nil
 }
 
 //go:embed openapi.json

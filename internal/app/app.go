@@ -62,7 +62,11 @@ type App struct {
 	Notify *notify.Service
 
 	httpServer *http.Server
-	started    bool
+	// metricsServer serves /metrics on METRICS_ADDR, apart from the public
+	// listener; nil when it is off.
+	metricsServer *http.Server
+	metricsAddr   net.Addr
+	started       bool
 }
 
 // NewLogger builds the structured logger the configuration asks for.
@@ -250,6 +254,20 @@ func (a *App) Start(ctx context.Context, ln net.Listener) error {
 			return fmt.Errorf("listen on %s (RECONNECT_ADDR): %w", a.Config.Addr, err)
 		}
 	}
+	if a.Config.Ops.MetricsOn() {
+		mln, err := net.Listen("tcp", a.Config.Ops.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s (METRICS_ADDR): %w", a.Config.Ops.MetricsAddr, err)
+		}
+		a.metricsAddr = mln.Addr()
+		a.metricsServer = a.Web.MetricsServer(mln.Addr().String())
+		go func() {
+			if err := a.metricsServer.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				a.Log.Error("metrics server stopped", "err", err)
+			}
+		}()
+	}
 	if err := a.Jobs.Start(ctx); err != nil {
 		return fmt.Errorf("start jobs: %w", err)
 	}
@@ -261,9 +279,13 @@ func (a *App) Start(ctx context.Context, ln net.Listener) error {
 			a.Log.Error("http server stopped", "err", err)
 		}
 	}()
-	a.Log.Info("reconnect listening", "addr", "http://"+ln.Addr().String(), "public", a.Config.PublicBaseURL, "database", a.DB.Dialect)
+	a.Log.Info("reconnect listening", "addr", "http://"+ln.Addr().String(), "public", a.Config.PublicBaseURL,
+		"metrics", a.Config.Ops.MetricsAddr, "database", a.DB.Dialect)
 	return nil
 }
+
+// MetricsAddr is where the metrics listener listens, nil when it is off.
+func (a *App) MetricsAddr() net.Addr { return a.metricsAddr }
 
 // Shutdown drains in-flight requests, lets running jobs finish, and closes
 // the database, all within ctx's deadline.
@@ -271,6 +293,9 @@ func (a *App) Shutdown(ctx context.Context) error {
 	var errs []error
 	if a.httpServer != nil {
 		errs = append(errs, a.httpServer.Shutdown(ctx))
+	}
+	if a.metricsServer != nil {
+		errs = append(errs, a.metricsServer.Shutdown(ctx))
 	}
 	// After the server, so every acknowledged request was written; before
 	// the database closes.
