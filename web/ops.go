@@ -5,11 +5,14 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	_ "embed"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"reconnect/internal/database"
 )
 
 // The operations endpoints: no session, no CSRF, no key.
@@ -21,13 +24,23 @@ func (s *Server) healthz(c echo.Context) error {
 }
 
 // readyz says whether this instance can serve: the database must answer
-// within the budget, so a load balancer hears "no" in well under 2 s.
+// within the budget, so a load balancer hears "no" in well under 2 s, and
+// it must be able to take writes (database.CanWrite), since detection
+// acknowledges nothing it has not written.
 func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 1500*time.Millisecond)
 	defer cancel()
 	if err := s.db.Ping(ctx); err != nil {
 		s.log.Warn("not ready", "err", err)
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
+	}
+	if err := s.db.CanWrite(ctx); err != nil {
+		s.log.Warn("not ready", "err", err)
+		status := map[string]string{"status": "unavailable", "database": "cannot write", "reason": err.Error()}
+		if !errors.Is(err, database.ErrCannotWrite) {
+			status["database"], status["reason"] = "unreachable", "the capacity check failed"
+		}
+		return c.JSON(http.StatusServiceUnavailable, status)
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready", "database": "ok"})
 }
