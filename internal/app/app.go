@@ -60,6 +60,8 @@ type App struct {
 	HostWebhooks *hostwebhook.Notifier
 	// Notify emails owners: the digest, reminders and fresh links.
 	Notify *notify.Service
+	// FreshLinks serves owners' and staff's asks for a new link.
+	FreshLinks *notify.FreshLinks
 
 	httpServer *http.Server
 	// metricsServer serves /metrics on METRICS_ADDR, apart from the public
@@ -141,6 +143,11 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	if a.Notify, err = newNotify(a); err != nil {
 		return nil, err
 	}
+	// A new link when an owner asks (a job looks the address up and
+	// sends) or staff do (with an entry in the audit log of what staff do).
+	auditLog := audit.New(a.Store)
+	linkMailer, unsubscriber, devInbox := a.emailDeps(o)
+	a.FreshLinks = notify.NewFreshLinks(a.Store, a.Links, auditLog, linkMailer, a.Jobs)
 
 	// What happens when a car's connection state changes, wherever the
 	// change comes from (a Smartcar webhook, an error the host reports, the
@@ -161,8 +168,7 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	}
 
 	// The support console's services: staff accounts, sessions and views as
-	// an owner, and the audit trail of what staff do.
-	auditLog := audit.New(a.Store)
+	// an owner.
 	staffSvc := staff.New(a.Store, auditLog, staff.Config{
 		BaseURL: cfg.PublicBaseURL, PasswordLinkTTL: cfg.Console.PasswordLinkTTL,
 		IdleTimeout: cfg.Console.IdleTimeout, SessionMaxAge: cfg.Console.SessionMaxAge,
@@ -171,11 +177,10 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	})
 
 	// The web: owners, the host's API, Smartcar's webhooks, the console.
-	linkMailer, unsubscriber, devInbox := a.emailDeps(o)
 	a.Web, err = web.New(web.Deps{
 		Config: cfg, Logger: log, DB: db, Store: a.Store, I18n: a.I18n, Registry: a.Registry,
 		Links: a.Links, Repair: a.Repair, Ingest: a.Ingest,
-		FreshLinks:   notify.NewFreshLinks(a.Store, a.Links, auditLog, linkMailer),
+		FreshLinks:   a.FreshLinks,
 		Unsubscriber: unsubscriber, DevInbox: devInbox,
 		Staff: staffSvc, Audit: auditLog,
 	})

@@ -8,6 +8,7 @@ import (
 
 	"reconnect/internal/hostwebhook"
 	"reconnect/internal/ingest"
+	"reconnect/internal/notify"
 	"reconnect/internal/store"
 )
 
@@ -30,8 +31,9 @@ func (a *App) workers() *river.Workers {
 		Every: d.HealthCheckEvery, Rate: d.HealthCheckRate, Budget: 4 * time.Minute,
 		OnWrite: a.Ingest.Processor().Wake,
 	})
-	// Email: the schedule sweep and the sends.
+	// Email: the schedule sweep and the sends, and owners' asks for a new link.
 	a.Notify.Register(w)
+	river.AddWorker(w, &notify.FreshLinkWorker{FreshLinks: a.FreshLinks})
 	return w
 }
 
