@@ -62,6 +62,8 @@ type App struct {
 	Notify *notify.Service
 	// FreshLinks serves owners' and staff's asks for a new link.
 	FreshLinks *notify.FreshLinks
+	// Staff runs the console's accounts, sessions and views as an owner.
+	Staff *staff.Service
 
 	httpServer *http.Server
 	// metricsServer serves /metrics on METRICS_ADDR, apart from the public
@@ -148,6 +150,14 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	auditLog := audit.New(a.Store)
 	linkMailer, unsubscriber, devInbox := a.emailDeps(o)
 	a.FreshLinks = notify.NewFreshLinks(a.Store, a.Links, auditLog, linkMailer, a.Jobs)
+	// The support console's services: staff accounts, sessions and views as
+	// an owner.
+	a.Staff = staff.New(a.Store, auditLog, staff.Config{
+		BaseURL: cfg.PublicBaseURL, PasswordLinkTTL: cfg.Console.PasswordLinkTTL,
+		IdleTimeout: cfg.Console.IdleTimeout, SessionMaxAge: cfg.Console.SessionMaxAge,
+		MaxFailures: cfg.Console.MaxFailures, LockFor: cfg.Console.LockFor,
+		ImpersonationTTL: cfg.Console.ImpersonationTTL,
+	})
 
 	// What happens when a car's connection state changes, wherever the
 	// change comes from (a Smartcar webhook, an error the host reports, the
@@ -167,22 +177,13 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 		return nil, err
 	}
 
-	// The support console's services: staff accounts, sessions and views as
-	// an owner.
-	staffSvc := staff.New(a.Store, auditLog, staff.Config{
-		BaseURL: cfg.PublicBaseURL, PasswordLinkTTL: cfg.Console.PasswordLinkTTL,
-		IdleTimeout: cfg.Console.IdleTimeout, SessionMaxAge: cfg.Console.SessionMaxAge,
-		MaxFailures: cfg.Console.MaxFailures, LockFor: cfg.Console.LockFor,
-		ImpersonationTTL: cfg.Console.ImpersonationTTL,
-	})
-
 	// The web: owners, the host's API, Smartcar's webhooks, the console.
 	a.Web, err = web.New(web.Deps{
 		Config: cfg, Logger: log, DB: db, Store: a.Store, I18n: a.I18n, Registry: a.Registry,
 		Links: a.Links, Repair: a.Repair, Ingest: a.Ingest,
 		FreshLinks:   a.FreshLinks,
 		Unsubscriber: unsubscriber, DevInbox: devInbox,
-		Staff: staffSvc, Audit: auditLog,
+		Staff: a.Staff, Audit: auditLog,
 	})
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"reconnect/internal/hostwebhook"
 	"reconnect/internal/ingest"
 	"reconnect/internal/notify"
+	"reconnect/internal/staff"
 	"reconnect/internal/store"
 )
 
@@ -34,6 +35,8 @@ func (a *App) workers() *river.Workers {
 	// Email: the schedule sweep and the sends, and owners' asks for a new link.
 	a.Notify.Register(w)
 	river.AddWorker(w, &notify.FreshLinkWorker{FreshLinks: a.FreshLinks})
+	// The console: views as an owner that ran out while nobody looked.
+	river.AddWorker(w, &staff.SweepWorker{Staff: a.Staff})
 	return w
 }
 
@@ -52,6 +55,7 @@ func (a *App) periodicJobs() []*river.PeriodicJob {
 		}, nil),
 		every(d.TokenKeepAliveEvery, ingest.KeepAliveArgs{}, true),
 		every(time.Minute, ingest.JoinArgs{}, false),
+		every(time.Minute, staff.SweepArgs{}, false),
 	}
 	if d.HealthCheckEvery > 0 {
 		jobs = append(jobs, every(5*time.Minute, ingest.HealthCheckArgs{}, false))
