@@ -106,7 +106,8 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger, opts ...Option) 
 			return nil, fmt.Errorf("database: pgx pool: %w", err)
 		}
 	}
-	if err := db.watchWrites(); err != nil {
+	db.writes = &writeWatch{}
+	if err := db.Gorm.Use(db.writes); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("database: watch writes: %w", err)
 	}

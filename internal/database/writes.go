@@ -57,30 +57,45 @@ func IsStorageFailure(err error) bool {
 	return false
 }
 
-// watchWrites hooks every GORM write (inserts, updates, deletes and raw
+// writeWatchName names the watch among GORM's plugins, where code that
+// writes past GORM (the inbox's batched insert) finds it (NoteWrite).
+const writeWatchName = "reconnect:write_watch"
+
+// Name makes the watch a GORM plugin.
+func (w *writeWatch) Name() string { return writeWatchName }
+
+// Initialize hooks every GORM write (inserts, updates, deletes and raw
 // statements) to note storage failures and successful inserts.
-func (db *DB) watchWrites() error {
-	db.writes = &writeWatch{}
+func (w *writeWatch) Initialize(g *gorm.DB) error {
 	note := func(insert bool) func(*gorm.DB) {
-		return func(tx *gorm.DB) {
-			w := db.writes
-			w.mu.Lock()
-			defer w.mu.Unlock()
-			switch {
-			case tx.Error != nil && IsStorageFailure(tx.Error):
-				w.failedAt, w.failure = time.Now(), tx.Error.Error()
-			case tx.Error == nil && insert && tx.RowsAffected > 0:
-				w.insertedAt = time.Now()
-			}
-		}
+		return func(tx *gorm.DB) { w.note(tx.Error, insert && tx.RowsAffected > 0) }
 	}
-	cb := db.Gorm.Callback()
+	cb := g.Callback()
 	return errors.Join(
 		cb.Create().After("gorm:create").Register("reconnect:watch_create", note(true)),
 		cb.Update().After("gorm:update").Register("reconnect:watch_update", note(false)),
 		cb.Delete().After("gorm:delete").Register("reconnect:watch_delete", note(false)),
 		cb.Raw().After("gorm:raw").Register("reconnect:watch_raw", note(false)),
 	)
+}
+
+func (w *writeWatch) note(err error, inserted bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch {
+	case err != nil && IsStorageFailure(err):
+		w.failedAt, w.failure = time.Now(), err.Error()
+	case err == nil && inserted:
+		w.insertedAt = time.Now()
+	}
+}
+
+// NoteWrite tells readiness how a write made past GORM on g went (err, and
+// whether it inserted rows); GORM's own writes are noted by themselves.
+func NoteWrite(g *gorm.DB, err error, inserted bool) {
+	if w, ok := g.Config.Plugins[writeWatchName].(*writeWatch); ok {
+		w.note(err, inserted)
+	}
 }
 
 // CanWrite reports why the database cannot take writes, or nil.
