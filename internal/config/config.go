@@ -67,6 +67,7 @@ type Config struct {
 	Detection Detection
 	Email     Email
 	Console   Console
+	Ops       Ops
 
 	// generated records which secrets were made up for a development run, so the
 	// operator is warned that sessions will not survive a restart.
@@ -269,6 +270,9 @@ func (c *Config) validate() error {
 	if err := c.Console.validate(); err != nil {
 		return err
 	}
+	if err := c.Ops.validate(); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -427,5 +431,8 @@ func (c Config) Redacted() [][2]string {
 		{"STAFF_LOCKOUT_DURATION", c.Console.LockFor.String()},
 		{"STAFF_PASSWORD_LINK_TTL", c.Console.PasswordLinkTTL.String()},
 		{"IMPERSONATION_TTL", c.Console.ImpersonationTTL.String()},
+		{"METRICS_ADDR", c.Ops.MetricsAddr},
+		{"METRICS_TOKEN", red(c.Ops.MetricsToken)},
+		{"TRUSTED_PROXIES", strings.Join(c.Ops.TrustedProxies, ",")},
 	}
 }

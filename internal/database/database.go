@@ -43,6 +43,9 @@ type DB struct {
 	Dialect string
 	URL     string
 	Pool    *pgxpool.Pool // PostgreSQL only
+
+	// writes is what the app's own writes said about storage (CanWrite).
+	writes *writeWatch
 }
 
 // sqliteDSN turns a path into a DSN that survives a killed process (WAL +
@@ -102,6 +105,11 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger, opts ...Option) 
 		if err != nil {
 			return nil, fmt.Errorf("database: pgx pool: %w", err)
 		}
+	}
+	db.writes = &writeWatch{}
+	if err := db.Gorm.Use(db.writes); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("database: watch writes: %w", err)
 	}
 	return db, nil
 }

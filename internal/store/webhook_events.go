@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"reconnect/internal/database"
 )
 
 // Inbox sources: where an event came from.
@@ -49,6 +51,13 @@ const inboxColumns = "event_id, source, event_type, vehicle_id, body, delivered_
 // batch). It is the hot path of the webhook receiver, so it speaks plain SQL
 // in one multi-row statement instead of going through GORM.
 func (s *Store) RecordInbox(ctx context.Context, events []InboxEvent) ([]bool, error) {
+	fresh, err := s.recordInbox(ctx, events)
+	// The insert goes past GORM, so readiness is told how it went here.
+	database.NoteWrite(s.db, err, slices.Contains(fresh, true))
+	return fresh, err
+}
+
+func (s *Store) recordInbox(ctx context.Context, events []InboxEvent) ([]bool, error) {
 	fresh := make([]bool, len(events))
 	if len(events) == 0 {
 		return fresh, nil
