@@ -8,6 +8,7 @@ import (
 
 	"reconnect/internal/hostwebhook"
 	"reconnect/internal/ingest"
+	"reconnect/internal/repair"
 	"reconnect/internal/store"
 )
 
@@ -28,8 +29,10 @@ func (a *App) workers() *river.Workers {
 	river.AddWorker(w, &ingest.HealthCheck{
 		Store: a.Store, Sealer: a.Sealer, API: a.Smartcar, Log: a.Log.With("component", "health_check"),
 		Every: d.HealthCheckEvery, Rate: d.HealthCheckRate, Budget: 4 * time.Minute,
-		OnWrite: a.Ingest.Processor().Wake,
+		StuckAfter: repair.StateTTL, OnWrite: a.Ingest.Processor().Wake,
 	})
+	// Repair: trips to Connect nobody came back from are settled.
+	river.AddWorker(w, &repair.Abandoned{Repair: a.Repair, Log: a.Log.With("component", "abandoned_trips"), Batch: 100})
 	// Email: the schedule sweep and the sends.
 	a.Notify.Register(w)
 	return w
@@ -50,6 +53,7 @@ func (a *App) periodicJobs() []*river.PeriodicJob {
 		}, nil),
 		every(d.TokenKeepAliveEvery, ingest.KeepAliveArgs{}, true),
 		every(time.Minute, ingest.JoinArgs{}, false),
+		every(time.Minute, repair.AbandonedArgs{}, false),
 	}
 	if d.HealthCheckEvery > 0 {
 		jobs = append(jobs, every(5*time.Minute, ingest.HealthCheckArgs{}, false))

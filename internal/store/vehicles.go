@@ -482,15 +482,27 @@ func sourceVal(c EventClock, f func(SourceClocks) any) (any, bool) {
 }
 
 // VehiclesDueForHealthCheck lists vehicles not checked since before, never
-// checked first. Declined vehicles are the owner's decision and reconnecting
-// ones are mid-repair, so neither is probed.
-func (s *Store) VehiclesDueForHealthCheck(ctx context.Context, before time.Time, limit int) ([]model.Vehicle, error) {
+// checked first. Declined vehicles are the owner's decision, so they are
+// never probed; a reconnecting one is mid-repair unless it has been
+// reconnecting since before stuckBefore (the owner did not come back from
+// Connect in time), when only an answer tells whether the trip worked.
+func (s *Store) VehiclesDueForHealthCheck(ctx context.Context, before, stuckBefore time.Time, limit int) ([]model.Vehicle, error) {
 	var vs []model.Vehicle
-	err := s.q(ctx).Where("state NOT IN ? AND smartcar_user_id <> '' AND (last_health_check_at IS NULL OR last_health_check_at < ?)",
-		[]model.State{model.StateDeclined, model.StateReconnecting}, before).
+	err := s.q(ctx).Where("state <> ? AND (state <> ? OR state_changed_at < ?) AND smartcar_user_id <> '' AND (last_health_check_at IS NULL OR last_health_check_at < ?)",
+		model.StateDeclined, model.StateReconnecting, stuckBefore, before).
 		Order("CASE WHEN last_health_check_at IS NULL THEN 0 ELSE 1 END").Order("last_health_check_at").Order("id").
 		Limit(limit).Find(&vs).Error
 	return vs, wrap(err, "vehicles due for health check")
+}
+
+// VehiclesReconnectingSince lists, in id order after afterID, vehicles that
+// have been reconnecting since before `before`: trips to Connect that were
+// abandoned or came back unusable.
+func (s *Store) VehiclesReconnectingSince(ctx context.Context, before time.Time, afterID int64, limit int) ([]model.Vehicle, error) {
+	var vs []model.Vehicle
+	err := s.q(ctx).Where("state = ? AND state_changed_at < ? AND id > ?", model.StateReconnecting, before, afterID).
+		Order("id").Limit(limit).Find(&vs).Error
+	return vs, wrap(err, "vehicles reconnecting since %s", before)
 }
 
 // MarkHealthChecked records when a vehicle was last probed.
