@@ -174,6 +174,7 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 		FreshLinks:   notify.NewFreshLinks(a.Store, a.Links, auditLog, linkMailer),
 		Unsubscriber: unsubscriber, DevInbox: devInbox,
 		Staff: staffSvc, Audit: auditLog,
+		InboxRetries: ingest.NewRetries(a.Store, auditLog, a.Ingest.Processor().Wake),
 	})
 	if err != nil {
 		return nil, err

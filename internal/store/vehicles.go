@@ -95,6 +95,23 @@ func (s *Store) VehicleBySmartcarID(ctx context.Context, id string) (model.Vehic
 	return v, wrap(err, "vehicle %s", id)
 }
 
+// VehiclesBySmartcarIDs finds the vehicles we know among Smartcar ids,
+// keyed by Smartcar id.
+func (s *Store) VehiclesBySmartcarIDs(ctx context.Context, ids []string) (map[string]model.Vehicle, error) {
+	out := make(map[string]model.Vehicle, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var vs []model.Vehicle
+	if err := s.q(ctx).Where("smartcar_id IN ?", ids).Find(&vs).Error; err != nil {
+		return nil, wrap(err, "vehicles by %d smartcar ids", len(ids))
+	}
+	for _, v := range vs {
+		out[v.SmartcarID] = v
+	}
+	return out, nil
+}
+
 // VehicleByID finds a vehicle by our id.
 func (s *Store) VehicleByID(ctx context.Context, id int64) (model.Vehicle, error) {
 	var v model.Vehicle
