@@ -106,6 +106,8 @@ func (s *Server) routes(h handlers) {
 	e.GET(paths.RouteConsoleAudit, con.AuditLog, admin...).Name = "console.audit"
 	e.GET(paths.RouteConsoleAuditCSV, con.AuditCSV, admin...).Name = "console.audit_csv"
 	e.GET(paths.RouteConsoleWebhooks, con.WebhookLog, admin...).Name = "console.webhooks"
+	e.GET(paths.RouteConsoleFailedEvents, con.FailedEvents, admin...).Name = "console.failed_events"
+	e.POST(paths.RouteConsoleFailedEventRetry, con.FailedEventRetry, admin...).Name = "console.failed_event_retry"
 
 	// River UI is a single-page app whose API posts JSON without our form
 	// token; it gets cross-origin protection from the browser's fetch

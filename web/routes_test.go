@@ -81,6 +81,8 @@ func TestEveryPathBuilderHitsItsRoute(t *testing.T) {
 		{http.MethodGet, paths.ConsoleAudit(nil), paths.RouteConsoleAudit},
 		{http.MethodGet, paths.ConsoleAuditCSV(q), paths.RouteConsoleAuditCSV},
 		{http.MethodGet, paths.ConsoleWebhooks(q), paths.RouteConsoleWebhooks},
+		{http.MethodGet, paths.ConsoleFailedEvents(q), paths.RouteConsoleFailedEvents},
+		{http.MethodPost, paths.ConsoleFailedEventRetry(9), paths.RouteConsoleFailedEventRetry},
 		{http.MethodGet, paths.ConsoleJobsHome(), paths.RouteConsoleJobsTree},
 		{http.MethodGet, paths.RouteHealthz, paths.RouteHealthz},
 		{http.MethodGet, paths.RouteReadyz, paths.RouteReadyz},

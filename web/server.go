@@ -68,6 +68,8 @@ type Deps struct {
 	// nobody can view as an owner.
 	Staff *staff.Service
 	Audit *audit.Log
+	// InboxRetries lets admins put events that failed for good back in line.
+	InboxRetries *ingest.Retries
 }
 
 // Server holds the Echo instance and what the shared parts use.
@@ -123,6 +125,9 @@ func New(d Deps) (*Server, error) {
 		AppName: cfg.AppName, PublicBaseURL: cfg.PublicBaseURL, Log: d.Logger, Store: d.Store, I18n: d.I18n,
 		Sessions: sessions, Viewer: viewer.New(sessions, d.Store, d.I18n, impersonation),
 		Links: d.Links, Repair: d.Repair, Unsubscriber: d.Unsubscriber,
+	}
+	if d.InboxRetries != nil {
+		h.console.Inbox = d.InboxRetries
 	}
 	if d.FreshLinks != nil {
 		// Assigned only when set, so that a missing one stays a nil interface.

@@ -184,6 +184,7 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 		FreshLinks:   a.FreshLinks,
 		Unsubscriber: unsubscriber, DevInbox: devInbox,
 		Staff: a.Staff, Audit: auditLog,
+		InboxRetries: ingest.NewRetries(a.Store, auditLog, a.Ingest.Processor().Wake),
 	})
 	if err != nil {
 		return nil, err

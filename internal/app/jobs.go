@@ -9,6 +9,7 @@ import (
 	"reconnect/internal/hostwebhook"
 	"reconnect/internal/ingest"
 	"reconnect/internal/notify"
+	"reconnect/internal/repair"
 	"reconnect/internal/staff"
 	"reconnect/internal/store"
 )
@@ -30,8 +31,10 @@ func (a *App) workers() *river.Workers {
 	river.AddWorker(w, &ingest.HealthCheck{
 		Store: a.Store, Sealer: a.Sealer, API: a.Smartcar, Log: a.Log.With("component", "health_check"),
 		Every: d.HealthCheckEvery, Rate: d.HealthCheckRate, Budget: 4 * time.Minute,
-		OnWrite: a.Ingest.Processor().Wake,
+		StuckAfter: repair.StateTTL, OnWrite: a.Ingest.Processor().Wake,
 	})
+	// Repair: trips to Connect nobody came back from are settled.
+	river.AddWorker(w, &repair.Abandoned{Repair: a.Repair, Log: a.Log.With("component", "abandoned_trips"), Batch: 100})
 	// Email: the schedule sweep and the sends, and owners' asks for a new link.
 	a.Notify.Register(w)
 	river.AddWorker(w, &notify.FreshLinkWorker{FreshLinks: a.FreshLinks})
@@ -56,6 +59,7 @@ func (a *App) periodicJobs() []*river.PeriodicJob {
 		every(d.TokenKeepAliveEvery, ingest.KeepAliveArgs{}, true),
 		every(time.Minute, ingest.JoinArgs{}, false),
 		every(time.Minute, staff.SweepArgs{}, false),
+		every(time.Minute, repair.AbandonedArgs{}, false),
 	}
 	if d.HealthCheckEvery > 0 {
 		jobs = append(jobs, every(5*time.Minute, ingest.HealthCheckArgs{}, false))

@@ -29,14 +29,18 @@ func (HealthCheckArgs) Kind() string { return "vehicle_health_check" }
 // classified, a success returns a broken vehicle to connected.
 type HealthCheck struct {
 	river.WorkerDefaults[HealthCheckArgs]
-	Store   *store.Store
-	Sealer  *secrets.Sealer
-	API     SmartcarAPI
-	Log     *slog.Logger
-	Every   time.Duration
-	Rate    float64
-	Budget  time.Duration // how long one run may take
-	OnWrite func()        // wakes the processor
+	Store  *store.Store
+	Sealer *secrets.Sealer
+	API    SmartcarAPI
+	Log    *slog.Logger
+	Every  time.Duration
+	Rate   float64
+	Budget time.Duration // how long one run may take
+	// StuckAfter is how long a car may be reconnecting (the owner is in
+	// Connect) before it is probed like any other: the Connect state's
+	// lifetime. Zero means at once.
+	StuckAfter time.Duration
+	OnWrite    func() // wakes the processor
 }
 
 // Timeout lets a run use its budget.
@@ -58,7 +62,8 @@ func (h *HealthCheck) Run(ctx context.Context) (int, error) {
 		rate = 1
 	}
 	limit := max(1, int(rate*h.Budget.Seconds()))
-	due, err := h.Store.VehiclesDueForHealthCheck(ctx, h.Store.Now().Add(-h.Every), limit)
+	now := h.Store.Now()
+	due, err := h.Store.VehiclesDueForHealthCheck(ctx, now.Add(-h.Every), now.Add(-h.StuckAfter), limit)
 	if err != nil {
 		return 0, err
 	}

@@ -78,3 +78,35 @@ func TestHealthCheckRecordsAnswersThatThePipelineApplies(t *testing.T) {
 		}
 	})
 }
+
+// A car left reconnecting for longer than the owner has to come back from
+// Connect is probed like any other; one that is mid-repair is not.
+func TestHealthCheckProbesCarsLeftReconnecting(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		h := newHarness(t, db)
+		const stuckAfter = 10 * time.Minute
+		add := func(id string, since time.Duration) {
+			v, _ := h.store.UpsertVehicle(ctx, store.VehicleInput{SmartcarID: id, SmartcarUserID: "u-" + id})
+			if _, _, err := h.machine.Transition(ctx, nil, v.ID, store.StateChange{To: model.StateReconnecting, Reason: "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED",
+				Source: model.SourceOwner, At: t0.Add(-since)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		add("in-connect", stuckAfter-time.Second)
+		add("abandoned", stuckAfter+time.Second)
+		api := &fakeAPI{}
+		hc := &ingest.HealthCheck{Store: h.store, API: api, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Every: 24 * time.Hour, Rate: 100, Budget: time.Second, StuckAfter: stuckAfter}
+		if n, err := hc.Run(ctx); err != nil || n != 1 || len(api.calls) != 1 || api.calls[0] != "abandoned" {
+			t.Fatalf("probed %v (%d recorded, %v); only the car reconnecting for longer than %s", api.calls, n, err, stuckAfter)
+		}
+		h.drain(t)
+		if v := h.vehicle(t, "abandoned"); v.State != model.StateConnected {
+			t.Fatalf("a car that answers is connected: %s", v.State)
+		}
+		if v := h.vehicle(t, "in-connect"); v.State != model.StateReconnecting {
+			t.Fatalf("a car mid-repair changed: %s", v.State)
+		}
+	})
+}

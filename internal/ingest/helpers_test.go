@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,18 +32,41 @@ type harness struct {
 	store   *store.Store
 	machine *lifecycle.Machine
 	svc     *ingest.Service
+	clock   *testClock
+}
+
+// testClock is our clock in the tests. It only moves forward, as time does.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// advanceTo moves the clock to at, unless it is already later.
+func (c *testClock) advanceTo(at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if at.After(c.now) {
+		c.now = at
+	}
 }
 
 func newHarness(t *testing.T, db *database.DB) *harness {
 	t.Helper()
-	// Everything happens at t0 by our clock; events carry their own times
-	// within a few minutes of it.
-	s := store.New(db).WithClock(func() time.Time { return t0 })
+	// Our clock starts at t0 and moves forward as events arrive (see
+	// deliver); skew tests set the arrival time themselves.
+	clock := &testClock{now: t0}
+	s := store.New(db).WithClock(clock.Now)
 	m := lifecycle.New(s)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := ingest.New(s, m, log, ingest.NewMetrics(nil), ingest.Config{ManagementTokens: []string{amt}})
 	t.Cleanup(func() { _ = svc.Stop(context.Background()) })
-	return &harness{db: db, store: s, machine: m, svc: svc}
+	return &harness{db: db, store: s, machine: m, svc: svc, clock: clock}
 }
 
 func sign(body []byte) string {
@@ -60,6 +85,8 @@ type webhookError struct {
 	State      string // ERROR or RESOLVED
 	Signals    []string
 	At         time.Time
+	WebhookID  string // "wh" unless set
+	Sequence   *int64 // meta.sequence, when set
 }
 
 func (w webhookError) body() []byte {
@@ -92,7 +119,10 @@ func (w webhookError) body() []byte {
 				"signals":    signals,
 			}},
 		},
-		"meta": map[string]any{"version": "4.0", "deliveryId": "d-" + w.EventID, "deliveredAt": w.At.UnixMilli(), "webhookId": "wh", "mode": "LIVE"},
+		"meta": map[string]any{"version": "4.0", "deliveryId": "d-" + w.EventID, "deliveredAt": w.At.UnixMilli(), "webhookId": cmp.Or(w.WebhookID, "wh"), "mode": "LIVE"},
+	}
+	if w.Sequence != nil {
+		ev["meta"].(map[string]any)["sequence"] = *w.Sequence
 	}
 	b, _ := json.Marshal(ev)
 	return b
@@ -108,8 +138,35 @@ func resolved(eventID, vehicleID string, at time.Time) webhookError {
 	return w
 }
 
-// deliver sends a signed body through the receiver.
+// deliver sends a signed body through the receiver. Unless a test says
+// otherwise (deliverAt), Smartcar's clock agrees with ours: the event
+// arrives when its deliveredAt says it was sent, or at once if our clock is
+// already past that (a delivery that arrives after a newer one).
 func (h *harness) deliver(t *testing.T, body []byte) ingest.Receipt {
+	t.Helper()
+	var ev struct {
+		Meta struct {
+			DeliveredAt int64 `json:"deliveredAt"`
+		} `json:"meta"`
+	}
+	if json.Unmarshal(body, &ev) == nil && ev.Meta.DeliveredAt > 0 {
+		h.clock.advanceTo(time.UnixMilli(ev.Meta.DeliveredAt).UTC())
+	}
+	return h.receive(t, body)
+}
+
+// deliverAt sends a signed body that arrives at received by our clock,
+// whatever time its sender put on it.
+func (h *harness) deliverAt(t *testing.T, body []byte, received time.Time) ingest.Receipt {
+	t.Helper()
+	h.clock.advanceTo(received)
+	if got := h.clock.Now(); !got.Equal(received) {
+		t.Fatalf("our clock is at %s, past the arrival %s", got, received)
+	}
+	return h.receive(t, body)
+}
+
+func (h *harness) receive(t *testing.T, body []byte) ingest.Receipt {
 	t.Helper()
 	r, err := h.svc.ReceiveWebhook(context.Background(), body, sign(body))
 	if err != nil {

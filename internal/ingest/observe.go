@@ -26,11 +26,20 @@ type observation struct {
 	vehicle    smartcar.WebhookVehicle
 	userID     string
 	externalID string
-	at         time.Time
-	signals    bool
-	triggers   []string
-	verdicts   []verdict
-	errors     []errorNote
+	// at is when we received the event, on our clock: what orders it
+	// against other sources and against changes made here (an owner's
+	// repair).
+	at time.Time
+	// sent and seq are the event's place on its own source's clock (the
+	// sender's time, Smartcar's sequence within seqScope), compared only
+	// with earlier events from the same source. Nil when it sends none.
+	sent     *time.Time
+	seq      *int64
+	seqScope string
+	signals  bool
+	triggers []string
+	verdicts []verdict
+	errors   []errorNote
 }
 
 // errorNote is what the timeline keeps of one error.
@@ -43,16 +52,18 @@ type errorNote struct {
 	Signals     int    `json:"signals,omitempty"`
 }
 
-// EventTime is when an event is taken to have happened: Smartcar's
-// deliveredAt (or a legacy eventTime), unless it is missing or lies in the
-// future by more than clock skew explains, in which case it is when we
-// received it. deliveredAt changes on each retry, so it orders events only
-// approximately; it is still the only time Smartcar sends.
-func EventTime(claimed *time.Time, received time.Time) time.Time {
+// SenderTime is the time a sender put on an event (Smartcar's deliveredAt
+// or a legacy eventTime, the host's occurred_at), or nil when it is missing
+// or lies further in the future than clock skew explains: one such time
+// would otherwise hold back every later event from the same sender. It is
+// compared only with the same sender's earlier times, never with our clock
+// or another sender's.
+func SenderTime(claimed *time.Time, received time.Time) *time.Time {
 	if claimed == nil || claimed.IsZero() || claimed.After(received.Add(maxClockSkew)) {
-		return received.UTC()
+		return nil
 	}
-	return claimed.UTC()
+	t := claimed.UTC()
+	return &t
 }
 
 // observe reads an inbox event. An error means the event can never be
@@ -82,7 +93,11 @@ func (o *observation) fromWebhook(ev store.InboxEvent) error {
 	if !wh.EventTime.IsZero() {
 		claimed = &wh.EventTime
 	}
-	o.at = EventTime(claimed, ev.ReceivedAt)
+	o.at = ev.ReceivedAt.UTC()
+	o.sent = SenderTime(claimed, ev.ReceivedAt)
+	if wh.Sequence != nil {
+		o.seq, o.seqScope = wh.Sequence, wh.WebhookID
+	}
 	switch wh.Type {
 	case smartcar.EventVehicleState:
 		o.signals = true
@@ -105,7 +120,8 @@ func (o *observation) fromReport(ev store.InboxEvent) error {
 	}
 	o.source, o.kind = model.SourceAPI, model.EventErrorReported
 	o.vehicle.ID = r.VehicleID
-	o.at = EventTime(r.OccurredAt, ev.ReceivedAt)
+	o.at = ev.ReceivedAt.UTC()
+	o.sent = SenderTime(r.OccurredAt, ev.ReceivedAt)
 	o.addError(e)
 	return nil
 }
@@ -145,13 +161,57 @@ func (o *observation) addError(e *smartcar.Error) {
 // detail is the timeline entry's detail: JSON, so the API and the console can
 // show it without parsing prose.
 func (o *observation) detail(outs []Outcome) string {
+	// The sender's own time and sequence are kept beside ours (the
+	// entry's time), so staff can see a sender's clock drift.
 	d := struct {
 		EventID  string      `json:"event_id"`
 		Type     string      `json:"type"`
+		SentAt   *time.Time  `json:"sent_at,omitempty"`
+		Sequence *int64      `json:"sequence,omitempty"`
 		Outcomes []Outcome   `json:"outcomes,omitempty"`
 		Errors   []errorNote `json:"errors,omitempty"`
 		Triggers []string    `json:"triggers,omitempty"`
-	}{o.inbox.EventID, o.eventType, outs, o.errors, o.triggers}
+	}{o.inbox.EventID, o.eventType, o.sent, o.seq, outs, o.errors, o.triggers}
 	b, _ := json.Marshal(d)
 	return string(b)
+}
+
+// staleOnOwnClock reports whether o is older, on its own source's clock,
+// than the newest event from that source that decided the vehicle's state:
+// a reordered delivery. Smartcar's sequence decides when both events carry
+// one from the same webhook (deliveredAt changes on every retry, the
+// sequence does not); otherwise the sender's times decide. A source that
+// sends no clock of its own (our health check) is never stale this way.
+func staleOnOwnClock(c store.SourceClocks, o *observation) bool {
+	switch o.inbox.Source {
+	case store.InboxSmartcar:
+		if o.seq != nil && c.WebhookSequence != nil && o.seqScope == c.WebhookSequenceScope {
+			return *o.seq < *c.WebhookSequence
+		}
+		return o.sent != nil && c.WebhookSentAt != nil && o.sent.Before(*c.WebhookSentAt)
+	case store.InboxHost:
+		return o.sent != nil && c.ReportSentAt != nil && o.sent.Before(*c.ReportSentAt)
+	}
+	return false
+}
+
+// advanceOwnClock moves o's source clock forward to o, after o decided the
+// vehicle's state. It reports whether anything moved.
+func advanceOwnClock(c *store.SourceClocks, o *observation) bool {
+	later := func(cur *time.Time) bool { return o.sent != nil && (cur == nil || o.sent.After(*cur)) }
+	moved := false
+	switch o.inbox.Source {
+	case store.InboxSmartcar:
+		if later(c.WebhookSentAt) {
+			c.WebhookSentAt, moved = o.sent, true
+		}
+		if o.seq != nil && (c.WebhookSequence == nil || o.seqScope != c.WebhookSequenceScope || *o.seq > *c.WebhookSequence) {
+			c.WebhookSequence, c.WebhookSequenceScope, moved = o.seq, o.seqScope, true
+		}
+	case store.InboxHost:
+		if later(c.ReportSentAt) {
+			c.ReportSentAt, moved = o.sent, true
+		}
+	}
+	return moved
 }

@@ -310,8 +310,10 @@ func (p *Processor) apply(ctx context.Context, tx *store.Store, claimed []store.
 	clocks := map[int64]store.EventClock{}
 	for _, id := range order {
 		obs := byVehicle[id]
-		// Within a batch, apply in event time so that reordered deliveries
-		// decide the same way as ordered ones.
+		// Within a batch, apply in the order one at a time would have:
+		// by receipt. A delivery that arrived after a newer one from the
+		// same source is then stale on that source's own clock, as it
+		// would be in separate batches.
 		slices.SortStableFunc(obs, func(a, b *observation) int {
 			return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.inbox.ID, b.inbox.ID))
 		})
@@ -323,7 +325,7 @@ func (p *Processor) apply(ctx context.Context, tx *store.Store, claimed []store.
 			changes = append(changes, chs...)
 			finished = append(finished, o.inbox.ID)
 		}
-		if clock.LastEventAt != nil || clock.LastSignalAt != nil {
+		if clock.LastEventAt != nil || clock.LastSignalAt != nil || clock.Sources != nil {
 			clocks[tv.ID] = clock
 		}
 	}
@@ -355,8 +357,14 @@ type plannedChange struct {
 // the planned changes will leave it, so that the vehicle's next event is
 // judged against its new state. It returns the event's timeline entry and
 // its state changes.
+//
+// An event is stale when we received it before the vehicle's state gate
+// (our clock: the newest deciding event's receipt, or a change made here),
+// or when its own source has already sent a newer deciding event (that
+// source's clock). Senders' clocks are never compared with ours or with
+// each other's, so a sender running behind or ahead cannot outrank another.
 func plan(tv *store.TrackedVehicle, o *observation, clock *store.EventClock) (model.Event, []plannedChange) {
-	stale := o.at.Before(tv.StateGate())
+	stale := o.at.Before(tv.StateGate()) || staleOnOwnClock(tv.SourceClocks, o)
 	var outs []Outcome
 	var changes []plannedChange
 	decisive := false
@@ -384,6 +392,10 @@ func plan(tv *store.TrackedVehicle, o *observation, clock *store.EventClock) (mo
 	if decisive && !stale {
 		at := o.at
 		tv.LastEventAt, clock.LastEventAt = &at, &at
+		if advanceOwnClock(&tv.SourceClocks, o) {
+			sc := tv.SourceClocks
+			clock.Sources = &sc
+		}
 	}
 	kind := o.kind
 	if o.kind != model.EventHealthCheck && recordedOnly(outs) {

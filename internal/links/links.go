@@ -31,6 +31,9 @@ const (
 // Usable reports whether the link can open a session.
 func (s Status) Usable() bool { return s == Valid || s == AlreadyFixed }
 
+// StaffShownTTL is how long a link shown to support staff works.
+const StaffShownTTL = 15 * time.Minute
+
 // ErrReturnURL means a return URL is not on the allow-list.
 var ErrReturnURL = errors.New("links: return URL is not on the allow-list")
 
@@ -116,6 +119,8 @@ func (s *Service) Mint(ctx context.Context, tx *store.Store, m Mint) (Minted, er
 	case model.PurposeEmail:
 	case model.PurposeInApp:
 		ttl = s.inAppTTL
+	case model.PurposeStaffShown:
+		ttl = StaffShownTTL
 	default:
 		return Minted{}, fmt.Errorf("links: purpose %q: %w", m.Purpose, store.ErrInvalid)
 	}
@@ -167,7 +172,7 @@ func (s *Service) Resolve(ctx context.Context, token string) (Resolved, error) {
 	switch {
 	case !s.store.Now().Before(l.ExpiresAt):
 		r.Status = Expired
-	case l.Purpose == model.PurposeInApp && l.UsedAt != nil:
+	case l.Purpose.SingleUse() && l.UsedAt != nil:
 		r.Status = Used
 	case r.Vehicle != nil && r.Vehicle.State == model.StateConnected:
 		r.Status = AlreadyFixed
@@ -177,6 +182,13 @@ func (s *Service) Resolve(ctx context.Context, token string) (Resolved, error) {
 	return r, nil
 }
 
+// FromStaff reports whether support staff got the link, shown or emailed
+// on their behalf: the one kind of link a staff member could open in their
+// own browser and then act as the owner with.
+func (r Resolved) FromStaff() bool {
+	return r.Link.Source == model.SourceStaff || r.Link.Purpose == model.PurposeStaffShown
+}
+
 // Open uses the link (once, for in-app links) and returns it resolved. The
 // caller opens the owner session only when the status is usable.
 func (s *Service) Open(ctx context.Context, token string) (Resolved, error) {
@@ -184,7 +196,7 @@ func (s *Service) Open(ctx context.Context, token string) (Resolved, error) {
 	if err != nil || !r.Status.Usable() {
 		return r, err
 	}
-	ok, err := s.store.UseLink(ctx, r.Link.ID, r.Link.Purpose == model.PurposeInApp)
+	ok, err := s.store.UseLink(ctx, r.Link.ID, r.Link.Purpose.SingleUse())
 	if err != nil {
 		return Resolved{}, err
 	}

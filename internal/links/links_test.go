@@ -519,3 +519,51 @@ func TestReturnURLAllowed(t *testing.T) {
 		t.Fatal("with no allow-list every return URL must be refused")
 	}
 }
+
+// A link shown to support staff opens one session, within 15 minutes, and
+// says it came from staff (as does an email link sent on their behalf), so
+// the owner pages can refuse it in a browser where staff are signed in.
+func TestStaffShownLinksAreSingleUseAndShortLived(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		w := newWorld(t, db)
+		m, err := w.links.Mint(w.ctx, nil, links.Mint{OwnerID: w.owner.ID, Purpose: model.PurposeStaffShown, Source: model.SourceStaff, SourceRef: "sam@support.example"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.ExpiresAt.Equal(t0.Add(links.StaffShownTTL)) || links.StaffShownTTL != 15*time.Minute {
+			t.Fatalf("expires at %s, want 15 minutes after %s", m.ExpiresAt, t0)
+		}
+		w.clock.Set(t0.Add(links.StaffShownTTL - time.Second))
+		r, err := w.links.Resolve(w.ctx, m.Token)
+		if err != nil || r.Status != links.Valid || !r.FromStaff() {
+			t.Fatalf("a second before expiry: %v from staff %v, %v", r.Status, r.FromStaff(), err)
+		}
+		if r, err := w.links.Open(w.ctx, m.Token); err != nil || r.Status != links.Valid {
+			t.Fatalf("first use: %v %v", r.Status, err)
+		}
+		if r, err := w.links.Open(w.ctx, m.Token); err != nil || r.Status != links.Used {
+			t.Fatalf("second use: %v %v, want used", r.Status, err)
+		}
+
+		unused, err := w.links.Mint(w.ctx, nil, links.Mint{OwnerID: w.owner.ID, Purpose: model.PurposeStaffShown, Source: model.SourceStaff})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.clock.Set(w.clock.Now().Add(links.StaffShownTTL))
+		if r, err := w.links.Open(w.ctx, unused.Token); err != nil || r.Status != links.Expired {
+			t.Fatalf("after 15 minutes: %v %v, want expired", r.Status, err)
+		}
+
+		emailed, err := w.links.Mint(w.ctx, nil, links.Mint{OwnerID: w.owner.ID, Purpose: model.PurposeEmail, Source: model.SourceStaff})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, _ := w.links.Resolve(w.ctx, emailed.Token); !r.FromStaff() {
+			t.Fatal("an email link sent on a staff member's behalf must say it came from staff")
+		}
+		own, _ := w.links.Mint(w.ctx, nil, links.Mint{OwnerID: w.owner.ID, Purpose: model.PurposeEmail, Source: model.SourceEmail})
+		if r, _ := w.links.Resolve(w.ctx, own.Token); r.FromStaff() {
+			t.Fatal("an ordinary email link is not from staff")
+		}
+	})
+}

@@ -26,6 +26,9 @@ const (
 	AuditImpersonationEnd     AuditAction = "impersonation.ended"
 	AuditExported             AuditAction = "audit.exported"
 	AuditJobsChanged          AuditAction = "jobs.changed"
+	// AuditInboxRetried: a received event that failed for good was put
+	// back in line to be applied again.
+	AuditInboxRetried AuditAction = "inbox.retried"
 )
 
 // AuditActions lists every action in the order the audit log's filter offers them.
@@ -34,5 +37,5 @@ var AuditActions = []AuditAction{
 	AuditStaffCreated, AuditStaffPasswordLink, AuditStaffPasswordSet, AuditStaffDisabled, AuditStaffEnabled, AuditStaffUnlocked,
 	AuditOwnerSearched, AuditOwnerViewed, AuditLinkEmailed, AuditLinkShown,
 	AuditImpersonationStart, AuditImpersonationPage, AuditImpersonationRefused, AuditImpersonationEnd,
-	AuditExported, AuditJobsChanged,
+	AuditExported, AuditJobsChanged, AuditInboxRetried,
 }

@@ -43,9 +43,12 @@ const (
 	EventReconnectFailed     EventKind = "reconnect_failed"
 	EventReconnectCompleted  EventKind = "reconnect_completed"
 	EventReconnectUnverified EventKind = "reconnect_unverified"
-	EventDeclined            EventKind = "declined"
-	EventSnoozed             EventKind = "reminders_snoozed"
-	EventTokensStored        EventKind = "tokens_stored"
+	// EventReconnectAbandoned: the owner did not come back from Connect
+	// within the state's lifetime; the car was checked and settled.
+	EventReconnectAbandoned EventKind = "reconnect_abandoned"
+	EventDeclined           EventKind = "declined"
+	EventSnoozed            EventKind = "reminders_snoozed"
+	EventTokensStored       EventKind = "tokens_stored"
 
 	// Email.
 	EventEmailSent        EventKind = "email_sent"
@@ -60,7 +63,7 @@ var EventKinds = []EventKind{
 	EventStateChanged, EventVehicleAdded,
 	EventWebhookReceived, EventErrorReported, EventErrorIgnored, EventHealthCheck, EventTokenRefreshed,
 	EventLinkOpened, EventFreshLinkRequested, EventReconnectStarted, EventReconnectFailed,
-	EventReconnectCompleted, EventReconnectUnverified, EventDeclined, EventSnoozed, EventTokensStored,
+	EventReconnectCompleted, EventReconnectUnverified, EventReconnectAbandoned, EventDeclined, EventSnoozed, EventTokensStored,
 	EventEmailSent, EventEmailFailed, EventEmailSkipped, EventUnsubscribed, EventRemindersStopped,
 }
 

@@ -11,7 +11,16 @@ const (
 	PurposeEmail LinkPurpose = "email"
 	// PurposeInApp links live for minutes and open one session only.
 	PurposeInApp LinkPurpose = "in_app"
+	// PurposeStaffShown links are shown to a support staff member to read
+	// out or paste to the owner: they live for 15 minutes and open one
+	// session only, so a copy left with staff is soon worthless.
+	PurposeStaffShown LinkPurpose = "staff_shown"
 )
 
 // Valid reports whether p is a known purpose.
-func (p LinkPurpose) Valid() bool { return p == PurposeEmail || p == PurposeInApp }
+func (p LinkPurpose) Valid() bool {
+	return p == PurposeEmail || p == PurposeInApp || p == PurposeStaffShown
+}
+
+// SingleUse reports whether a link of purpose p opens one session only.
+func (p LinkPurpose) SingleUse() bool { return p == PurposeInApp || p == PurposeStaffShown }

@@ -79,7 +79,13 @@ func (s *Service) composeFreshLink(ctx context.Context, tx *store.Store, o model
 	m.Heading = l.T("email.fresh_heading", d)
 	m.Intro = l.T("email.fresh_intro", d)
 	m.Preheader = m.Intro
-	link, err := s.links.Mint(ctx, tx, links.Mint{OwnerID: o.ID, VehicleID: em.VehicleID, Purpose: model.PurposeEmail, Source: model.SourceEmail, SourceRef: em.MessageID})
+	// A link emailed on a staff member's behalf says so, so that it does
+	// not open an owner session in a browser where staff are signed in.
+	source := model.SourceEmail
+	if em.Source == model.SourceStaff {
+		source = model.SourceStaff
+	}
+	link, err := s.links.Mint(ctx, tx, links.Mint{OwnerID: o.ID, VehicleID: em.VehicleID, Purpose: model.PurposeEmail, Source: source, SourceRef: em.MessageID})
 	if err != nil {
 		return mail.Message{}, err
 	}

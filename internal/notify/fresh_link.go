@@ -144,7 +144,7 @@ func (f *FreshLinks) Show(ctx context.Context, o model.Owner, by audit.Actor) (l
 	var m links.Minted
 	err := f.store.Tx(ctx, func(tx *store.Store) error {
 		var err error
-		m, err = f.links.Mint(ctx, tx, links.Mint{OwnerID: o.ID, Purpose: model.PurposeEmail, Source: model.SourceStaff, SourceRef: by.StaffEmail})
+		m, err = f.links.Mint(ctx, tx, links.Mint{OwnerID: o.ID, Purpose: model.PurposeStaffShown, Source: model.SourceStaff, SourceRef: by.StaffEmail})
 		if err != nil {
 			return err
 		}

@@ -271,7 +271,10 @@ func (s *Service) callback(ctx context.Context, sessionID string, q url.Values) 
 			return res, nil
 		}
 	default:
-		return Result{}, ErrBadState
+		// Neither a result nor an error: the trip is over (its state is
+		// used), so the car must not stay reconnecting unexplained.
+		_, rerr := s.restore(ctx, cs, v, model.EventReconnectFailed, map[string]any{"error": "malformed_callback"})
+		return Result{}, errors.Join(ErrBadState, rerr)
 	}
 	return s.verify(ctx, cs, v, userID)
 }

@@ -64,3 +64,21 @@ func (n *flexInt) UnmarshalJSON(b []byte) error {
 	*n = flexInt(f)
 	return nil
 }
+
+// flexSeq reads a sequence number sent as a JSON number or a numeric
+// string. Anything else (absent, null, fractional, negative, too large)
+// leaves it unset: events without a sequence are ordered by time instead.
+type flexSeq struct{ n *int64 }
+
+func (q *flexSeq) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) != nil {
+		s = string(b)
+	}
+	if n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil && n >= 0 {
+		q.n = &n
+	} else {
+		q.n = nil
+	}
+	return nil
+}

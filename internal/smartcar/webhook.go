@@ -103,16 +103,20 @@ func (w WebhookError) AsError() *Error {
 
 // WebhookEvent is a 4.0 or legacy 2.0 delivery in one shape.
 type WebhookEvent struct {
-	EventID         string // the same on every retry; the key for deduplication
-	Type            EventType
-	Version         string
-	VehicleID       string
-	UserID          string
-	ExternalID      string
-	Vehicle         WebhookVehicle
-	Challenge       string // VERIFY only
-	DeliveryID      string // new on every retry
-	DeliveredAt     time.Time
+	EventID     string // the same on every retry; the key for deduplication
+	Type        EventType
+	Version     string
+	VehicleID   string
+	UserID      string
+	ExternalID  string
+	Vehicle     WebhookVehicle
+	Challenge   string // VERIFY only
+	DeliveryID  string // new on every retry
+	DeliveredAt time.Time
+	// Sequence is meta.sequence when Smartcar sends one: its own order of
+	// a webhook's events for a vehicle, which unlike deliveredAt stays the
+	// same on a retry. Comparable only between events of one WebhookID.
+	Sequence        *int64
 	WebhookID       string
 	WebhookName     string
 	Mode            Mode // lower-cased: 4.0 sends LIVE, 2.0 sends live
@@ -179,6 +183,7 @@ type wireWebhook struct {
 		WebhookName string   `json:"webhookName"`
 		Mode        string   `json:"mode"`
 		SignalCount flexInt  `json:"signalCount"`
+		Sequence    flexSeq  `json:"sequence"`
 	} `json:"meta"`
 
 	// Legacy 2.0 fields.
@@ -246,6 +251,7 @@ func event(w *wireWebhook) *WebhookEvent {
 		WebhookName: w.Meta.WebhookName,
 		Mode:        Mode(strings.ToLower(w.Meta.Mode)),
 		SignalCount: int(w.Meta.SignalCount),
+		Sequence:    w.Meta.Sequence.n,
 	}
 	for _, t := range d.Triggers {
 		ev.Triggers = append(ev.Triggers, t.Code)

@@ -226,3 +226,36 @@ func TestParseTimestamp(t *testing.T) {
 		})
 	}
 }
+
+// meta.sequence orders one webhook's events for a vehicle when Smartcar
+// sends it; a value that is not a whole, non-negative number is treated as
+// absent rather than refusing the event.
+func TestParseWebhookSequence(t *testing.T) {
+	for _, tc := range []struct {
+		meta string
+		want *int64
+	}{
+		{`"sequence":42`, ptr(int64(42))},
+		{`"sequence":"43"`, ptr(int64(43))},
+		{`"sequence":0`, ptr(int64(0))},
+		{`"sequence":null`, nil},
+		{`"sequence":-1`, nil},
+		{`"sequence":1.5`, nil},
+		{`"sequence":"x"`, nil},
+		{`"other":1`, nil},
+	} {
+		body := []byte(`{"eventId":"e","eventType":"VEHICLE_ERROR","vehicleId":"v","data":{"errors":[]},"meta":{"version":"4.0","webhookId":"wh",` + tc.meta + `}}`)
+		ev, err := ParseWebhook(body)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.meta, err)
+		}
+		switch {
+		case tc.want == nil && ev.Sequence != nil:
+			t.Errorf("%s: sequence %d, want none", tc.meta, *ev.Sequence)
+		case tc.want != nil && (ev.Sequence == nil || *ev.Sequence != *tc.want):
+			t.Errorf("%s: sequence %v, want %d", tc.meta, ev.Sequence, *tc.want)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

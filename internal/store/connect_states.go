@@ -58,3 +58,11 @@ func (s *Store) ConsumeConnectState(ctx context.Context, id int64) (bool, error)
 	}
 	return res.RowsAffected == 1, nil
 }
+
+// LatestConnectState returns the newest trip started for a vehicle, used or
+// not.
+func (s *Store) LatestConnectState(ctx context.Context, vehicleID int64) (ConnectState, error) {
+	var cs ConnectState
+	err := s.q(ctx).Where("vehicle_id = ?", vehicleID).Order("id DESC").Take(&cs).Error
+	return cs, wrap(err, "latest connect state of vehicle #%d", vehicleID)
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -92,6 +93,23 @@ func (s *Store) VehicleBySmartcarID(ctx context.Context, id string) (model.Vehic
 	var v model.Vehicle
 	err := s.q(ctx).Where("smartcar_id = ?", id).Take(&v).Error
 	return v, wrap(err, "vehicle %s", id)
+}
+
+// VehiclesBySmartcarIDs finds the vehicles we know among Smartcar ids,
+// keyed by Smartcar id.
+func (s *Store) VehiclesBySmartcarIDs(ctx context.Context, ids []string) (map[string]model.Vehicle, error) {
+	out := make(map[string]model.Vehicle, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var vs []model.Vehicle
+	if err := s.q(ctx).Where("smartcar_id IN ?", ids).Find(&vs).Error; err != nil {
+		return nil, wrap(err, "vehicles by %d smartcar ids", len(ids))
+	}
+	for _, v := range vs {
+		out[v.SmartcarID] = v
+	}
+	return out, nil
 }
 
 // VehicleByID finds a vehicle by our id.
@@ -237,21 +255,39 @@ func (s *Store) Snooze(ctx context.Context, vehicleID int64, until time.Time) er
 	return wrap(s.q(ctx).Model(&model.Vehicle{}).Where("id = ?", vehicleID).Updates(map[string]any{"snoozed_until": until, "updated_at": s.now()}).Error, "snooze vehicle #%d", vehicleID)
 }
 
-// TrackedVehicle is a vehicle with the time of the newest event that decided
-// its state, which orders late deliveries.
+// TrackedVehicle is a vehicle with the clocks that order late deliveries:
+// when we received the newest event that decided its state (our clock), and
+// that event's place on its own source's clock.
 type TrackedVehicle struct {
 	model.Vehicle
 	LastEventAt *time.Time
+	SourceClocks
+}
+
+// SourceClocks is, per source that sends its own time, where the newest
+// event from that source which decided the vehicle's state stands on that
+// source's clock. These are compared only with later events from the same
+// source, never with our clock or another source's.
+type SourceClocks struct {
+	// WebhookSentAt is Smartcar's deliveredAt.
+	WebhookSentAt *time.Time
+	// WebhookSequence is Smartcar's meta.sequence, comparable only within
+	// the webhook named by WebhookSequenceScope.
+	WebhookSequence      *int64
+	WebhookSequenceScope string
+	// ReportSentAt is the host backend's occurred_at.
+	ReportSentAt *time.Time
 }
 
 // TableName pins the table.
 func (TrackedVehicle) TableName() string { return "vehicles" }
 
-// StateGate is the time an event must not be older than to change the
-// vehicle's state: the newest deciding event, or a change made by someone
-// else (an owner's repair) after the vehicle was created. Creation itself
-// says nothing about the connection, so an event delivered before the host
-// registered the vehicle still applies.
+// StateGate is the time, on our clock, an event must not have been received
+// before to change the vehicle's state: the newest deciding event's
+// receipt, or a change made by someone else (an owner's repair) after the
+// vehicle was created. Creation itself says nothing about the connection,
+// so an event received before the host registered the vehicle still
+// applies.
 func (v TrackedVehicle) StateGate() time.Time {
 	var gate time.Time
 	if v.LastEventAt != nil {
@@ -382,26 +418,57 @@ func (s *Store) AddDetectedVehicles(ctx context.Context, ins []VehicleInput, sou
 
 // EventClock is what one batch learned about a vehicle's times.
 type EventClock struct {
-	LastEventAt  *time.Time // the newest event that decided its state
+	LastEventAt  *time.Time // when we received the newest event that decided its state
 	LastSignalAt *time.Time // the newest data from it
+	// Sources, when set, replaces the vehicle's source clocks.
+	Sources *SourceClocks
 }
 
 // SetEventClocks writes vehicles' event times in one statement. The caller
 // holds the vehicles (locked, or SQLite's single writer) and passes times
 // that only move forward.
 func (s *Store) SetEventClocks(ctx context.Context, clocks map[int64]EventClock) error {
-	var ev, sig, ids strings.Builder
-	var evArgs, sigArgs, idArgs []any
-	for id, c := range clocks {
-		if c.LastEventAt != nil {
-			ev.WriteString(" WHEN ? THEN ?")
-			evArgs = append(evArgs, id, c.LastEventAt.UTC())
+	cols := []struct {
+		name string
+		val  func(EventClock) (any, bool)
+	}{
+		{"last_event_at", func(c EventClock) (any, bool) { return utcPtr(c.LastEventAt), c.LastEventAt != nil }},
+		{"last_signal_at", func(c EventClock) (any, bool) { return utcPtr(c.LastSignalAt), c.LastSignalAt != nil }},
+		{"webhook_sent_at", func(c EventClock) (any, bool) {
+			return sourceVal(c, func(sc SourceClocks) any { return utcPtr(sc.WebhookSentAt) })
+		}},
+		{"webhook_sequence", func(c EventClock) (any, bool) {
+			return sourceVal(c, func(sc SourceClocks) any { return sc.WebhookSequence })
+		}},
+		{"webhook_sequence_scope", func(c EventClock) (any, bool) {
+			return sourceVal(c, func(sc SourceClocks) any { return sc.WebhookSequenceScope })
+		}},
+		{"report_sent_at", func(c EventClock) (any, bool) {
+			return sourceVal(c, func(sc SourceClocks) any { return utcPtr(sc.ReportSentAt) })
+		}},
+	}
+	var set []string
+	var args, idArgs []any
+	var ids strings.Builder
+	// Map order varies; a fixed order keeps the statement text stable.
+	keys := slices.Sorted(maps.Keys(clocks))
+	for _, col := range cols {
+		var b strings.Builder
+		var colArgs []any
+		for _, id := range keys {
+			if v, ok := col.val(clocks[id]); ok {
+				b.WriteString(" WHEN ? THEN ?")
+				colArgs = append(colArgs, id, v)
+			}
 		}
-		if c.LastSignalAt != nil {
-			sig.WriteString(" WHEN ? THEN ?")
-			sigArgs = append(sigArgs, id, c.LastSignalAt.UTC())
+		if len(colArgs) > 0 {
+			set = append(set, col.name+" = CASE id"+b.String()+" ELSE "+col.name+" END")
+			args = append(args, colArgs...)
 		}
-		if c.LastEventAt != nil || c.LastSignalAt != nil {
+	}
+	for _, id := range keys {
+		c := clocks[id]
+		if c.LastEventAt != nil || c.LastSignalAt != nil || c.Sources != nil {
 			if ids.Len() > 0 {
 				ids.WriteByte(',')
 			}
@@ -412,31 +479,47 @@ func (s *Store) SetEventClocks(ctx context.Context, clocks map[int64]EventClock)
 	if len(idArgs) == 0 {
 		return nil
 	}
-	var set []string
-	var args []any
-	if len(evArgs) > 0 {
-		set = append(set, "last_event_at = CASE id"+ev.String()+" ELSE last_event_at END")
-		args = append(args, evArgs...)
-	}
-	if len(sigArgs) > 0 {
-		set = append(set, "last_signal_at = CASE id"+sig.String()+" ELSE last_signal_at END")
-		args = append(args, sigArgs...)
-	}
 	args = append(args, idArgs...)
 	q := "UPDATE vehicles SET " + strings.Join(set, ", ") + " WHERE id IN (" + ids.String() + ")"
 	return wrap(s.q(ctx).Exec(q, args...).Error, "set event clocks of %d vehicles", len(idArgs))
 }
 
+func utcPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UTC()
+}
+
+func sourceVal(c EventClock, f func(SourceClocks) any) (any, bool) {
+	if c.Sources == nil {
+		return nil, false
+	}
+	return f(*c.Sources), true
+}
+
 // VehiclesDueForHealthCheck lists vehicles not checked since before, never
-// checked first. Declined vehicles are the owner's decision and reconnecting
-// ones are mid-repair, so neither is probed.
-func (s *Store) VehiclesDueForHealthCheck(ctx context.Context, before time.Time, limit int) ([]model.Vehicle, error) {
+// checked first. Declined vehicles are the owner's decision, so they are
+// never probed; a reconnecting one is mid-repair unless it has been
+// reconnecting since before stuckBefore (the owner did not come back from
+// Connect in time), when only an answer tells whether the trip worked.
+func (s *Store) VehiclesDueForHealthCheck(ctx context.Context, before, stuckBefore time.Time, limit int) ([]model.Vehicle, error) {
 	var vs []model.Vehicle
-	err := s.q(ctx).Where("state NOT IN ? AND smartcar_user_id <> '' AND (last_health_check_at IS NULL OR last_health_check_at < ?)",
-		[]model.State{model.StateDeclined, model.StateReconnecting}, before).
+	err := s.q(ctx).Where("state <> ? AND (state <> ? OR state_changed_at < ?) AND smartcar_user_id <> '' AND (last_health_check_at IS NULL OR last_health_check_at < ?)",
+		model.StateDeclined, model.StateReconnecting, stuckBefore, before).
 		Order("CASE WHEN last_health_check_at IS NULL THEN 0 ELSE 1 END").Order("last_health_check_at").Order("id").
 		Limit(limit).Find(&vs).Error
 	return vs, wrap(err, "vehicles due for health check")
+}
+
+// VehiclesReconnectingSince lists, in id order after afterID, vehicles that
+// have been reconnecting since before `before`: trips to Connect that were
+// abandoned or came back unusable.
+func (s *Store) VehiclesReconnectingSince(ctx context.Context, before time.Time, afterID int64, limit int) ([]model.Vehicle, error) {
+	var vs []model.Vehicle
+	err := s.q(ctx).Where("state = ? AND state_changed_at < ? AND id > ?", model.StateReconnecting, before, afterID).
+		Order("id").Limit(limit).Find(&vs).Error
+	return vs, wrap(err, "vehicles reconnecting since %s", before)
 }
 
 // MarkHealthChecked records when a vehicle was last probed.

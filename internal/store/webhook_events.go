@@ -211,6 +211,33 @@ func (s *Store) InboxPendingCount(ctx context.Context) (int64, error) {
 	return n, wrap(err, "count pending inbox")
 }
 
+// InboxCount counts events with one status.
+func (s *Store) InboxCount(ctx context.Context, status string) (int64, error) {
+	var n int64
+	err := s.q(ctx).Model(&InboxEvent{}).Where("status = ?", status).Count(&n).Error
+	return n, wrap(err, "count %s inbox", status)
+}
+
+// RetryFailedInbox puts a failed event back in line for the processor, in
+// the caller's transaction, and returns it as it was (with its error). It
+// is ErrNotFound unless the event exists and failed: a processed event is
+// never applied twice.
+func (s *Store) RetryFailedInbox(ctx context.Context, id int64) (InboxEvent, error) {
+	var e InboxEvent
+	if err := s.q(ctx).Where("id = ? AND status = ?", id, InboxFailed).Take(&e).Error; err != nil {
+		return e, wrap(err, "failed inbox event #%d", id)
+	}
+	res := s.q(ctx).Model(&InboxEvent{}).Where("id = ? AND status = ?", id, InboxFailed).
+		Updates(map[string]any{"processed_at": nil, "status": InboxPending, "error": ""})
+	if res.Error != nil {
+		return e, wrap(res.Error, "retry inbox event #%d", id)
+	}
+	if res.RowsAffected != 1 {
+		return e, wrap(ErrNotFound, "failed inbox event #%d", id)
+	}
+	return e, nil
+}
+
 // InboundWebhookRow is a line of the inbound webhook log (the inbox, without
 // the body).
 type InboundWebhookRow struct {

@@ -78,6 +78,10 @@ type ActiveRow struct {
 
 // DashboardView is the console's start page.
 type DashboardView struct {
+	// FailedEvents counts received events that could not be applied;
+	// FailedURL (admins only) lists them.
+	FailedEvents int64
+	FailedURL    string
 	Chrome
 	Total      int64
 	States     []StateCount
@@ -299,4 +303,29 @@ type BannerView struct {
 	MinutesLeft int
 	CSRF        string
 	OwnerURL    string
+}
+
+// FailedEventsView lists received events that could not be applied.
+type FailedEventsView struct {
+	Chrome
+	CSRF     string
+	Rows     []FailedEventRow
+	OlderURL string
+	// CanRetry is false when retrying is not wired (no processor).
+	CanRetry bool
+}
+
+// FailedEventRow is one event that failed for good.
+type FailedEventRow struct {
+	ID         int64
+	ReceivedAt time.Time
+	FailedAt   *time.Time
+	Source     string
+	Type       string
+	EventID    string
+	VehicleID  string // Smartcar's id
+	Vehicle    string // our name for it, when we know the car
+	OwnerURL   string
+	Error      string
+	RetryURL   string
 }

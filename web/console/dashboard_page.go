@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"reconnect/internal/model"
+	"reconnect/internal/store"
 	"reconnect/internal/vehicletext"
 	consoleviews "reconnect/views/console"
 	"reconnect/web/paths"
@@ -49,6 +50,12 @@ func (con *Handler) Dashboard(c echo.Context) error {
 	}
 	if v.Reconnects, err = con.changeRows(c, []model.State{model.StateConnected}); err != nil {
 		return err
+	}
+	if v.FailedEvents, err = con.Store.InboxCount(ctx, store.InboxFailed); err != nil {
+		return err
+	}
+	if cur, ok := currentStaff(c); ok && cur.IsAdmin() {
+		v.FailedURL = paths.ConsoleFailedEvents(nil)
 	}
 	active, err := con.Store.ActiveImpersonations(ctx, 20)
 	if err != nil {

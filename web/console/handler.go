@@ -44,6 +44,14 @@ type Handler struct {
 	Audit    *audit.Log
 	// FreshLinks emails or shows an owner a new link.
 	FreshLinks FreshLinks
+	// Inbox puts received events that failed for good back in line.
+	Inbox InboxRetries
+}
+
+// InboxRetries retries an event that failed for good, with the audit entry
+// in the same transaction; store.ErrNotFound unless it failed.
+type InboxRetries interface {
+	RetryFailed(ctx context.Context, inboxID int64, by audit.Actor) (store.InboxEvent, error)
 }
 
 // FreshLinks gives an owner a new link on a staff member's behalf, with the

@@ -50,6 +50,13 @@ func (con *Handler) ViewAs(c echo.Context) (viewer.Viewer, bool, error) {
 	return viewer.Viewer{Owner: im.Owner, ReadOnly: true, Banner: consoleviews.Banner(con.bannerView(c, cur, im))}, true, nil
 }
 
+// StaffSignedIn reports whether the staff cookie holds a live session
+// (viewer.Impersonation).
+func (con *Handler) StaffSignedIn(c echo.Context) bool {
+	_, err := con.resume(c)
+	return err == nil
+}
+
 // impersonationOver is returned to an owner page whose view ran out; it
 // sends the staff member back to the owner in the console.
 type impersonationOver struct {

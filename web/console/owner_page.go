@@ -40,6 +40,7 @@ var timelineLabels = map[model.EventKind]string{
 	model.EventReconnectCompleted:  "Reconnect completed",
 	model.EventReconnectFailed:     "Reconnect failed",
 	model.EventReconnectUnverified: "Reconnect not confirmed",
+	model.EventReconnectAbandoned:  "Reconnect abandoned; the car was checked",
 	model.EventDeclined:            "Owner declined",
 	model.EventSnoozed:             "Owner asked to be reminded later",
 }

@@ -74,6 +74,8 @@ const (
 	RouteConsoleAudit             = "/console/audit"
 	RouteConsoleAuditCSV          = "/console/audit.csv"
 	RouteConsoleWebhooks          = "/console/webhooks"
+	RouteConsoleFailedEvents      = "/console/failed-events"
+	RouteConsoleFailedEventRetry  = "/console/failed-events/:id/retry"
 	// ConsoleJobs is where River UI, the job queue dashboard, is mounted;
 	// River UI serves everything below it.
 	ConsoleJobs          = "/console/jobs"
@@ -196,6 +198,15 @@ func ConsoleAuditCSV(q url.Values) string { return RouteConsoleAuditCSV + "?" + 
 
 // ConsoleWebhooks is the webhook delivery log, filtered by q.
 func ConsoleWebhooks(q url.Values) string { return withQuery(RouteConsoleWebhooks, q) }
+
+// ConsoleFailedEvents lists received events that could not be applied,
+// filtered by q (paging).
+func ConsoleFailedEvents(q url.Values) string { return withQuery(RouteConsoleFailedEvents, q) }
+
+// ConsoleFailedEventRetry puts one failed event back in line.
+func ConsoleFailedEventRetry(inboxID int64) string {
+	return RouteConsoleFailedEvents + "/" + id(inboxID) + "/retry"
+}
 
 // ConsoleJobsHome is River UI's start page.
 func ConsoleJobsHome() string { return ConsoleJobs + "/" }

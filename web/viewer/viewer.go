@@ -41,6 +41,9 @@ var ErrReadOnly = errors.New("owner actions are refused while viewing as the own
 // render.Responder).
 type Impersonation interface {
 	ViewAs(c echo.Context) (v Viewer, ok bool, err error)
+	// StaffSignedIn reports whether the request carries a valid staff
+	// session, viewing as an owner or not.
+	StaffSignedIn(c echo.Context) bool
 }
 
 // Finder finds the viewer of an owner page.
@@ -86,6 +89,13 @@ func (f *Finder) Current(c echo.Context) (Viewer, error) {
 	}
 	f.LocalizeFor(c, o)
 	return v, nil
+}
+
+// StaffPresent reports whether a support staff member is signed in to the
+// console in this browser. An owner link given to staff must not open an
+// owner session there: the actions would be recorded as the owner's.
+func (f *Finder) StaffPresent(c echo.Context) bool {
+	return f.impersonation != nil && f.impersonation.StaffSignedIn(c)
 }
 
 // LocalizeFor speaks to o: the switcher's choice, then o's locale, then
