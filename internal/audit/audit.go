@@ -5,12 +5,11 @@ package audit
 
 import (
 	"context"
-	"encoding/csv"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
+	"reconnect/internal/csvexport"
 	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
@@ -74,7 +73,7 @@ var CSVHeader = []string{"id", "at", "staff_id", "staff_email", "owner_id", "own
 // WriteCSV streams every entry matching f (newest first) as CSV, a batch at
 // a time, so an export of any size needs constant memory.
 func (l *Log) WriteCSV(ctx context.Context, w io.Writer, f store.AuditFilter) error {
-	cw := csv.NewWriter(w)
+	cw := csvexport.NewWriter(w)
 	if err := cw.Write(CSVHeader); err != nil {
 		return err
 	}
@@ -89,8 +88,7 @@ func (l *Log) WriteCSV(ctx context.Context, w io.Writer, f store.AuditFilter) er
 				return err
 			}
 		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
+		if err := cw.Flush(); err != nil {
 			return err
 		}
 		if len(rows) < f.Limit {
@@ -108,17 +106,8 @@ func csvRow(r store.AuditEntry) []string {
 		return strconv.FormatInt(*p, 10)
 	}
 	return []string{
-		strconv.FormatInt(r.ID, 10), r.At.UTC().Format(time.RFC3339), id(r.StaffID), cell(r.StaffEmail),
-		id(r.OwnerID), cell(r.OwnerHostUserID), cell(string(r.Action)), cell(r.Reason), cell(r.Detail),
-		cell(r.IP), cell(r.UserAgent),
+		strconv.FormatInt(r.ID, 10), r.At.UTC().Format(time.RFC3339), id(r.StaffID), r.StaffEmail,
+		id(r.OwnerID), r.OwnerHostUserID, string(r.Action), r.Reason, r.Detail,
+		r.IP, r.UserAgent,
 	}
-}
-
-// cell defuses formulas: a spreadsheet would run a cell that starts with
-// one of these, and reasons and user agents come from outside.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
