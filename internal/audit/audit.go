@@ -55,8 +55,9 @@ func (l *Log) Record(ctx context.Context, tx *store.Store, e Entry) error {
 		row.StaffID = &id
 	}
 	if e.Owner != nil {
+		// Only the id: the store names the owner by their pseudonym.
 		id := e.Owner.ID
-		row.OwnerID, row.OwnerHostUserID = &id, e.Owner.HostUserID
+		row.OwnerID = &id
 	}
 	_, err := tx.AppendAudit(ctx, row)
 	return err
@@ -68,7 +69,7 @@ func (l *Log) List(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry
 }
 
 // CSVHeader is the first line of an export.
-var CSVHeader = []string{"id", "at", "staff_id", "staff_email", "owner_id", "owner_host_user_id", "action", "reason", "detail", "ip", "user_agent"}
+var CSVHeader = []string{"id", "at", "staff_id", "staff_email", "owner_id", "owner_ref", "action", "reason", "detail", "ip", "user_agent", "prev_hash", "hash"}
 
 // WriteCSV streams every entry matching f (newest first) as CSV, a batch at
 // a time, so an export of any size needs constant memory.
@@ -107,7 +108,7 @@ func csvRow(r store.AuditEntry) []string {
 	}
 	return []string{
 		strconv.FormatInt(r.ID, 10), r.At.UTC().Format(time.RFC3339), id(r.StaffID), r.StaffEmail,
-		id(r.OwnerID), r.OwnerHostUserID, string(r.Action), r.Reason, r.Detail,
-		r.IP, r.UserAgent,
+		id(r.OwnerID), r.OwnerRef, string(r.Action), r.Reason, r.Detail,
+		r.IP, r.UserAgent, r.PrevHash, r.Hash,
 	}
 }

@@ -276,7 +276,7 @@ func TestConsoleSupportJourney(t *testing.T) {
 		bt.NoAxeViolations(t, ctx, "audit log")
 
 		entries, _ := w.app.Store.AuditEntries(context.Background(), store.AuditFilter{Action: model.AuditImpersonationRefused})
-		if len(entries) != 1 || entries[0].StaffEmail != "sam@support.example" || entries[0].OwnerHostUserID != "demo-alice" ||
+		if len(entries) != 1 || entries[0].StaffEmail != "sam@support.example" || entries[0].OwnerRef != w.owner(t, "demo-alice").Owner.AuditID ||
 			entries[0].Reason == "" || entries[0].IP != "127.0.0.1" || !strings.Contains(entries[0].UserAgent, "Chrome") ||
 			!strings.Contains(entries[0].Detail, "/reconnect") {
 			t.Fatalf("refusal entry: %+v", entries)
@@ -454,7 +454,7 @@ func TestStaleImpersonationEndsOnTime(t *testing.T) {
 		t.Fatal("banner still shown")
 	}
 	ends, _ := w.app.Store.AuditEntries(context.Background(), store.AuditFilter{Action: model.AuditImpersonationEnd})
-	if len(ends) != 1 || ends[0].Detail != "expired after 2s" || ends[0].OwnerHostUserID != "demo-alice" {
+	if len(ends) != 1 || ends[0].Detail != "expired after 2s" || ends[0].OwnerRef != alice.Owner.AuditID {
 		t.Fatalf("end entry: %+v", ends)
 	}
 }
