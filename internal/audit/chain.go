@@ -161,9 +161,8 @@ func (l *Log) Prune(ctx context.Context, before time.Time, by Actor) (PruneResul
 		if a.Rows == 0 {
 			return nil
 		}
-		if err := tx.DeleteAuditBefore(ctx, cut); err != nil {
-			return err
-		}
+		// The anchor first, chained to the current head, then the deletion:
+		// its id is above the cut, so it stays.
 		a.Before = before.UTC()
 		detail, _ := json.Marshal(a)
 		res.Rows = a.Rows
@@ -171,7 +170,10 @@ func (l *Log) Prune(ctx context.Context, before time.Time, by Actor) (PruneResul
 			Action: model.AuditPruned, Detail: string(detail),
 			StaffEmail: by.StaffEmail, IP: by.IP, UserAgent: by.UserAgent,
 		})
-		return err
+		if err != nil {
+			return err
+		}
+		return tx.DeleteAuditBefore(ctx, cut)
 	})
 	return res, err
 }

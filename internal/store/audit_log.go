@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"reconnect/internal/model"
@@ -247,3 +248,74 @@ func (s *Store) AuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, 
 	var out []AuditEntry
 	return out, wrap(q.Order("id DESC").Limit(limit).Find(&out).Error, "audit entries")
 }
+
+// SecureAuditTable hands the audit table (its identity sequence follows it)
+// and its trigger function to ownerRole and leaves appRole only INSERT and
+// SELECT on it: then the app's own credentials cannot update, delete,
+// truncate, alter the table or drop its triggers. PostgreSQL only; run by a
+// DBA (a superuser, or a member of both roles), once; running it again
+// changes nothing. It returns warnings about what would still let appRole
+// undo it.
+func (s *Store) SecureAuditTable(ctx context.Context, ownerRole, appRole string) ([]string, error) {
+	if !s.postgres() {
+		return nil, fmt.Errorf("store: secure audit table: PostgreSQL only: %w", ErrInvalid)
+	}
+	if ownerRole == "" || appRole == "" || ownerRole == appRole {
+		return nil, fmt.Errorf("store: secure audit table: two different roles: %w", ErrInvalid)
+	}
+	var seq []string
+	if err := s.q(ctx).Raw("SELECT pg_get_serial_sequence('audit_log', 'id')").Scan(&seq).Error; err != nil || len(seq) != 1 {
+		return nil, wrap(err, "audit sequence")
+	}
+	owner, app := quoteIdent(ownerRole), quoteIdent(appRole)
+	err := s.Tx(ctx, func(tx *Store) error {
+		for _, q := range []string{
+			"ALTER TABLE audit_log OWNER TO " + owner,
+			"ALTER FUNCTION audit_log_append_only() OWNER TO " + owner,
+			"REVOKE ALL ON audit_log FROM PUBLIC",
+			"REVOKE ALL ON audit_log FROM " + app,
+			"GRANT INSERT, SELECT ON audit_log TO " + app,
+			"REVOKE ALL ON SEQUENCE " + seq[0] + " FROM " + app,
+			"GRANT USAGE ON SEQUENCE " + seq[0] + " TO " + app,
+		} {
+			if err := tx.q(ctx).Exec(q).Error; err != nil {
+				return wrap(err, "secure audit table: %s", q)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Owning the schema (or the database, through pg_database_owner) lets a
+	// role drop any table in it, ours included; membership in the owner
+	// role gives everything back.
+	var warn []struct {
+		SchemaOwner bool
+		Member      bool
+		Super       bool
+	}
+	err = s.q(ctx).Raw(`SELECT pg_has_role(?, n.nspowner, 'USAGE') AS schema_owner,
+		pg_has_role(?, ?, 'USAGE') AS member,
+		(SELECT rolsuper FROM pg_roles WHERE rolname = ?) AS super
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.oid = 'audit_log'::regclass`, appRole, appRole, ownerRole, appRole).Scan(&warn).Error
+	if err != nil || len(warn) != 1 {
+		return nil, wrap(err, "check roles")
+	}
+	var out []string
+	if warn[0].SchemaOwner {
+		out = append(out, fmt.Sprintf("%s owns the schema of audit_log (or the database), so it can still drop the table: give the schema to another role", appRole))
+	}
+	if warn[0].Member {
+		out = append(out, fmt.Sprintf("%s is a member of %s and so has its rights: revoke the membership", appRole, ownerRole))
+	}
+	if warn[0].Super {
+		out = append(out, fmt.Sprintf("%s is a superuser: nothing restricts it", appRole))
+	}
+	return out, nil
+}
+
+// quoteIdent quotes a PostgreSQL identifier (a role name from the command
+// line), doubling any quote inside it.
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
