@@ -88,6 +88,7 @@ var adminCommands = map[string]adminFunc{
 	"verify-audit":        cmdVerifyAudit,
 	"prune-audit":         cmdPruneAudit,
 	"secure-audit":        cmdSecureAudit,
+	"erase-owner":         cmdEraseOwner,
 }
 
 // cmdAdmin groups the administrative sub-commands.

@@ -20,6 +20,7 @@ import (
 	"reconnect/internal/audit"
 	"reconnect/internal/config"
 	"reconnect/internal/database"
+	"reconnect/internal/erasure"
 	"reconnect/internal/hostwebhook"
 	"reconnect/internal/i18n"
 	"reconnect/internal/ingest"
@@ -174,6 +175,8 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 		FreshLinks:   notify.NewFreshLinks(a.Store, a.Links, auditLog, linkMailer),
 		Unsubscriber: unsubscriber, DevInbox: devInbox,
 		Staff: staffSvc, Audit: auditLog,
+		// Erasure: the owner's personal data, their jobs, one audit row.
+		Erasure: erasure.New(a.Store, a.Jobs, auditLog),
 	})
 	if err != nil {
 		return nil, err

@@ -123,3 +123,11 @@ func (s *Store) FinishEmail(ctx context.Context, id int64, status string, code i
 	}
 	return wrap(s.q(ctx).Model(&EmailMessage{}).Where("id = ?", id).Updates(up).Error, "finish email #%d", id)
 }
+
+// EmailIDsOfOwner lists the ids of every email to the owner, for erasure
+// (their send jobs name them).
+func (s *Store) EmailIDsOfOwner(ctx context.Context, ownerID int64) ([]int64, error) {
+	var ids []int64
+	err := s.q(ctx).Model(&EmailMessage{}).Where("owner_id = ?", ownerID).Order("id").Pluck("id", &ids).Error
+	return ids, wrap(err, "emails of owner #%d", ownerID)
+}
