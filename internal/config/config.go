@@ -64,6 +64,7 @@ type Config struct {
 	Detection Detection
 	Email     Email
 	Console   Console
+	Retention Retention
 
 	// generated records which secrets were made up for a development run, so the
 	// operator is warned that sessions will not survive a restart.
@@ -257,6 +258,9 @@ func (c *Config) validate() error {
 	if err := c.Detection.validate(); err != nil {
 		return err
 	}
+	if err := c.Retention.validate(); err != nil {
+		return err
+	}
 	if err := c.Email.validate(); err != nil {
 		return err
 	}
@@ -421,5 +425,7 @@ func (c Config) Redacted() [][2]string {
 		{"STAFF_LOCKOUT_DURATION", c.Console.LockFor.String()},
 		{"STAFF_PASSWORD_LINK_TTL", c.Console.PasswordLinkTTL.String()},
 		{"IMPERSONATION_TTL", c.Console.ImpersonationTTL.String()},
+		{"RETENTION_TIMELINE", c.Retention.Timeline.String()},
+		{"RETENTION_EMAILS", c.Retention.Emails.String()},
 	}
 }
