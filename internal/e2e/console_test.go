@@ -282,6 +282,19 @@ func TestConsoleSupportJourney(t *testing.T) {
 			t.Fatalf("refusal entry: %+v", entries)
 		}
 
+		// The trail names Alice by her pseudonym only: not by her address
+		// (the link was emailed to it), host user id or name, nor by the
+		// VIN that was searched for.
+		alice := w.owner(t, "demo-alice").Owner
+		all, _ := w.app.Store.AuditEntries(context.Background(), store.AuditFilter{Limit: 1000})
+		for _, e := range all {
+			for _, v := range []string{alice.Email, alice.HostUserID, alice.Name, "5yj3e1ea7"} {
+				if v != "" && (strings.Contains(strings.ToLower(e.Detail), strings.ToLower(v)) || e.OwnerRef == v) {
+					t.Errorf("audit row %d (%s) names Alice by %q: %q", e.ID, e.Action, v, e.Detail)
+				}
+			}
+		}
+
 		csv, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch("/console/audit.csv").then(r => r.text())`, chromedp.EvalAwaitPromise))
 		if err != nil || !strings.HasPrefix(csv, "id,at,staff_id") || !strings.Contains(csv, string(model.AuditImpersonationRefused)) {
 			t.Fatalf("CSV export: %v\n%s", err, csv)
