@@ -26,6 +26,7 @@ func (s *Server) routes(h handlers) {
 	// The host app's backend: API key, JSON, no cookies and so no CSRF.
 	api := e.Group(paths.RouteAPI, h.api.RequireKey)
 	api.PUT(paths.RouteAPIOwner, h.api.OwnerPut).Name = "api.owner_put"
+	api.DELETE(paths.RouteAPIOwner, h.api.OwnerDelete).Name = "api.owner_delete"
 	api.PUT(paths.RouteAPIVehicle, h.api.VehiclePut).Name = "api.vehicle_put"
 	api.GET(paths.RouteAPIOwnerStatus, h.api.OwnerStatus).Name = "api.owner_status"
 	api.POST(paths.RouteAPILinks, h.api.LinkCreate).Name = "api.link_create"

@@ -24,6 +24,7 @@ import (
 	"reconnect/internal/audit"
 	"reconnect/internal/config"
 	"reconnect/internal/database"
+	"reconnect/internal/erasure"
 	"reconnect/internal/i18n"
 	"reconnect/internal/ingest"
 	"reconnect/internal/links"
@@ -70,6 +71,8 @@ type Deps struct {
 	Audit *audit.Log
 	// InboxRetries lets admins put events that failed for good back in line.
 	InboxRetries *ingest.Retries
+	// Erasure erases an owner's personal data (the host's API).
+	Erasure *erasure.Service
 }
 
 // Server holds the Echo instance and what the shared parts use.
@@ -133,7 +136,7 @@ func New(d Deps) (*Server, error) {
 		// Assigned only when set, so that a missing one stays a nil interface.
 		h.owner.FreshLinks, h.console.FreshLinks = d.FreshLinks, d.FreshLinks
 	}
-	h.api = &api.Handler{AppName: cfg.AppName, Store: d.Store, I18n: d.I18n, Links: d.Links, Ingest: d.Ingest}
+	h.api = &api.Handler{AppName: cfg.AppName, Store: d.Store, I18n: d.I18n, Links: d.Links, Ingest: d.Ingest, Erasure: d.Erasure}
 	h.webhook = &webhook.Handler{Ingest: d.Ingest}
 	if d.DevInbox != nil {
 		h.devInbox = &devinbox.Handler{AppName: cfg.AppName, Inbox: d.DevInbox}

@@ -85,6 +85,10 @@ var adminCommands = map[string]adminFunc{
 	"create-api-key":      cmdCreateAPIKey,
 	"create-staff":        cmdCreateStaff,
 	"staff-password-link": cmdStaffPasswordLink,
+	"verify-audit":        cmdVerifyAudit,
+	"prune-audit":         cmdPruneAudit,
+	"secure-audit":        cmdSecureAudit,
+	"erase-owner":         cmdEraseOwner,
 }
 
 // cmdAdmin groups the administrative sub-commands.

@@ -41,7 +41,7 @@ func commands() []command {
 		{"demo", "the app and the Smartcar simulator together, seeded (--addr, --sim-addr)", cmdDemo},
 		{"sim", "the Smartcar simulator alone (--addr)", cmdSim},
 		{"link", "print a fresh owner link: --owner <host user id> [--vehicle <id>] [--purpose email|in_app]", cmdLink},
-		{"admin", "create-api-key --name <name> | create-staff --email <address> --role agent|admin | staff-password-link --email <address>", cmdAdmin},
+		{"admin", "create-api-key --name <name> | create-staff --email <address> --role agent|admin | staff-password-link --email <address> | verify-audit | prune-audit --before <date> | secure-audit --owner-role <role> --app-role <role> | erase-owner --owner <host user id>", cmdAdmin},
 		{"config", "print the effective configuration, secrets redacted", cmdConfig},
 		{"keygen", "print fresh SESSION_KEYS and TOKEN_ENCRYPTION_KEYS values", cmdKeygen},
 		{"help", "list the commands", nil},

@@ -20,6 +20,7 @@ import (
 	"reconnect/internal/audit"
 	"reconnect/internal/config"
 	"reconnect/internal/database"
+	"reconnect/internal/erasure"
 	"reconnect/internal/hostwebhook"
 	"reconnect/internal/i18n"
 	"reconnect/internal/ingest"
@@ -185,6 +186,8 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 		Unsubscriber: unsubscriber, DevInbox: devInbox,
 		Staff: a.Staff, Audit: auditLog,
 		InboxRetries: ingest.NewRetries(a.Store, auditLog, a.Ingest.Processor().Wake),
+		// Erasure: the owner's personal data, their jobs, one audit row.
+		Erasure: erasure.New(a.Store, a.Jobs, auditLog),
 	})
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"reconnect/internal/config"
 	"reconnect/internal/hostwebhook"
 	"reconnect/internal/ingest"
 	"reconnect/internal/notify"
@@ -18,7 +19,7 @@ import (
 func (a *App) workers() *river.Workers {
 	d := a.Config.Detection
 	w := river.NewWorkers()
-	river.AddWorker(w, &pruneWorker{store: a.Store})
+	river.AddWorker(w, &pruneWorker{store: a.Store, retention: a.Config.Retention})
 	// Detection: host webhooks, vehicles that arrived before their owner,
 	// the legacy token keep-alive and the optional health check.
 	river.AddWorker(w, &hostwebhook.Worker{Notifier: a.HostWebhooks})
@@ -70,16 +71,23 @@ func (a *App) periodicJobs() []*river.PeriodicJob {
 	return jobs
 }
 
-// pruneArgs asks for old operational rows to be deleted. It runs hourly.
+// pruneArgs asks for old operational rows to be deleted, and for the
+// timeline and email contents past their retention to go. It runs hourly.
 type pruneArgs struct{}
 
 func (pruneArgs) Kind() string { return "prune" }
 
 type pruneWorker struct {
 	river.WorkerDefaults[pruneArgs]
-	store *store.Store
+	store     *store.Store
+	retention config.Retention
 }
 
 func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[pruneArgs]) error {
-	return w.store.Prune(ctx, w.store.Now().Add(-90*24*time.Hour))
+	now := w.store.Now()
+	if err := w.store.Prune(ctx, now.Add(-90*24*time.Hour)); err != nil {
+		return err
+	}
+	_, err := w.store.PruneHistory(ctx, now.Add(-w.retention.Timeline), now.Add(-w.retention.Emails), store.RetentionBatch)
+	return err
 }

@@ -5,12 +5,11 @@ package audit
 
 import (
 	"context"
-	"encoding/csv"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
+	"reconnect/internal/csvexport"
 	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
@@ -56,8 +55,9 @@ func (l *Log) Record(ctx context.Context, tx *store.Store, e Entry) error {
 		row.StaffID = &id
 	}
 	if e.Owner != nil {
+		// Only the id: the store names the owner by their pseudonym.
 		id := e.Owner.ID
-		row.OwnerID, row.OwnerHostUserID = &id, e.Owner.HostUserID
+		row.OwnerID = &id
 	}
 	_, err := tx.AppendAudit(ctx, row)
 	return err
@@ -69,12 +69,12 @@ func (l *Log) List(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry
 }
 
 // CSVHeader is the first line of an export.
-var CSVHeader = []string{"id", "at", "staff_id", "staff_email", "owner_id", "owner_host_user_id", "action", "reason", "detail", "ip", "user_agent"}
+var CSVHeader = []string{"id", "at", "staff_id", "staff_email", "owner_id", "owner_ref", "action", "reason", "detail", "ip", "user_agent", "prev_hash", "hash"}
 
 // WriteCSV streams every entry matching f (newest first) as CSV, a batch at
 // a time, so an export of any size needs constant memory.
 func (l *Log) WriteCSV(ctx context.Context, w io.Writer, f store.AuditFilter) error {
-	cw := csv.NewWriter(w)
+	cw := csvexport.NewWriter(w)
 	if err := cw.Write(CSVHeader); err != nil {
 		return err
 	}
@@ -89,8 +89,7 @@ func (l *Log) WriteCSV(ctx context.Context, w io.Writer, f store.AuditFilter) er
 				return err
 			}
 		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
+		if err := cw.Flush(); err != nil {
 			return err
 		}
 		if len(rows) < f.Limit {
@@ -108,17 +107,8 @@ func csvRow(r store.AuditEntry) []string {
 		return strconv.FormatInt(*p, 10)
 	}
 	return []string{
-		strconv.FormatInt(r.ID, 10), r.At.UTC().Format(time.RFC3339), id(r.StaffID), cell(r.StaffEmail),
-		id(r.OwnerID), cell(r.OwnerHostUserID), cell(string(r.Action)), cell(r.Reason), cell(r.Detail),
-		cell(r.IP), cell(r.UserAgent),
+		strconv.FormatInt(r.ID, 10), r.At.UTC().Format(time.RFC3339), id(r.StaffID), r.StaffEmail,
+		id(r.OwnerID), r.OwnerRef, string(r.Action), r.Reason, r.Detail,
+		r.IP, r.UserAgent, r.PrevHash, r.Hash,
 	}
-}
-
-// cell defuses formulas: a spreadsheet would run a cell that starts with
-// one of these, and reasons and user agents come from outside.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

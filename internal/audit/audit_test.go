@@ -38,7 +38,7 @@ func TestRecordListAndFilter(t *testing.T) {
 		}
 		start := all[1]
 		if *start.StaffID != 7 || start.StaffEmail != "ann@example.com" || *start.OwnerID != o.ID ||
-			start.OwnerHostUserID != "u-1" || start.Reason != "ticket 1" || start.IP != "203.0.113.9" || start.UserAgent != "Firefox" || start.At.IsZero() {
+			start.OwnerRef != o.AuditID || len(o.AuditID) != 32 || start.Reason != "ticket 1" || start.IP != "203.0.113.9" || start.UserAgent != "Firefox" || start.At.IsZero() {
 			t.Fatalf("entry %+v", start)
 		}
 		staffID := int64(7)
@@ -80,7 +80,7 @@ func TestTheDatabaseRefusesToChangeTheLog(t *testing.T) {
 			t.Fatal(err)
 		}
 		es, _ := st.AuditEntries(ctx, store.AuditFilter{})
-		if len(es) != 1 || es[0].OwnerHostUserID != "u-1" {
+		if len(es) != 1 || es[0].OwnerRef != o.AuditID {
 			t.Fatalf("the entry must survive its owner and pruning: %+v", es)
 		}
 	})

@@ -68,6 +68,7 @@ type Config struct {
 	Email     Email
 	Console   Console
 	Ops       Ops
+	Retention Retention
 
 	// generated records which secrets were made up for a development run, so the
 	// operator is warned that sessions will not survive a restart.
@@ -264,6 +265,9 @@ func (c *Config) validate() error {
 	if err := c.Detection.validate(); err != nil {
 		return err
 	}
+	if err := c.Retention.validate(); err != nil {
+		return err
+	}
 	if err := c.Email.validate(); err != nil {
 		return err
 	}
@@ -434,5 +438,7 @@ func (c Config) Redacted() [][2]string {
 		{"METRICS_ADDR", c.Ops.MetricsAddr},
 		{"METRICS_TOKEN", red(c.Ops.MetricsToken)},
 		{"TRUSTED_PROXIES", strings.Join(c.Ops.TrustedProxies, ",")},
+		{"RETENTION_TIMELINE", c.Retention.Timeline.String()},
+		{"RETENTION_EMAILS", c.Retention.Emails.String()},
 	}
 }

@@ -276,10 +276,23 @@ func TestConsoleSupportJourney(t *testing.T) {
 		bt.NoAxeViolations(t, ctx, "audit log")
 
 		entries, _ := w.app.Store.AuditEntries(context.Background(), store.AuditFilter{Action: model.AuditImpersonationRefused})
-		if len(entries) != 1 || entries[0].StaffEmail != "sam@support.example" || entries[0].OwnerHostUserID != "demo-alice" ||
+		if len(entries) != 1 || entries[0].StaffEmail != "sam@support.example" || entries[0].OwnerRef != w.owner(t, "demo-alice").Owner.AuditID ||
 			entries[0].Reason == "" || entries[0].IP != "127.0.0.1" || !strings.Contains(entries[0].UserAgent, "Chrome") ||
 			!strings.Contains(entries[0].Detail, "/reconnect") {
 			t.Fatalf("refusal entry: %+v", entries)
+		}
+
+		// The trail names Alice by her pseudonym only: not by her address
+		// (the link was emailed to it), host user id or name, nor by the
+		// VIN that was searched for.
+		alice := w.owner(t, "demo-alice").Owner
+		all, _ := w.app.Store.AuditEntries(context.Background(), store.AuditFilter{Limit: 1000})
+		for _, e := range all {
+			for _, v := range []string{alice.Email, alice.HostUserID, alice.Name, "5yj3e1ea7"} {
+				if v != "" && (strings.Contains(strings.ToLower(e.Detail), strings.ToLower(v)) || e.OwnerRef == v) {
+					t.Errorf("audit row %d (%s) names Alice by %q: %q", e.ID, e.Action, v, e.Detail)
+				}
+			}
 		}
 
 		csv, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch("/console/audit.csv").then(r => r.text())`, chromedp.EvalAwaitPromise))
@@ -457,7 +470,7 @@ func TestStaleImpersonationEndsOnTime(t *testing.T) {
 		t.Fatal("banner still shown")
 	}
 	ends, _ := w.app.Store.AuditEntries(context.Background(), store.AuditFilter{Action: model.AuditImpersonationEnd})
-	if len(ends) != 1 || ends[0].Detail != "expired after 2s" || ends[0].OwnerHostUserID != "demo-alice" {
+	if len(ends) != 1 || ends[0].Detail != "expired after 2s" || ends[0].OwnerRef != alice.Owner.AuditID {
 		t.Fatalf("end entry: %+v", ends)
 	}
 }

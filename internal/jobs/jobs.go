@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -205,4 +206,37 @@ func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
 
 func (h minLevel) WithGroup(name string) slog.Handler {
 	return minLevel{h.Handler.WithGroup(name), h.min}
+}
+
+// ForgetTx removes, in the caller's transaction, every job of the kind whose
+// args hold key = one of ids (an owner being erased): a job not running yet
+// is deleted, so it never runs and its recorded errors (which can quote what
+// it worked on) go with it; a running one is told to stop. key is one of
+// our own argument names, never input.
+func (q *Queue) ForgetTx(ctx context.Context, tx *gorm.DB, kind, key string, ids []int64) (int, error) {
+	stx, err := sqlTx(tx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		params := river.NewJobListParams().Kinds(kind).First(1000).
+			Where("CAST(args ->> '"+key+"' AS TEXT) = @value", river.NamedArgs{"value": strconv.FormatInt(id, 10)})
+		res, err := q.inserter.JobListTx(ctx, stx, params)
+		if err != nil {
+			return n, fmt.Errorf("jobs: list %s: %w", kind, err)
+		}
+		for _, j := range res.Jobs {
+			if j.State == rivertype.JobStateRunning {
+				_, err = q.inserter.JobCancelTx(ctx, stx, j.ID)
+			} else {
+				_, err = q.inserter.JobDeleteTx(ctx, stx, j.ID)
+			}
+			if err != nil {
+				return n, fmt.Errorf("jobs: forget %s #%d: %w", kind, j.ID, err)
+			}
+			n++
+		}
+	}
+	return n, nil
 }

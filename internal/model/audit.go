@@ -1,6 +1,6 @@
 package model
 
-// AuditAction names what a staff member did, noun.verb so that one prefix
+// AuditAction names what a staff member (or an operator) did, noun.verb so that one prefix
 // finds a family. Stored in the append-only audit log, so values never change.
 type AuditAction string
 
@@ -29,6 +29,13 @@ const (
 	// AuditInboxRetried: a received event that failed for good was put
 	// back in line to be applied again.
 	AuditInboxRetried AuditAction = "inbox.retried"
+	// AuditPruned is the chain anchor that prune-audit writes: which rows
+	// were removed and the hash of the last one, so the chain that remains
+	// still verifies.
+	AuditPruned AuditAction = "audit.pruned"
+	// AuditOwnerErased records an owner's erasure, naming them only by
+	// their pseudonym.
+	AuditOwnerErased AuditAction = "owner.erased"
 )
 
 // AuditActions lists every action in the order the audit log's filter offers them.
@@ -37,5 +44,5 @@ var AuditActions = []AuditAction{
 	AuditStaffCreated, AuditStaffPasswordLink, AuditStaffPasswordSet, AuditStaffDisabled, AuditStaffEnabled, AuditStaffUnlocked,
 	AuditOwnerSearched, AuditOwnerViewed, AuditLinkEmailed, AuditLinkShown,
 	AuditImpersonationStart, AuditImpersonationPage, AuditImpersonationRefused, AuditImpersonationEnd,
-	AuditExported, AuditJobsChanged, AuditInboxRetried,
+	AuditExported, AuditJobsChanged, AuditInboxRetried, AuditPruned, AuditOwnerErased,
 }

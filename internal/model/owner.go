@@ -11,6 +11,9 @@ type Owner struct {
 	Name       string
 	Locale     string // BCP 47, e.g. "de" or "fr-CA"; "" for the visitor's browser language
 	TimeZone   string // IANA, e.g. "Europe/Berlin"; "" for the configured default
+	// AuditID is the random pseudonym that names the owner in the audit
+	// log, so the trail holds nothing personal and survives erasure as is.
+	AuditID string
 	// UnsubscribedAt is when the owner turned reconnect emails off.
 	UnsubscribedAt *time.Time
 	CreatedAt      time.Time

@@ -97,6 +97,8 @@ var otherNames = map[string]bool{
 	"NewFlagSet": true, "String": true, "Bool": true, "Int": true, "Duration": true,
 	// SQL through GORM.
 	"Order": true, "Select": true, "Where": true, "Pluck": true, "Table": true, "AssignmentColumns": true,
+	// The classification of every column (store.Columns): table and column names.
+	"column": true,
 	// slog: attribute keys and messages.
 	"Debug": true, "Info": true, "Warn": true, "Error": true, "With": true,
 	// Field names in error answers, and the console's navigation sections.

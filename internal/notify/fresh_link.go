@@ -134,7 +134,7 @@ func (f *FreshLinks) Email(ctx context.Context, o model.Owner, by audit.Actor) e
 		if err := mailer.SendFreshLink(ctx, tx, o, nil, model.SourceStaff); err != nil {
 			return err
 		}
-		return f.audit.Record(ctx, tx, audit.Entry{Actor: by, Owner: &o, Action: model.AuditLinkEmailed, Detail: "to " + o.Email})
+		return f.audit.Record(ctx, tx, audit.Entry{Actor: by, Owner: &o, Action: model.AuditLinkEmailed, Detail: "to the owner's address"})
 	})
 }
 

@@ -350,7 +350,7 @@ func TestSessionsEndAfterInactivityAndLogout(t *testing.T) {
 			t.Fatalf("logout must end the impersonation: %v", err)
 		}
 		es, _ := f.st.AuditEntries(ctx, store.AuditFilter{Action: model.AuditImpersonationEnd})
-		if len(es) != 1 || !strings.HasPrefix(es[0].Detail, store.EndedByLogout) || es[0].OwnerHostUserID != "u-1" {
+		if len(es) != 1 || !strings.HasPrefix(es[0].Detail, store.EndedByLogout) || es[0].OwnerRef != f.owner.AuditID || f.owner.AuditID == "" {
 			t.Fatalf("impersonation end entries: %+v", es)
 		}
 	})

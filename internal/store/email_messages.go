@@ -123,3 +123,23 @@ func (s *Store) FinishEmail(ctx context.Context, id int64, status string, code i
 	}
 	return wrap(s.q(ctx).Model(&EmailMessage{}).Where("id = ?", id).Updates(up).Error, "finish email #%d", id)
 }
+
+// EmailIDsOfOwner lists the ids of every email to the owner, for erasure
+// (their send jobs name them).
+func (s *Store) EmailIDsOfOwner(ctx context.Context, ownerID int64) ([]int64, error) {
+	var ids []int64
+	err := s.q(ctx).Model(&EmailMessage{}).Where("owner_id = ?", ownerID).Order("id").Pluck("id", &ids).Error
+	return ids, wrap(err, "emails of owner #%d", ownerID)
+}
+
+// ClearEmailContentBatch clears the address, subject and SMTP reply of at
+// most batch finished emails created before before, oldest first; the rows,
+// with their status, stay for counts and for the links and unsubscribe
+// tokens that name them. One statement, one short transaction.
+func (s *Store) ClearEmailContentBatch(ctx context.Context, before time.Time, batch int) (int64, error) {
+	res := s.q(ctx).Exec(`UPDATE email_messages SET to_address = '', subject = '', error = '' WHERE id IN (
+		SELECT id FROM email_messages WHERE created_at < ? AND status NOT IN (?, ?)
+		AND (to_address <> '' OR subject <> '' OR error <> '') ORDER BY id LIMIT ?)`,
+		before, EmailPending, EmailSending, batch)
+	return res.RowsAffected, wrap(res.Error, "clear old emails")
+}

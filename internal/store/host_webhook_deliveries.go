@@ -106,3 +106,13 @@ func (s *Store) OutboundWebhooks(ctx context.Context, status string, p Page) ([]
 	var out []OutboundWebhookRow
 	return out, wrap(p.scope(q).Scan(&out).Error, "outbound webhooks")
 }
+
+// HostDeliveryIDsOfOwner lists the ids of every message to the host about
+// the owner or their cars, for erasure (their delivery jobs name them).
+func (s *Store) HostDeliveryIDsOfOwner(ctx context.Context, ownerID int64) ([]int64, error) {
+	var ids []int64
+	err := s.q(ctx).Model(&HostDelivery{}).
+		Where("owner_id = ? OR vehicle_id IN (SELECT id FROM vehicles WHERE owner_id = ?)", ownerID, ownerID).
+		Order("id").Pluck("id", &ids).Error
+	return ids, wrap(err, "host deliveries of owner #%d", ownerID)
+}

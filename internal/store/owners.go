@@ -30,7 +30,7 @@ func (s *Store) UpsertOwner(ctx context.Context, in OwnerInput) (model.Owner, er
 	}
 	now := s.now()
 	o := model.Owner{
-		HostUserID: in.HostUserID, Email: normalizeEmail(in.Email), Name: in.Name,
+		HostUserID: in.HostUserID, AuditID: newAuditID(), Email: normalizeEmail(in.Email), Name: in.Name,
 		Locale: in.Locale, TimeZone: in.TimeZone, CreatedAt: now, UpdatedAt: now,
 	}
 	err := s.q(ctx).Clauses(clause.OnConflict{
@@ -53,12 +53,12 @@ func (s *Store) OwnerByHostID(ctx context.Context, hostUserID string) (model.Own
 // The owner's page reads one owner and their vehicles on every view, so
 // OwnerByID and queryVehicles (vehicles.go) scan by hand: GORM's
 // reflection-based scan was the largest single cost of the page.
-const ownerColumns = "id, host_user_id, email, name, locale, time_zone, unsubscribed_at, created_at, updated_at"
+const ownerColumns = "id, host_user_id, audit_id, email, name, locale, time_zone, unsubscribed_at, created_at, updated_at"
 
 func scanOwner(r scanner) (model.Owner, error) {
 	var o model.Owner
 	var unsub sql.NullTime
-	err := r.Scan(&o.ID, &o.HostUserID, &o.Email, &o.Name, &o.Locale, &o.TimeZone, &unsub, &o.CreatedAt, &o.UpdatedAt)
+	err := r.Scan(&o.ID, &o.HostUserID, &o.AuditID, &o.Email, &o.Name, &o.Locale, &o.TimeZone, &unsub, &o.CreatedAt, &o.UpdatedAt)
 	o.UnsubscribedAt = nullTime(unsub)
 	return o, err
 }

@@ -1,4 +1,5 @@
-// Table vehicle_events: the timeline of each vehicle and owner, append-only.
+// Table vehicle_events: the timeline of each vehicle and owner, append-only
+// until RETENTION_TIMELINE prunes it.
 
 package store
 
@@ -93,4 +94,14 @@ func (s *Store) RecentStateChanges(ctx context.Context, to []model.State, limit 
 		Where("e.kind = ? AND e.to_state IN ?", model.EventStateChanged, to).
 		Order("e.id DESC").Limit(limit).Scan(&out).Error
 	return out, wrap(err, "recent state changes")
+}
+
+// PruneEventsBatch deletes at most batch timeline events that occurred
+// before before, oldest first, and says how many went. One statement, so
+// one short transaction: a large prune is many of these, never one long
+// lock.
+func (s *Store) PruneEventsBatch(ctx context.Context, before time.Time, batch int) (int64, error) {
+	res := s.q(ctx).Exec(`DELETE FROM vehicle_events WHERE id IN (
+		SELECT id FROM vehicle_events WHERE occurred_at < ? ORDER BY id LIMIT ?)`, before, batch)
+	return res.RowsAffected, wrap(res.Error, "prune timeline")
 }

@@ -4,6 +4,7 @@
 package api
 
 import (
+	"reconnect/internal/erasure"
 	"reconnect/internal/i18n"
 	"reconnect/internal/ingest"
 	"reconnect/internal/links"
@@ -21,4 +22,6 @@ type Handler struct {
 	// Ingest records reported errors; nil when detection is not running
 	// on this instance, and its endpoints answer 503.
 	Ingest *ingest.Service
+	// Erasure erases an owner's personal data.
+	Erasure *erasure.Service
 }

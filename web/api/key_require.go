@@ -21,13 +21,23 @@ func (h *Handler) RequireKey(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="reconnect"`)
 			return errUnauthorized
 		}
-		if _, err := h.Store.APIKeyBySecret(c.Request().Context(), strings.TrimSpace(key)); err != nil {
+		k, err := h.Store.APIKeyBySecret(c.Request().Context(), strings.TrimSpace(key))
+		if err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="reconnect", error="invalid_token"`)
 				return errUnauthorized
 			}
 			return err
 		}
+		c.Set(apiKeyNameKey, k.Name)
 		return next(c)
 	}
+}
+
+const apiKeyNameKey = "api_key_name"
+
+// apiKeyName names the key the request came with, for the audit log.
+func apiKeyName(c echo.Context) string {
+	name, _ := c.Get(apiKeyNameKey).(string)
+	return name
 }

@@ -24,7 +24,8 @@ func auditRows(entries []store.AuditEntry) []consoleviews.AuditRow {
 			Detail: clipText(e.Detail, 300), IP: e.IP, UserAgent: clipText(e.UserAgent, 120),
 		}
 		if e.OwnerID != nil {
-			r.Owner, r.OwnerURL = e.OwnerHostUserID, paths.ConsoleOwner(*e.OwnerID)
+			// The pseudonym: the trail never names an owner by anything they are.
+			r.Owner, r.OwnerURL = e.OwnerRef, paths.ConsoleOwner(*e.OwnerID)
 		}
 		out = append(out, r)
 	}

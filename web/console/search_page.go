@@ -113,7 +113,9 @@ func (con *Handler) Search(c echo.Context) error {
 	}
 	if after == nil {
 		cur, _ := currentStaff(c)
-		detail := fmt.Sprintf("%s %s %q", in, match, q)
+		// The query itself is often an owner's email or VIN: the trail keeps
+		// what kind of search it was, never the personal value searched for.
+		detail := fmt.Sprintf("%s %s a query of %d characters", in, match, utf8.RuneCountInString(q))
 		if err := con.Audit.Record(ctx, nil, audit.Entry{Actor: con.actor(c, cur), Action: model.AuditOwnerSearched, Detail: detail}); err != nil {
 			return err
 		}

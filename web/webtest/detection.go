@@ -18,9 +18,12 @@ import (
 	"testing"
 	"time"
 
+	"reconnect/internal/audit"
 	"reconnect/internal/config"
 	"reconnect/internal/database"
+	"reconnect/internal/erasure"
 	"reconnect/internal/ingest"
+	"reconnect/internal/jobs"
 	"reconnect/internal/lifecycle"
 	"reconnect/internal/store"
 	"reconnect/web"
@@ -35,9 +38,12 @@ const ManagementToken = "amt-web-test"
 // database, and an API key for the host's endpoints.
 type Detection struct {
 	t      *testing.T
+	DB     *database.DB
 	url    string
 	Store  *store.Store
 	Ingest *ingest.Service
+	// Jobs inserts jobs (nothing works them).
+	Jobs   *jobs.Queue
 	apiKey string
 }
 
@@ -53,7 +59,11 @@ func NewDetection(t *testing.T, db *database.DB) *Detection {
 	m := lifecycle.New(st)
 	svc := ingest.New(st, m, log, ingest.NewMetrics(nil), ingest.Config{ManagementTokens: cfg.Smartcar.ManagementTokens})
 	t.Cleanup(func() { _ = svc.Stop(context.Background()) })
-	s, err := web.New(web.Deps{Config: cfg, Logger: log, DB: db, Store: st, Ingest: svc})
+	q, err := jobs.New(db, jobs.Config{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := web.New(web.Deps{Config: cfg, Logger: log, DB: db, Store: st, Ingest: svc, Erasure: erasure.New(st, q, audit.New(st))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +73,7 @@ func NewDetection(t *testing.T, db *database.DB) *Detection {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Detection{t: t, url: srv.URL, Store: st, Ingest: svc, apiKey: key}
+	return &Detection{t: t, DB: db, url: srv.URL, Store: st, Ingest: svc, Jobs: q, apiKey: key}
 }
 
 // Sign signs body as Smartcar does.
@@ -88,6 +98,9 @@ func (d *Detection) Do(method, path string, body []byte, header map[string]strin
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
 	var out map[string]any
+	if res.StatusCode == http.StatusNoContent && len(raw) == 0 {
+		return res.StatusCode, nil
+	}
 	if err := json.Unmarshal(raw, &out); err != nil {
 		d.t.Fatalf("%s %s answered %d with non-JSON %q", method, path, res.StatusCode, raw)
 	}
