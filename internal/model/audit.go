@@ -26,6 +26,14 @@ const (
 	AuditImpersonationEnd     AuditAction = "impersonation.ended"
 	AuditExported             AuditAction = "audit.exported"
 	AuditJobsChanged          AuditAction = "jobs.changed"
+	AuditCampaignCreated      AuditAction = "campaign.created"
+	AuditCampaignUpdated      AuditAction = "campaign.updated"
+	AuditCampaignListUploaded AuditAction = "campaign.list_uploaded"
+	AuditCampaignLaunched     AuditAction = "campaign.launched"
+	AuditCampaignPaused       AuditAction = "campaign.paused"
+	AuditCampaignResumed      AuditAction = "campaign.resumed"
+	AuditCampaignFinished     AuditAction = "campaign.finished"
+	AuditCampaignCancelled    AuditAction = "campaign.cancelled"
 )
 
 // AuditActions lists every action in the order the audit log's filter offers them.
@@ -35,4 +43,6 @@ var AuditActions = []AuditAction{
 	AuditOwnerSearched, AuditOwnerViewed, AuditLinkEmailed, AuditLinkShown,
 	AuditImpersonationStart, AuditImpersonationPage, AuditImpersonationRefused, AuditImpersonationEnd,
 	AuditExported, AuditJobsChanged,
+	AuditCampaignCreated, AuditCampaignUpdated, AuditCampaignListUploaded, AuditCampaignLaunched,
+	AuditCampaignPaused, AuditCampaignResumed, AuditCampaignFinished, AuditCampaignCancelled,
 }
