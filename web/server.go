@@ -24,6 +24,7 @@ import (
 	"reconnect/internal/database"
 	"reconnect/internal/i18n"
 	"reconnect/internal/ingest"
+	"reconnect/internal/lifecycle"
 	"reconnect/internal/links"
 	"reconnect/internal/mail/devsmtp"
 	"reconnect/internal/notify"
@@ -61,6 +62,9 @@ type Deps struct {
 	DevInbox *devsmtp.Inbox
 	// Ingest records and applies webhooks and reported errors (detection).
 	Ingest *ingest.Service
+	// Lifecycle saves the vehicles the host pushes, with what follows
+	// (a running campaign takes in a car that matches).
+	Lifecycle *lifecycle.Machine
 	// Staff and Audit run the support console: staff accounts, sessions,
 	// views as an owner, and the trail of what staff do. Without Staff
 	// nobody can view as an owner.
@@ -123,6 +127,10 @@ func New(d Deps) (*Server, error) {
 		h.owner.FreshLinks, h.console.FreshLinks = d.FreshLinks, d.FreshLinks
 	}
 	h.api = &api.Handler{AppName: cfg.AppName, Store: d.Store, I18n: d.I18n, Links: d.Links, Ingest: d.Ingest}
+	if d.Lifecycle != nil {
+		// Assigned only when set, so that a missing one stays a nil interface.
+		h.api.Vehicles = d.Lifecycle
+	}
 	h.webhook = &webhook.Handler{Ingest: d.Ingest}
 	if d.DevInbox != nil {
 		h.devInbox = &devinbox.Handler{AppName: cfg.AppName, Inbox: d.DevInbox}

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"reconnect/internal/audit"
+	"reconnect/internal/campaign"
 	"reconnect/internal/config"
 	"reconnect/internal/database"
 	"reconnect/internal/hostwebhook"
@@ -60,6 +61,8 @@ type App struct {
 	HostWebhooks *hostwebhook.Notifier
 	// Notify emails owners: the digest, reminders and fresh links.
 	Notify *notify.Service
+	// Campaigns runs planned carmaker migrations: cohorts, notices, completion.
+	Campaigns *campaign.Service
 
 	httpServer *http.Server
 	started    bool
@@ -146,6 +149,11 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	// (when SMTP_URL is set). Nothing else changes a state.
 	a.Lifecycle = lifecycle.New(a.Store, a.HostWebhooks.Hook(a.Jobs), a.Notify)
 
+	// Migration campaigns: a vehicle saved while a campaign runs joins it
+	// when it matches (in the transaction that saved it).
+	a.Campaigns = campaign.New(a.Store, a.Lifecycle, nil)
+	a.Lifecycle.AddVehicleHook(a.Campaigns)
+
 	// The two ways a state changes: detection (webhooks, reported errors,
 	// keep-alive, health checks) and the owner's repair through Connect.
 	a.Ingest = ingest.New(a.Store, a.Lifecycle, log, ingest.NewMetrics(a.Registry), ingestConfig(cfg, db))
@@ -170,7 +178,7 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	linkMailer, unsubscriber, devInbox := a.emailDeps(o)
 	a.Web, err = web.New(web.Deps{
 		Config: cfg, Logger: log, DB: db, Store: a.Store, I18n: a.I18n, Registry: a.Registry,
-		Links: a.Links, Repair: a.Repair, Ingest: a.Ingest,
+		Links: a.Links, Repair: a.Repair, Ingest: a.Ingest, Lifecycle: a.Lifecycle,
 		FreshLinks:   notify.NewFreshLinks(a.Store, a.Links, auditLog, linkMailer),
 		Unsubscriber: unsubscriber, DevInbox: devInbox,
 		Staff: staffSvc, Audit: auditLog,

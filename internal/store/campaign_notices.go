@@ -174,12 +174,16 @@ func (s *Store) RescheduleNotices(ctx context.Context, campaignID, offsetSeconds
 	return wrap(err, "hold notices of campaign #%d until release", campaignID)
 }
 
-// OwnersTold lists the owners of a campaign who were sent at least one
-// notice and still have an open vehicle in it.
-func (s *Store) OwnersTold(ctx context.Context, campaignID int64) ([]int64, error) {
-	var ids []int64
-	err := s.q(ctx).Raw(`SELECT DISTINCT n.owner_id FROM campaign_notices n WHERE n.campaign_id = ? AND n.status = ?
-		AND EXISTS (SELECT 1 FROM campaign_vehicles cv WHERE cv.campaign_id = n.campaign_id AND cv.owner_id = n.owner_id AND cv.`+openVehicleCV+`)
-		ORDER BY n.owner_id`, campaignID, NoticeSent).Scan(&ids).Error
-	return ids, wrap(err, "owners told of campaign #%d", campaignID)
+// ScheduleToldOwners writes notice p for every owner of the campaign who
+// was sent at least one notice and still has an open vehicle in it (a
+// "new date" notice), in one statement.
+func (s *Store) ScheduleToldOwners(ctx context.Context, campaignID int64, p NoticePlan) error {
+	now := s.now()
+	err := s.q(ctx).Exec(`INSERT INTO campaign_notices (campaign_id, owner_id, kind, offset_seconds, revision, due_at, status, created_at, updated_at)
+		SELECT ?, t.owner_id, ?, ?, ?, ?, ?, ?, ? FROM (
+			SELECT DISTINCT n.owner_id FROM campaign_notices n WHERE n.campaign_id = ? AND n.status = ?
+			AND EXISTS (SELECT 1 FROM campaign_vehicles cv WHERE cv.campaign_id = n.campaign_id AND cv.owner_id = n.owner_id AND cv.`+openVehicleCV+`)
+		) t WHERE TRUE ON CONFLICT DO NOTHING`,
+		campaignID, p.Kind, p.OffsetSeconds, p.Revision, p.DueAt, NoticePending, now, now, campaignID, NoticeSent).Error
+	return wrap(err, "notices to owners told of campaign #%d", campaignID)
 }

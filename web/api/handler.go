@@ -4,9 +4,12 @@
 package api
 
 import (
+	"context"
+
 	"reconnect/internal/i18n"
 	"reconnect/internal/ingest"
 	"reconnect/internal/links"
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
 
@@ -21,4 +24,13 @@ type Handler struct {
 	// Ingest records reported errors; nil when detection is not running
 	// on this instance, and its endpoints answer 503.
 	Ingest *ingest.Service
+	// Vehicles saves the vehicles the host pushes and runs what follows
+	// (lifecycle.Machine); nil saves them through Store alone.
+	Vehicles VehicleSaver
+}
+
+// VehicleSaver saves a vehicle's details in tx (its own transaction when
+// nil) with their consequences.
+type VehicleSaver interface {
+	SaveVehicle(ctx context.Context, tx *store.Store, in store.VehicleInput) (model.Vehicle, error)
 }

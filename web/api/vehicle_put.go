@@ -71,11 +71,17 @@ func (h *Handler) VehiclePut(c echo.Context) error {
 	if in.Priority != nil && (*in.Priority < -1000000 || *in.Priority > 1000000) {
 		return render.FieldError("priority", "must be between -1000000 and 1000000")
 	}
-	v, err := h.Store.UpsertVehicle(ctx, store.VehicleInput{
+	vin := store.VehicleInput{
 		SmartcarID: vid, OwnerID: &o.ID, SmartcarUserID: in.SmartcarUserID, ExternalID: o.HostUserID,
 		Make: in.Make, Model: in.Model, Year: in.Year, VIN: in.VIN, Nickname: in.Nickname,
 		Country: in.Country, Priority: in.Priority,
-	})
+	}
+	var v model.Vehicle
+	if h.Vehicles != nil {
+		v, err = h.Vehicles.SaveVehicle(ctx, nil, vin)
+	} else {
+		v, err = h.Store.UpsertVehicle(ctx, vin)
+	}
 	if err != nil {
 		return err
 	}

@@ -53,7 +53,7 @@ func NewDetection(t *testing.T, db *database.DB) *Detection {
 	m := lifecycle.New(st)
 	svc := ingest.New(st, m, log, ingest.NewMetrics(nil), ingest.Config{ManagementTokens: cfg.Smartcar.ManagementTokens})
 	t.Cleanup(func() { _ = svc.Stop(context.Background()) })
-	s, err := web.New(web.Deps{Config: cfg, Logger: log, DB: db, Store: st, Ingest: svc})
+	s, err := web.New(web.Deps{Config: cfg, Logger: log, DB: db, Store: st, Ingest: svc, Lifecycle: m})
 	if err != nil {
 		t.Fatal(err)
 	}
