@@ -149,9 +149,13 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	// (when SMTP_URL is set). Nothing else changes a state.
 	a.Lifecycle = lifecycle.New(a.Store, a.HostWebhooks.Hook(a.Jobs), a.Notify)
 
-	// Migration campaigns: a vehicle saved while a campaign runs joins it
-	// when it matches (in the transaction that saved it).
-	a.Campaigns = campaign.New(a.Store, a.Lifecycle, nil)
+	// Migration campaigns, on the same lifecycle: a vehicle saved while a
+	// campaign runs joins it when it matches; a state change that proves a
+	// re-authentication completes it there (and tells the host), a decline
+	// ends its part; either ends the owner's campaign notices once they
+	// have no car left to repair. All in the transaction of the change.
+	a.Campaigns = campaign.New(a.Store, a.Lifecycle, a.HostWebhooks.Campaigns(a.Jobs))
+	a.Lifecycle.AddHook(a.Campaigns)
 	a.Lifecycle.AddVehicleHook(a.Campaigns)
 
 	// The two ways a state changes: detection (webhooks, reported errors,

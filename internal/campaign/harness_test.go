@@ -37,6 +37,7 @@ func newWorld(t *testing.T, db *database.DB) *world {
 	w.lc = lifecycle.New(w.store)
 	w.svc = campaign.New(w.store, w.lc, w.host)
 	w.lc.AddVehicleHook(w.svc)
+	w.lc.AddHook(w.svc)
 	return w
 }
 
@@ -134,4 +135,10 @@ func (h *recordingHost) CampaignVehicleCompleted(_ context.Context, _ *store.Sto
 	defer h.mu.Unlock()
 	h.sent = append(h.sent, fmt.Sprintf("%d:%s@%s", campaignID, v.SmartcarID, source))
 	return nil
+}
+
+func (h *recordingHost) messages() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.sent...)
 }

@@ -142,6 +142,31 @@ func (s *Store) LiveCampaignsOfVehicle(ctx context.Context, vehicleID int64) ([]
 	return out, nil
 }
 
+// LiveCampaignsOfVIN lists the memberships in running and paused campaigns
+// of other vehicles with this VIN: the same car under another Smartcar id
+// (a carmaker's new platform may hand out new ids on a full Connect).
+func (s *Store) LiveCampaignsOfVIN(ctx context.Context, vin string, except int64) ([]VehicleCampaign, error) {
+	if strings.TrimSpace(vin) == "" {
+		return nil, nil
+	}
+	var cvs []CampaignVehicle
+	err := s.q(ctx).Where("vehicle_id IN (SELECT id FROM vehicles WHERE vin = ? AND id <> ?) AND campaign_id IN (SELECT id FROM campaigns WHERE state IN ?)",
+		strings.ToUpper(vin), except, []model.CampaignState{model.CampaignRunning, model.CampaignPaused}).Find(&cvs).Error
+	if err != nil || len(cvs) == 0 {
+		return nil, wrap(err, "campaigns of VIN")
+	}
+	out := make([]VehicleCampaign, 0, len(cvs))
+	for _, cv := range cvs {
+		c, err := s.CampaignByID(ctx, cv.CampaignID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, VehicleCampaign{Campaign: c, Vehicle: cv})
+	}
+	sortByCutover(out)
+	return out, nil
+}
+
 func sortByCutover(vcs []VehicleCampaign) {
 	for i := 1; i < len(vcs); i++ {
 		for j := i; j > 0 && earlier(vcs[j].Campaign, vcs[j-1].Campaign); j-- {

@@ -5,6 +5,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -455,4 +456,26 @@ func (s *Store) VehiclesDueForHealthCheck(ctx context.Context, before time.Time,
 func (s *Store) MarkHealthChecked(ctx context.Context, vehicleID int64) error {
 	err := s.q(ctx).Model(&model.Vehicle{}).Where("id = ?", vehicleID).Update("last_health_check_at", s.now()).Error
 	return wrap(err, "mark vehicle #%d checked", vehicleID)
+}
+
+// VehicleByRef finds a vehicle by its Smartcar id, else by its VIN (the way
+// hosts and campaign lists name vehicles). A VIN shared by several vehicles
+// (reconnected under new Smartcar ids) is ErrConflict: only the Smartcar id
+// says which.
+func (s *Store) VehicleByRef(ctx context.Context, ref string) (model.Vehicle, error) {
+	v, err := s.VehicleBySmartcarID(ctx, ref)
+	if err == nil || !errors.Is(err, ErrNotFound) {
+		return v, err
+	}
+	var vs []model.Vehicle
+	if err := s.q(ctx).Where("vin = ? AND vin <> ''", strings.ToUpper(strings.TrimSpace(ref))).Limit(2).Find(&vs).Error; err != nil {
+		return model.Vehicle{}, wrap(err, "vehicle by VIN")
+	}
+	switch len(vs) {
+	case 0:
+		return model.Vehicle{}, fmt.Errorf("store: vehicle %s: %w", ref, ErrNotFound)
+	case 1:
+		return vs[0], nil
+	}
+	return model.Vehicle{}, fmt.Errorf("store: VIN %s names several vehicles: %w", ref, ErrConflict)
 }
