@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"reconnect/internal/audit"
+	"reconnect/internal/campaign"
 	"reconnect/internal/config"
 	"reconnect/internal/database"
 	"reconnect/internal/i18n"
@@ -65,6 +66,8 @@ type Deps struct {
 	// Lifecycle saves the vehicles the host pushes, with what follows
 	// (a running campaign takes in a car that matches).
 	Lifecycle *lifecycle.Machine
+	// Campaigns runs migration campaigns; without it their API answers 503.
+	Campaigns *campaign.Service
 	// Staff and Audit run the support console: staff accounts, sessions,
 	// views as an owner, and the trail of what staff do. Without Staff
 	// nobody can view as an owner.
@@ -126,7 +129,7 @@ func New(d Deps) (*Server, error) {
 		// Assigned only when set, so that a missing one stays a nil interface.
 		h.owner.FreshLinks, h.console.FreshLinks = d.FreshLinks, d.FreshLinks
 	}
-	h.api = &api.Handler{AppName: cfg.AppName, Store: d.Store, I18n: d.I18n, Links: d.Links, Ingest: d.Ingest}
+	h.api = &api.Handler{AppName: cfg.AppName, Store: d.Store, I18n: d.I18n, Links: d.Links, Ingest: d.Ingest, Campaigns: d.Campaigns}
 	if d.Lifecycle != nil {
 		// Assigned only when set, so that a missing one stays a nil interface.
 		h.api.Vehicles = d.Lifecycle
@@ -154,7 +157,11 @@ func New(d Deps) (*Server, error) {
 			return err
 		}}),
 		middleware.SecurityHeaders(formTargets...),
-		echomw.BodyLimit(strconv.FormatInt(max(cfg.MaxBodyBytes, 1), 10)+"B"),
+		echomw.BodyLimitWithConfig(echomw.BodyLimitConfig{
+			Limit: strconv.FormatInt(max(cfg.MaxBodyBytes, 1), 10) + "B",
+			// A campaign's vehicle list has its own, larger limit.
+			Skipper: func(c echo.Context) bool { return c.Path() == paths.RouteAPI+paths.RouteAPICampaignVehiclesCSV },
+		}),
 		echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
 			Registerer: d.Registry, Subsystem: "http",
 			Skipper: func(c echo.Context) bool { return c.Path() == paths.RouteMetrics },

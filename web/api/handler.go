@@ -6,6 +6,8 @@ package api
 import (
 	"context"
 
+	"reconnect/internal/campaign"
+
 	"reconnect/internal/i18n"
 	"reconnect/internal/ingest"
 	"reconnect/internal/links"
@@ -24,6 +26,8 @@ type Handler struct {
 	// Ingest records reported errors; nil when detection is not running
 	// on this instance, and its endpoints answer 503.
 	Ingest *ingest.Service
+	// Campaigns runs migration campaigns; nil answers 503 on their routes.
+	Campaigns *campaign.Service
 	// Vehicles saves the vehicles the host pushes and runs what follows
 	// (lifecycle.Machine); nil saves them through Store alone.
 	Vehicles VehicleSaver
