@@ -41,27 +41,26 @@ func (s *Service) Launch(ctx context.Context, id int64) (model.Campaign, error) 
 		} else if !moved {
 			return fmt.Errorf("%w: it changed meanwhile", ErrTransition)
 		}
-		n, err := tx.SnapshotCohort(ctx, id, store.CohortFilterOf(c), now)
+		f := store.CohortFilterOf(c)
+		waves := store.Waves{First: now, Later: now}
+		if c.FirstWave < 100 && c.WaveHold > 0 {
+			owners, err := tx.CountCohortOwners(ctx, f)
+			if err != nil {
+				return err
+			}
+			waves.Keep, waves.Later = firstWaveOwners(owners, c.FirstWave), now.Add(c.WaveHold)
+		}
+		n, err := tx.SnapshotCohort(ctx, id, f, waves, now)
 		if err != nil {
 			return err
 		}
 		if n == 0 {
 			return ErrEmptyCohort
 		}
-		owners, err := tx.CountCampaignOwners(ctx, id)
-		if err != nil {
-			return err
-		}
-		later := now.Add(c.WaveHold)
-		if keep := firstWaveOwners(owners, c.FirstWave); keep < owners {
-			if err := tx.HoldBackOwners(ctx, id, keep, later); err != nil {
-				return err
-			}
-		}
 		if err := tx.AddCampaignJoinEvents(ctx, id, model.EventCampaignJoined, model.SourceCampaign, campaignDetail(id), now); err != nil {
 			return err
 		}
-		for wave, release := range []time.Time{now, later} {
+		for wave, release := range []time.Time{waves.First, waves.Later} {
 			for _, p := range planNotices(c.CutoverAt, c.NoticeOffsets, release) {
 				if err := tx.ScheduleWaveNotices(ctx, id, wave+1, p); err != nil {
 					return err

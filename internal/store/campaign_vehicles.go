@@ -45,36 +45,58 @@ const (
 	openVehicleCV = "completed_at IS NULL AND cv.declined_at IS NULL"
 )
 
-// SnapshotCohort copies every vehicle matching f into the campaign's
-// cohort, released at `at` in the first wave, in one statement; a vehicle
-// already there is left alone. It returns how many joined.
-func (s *Store) SnapshotCohort(ctx context.Context, campaignID int64, f CohortFilter, at time.Time) (int64, error) {
+// Waves splits a cohort's owners in two: the first Keep owners are
+// released at First, the rest at Later. Owners are ranked by their
+// vehicles' highest priority, then by id, so the host decides who hears
+// first and the order is stable. Vehicles without an owner are in the
+// first wave (nobody is told about them).
+type Waves struct {
+	Keep         int64
+	First, Later time.Time
+}
+
+// timeParam is a bound time whose type the database cannot infer (inside a
+// CASE): PostgreSQL must be told; SQLite stores it as given.
+func (s *Store) timeParam() string {
+	if s.postgres() {
+		return "CAST(? AS TIMESTAMPTZ)"
+	}
+	return "?"
+}
+
+// CountCohortOwners counts the distinct owners of the vehicles matching f.
+func (s *Store) CountCohortOwners(ctx context.Context, f CohortFilter) (int64, error) {
 	where, args := f.where()
-	res := s.q(ctx).Exec(`INSERT INTO campaign_vehicles (campaign_id, vehicle_id, owner_id, joined_at, wave, released_at)
-		SELECT ?, v.id, v.owner_id, ?, 1, ? FROM vehicles v WHERE `+where+` ON CONFLICT DO NOTHING`,
-		append([]any{campaignID, at, at}, args...)...)
-	return res.RowsAffected, wrap(res.Error, "snapshot cohort of campaign #%d", campaignID)
-}
-
-// CountCampaignOwners counts the distinct owners in a campaign's cohort.
-func (s *Store) CountCampaignOwners(ctx context.Context, campaignID int64) (int64, error) {
 	var n int64
-	err := s.q(ctx).Raw("SELECT COUNT(DISTINCT owner_id) FROM campaign_vehicles WHERE campaign_id = ?", campaignID).Scan(&n).Error
-	return n, wrap(err, "count owners of campaign #%d", campaignID)
+	err := s.q(ctx).Raw("SELECT COUNT(DISTINCT v.owner_id) FROM vehicles v WHERE "+where, args...).Scan(&n).Error
+	return n, wrap(err, "count cohort owners")
 }
 
-// HoldBackOwners moves every owner after the first `keep` into wave 2,
-// released at `at`. Owners are ranked by their vehicles' highest priority,
-// then by id, so the host decides who hears first and the order is stable.
-func (s *Store) HoldBackOwners(ctx context.Context, campaignID int64, keep int64, at time.Time) error {
-	err := s.q(ctx).Exec(`UPDATE campaign_vehicles SET wave = 2, released_at = ?
-		WHERE campaign_id = ? AND owner_id IN (
-			SELECT owner_id FROM (
-				SELECT cv.owner_id, ROW_NUMBER() OVER (ORDER BY MAX(v.priority) DESC, cv.owner_id) AS rank
-				FROM campaign_vehicles cv JOIN vehicles v ON v.id = cv.vehicle_id
-				WHERE cv.campaign_id = ? AND cv.owner_id IS NOT NULL GROUP BY cv.owner_id
-			) ranked WHERE rank > ?)`, at, campaignID, campaignID, keep).Error
-	return wrap(err, "hold back owners of campaign #%d", campaignID)
+// SnapshotCohort copies every vehicle matching f into the campaign's
+// cohort with its wave, in one statement; a vehicle already there is left
+// alone. It returns how many joined.
+func (s *Store) SnapshotCohort(ctx context.Context, campaignID int64, f CohortFilter, w Waves, at time.Time) (int64, error) {
+	where, args := f.where()
+	q := `INSERT INTO campaign_vehicles (campaign_id, vehicle_id, owner_id, joined_at, wave, released_at)
+		SELECT ?, v.id, v.owner_id, ?, 1, ? FROM vehicles v WHERE ` + where + ` ON CONFLICT DO NOTHING`
+	qargs := append([]any{campaignID, at, w.First}, args...)
+	if w.Later.After(w.First) {
+		// One pass ranks the owners and writes each vehicle with its wave:
+		// cheaper than writing every row and then moving most of them.
+		q = `INSERT INTO campaign_vehicles (campaign_id, vehicle_id, owner_id, joined_at, wave, released_at)
+			SELECT ?, v.id, v.owner_id, ?,
+				CASE WHEN r.rank IS NULL OR r.rank <= ? THEN 1 ELSE 2 END,
+				CASE WHEN r.rank IS NULL OR r.rank <= ? THEN ` + s.timeParam() + ` ELSE ` + s.timeParam() + ` END
+			FROM vehicles v LEFT JOIN (
+				SELECT v.owner_id, ROW_NUMBER() OVER (ORDER BY MAX(v.priority) DESC, v.owner_id) AS rank
+				FROM vehicles v WHERE ` + where + ` AND v.owner_id IS NOT NULL GROUP BY v.owner_id
+			) r ON r.owner_id = v.owner_id
+			WHERE ` + where + ` ON CONFLICT DO NOTHING`
+		qargs = append([]any{campaignID, at, w.Keep, w.Keep, w.First, w.Later}, args...)
+		qargs = append(qargs, args...)
+	}
+	res := s.q(ctx).Exec(q, qargs...)
+	return res.RowsAffected, wrap(res.Error, "snapshot cohort of campaign #%d", campaignID)
 }
 
 // AddCampaignJoinEvents writes a timeline entry (kind, source) on every

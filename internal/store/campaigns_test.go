@@ -108,19 +108,24 @@ func TestCohortSnapshotCountsAndFunnel(t *testing.T) {
 			t.Fatal(err)
 		}
 		at := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
-		n, err := s.SnapshotCohort(ctx, c.ID, f, at)
+		if n, err := s.CountCohortOwners(ctx, f); err != nil || n != 2 {
+			t.Fatalf("cohort owners: %d %v", n, err)
+		}
+		waves := store.Waves{Keep: 1, First: at, Later: at.Add(time.Hour)}
+		n, err := s.SnapshotCohort(ctx, c.ID, f, waves, at)
 		if err != nil || n != 4 {
 			t.Fatalf("snapshot: %d %v", n, err)
 		}
-		if n, _ := s.SnapshotCohort(ctx, c.ID, f, at); n != 0 {
+		if n, _ := s.SnapshotCohort(ctx, c.ID, f, waves, at); n != 0 {
 			t.Fatalf("a repeated snapshot adds nothing, added %d", n)
 		}
-		if err := s.HoldBackOwners(ctx, c.ID, 1, at.Add(time.Hour)); err != nil {
-			t.Fatal(err)
-		}
 		cv, _ := s.CampaignVehicleOf(ctx, c.ID, a1.ID)
-		if cv.Wave != 1 {
-			t.Fatalf("alice (lower id, same priority) stays in wave 1: %+v", cv)
+		if cv.Wave != 1 || !cv.ReleasedAt.Equal(at) {
+			t.Fatalf("alice (lower id, same priority) is in wave 1: %+v", cv)
+		}
+		b1, _ := s.VehicleBySmartcarID(ctx, "b1")
+		if cv, _ := s.CampaignVehicleOf(ctx, c.ID, b1.ID); cv.Wave != 2 || !cv.ReleasedAt.Equal(at.Add(time.Hour)) {
+			t.Fatalf("bob is held back: %+v", cv)
 		}
 		if err := s.ScheduleWaveNotices(ctx, c.ID, 1, store.NoticePlan{Kind: store.NoticeScheduled, OffsetSeconds: -3600, DueAt: at}); err != nil {
 			t.Fatal(err)

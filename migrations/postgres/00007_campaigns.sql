@@ -96,8 +96,9 @@ CREATE TABLE campaign_notices (
     updated_at        TIMESTAMPTZ NOT NULL,
     UNIQUE (campaign_id, owner_id, offset_seconds, revision)
 );
+-- The sender's query; an owner's notices in a campaign are found through
+-- the unique key.
 CREATE INDEX campaign_notices_due ON campaign_notices (due_at) WHERE status = 'pending';
-CREATE INDEX campaign_notices_owner ON campaign_notices (owner_id, campaign_id);
 
 -- +goose Down
 DROP TABLE campaign_notices;
