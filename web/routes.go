@@ -34,6 +34,20 @@ func (s *Server) routes(h handlers) {
 	api.POST(paths.RouteAPIErrors, h.api.ErrorReport).Name = "api.error_report"
 	api.GET(paths.RouteAPIWebhookEvent, h.api.WebhookEvent).Name = "api.webhook_event"
 	api.GET(paths.RouteAPIOwnerEvents, h.api.OwnerEvents).Name = "api.owner_events"
+	// Migration campaigns: define, preview, launch and follow them; the
+	// host reports re-authentications it ran itself.
+	api.POST(paths.RouteAPICampaigns, h.api.CampaignCreate).Name = "api.campaign_create"
+	api.GET(paths.RouteAPICampaigns, h.api.CampaignList).Name = "api.campaign_list"
+	api.GET(paths.RouteAPICampaign, h.api.CampaignGet).Name = "api.campaign_get"
+	api.PATCH(paths.RouteAPICampaign, h.api.CampaignUpdate).Name = "api.campaign_update"
+	api.POST(paths.RouteAPICampaignLaunch, h.api.CampaignLaunch).Name = "api.campaign_launch"
+	api.POST(paths.RouteAPICampaignPause, h.api.CampaignPause).Name = "api.campaign_pause"
+	api.POST(paths.RouteAPICampaignResume, h.api.CampaignResume).Name = "api.campaign_resume"
+	api.POST(paths.RouteAPICampaignCancel, h.api.CampaignCancel).Name = "api.campaign_cancel"
+	// A list of up to a million lines: its own 64 MiB limit (server.go
+	// exempts it from MAX_BODY_BYTES), read as a stream.
+	api.POST(paths.RouteAPICampaignVehiclesCSV, h.api.CampaignVehiclesUpload).Name = "api.campaign_vehicles_upload"
+	api.POST(paths.RouteAPIVehicleReauthenticated, h.api.VehicleReauthenticated).Name = "api.vehicle_reauthenticated"
 
 	// Smartcar signs its deliveries; there is no session, so no CSRF.
 	e.POST(paths.RouteSmartcarWebhook, h.webhook.SmartcarReceive).Name = "webhook.smartcar"

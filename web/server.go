@@ -22,11 +22,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"reconnect/internal/audit"
+	"reconnect/internal/campaign"
 	"reconnect/internal/config"
 	"reconnect/internal/database"
 	"reconnect/internal/erasure"
 	"reconnect/internal/i18n"
 	"reconnect/internal/ingest"
+	"reconnect/internal/lifecycle"
 	"reconnect/internal/links"
 	"reconnect/internal/mail/devsmtp"
 	"reconnect/internal/notify"
@@ -64,6 +66,11 @@ type Deps struct {
 	DevInbox *devsmtp.Inbox
 	// Ingest records and applies webhooks and reported errors (detection).
 	Ingest *ingest.Service
+	// Lifecycle saves the vehicles the host pushes, with what follows
+	// (a running campaign takes in a car that matches).
+	Lifecycle *lifecycle.Machine
+	// Campaigns runs migration campaigns; without it their API answers 503.
+	Campaigns *campaign.Service
 	// Staff and Audit run the support console: staff accounts, sessions,
 	// views as an owner, and the trail of what staff do. Without Staff
 	// nobody can view as an owner.
@@ -136,7 +143,11 @@ func New(d Deps) (*Server, error) {
 		// Assigned only when set, so that a missing one stays a nil interface.
 		h.owner.FreshLinks, h.console.FreshLinks = d.FreshLinks, d.FreshLinks
 	}
-	h.api = &api.Handler{AppName: cfg.AppName, Store: d.Store, I18n: d.I18n, Links: d.Links, Ingest: d.Ingest, Erasure: d.Erasure}
+	h.api = &api.Handler{AppName: cfg.AppName, Store: d.Store, I18n: d.I18n, Links: d.Links, Ingest: d.Ingest, Erasure: d.Erasure, Campaigns: d.Campaigns}
+	if d.Lifecycle != nil {
+		// Assigned only when set, so that a missing one stays a nil interface.
+		h.api.Vehicles = d.Lifecycle
+	}
 	h.webhook = &webhook.Handler{Ingest: d.Ingest}
 	if d.DevInbox != nil {
 		h.devInbox = &devinbox.Handler{AppName: cfg.AppName, Inbox: d.DevInbox}
@@ -177,7 +188,11 @@ func New(d Deps) (*Server, error) {
 			return err
 		}}),
 		middleware.SecurityHeaders(formTargets...),
-		echomw.BodyLimit(strconv.FormatInt(max(cfg.MaxBodyBytes, 1), 10)+"B"),
+		echomw.BodyLimitWithConfig(echomw.BodyLimitConfig{
+			Limit: strconv.FormatInt(max(cfg.MaxBodyBytes, 1), 10) + "B",
+			// A campaign's vehicle list has its own, larger limit.
+			Skipper: func(c echo.Context) bool { return c.Path() == paths.RouteAPI+paths.RouteAPICampaignVehiclesCSV },
+		}),
 	)
 	s.e = e
 	s.routes(h)

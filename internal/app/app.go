@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"reconnect/internal/audit"
+	"reconnect/internal/campaign"
 	"reconnect/internal/config"
 	"reconnect/internal/database"
 	"reconnect/internal/erasure"
@@ -65,6 +66,8 @@ type App struct {
 	FreshLinks *notify.FreshLinks
 	// Staff runs the console's accounts, sessions and views as an owner.
 	Staff *staff.Service
+	// Campaigns runs planned carmaker migrations: cohorts, notices, completion.
+	Campaigns *campaign.Service
 
 	httpServer *http.Server
 	// metricsServer serves /metrics on METRICS_ADDR, apart from the public
@@ -168,6 +171,15 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	// (when SMTP_URL is set). Nothing else changes a state.
 	a.Lifecycle = lifecycle.New(a.Store, a.HostWebhooks.Hook(a.Jobs), a.Notify)
 
+	// Migration campaigns, on the same lifecycle: a vehicle saved while a
+	// campaign runs joins it when it matches; a state change that proves a
+	// re-authentication completes it there (and tells the host), a decline
+	// ends its part; either ends the owner's campaign notices once they
+	// have no car left to repair. All in the transaction of the change.
+	a.Campaigns = campaign.New(a.Store, a.Lifecycle, a.HostWebhooks.Campaigns(a.Jobs))
+	a.Lifecycle.AddHook(a.Campaigns)
+	a.Lifecycle.AddVehicleHook(a.Campaigns)
+
 	// The two ways a state changes: detection (webhooks, reported errors,
 	// keep-alive, health checks) and the owner's repair through Connect.
 	a.Ingest = ingest.New(a.Store, a.Lifecycle, log, ingest.NewMetrics(a.Registry), ingestConfig(cfg, db))
@@ -181,7 +193,7 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	// The web: owners, the host's API, Smartcar's webhooks, the console.
 	a.Web, err = web.New(web.Deps{
 		Config: cfg, Logger: log, DB: db, Store: a.Store, I18n: a.I18n, Registry: a.Registry,
-		Links: a.Links, Repair: a.Repair, Ingest: a.Ingest,
+		Links: a.Links, Repair: a.Repair, Ingest: a.Ingest, Lifecycle: a.Lifecycle, Campaigns: a.Campaigns,
 		FreshLinks:   a.FreshLinks,
 		Unsubscriber: unsubscriber, DevInbox: devInbox,
 		Staff: a.Staff, Audit: auditLog,

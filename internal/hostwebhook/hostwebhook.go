@@ -41,6 +41,9 @@ const (
 	EventResolvedElsewhere = "vehicle.resolved_elsewhere"
 	// EventDeclined: the owner said they will not reconnect.
 	EventDeclined = "vehicle.declined"
+	// EventCampaignVehicleCompleted: a vehicle in a migration campaign was
+	// re-authenticated in a way the campaign counts (CampaignPayload).
+	EventCampaignVehicleCompleted = "campaign.vehicle_completed"
 )
 
 // SecretPrefix marks a Standard Webhooks signing secret.
@@ -212,14 +215,72 @@ func (n *Notifier) Hook(q *jobs.Queue) lifecycle.Hook {
 		if err != nil {
 			return err
 		}
-		del, err := tx.CreateHostDelivery(ctx, store.HostDelivery{MessageID: newMessageID(), EventType: typ,
-			VehicleID: &v.ID, OwnerID: v.OwnerID, URL: n.cfg.URL, Payload: string(body)})
+		return n.enqueue(ctx, tx, q, typ, &v.ID, v.OwnerID, body)
+	})
+}
+
+// CampaignPayload is the body of a campaign webhook: Standard Webhooks'
+// {type, timestamp, data}.
+type CampaignPayload struct {
+	Type      string       `json:"type"`
+	Timestamp time.Time    `json:"timestamp"`
+	Data      CampaignData `json:"data"`
+}
+
+// CampaignData names the campaign and the vehicle that completed it.
+type CampaignData struct {
+	CampaignID int64  `json:"campaign_id"`
+	VehicleID  string `json:"vehicle_id"`
+	HostUserID string `json:"host_user_id,omitempty"`
+	ExternalID string `json:"external_id,omitempty"`
+	// Source is what proved the re-authentication: callback (through
+	// Reconnect), webhook (Smartcar's RESOLVED after the cut-over),
+	// health_check (a working call after the cut-over) or api (the host).
+	Source      model.Source `json:"source"`
+	CompletedAt time.Time    `json:"completed_at"`
+}
+
+// CampaignWebhooks sends the campaign webhooks through q, like Hook.
+type CampaignWebhooks struct {
+	n *Notifier
+	q *jobs.Queue
+}
+
+// Campaigns returns the sender of campaign webhooks, for the campaign
+// service. Without a host URL it sends nothing.
+func (n *Notifier) Campaigns(q *jobs.Queue) *CampaignWebhooks { return &CampaignWebhooks{n: n, q: q} }
+
+// CampaignVehicleCompleted logs a campaign.vehicle_completed message and
+// enqueues its delivery inside tx, the transaction that recorded the
+// completion.
+func (w *CampaignWebhooks) CampaignVehicleCompleted(ctx context.Context, tx *store.Store, campaignID int64, v model.Vehicle, source model.Source, at time.Time) error {
+	if !w.n.Enabled() {
+		return nil
+	}
+	d := CampaignData{CampaignID: campaignID, VehicleID: v.SmartcarID, ExternalID: v.ExternalID, Source: source, CompletedAt: at.UTC()}
+	if v.OwnerID != nil {
+		o, err := tx.OwnerByID(ctx, *v.OwnerID)
 		if err != nil {
 			return err
 		}
-		_, err = q.InsertTx(ctx, tx.DB(), DeliverArgs{DeliveryID: del.ID}, &river.InsertOpts{MaxAttempts: n.cfg.MaxAttempts})
+		d.HostUserID = o.HostUserID
+	}
+	body, err := json.Marshal(CampaignPayload{Type: EventCampaignVehicleCompleted, Timestamp: tx.Now().UTC(), Data: d})
+	if err != nil {
 		return err
-	})
+	}
+	return w.n.enqueue(ctx, tx, w.q, EventCampaignVehicleCompleted, &v.ID, v.OwnerID, body)
+}
+
+// enqueue logs a message and queues its first attempt in tx.
+func (n *Notifier) enqueue(ctx context.Context, tx *store.Store, q *jobs.Queue, typ string, vehicleID, ownerID *int64, body []byte) error {
+	del, err := tx.CreateHostDelivery(ctx, store.HostDelivery{MessageID: newMessageID(), EventType: typ,
+		VehicleID: vehicleID, OwnerID: ownerID, URL: n.cfg.URL, Payload: string(body)})
+	if err != nil {
+		return err
+	}
+	_, err = q.InsertTx(ctx, tx.DB(), DeliverArgs{DeliveryID: del.ID}, &river.InsertOpts{MaxAttempts: n.cfg.MaxAttempts})
+	return err
 }
 
 func newMessageID() string {

@@ -197,3 +197,54 @@ func TestDisconnectedIsDeliveredSignedAndRetried(t *testing.T) {
 		}
 	})
 }
+
+func TestCampaignCompletionIsSignedAndQueuedLikeTheOthers(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		secret := hostwebhook.NewSecret()
+		var body []byte
+		var header http.Header
+		host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ = io.ReadAll(r.Body)
+			header = r.Header.Clone()
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		defer host.Close()
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		s := store.New(db)
+		n, err := hostwebhook.New(hostwebhook.Config{URL: host.URL, Secret: secret}, s, log, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := jobs.New(db, jobs.Config{Logger: log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, _ := s.UpsertOwner(ctx, store.OwnerInput{HostUserID: "host-u1"})
+		v, _ := s.UpsertVehicle(ctx, store.VehicleInput{SmartcarID: "sc-1", OwnerID: &o.ID})
+		at := time.Date(2027, 3, 3, 10, 0, 0, 0, time.UTC)
+		if err := s.Tx(ctx, func(tx *store.Store) error {
+			return n.Campaigns(q).CampaignVehicleCompleted(ctx, tx, 7, v, model.SourceCallback, at)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		ds, err := s.HostDeliveries(ctx, &v.ID, store.Page{})
+		if err != nil || len(ds) != 1 || ds[0].EventType != hostwebhook.EventCampaignVehicleCompleted {
+			t.Fatalf("delivery log %+v %v", ds, err)
+		}
+		if err := n.Deliver(ctx, ds[0].ID, 1); err != nil {
+			t.Fatal(err)
+		}
+		if !verify(secret, header, body, time.Now()) {
+			t.Fatal("the campaign webhook does not verify")
+		}
+		var p hostwebhook.CampaignPayload
+		if err := json.Unmarshal(body, &p); err != nil {
+			t.Fatal(err)
+		}
+		if p.Type != "campaign.vehicle_completed" || p.Data.CampaignID != 7 || p.Data.VehicleID != "sc-1" || p.Data.HostUserID != "host-u1" ||
+			p.Data.Source != model.SourceCallback || !p.Data.CompletedAt.Equal(at) {
+			t.Fatalf("payload %+v", p)
+		}
+	})
+}

@@ -35,7 +35,15 @@ const (
 	AuditPruned AuditAction = "audit.pruned"
 	// AuditOwnerErased records an owner's erasure, naming them only by
 	// their pseudonym.
-	AuditOwnerErased AuditAction = "owner.erased"
+	AuditOwnerErased          AuditAction = "owner.erased"
+	AuditCampaignCreated      AuditAction = "campaign.created"
+	AuditCampaignUpdated      AuditAction = "campaign.updated"
+	AuditCampaignListUploaded AuditAction = "campaign.list_uploaded"
+	AuditCampaignLaunched     AuditAction = "campaign.launched"
+	AuditCampaignPaused       AuditAction = "campaign.paused"
+	AuditCampaignResumed      AuditAction = "campaign.resumed"
+	AuditCampaignFinished     AuditAction = "campaign.finished"
+	AuditCampaignCancelled    AuditAction = "campaign.cancelled"
 )
 
 // AuditActions lists every action in the order the audit log's filter offers them.
@@ -45,4 +53,6 @@ var AuditActions = []AuditAction{
 	AuditOwnerSearched, AuditOwnerViewed, AuditLinkEmailed, AuditLinkShown,
 	AuditImpersonationStart, AuditImpersonationPage, AuditImpersonationRefused, AuditImpersonationEnd,
 	AuditExported, AuditJobsChanged, AuditInboxRetried, AuditPruned, AuditOwnerErased,
+	AuditCampaignCreated, AuditCampaignUpdated, AuditCampaignListUploaded, AuditCampaignLaunched,
+	AuditCampaignPaused, AuditCampaignResumed, AuditCampaignFinished, AuditCampaignCancelled,
 }

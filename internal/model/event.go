@@ -56,6 +56,10 @@ const (
 	EventEmailSkipped     EventKind = "email_skipped"
 	EventUnsubscribed     EventKind = "unsubscribed"
 	EventRemindersStopped EventKind = "email_reminders_stopped"
+
+	// Migration campaigns.
+	EventCampaignJoined    EventKind = "campaign_joined"    // the vehicle entered a campaign's cohort
+	EventCampaignCompleted EventKind = "campaign_completed" // the vehicle was re-authenticated for a campaign
 )
 
 // EventKinds lists every kind, so that labels and tests can cover them all.
@@ -65,6 +69,7 @@ var EventKinds = []EventKind{
 	EventLinkOpened, EventFreshLinkRequested, EventReconnectStarted, EventReconnectFailed,
 	EventReconnectCompleted, EventReconnectUnverified, EventReconnectAbandoned, EventDeclined, EventSnoozed, EventTokensStored,
 	EventEmailSent, EventEmailFailed, EventEmailSkipped, EventUnsubscribed, EventRemindersStopped,
+	EventCampaignJoined, EventCampaignCompleted,
 }
 
 // Source says who or what caused an event, a state change, a link or an
@@ -87,10 +92,11 @@ const (
 	SourceCLI         Source = "cli"          // an operator's command
 	SourceDemo        Source = "demo"         // the demo's seed
 	SourceResend      Source = "resend"       // the owner asked for a fresh link on the expired-link page
+	SourceCampaign    Source = "campaign"     // a migration campaign's rules (a launch, a late match)
 )
 
 // Sources lists every source.
 var Sources = []Source{
 	SourceOwner, SourceStaff, SourceCallback, SourceWebhook, SourceAPI, SourceHealthCheck,
-	SourceSystem, SourceSchedule, SourceEmail, SourceCLI, SourceDemo, SourceResend,
+	SourceSystem, SourceSchedule, SourceEmail, SourceCLI, SourceDemo, SourceResend, SourceCampaign,
 }

@@ -14,6 +14,11 @@ type Vehicle struct {
 	Year           int
 	VIN            string `gorm:"column:vin"`
 	Nickname       string
+	// Country is where the vehicle is registered, ISO 3166-1 alpha-2 ("DE");
+	// "" when unknown (stored NULL).
+	Country string `gorm:"default:null"`
+	// Priority orders campaign waves: higher is told first. Set by the host.
+	Priority       int
 	State          State
 	Reason         string // a Smartcar type:code, e.g. CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED
 	ReasonDetail   string

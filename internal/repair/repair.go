@@ -309,7 +309,7 @@ func (s *Service) finishFullConnect(ctx context.Context, cs store.ConnectState, 
 		if attrs, err := s.client.VehicleAttributes(ctx, tok.AccessToken, id); err == nil {
 			in.Make, in.Model, in.Year = attrs.Make, attrs.Model, attrs.Year
 		}
-		if _, err := s.store.UpsertVehicle(ctx, in); err != nil {
+		if _, err := s.lifecycle.SaveVehicle(ctx, nil, in); err != nil {
 			return "", err
 		}
 	}
@@ -370,7 +370,7 @@ func (s *Service) verify(ctx context.Context, cs store.ConnectState, v model.Veh
 			return terr
 		}
 		if userID != "" && userID != v.SmartcarUserID {
-			if _, err := tx.UpsertVehicle(ctx, store.VehicleInput{SmartcarID: v.SmartcarID, SmartcarUserID: userID}); err != nil {
+			if _, err := s.lifecycle.SaveVehicle(ctx, tx, store.VehicleInput{SmartcarID: v.SmartcarID, SmartcarUserID: userID}); err != nil {
 				return err
 			}
 		}

@@ -294,7 +294,7 @@ func (s *Sim) completeAuthorize(w http.ResponseWriter, r *http.Request, f *flow,
 		}
 		c.permissions = slices.Clone(granted)
 		c.mode = f.mode
-		c.updatedAt = now
+		c.updatedAt, c.authenticatedAt = now, now
 		if e := s.repairLocked(v); e != nil {
 			events = append(events, e)
 		}

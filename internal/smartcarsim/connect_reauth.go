@@ -76,6 +76,7 @@ func (s *Sim) confirmSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	externalID, echo := s.applyExternalIDLocked(v.owner, f)
 	c.updatedAt = s.clock.Now()
+	c.authenticatedAt = c.updatedAt
 	// Tokens are left alone: the app keeps its v2 pair (or its app token
 	// plus sc-user-id), which is why the callback carries no code.
 	if e := s.repairLocked(v); e != nil {

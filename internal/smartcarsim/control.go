@@ -124,11 +124,29 @@ func (s *Sim) controlMigrate(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Make         string `json:"make"`
 		RevokeTokens bool   `json:"revoke_tokens"`
+		// At schedules the break for the cut-over (RFC 3339, on the
+		// simulator's clock); without it the make breaks at once.
+		At *time.Time `json:"at"`
+		// SpareReauthenticatedAfter leaves working the vehicles whose
+		// owners signed in again after this time.
+		SpareReauthenticatedAfter *time.Time `json:"spare_reauthenticated_after"`
 	}
 	if !decodeBody(w, r, &body) {
 		return
 	}
-	n, err := s.Migrate(body.Make, RevokeTokens(body.RevokeTokens))
+	opts := []MigrateOption{RevokeTokens(body.RevokeTokens)}
+	if body.SpareReauthenticatedAfter != nil {
+		opts = append(opts, SpareReauthenticatedAfter(*body.SpareReauthenticatedAfter))
+	}
+	if body.At != nil && body.At.After(s.clock.Now()) {
+		if _, err := s.ScheduleMigration(body.Make, *body.At, opts...); err != nil {
+			writeControlError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusAccepted, map[string]any{"scheduled": true, "at": body.At.UTC()})
+		return
+	}
+	n, err := s.Migrate(body.Make, opts...)
 	if err != nil {
 		writeControlError(w, err)
 		return

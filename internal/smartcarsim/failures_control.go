@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // SetFailure breaks a vehicle: its data endpoints answer with the error
@@ -61,12 +62,23 @@ func (s *Sim) ClearFailure(vehicleID string) error {
 // MigrateOption changes what an OEM migration does.
 type MigrateOption func(*migrateOptions)
 
-type migrateOptions struct{ revokeTokens bool }
+type migrateOptions struct {
+	revokeTokens bool
+	spareAfter   time.Time
+}
 
 // RevokeTokens makes the migration also kill every v2 token that covers a
 // migrated vehicle; Smartcar says this happens "in some cases".
 func RevokeTokens(revoke bool) MigrateOption {
 	return func(o *migrateOptions) { o.revokeTokens = revoke }
+}
+
+// SpareReauthenticatedAfter makes the migration leave alone every vehicle
+// whose owner signed in again (re-authenticated, or ran Connect) after t:
+// those owners moved to the new sign-in ahead of the cut-over, as a
+// migration campaign asks them to.
+func SpareReauthenticatedAfter(t time.Time) MigrateOption {
+	return func(o *migrateOptions) { o.spareAfter = t }
 }
 
 // Migrate simulates an OEM account migration: every vehicle of the make
@@ -87,9 +99,13 @@ func (s *Sim) Migrate(brand string, opts ...MigrateOption) (int, error) {
 	defer s.mu.Unlock()
 	var affected []*vehicle
 	for _, v := range s.vehicles {
-		if v.make == brand {
-			affected = append(affected, v)
+		if v.make != brand {
+			continue
 		}
+		if c := s.connByVehicle[v.id]; c != nil && !o.spareAfter.IsZero() && c.authenticatedAt.After(o.spareAfter) {
+			continue
+		}
+		affected = append(affected, v)
 	}
 	// VIN order makes a batch's natural order predictable, so that the
 	// reorder switch is what shuffles it, not map iteration.
@@ -129,6 +145,58 @@ func (s *Sim) Migrate(brand string, opts ...MigrateOption) (int, error) {
 	s.emitLocked(events)
 	s.log.Info("smartcarsim: OEM migration", "make", brand, "vehicles", len(migrated), "revoke_tokens", o.revokeTokens)
 	return len(migrated), nil
+}
+
+// scheduledMigration is a migration waiting for its cut-over.
+type scheduledMigration struct {
+	make string
+	at   time.Time
+	opts []MigrateOption
+}
+
+// ScheduleMigration plans Migrate(brand, opts...) for the cut-over at, on
+// the simulator's clock: it runs once the clock reaches at (checked on
+// every request, every Advance, and twice a second). A time already
+// reached runs at once; the count is then the vehicles affected, else 0.
+func (s *Sim) ScheduleMigration(brand string, at time.Time, opts ...MigrateOption) (int, error) {
+	brand = strings.ToUpper(strings.TrimSpace(brand))
+	if brand == "" {
+		return 0, fmt.Errorf("%w: make is required", ErrInvalid)
+	}
+	if !at.After(s.clock.Now()) {
+		return s.Migrate(brand, opts...)
+	}
+	s.mu.Lock()
+	s.scheduled = append(s.scheduled, scheduledMigration{make: brand, at: at, opts: opts})
+	s.mu.Unlock()
+	s.log.Info("smartcarsim: OEM migration scheduled", "make", brand, "at", at)
+	return 0, nil
+}
+
+// runDueMigrations runs the scheduled migrations whose time has come, in
+// the order of their times.
+func (s *Sim) runDueMigrations() {
+	s.mu.Lock()
+	if len(s.scheduled) == 0 {
+		s.mu.Unlock()
+		return
+	}
+	now := s.clock.Now()
+	var due []scheduledMigration
+	s.scheduled = slices.DeleteFunc(s.scheduled, func(m scheduledMigration) bool {
+		if m.at.After(now) {
+			return false
+		}
+		due = append(due, m)
+		return true
+	})
+	s.mu.Unlock()
+	slices.SortStableFunc(due, func(a, b scheduledMigration) int { return a.at.Compare(b.at) })
+	for _, m := range due {
+		if _, err := s.Migrate(m.make, m.opts...); err != nil {
+			s.log.Warn("smartcarsim: scheduled migration failed", "make", m.make, "err", err)
+		}
+	}
 }
 
 // SendVehicleState sends a VEHICLE_STATE as if the odometer had changed.

@@ -55,6 +55,10 @@ type connection struct {
 	mode        string
 	createdAt   time.Time
 	updatedAt   time.Time
+	// authenticatedAt is when the owner last signed in for this grant (a
+	// Connect or a re-authentication): a migration can spare owners who
+	// did so after a date.
+	authenticatedAt time.Time
 }
 
 // authCode is a Connect authorization code waiting to be exchanged.

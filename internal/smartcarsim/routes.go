@@ -95,7 +95,17 @@ func (s *Sim) handler(wrap func(route) http.Handler) http.Handler {
 		}
 		mux.Handle(rt.pattern, h)
 	}
-	return withRequestID(withoutTrailingSlash(mux))
+	return withRequestID(withoutTrailingSlash(s.migrationsFirst(mux)))
+}
+
+// migrationsFirst runs any scheduled migration whose cut-over the clock has
+// reached before answering, so that no request sees a vehicle working
+// after its cut-over.
+func (s *Sim) migrationsFirst(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.runDueMigrations()
+		next.ServeHTTP(w, r)
+	})
 }
 
 // withoutTrailingSlash drops one trailing slash before routing. Smartcar

@@ -88,6 +88,11 @@ type Sim struct {
 	switches      Switches
 	webhook       webhookState
 	deliveries    deliveryLog
+	// scheduled are migrations waiting for their cut-over.
+	scheduled []scheduledMigration
+	// stop ends the watch over scheduled migrations.
+	stop     chan struct{}
+	stopOnce sync.Once
 }
 
 // New returns a simulator with defaults filled in and its webhook workers
@@ -160,11 +165,31 @@ func New(cfg Config) *Sim {
 		deliveries: deliveryLog{max: 10000},
 	}
 	s.pool = newPool(s, client)
+	s.stop = make(chan struct{})
+	go s.watchSchedule()
 	return s
 }
 
+// watchSchedule runs scheduled migrations as the clock reaches them, for a
+// clock that moves by itself (the wall clock, the demo's offset clock).
+func (s *Sim) watchSchedule() {
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			s.runDueMigrations()
+		}
+	}
+}
+
 // Close stops the webhook workers and drops pending retries.
-func (s *Sim) Close() { s.pool.close() }
+func (s *Sim) Close() {
+	s.stopOnce.Do(func() { close(s.stop) })
+	s.pool.close()
+}
 
 // Now is the simulator's current time.
 func (s *Sim) Now() time.Time { return s.clock.Now() }
@@ -179,6 +204,7 @@ func (s *Sim) Advance(d time.Duration) error {
 		return ErrNoFakeClock
 	}
 	a.Advance(d)
+	s.runDueMigrations()
 	return nil
 }
 

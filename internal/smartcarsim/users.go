@@ -158,7 +158,7 @@ func (s *Sim) CreateUser(spec UserSpec) (UserInfo, error) {
 		v := s.addVehicleLocked(u, vs)
 		if spec.Connected {
 			c := &connection{id: newID(), user: u, vehicle: v, permissions: slices.Clone(scopes),
-				mode: mode, createdAt: now, updatedAt: now}
+				mode: mode, createdAt: now, updatedAt: now, authenticatedAt: now}
 			s.conns[c.id] = c
 			s.connByVehicle[v.id] = c
 		}

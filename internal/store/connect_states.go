@@ -10,10 +10,13 @@ import (
 	"reconnect/internal/model"
 )
 
-// Connect flows.
+// Connect flows. FlowConnect is the model's full-Connect repair flow;
+// FlowReauth keeps its older stored spelling ("reauth", where a campaign's
+// flow says model.FlowReauthenticate), since rows written before a release
+// must still read back.
 const (
 	FlowReauth  = "reauth"
-	FlowConnect = "connect"
+	FlowConnect = string(model.FlowConnect)
 )
 
 // ConnectState binds one trip to Smartcar Connect to the browser session that

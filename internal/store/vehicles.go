@@ -5,6 +5,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -30,6 +31,10 @@ type VehicleInput struct {
 	Year           int
 	VIN            string
 	Nickname       string
+	// Country is ISO 3166-1 alpha-2, upper case; "" leaves it alone.
+	Country string
+	// Priority, when set, orders campaign waves (higher first).
+	Priority *int
 }
 
 // UpsertVehicle creates the vehicle (connected) or updates its details. The
@@ -47,8 +52,11 @@ func (s *Store) UpsertVehicle(ctx context.Context, in VehicleInput) (model.Vehic
 			v = model.Vehicle{
 				SmartcarID: in.SmartcarID, OwnerID: in.OwnerID, SmartcarUserID: in.SmartcarUserID,
 				ExternalID: in.ExternalID, Make: strings.ToUpper(in.Make), Model: in.Model, Year: in.Year,
-				VIN: strings.ToUpper(in.VIN), Nickname: in.Nickname, State: model.StateConnected,
+				VIN: strings.ToUpper(in.VIN), Nickname: in.Nickname, Country: strings.ToUpper(in.Country), State: model.StateConnected,
 				StateChangedAt: now, CreatedAt: now, UpdatedAt: now,
+			}
+			if in.Priority != nil {
+				v.Priority = *in.Priority
 			}
 			if err := tx.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&v).Error; err != nil {
 				return wrap(err, "create vehicle %s", in.SmartcarID)
@@ -74,6 +82,10 @@ func (s *Store) UpsertVehicle(ctx context.Context, in VehicleInput) (model.Vehic
 		set("model", in.Model)
 		set("vin", strings.ToUpper(in.VIN))
 		set("nickname", in.Nickname)
+		set("country", strings.ToUpper(in.Country))
+		if in.Priority != nil {
+			up["priority"] = *in.Priority
+		}
 		if in.Year != 0 {
 			up["year"] = in.Year
 		}
@@ -121,16 +133,17 @@ func (s *Store) VehicleByID(ctx context.Context, id int64) (model.Vehicle, error
 
 // vehicleColumns is what queryVehicles reads and scanVehicle scans, by hand
 // for the owner's page (see ownerColumns).
-const vehicleColumns = "id, smartcar_id, owner_id, smartcar_user_id, external_id, make, model, year, vin, nickname, state, reason, reason_detail, resolution_url, state_changed_at, last_signal_at, snoozed_until, created_at, updated_at"
+const vehicleColumns = "id, smartcar_id, owner_id, smartcar_user_id, external_id, make, model, year, vin, nickname, country, priority, state, reason, reason_detail, resolution_url, state_changed_at, last_signal_at, snoozed_until, created_at, updated_at"
 
 func scanVehicle(r scanner) (model.Vehicle, error) {
 	var v model.Vehicle
 	var owner sql.NullInt64
 	var signal, snoozed sql.NullTime
 	var state string
+	var country sql.NullString
 	err := r.Scan(&v.ID, &v.SmartcarID, &owner, &v.SmartcarUserID, &v.ExternalID, &v.Make, &v.Model, &v.Year, &v.VIN,
-		&v.Nickname, &state, &v.Reason, &v.ReasonDetail, &v.ResolutionURL, &v.StateChangedAt, &signal, &snoozed, &v.CreatedAt, &v.UpdatedAt)
-	v.State = model.State(state)
+		&v.Nickname, &country, &v.Priority, &state, &v.Reason, &v.ReasonDetail, &v.ResolutionURL, &v.StateChangedAt, &signal, &snoozed, &v.CreatedAt, &v.UpdatedAt)
+	v.State, v.Country = model.State(state), country.String
 	if owner.Valid {
 		id := owner.Int64
 		v.OwnerID = &id
@@ -526,4 +539,26 @@ func (s *Store) VehiclesReconnectingSince(ctx context.Context, before time.Time,
 func (s *Store) MarkHealthChecked(ctx context.Context, vehicleID int64) error {
 	err := s.q(ctx).Model(&model.Vehicle{}).Where("id = ?", vehicleID).Update("last_health_check_at", s.now()).Error
 	return wrap(err, "mark vehicle #%d checked", vehicleID)
+}
+
+// VehicleByRef finds a vehicle by its Smartcar id, else by its VIN (the way
+// hosts and campaign lists name vehicles). A VIN shared by several vehicles
+// (reconnected under new Smartcar ids) is ErrConflict: only the Smartcar id
+// says which.
+func (s *Store) VehicleByRef(ctx context.Context, ref string) (model.Vehicle, error) {
+	v, err := s.VehicleBySmartcarID(ctx, ref)
+	if err == nil || !errors.Is(err, ErrNotFound) {
+		return v, err
+	}
+	var vs []model.Vehicle
+	if err := s.q(ctx).Where("vin = ? AND vin <> ''", strings.ToUpper(strings.TrimSpace(ref))).Limit(2).Find(&vs).Error; err != nil {
+		return model.Vehicle{}, wrap(err, "vehicle by VIN")
+	}
+	switch len(vs) {
+	case 0:
+		return model.Vehicle{}, fmt.Errorf("store: vehicle %s: %w", ref, ErrNotFound)
+	case 1:
+		return vs[0], nil
+	}
+	return model.Vehicle{}, fmt.Errorf("store: VIN %s names several vehicles: %w", ref, ErrConflict)
 }

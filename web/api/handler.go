@@ -4,10 +4,14 @@
 package api
 
 import (
+	"context"
+
+	"reconnect/internal/campaign"
 	"reconnect/internal/erasure"
 	"reconnect/internal/i18n"
 	"reconnect/internal/ingest"
 	"reconnect/internal/links"
+	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
 
@@ -24,4 +28,15 @@ type Handler struct {
 	Ingest *ingest.Service
 	// Erasure erases an owner's personal data.
 	Erasure *erasure.Service
+	// Campaigns runs migration campaigns; nil answers 503 on their routes.
+	Campaigns *campaign.Service
+	// Vehicles saves the vehicles the host pushes and runs what follows
+	// (lifecycle.Machine); nil saves them through Store alone.
+	Vehicles VehicleSaver
+}
+
+// VehicleSaver saves a vehicle's details in tx (its own transaction when
+// nil) with their consequences.
+type VehicleSaver interface {
+	SaveVehicle(ctx context.Context, tx *store.Store, in store.VehicleInput) (model.Vehicle, error)
 }

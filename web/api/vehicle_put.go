@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -20,13 +21,20 @@ type vehicleJSON struct {
 	VIN            string `json:"vin"`
 	Nickname       string `json:"nickname"`
 	SmartcarUserID string `json:"smartcar_user_id"`
-	State          string `json:"state,omitempty"`
-	Reason         string `json:"reason,omitempty"`
+	// Country is ISO 3166-1 alpha-2 ("DE"); Priority orders campaign waves.
+	Country  string `json:"country,omitempty"`
+	Priority *int   `json:"priority,omitempty"`
+	State    string `json:"state,omitempty"`
+	Reason   string `json:"reason,omitempty"`
 }
 
+// countryCode is an ISO 3166-1 alpha-2 code as we store it.
+var countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
+
 func vehicleOut(v model.Vehicle) vehicleJSON {
+	p := v.Priority
 	return vehicleJSON{VehicleID: v.SmartcarID, Make: v.Make, Model: v.Model, Year: v.Year, VIN: v.VIN, Nickname: v.Nickname,
-		SmartcarUserID: v.SmartcarUserID, State: string(v.State), Reason: v.Reason}
+		SmartcarUserID: v.SmartcarUserID, Country: v.Country, Priority: &p, State: string(v.State), Reason: v.Reason}
 }
 
 // VehiclePut creates or updates a vehicle of a known owner. A vehicle we
@@ -57,10 +65,23 @@ func (h *Handler) VehiclePut(c echo.Context) error {
 	if in.VIN != "" && len(in.VIN) != 17 {
 		return render.FieldError("vin", "must be 17 characters")
 	}
-	v, err := h.Store.UpsertVehicle(ctx, store.VehicleInput{
+	if in.Country != "" && !countryCode.MatchString(in.Country) {
+		return render.FieldError("country", "must be an ISO 3166-1 alpha-2 code in capitals, such as DE")
+	}
+	if in.Priority != nil && (*in.Priority < -1000000 || *in.Priority > 1000000) {
+		return render.FieldError("priority", "must be between -1000000 and 1000000")
+	}
+	vin := store.VehicleInput{
 		SmartcarID: vid, OwnerID: &o.ID, SmartcarUserID: in.SmartcarUserID, ExternalID: o.HostUserID,
 		Make: in.Make, Model: in.Model, Year: in.Year, VIN: in.VIN, Nickname: in.Nickname,
-	})
+		Country: in.Country, Priority: in.Priority,
+	}
+	var v model.Vehicle
+	if h.Vehicles != nil {
+		v, err = h.Vehicles.SaveVehicle(ctx, nil, vin)
+	} else {
+		v, err = h.Store.UpsertVehicle(ctx, vin)
+	}
 	if err != nil {
 		return err
 	}

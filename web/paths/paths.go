@@ -29,6 +29,15 @@ const (
 	RouteAPILinks        = "/links"
 	RouteAPIErrors       = "/errors"
 	RouteAPIWebhookEvent = "/webhook-events/:eventId"
+	// Migration campaigns, and the host's own re-authentications.
+	RouteAPICampaigns              = "/campaigns"
+	RouteAPICampaign               = "/campaigns/:id"
+	RouteAPICampaignLaunch         = "/campaigns/:id/launch"
+	RouteAPICampaignPause          = "/campaigns/:id/pause"
+	RouteAPICampaignResume         = "/campaigns/:id/resume"
+	RouteAPICampaignCancel         = "/campaigns/:id/cancel"
+	RouteAPICampaignVehiclesCSV    = "/campaigns/:id/vehicles.csv"
+	RouteAPIVehicleReauthenticated = "/vehicles/:vehicle_id/reauthenticated"
 
 	// Smartcar's webhook deliveries.
 	RouteSmartcarWebhook = "/webhooks/smartcar"

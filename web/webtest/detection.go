@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"reconnect/internal/audit"
+	"reconnect/internal/campaign"
 	"reconnect/internal/config"
 	"reconnect/internal/database"
 	"reconnect/internal/erasure"
@@ -63,7 +64,10 @@ func NewDetection(t *testing.T, db *database.DB) *Detection {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := web.New(web.Deps{Config: cfg, Logger: log, DB: db, Store: st, Ingest: svc, Erasure: erasure.New(st, q, audit.New(st))})
+	camps := campaign.New(st, m, nil)
+	m.AddHook(camps)
+	m.AddVehicleHook(camps)
+	s, err := web.New(web.Deps{Config: cfg, Logger: log, DB: db, Store: st, Ingest: svc, Lifecycle: m, Campaigns: camps, Erasure: erasure.New(st, q, audit.New(st))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +122,35 @@ func (d *Detection) Webhook(body []byte, sig string) (int, map[string]any) {
 
 // API calls the host API with the key.
 func (d *Detection) API(method, path string, body []byte) (int, map[string]any) {
-	return d.Do(method, path, body, map[string]string{"Authorization": "Bearer " + d.apiKey})
+	return d.APIWith(method, path, body, nil)
+}
+
+// APIWith calls the host API with the key and more headers.
+func (d *Detection) APIWith(method, path string, body []byte, header map[string]string) (int, map[string]any) {
+	h := map[string]string{"Authorization": "Bearer " + d.apiKey}
+	for k, v := range header {
+		h[k] = v
+	}
+	return d.Do(method, path, body, h)
+}
+
+// Upload POSTs a streamed body of the given type to the host API.
+func (d *Detection) Upload(path, contentType string, body io.Reader) (int, map[string]any) {
+	d.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, d.url+path, body)
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Authorization", "Bearer "+d.apiKey)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		d.t.Fatalf("POST %s answered %d with non-JSON %q", path, res.StatusCode, raw)
+	}
+	return res.StatusCode, out
 }
 
 // Recorded counts the webhook events in the inbox.

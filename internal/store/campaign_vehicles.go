@@ -1,0 +1,332 @@
+// Table campaign_vehicles: a launched campaign's cohort and each vehicle's funnel.
+
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"reconnect/internal/model"
+)
+
+// CampaignVehicle is one vehicle of a launched campaign and the clock of
+// each step of its funnel (nil: not reached).
+type CampaignVehicle struct {
+	CampaignID      int64
+	VehicleID       int64
+	OwnerID         *int64
+	JoinedAt        time.Time
+	Wave            int
+	ReleasedAt      time.Time
+	NotifiedAt      *time.Time
+	OpenedAt        *time.Time
+	StartedAt       *time.Time
+	CompletedAt     *time.Time
+	CompletedSource model.Source
+	DeclinedAt      *time.Time
+	DeclinedReason  string
+	FailedAt        *time.Time
+	FailedError     string
+}
+
+// TableName pins the table.
+func (CampaignVehicle) TableName() string { return "campaign_vehicles" }
+
+// Open reports whether the vehicle still has something to do in the
+// campaign: neither completed nor declined.
+func (cv CampaignVehicle) Open() bool { return cv.CompletedAt == nil && cv.DeclinedAt == nil }
+
+// openVehicle is the SQL of CampaignVehicle.Open; openVehicleCV the same
+// after a "cv." qualifier.
+const (
+	openVehicle   = "completed_at IS NULL AND declined_at IS NULL"
+	openVehicleCV = "completed_at IS NULL AND cv.declined_at IS NULL"
+)
+
+// Waves splits a cohort's owners in two: the first Keep owners are
+// released at First, the rest at Later. Owners are ranked by their
+// vehicles' highest priority, then by id, so the host decides who hears
+// first and the order is stable. Vehicles without an owner are in the
+// first wave (nobody is told about them).
+type Waves struct {
+	Keep         int64
+	First, Later time.Time
+}
+
+// timeParam is a bound time whose type the database cannot infer (inside a
+// CASE): PostgreSQL must be told; SQLite stores it as given.
+func (s *Store) timeParam() string {
+	if s.postgres() {
+		return "CAST(? AS TIMESTAMPTZ)"
+	}
+	return "?"
+}
+
+// CountCohortOwners counts the distinct owners of the vehicles matching f.
+func (s *Store) CountCohortOwners(ctx context.Context, f CohortFilter) (int64, error) {
+	where, args := f.where()
+	var n int64
+	err := s.q(ctx).Raw("SELECT COUNT(DISTINCT v.owner_id) FROM vehicles v WHERE "+where, args...).Scan(&n).Error
+	return n, wrap(err, "count cohort owners")
+}
+
+// SnapshotCohort copies every vehicle matching f into the campaign's
+// cohort with its wave, in one statement; a vehicle already there is left
+// alone. It returns how many joined.
+func (s *Store) SnapshotCohort(ctx context.Context, campaignID int64, f CohortFilter, w Waves, at time.Time) (int64, error) {
+	where, args := f.where()
+	q := `INSERT INTO campaign_vehicles (campaign_id, vehicle_id, owner_id, joined_at, wave, released_at)
+		SELECT ?, v.id, v.owner_id, ?, 1, ? FROM vehicles v WHERE ` + where + ` ON CONFLICT DO NOTHING`
+	qargs := append([]any{campaignID, at, w.First}, args...)
+	if w.Later.After(w.First) {
+		// One pass ranks the owners and writes each vehicle with its wave:
+		// cheaper than writing every row and then moving most of them.
+		q = `INSERT INTO campaign_vehicles (campaign_id, vehicle_id, owner_id, joined_at, wave, released_at)
+			SELECT ?, v.id, v.owner_id, ?,
+				CASE WHEN r.rank IS NULL OR r.rank <= ? THEN 1 ELSE 2 END,
+				CASE WHEN r.rank IS NULL OR r.rank <= ? THEN ` + s.timeParam() + ` ELSE ` + s.timeParam() + ` END
+			FROM vehicles v LEFT JOIN (
+				SELECT v.owner_id, ROW_NUMBER() OVER (ORDER BY MAX(v.priority) DESC, v.owner_id) AS rank
+				FROM vehicles v WHERE ` + where + ` AND v.owner_id IS NOT NULL GROUP BY v.owner_id
+			) r ON r.owner_id = v.owner_id
+			WHERE ` + where + ` ON CONFLICT DO NOTHING`
+		qargs = append([]any{campaignID, at, w.Keep, w.Keep, w.First, w.Later}, args...)
+		qargs = append(qargs, args...)
+	}
+	res := s.q(ctx).Exec(q, qargs...)
+	return res.RowsAffected, wrap(res.Error, "snapshot cohort of campaign #%d", campaignID)
+}
+
+// AddCampaignJoinEvents writes a timeline entry (kind, source) on every
+// vehicle of the campaign's cohort, in one statement: the launch's record
+// of who was included.
+func (s *Store) AddCampaignJoinEvents(ctx context.Context, campaignID int64, kind model.EventKind, source model.Source, detail string, at time.Time) error {
+	err := s.q(ctx).Exec(`INSERT INTO vehicle_events (vehicle_id, owner_id, kind, source, detail, occurred_at, created_at)
+		SELECT vehicle_id, owner_id, ?, ?, ?, ?, ? FROM campaign_vehicles WHERE campaign_id = ?`,
+		kind, source, detail, at, s.now(), campaignID).Error
+	return wrap(err, "timeline of campaign #%d's launch", campaignID)
+}
+
+// JoinCampaign adds one vehicle to a launched campaign (a late match),
+// released at once. An existing row only takes the owner if it had none.
+// joined is true when the row is new; ownerSet when it is new or has just
+// taken its owner, so the owner may need notices.
+func (s *Store) JoinCampaign(ctx context.Context, campaignID int64, v model.Vehicle, at time.Time) (joined, ownerSet bool, err error) {
+	res := s.q(ctx).Exec(`INSERT INTO campaign_vehicles (campaign_id, vehicle_id, owner_id, joined_at, wave, released_at)
+		VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT DO NOTHING`, campaignID, v.ID, v.OwnerID, at, at)
+	if res.Error != nil {
+		return false, false, wrap(res.Error, "join vehicle #%d to campaign #%d", v.ID, campaignID)
+	}
+	if res.RowsAffected == 1 {
+		return true, v.OwnerID != nil, nil
+	}
+	if v.OwnerID == nil {
+		return false, false, nil
+	}
+	res = s.q(ctx).Exec(`UPDATE campaign_vehicles SET owner_id = ? WHERE campaign_id = ? AND vehicle_id = ? AND (owner_id IS NULL OR owner_id <> ?)`,
+		*v.OwnerID, campaignID, v.ID, *v.OwnerID)
+	return false, res.RowsAffected == 1, wrap(res.Error, "owner of vehicle #%d in campaign #%d", v.ID, campaignID)
+}
+
+// CampaignVehicleOf reads one vehicle's row in a campaign.
+func (s *Store) CampaignVehicleOf(ctx context.Context, campaignID, vehicleID int64) (CampaignVehicle, error) {
+	var cv CampaignVehicle
+	err := s.q(ctx).Where("campaign_id = ? AND vehicle_id = ?", campaignID, vehicleID).Take(&cv).Error
+	return cv, wrap(err, "vehicle #%d in campaign #%d", vehicleID, campaignID)
+}
+
+// VehicleCampaign is a vehicle's membership of a live campaign.
+type VehicleCampaign struct {
+	Campaign model.Campaign
+	Vehicle  CampaignVehicle
+}
+
+// LiveCampaignsOfVehicle lists the running and paused campaigns the
+// vehicle is in, earliest cut-over first, open or not.
+func (s *Store) LiveCampaignsOfVehicle(ctx context.Context, vehicleID int64) ([]VehicleCampaign, error) {
+	var cvs []CampaignVehicle
+	err := s.q(ctx).Where("vehicle_id = ? AND campaign_id IN (SELECT id FROM campaigns WHERE state IN ?)",
+		vehicleID, []model.CampaignState{model.CampaignRunning, model.CampaignPaused}).Find(&cvs).Error
+	if err != nil || len(cvs) == 0 {
+		return nil, wrap(err, "campaigns of vehicle #%d", vehicleID)
+	}
+	out := make([]VehicleCampaign, 0, len(cvs))
+	for _, cv := range cvs {
+		c, err := s.CampaignByID(ctx, cv.CampaignID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, VehicleCampaign{Campaign: c, Vehicle: cv})
+	}
+	sortByCutover(out)
+	return out, nil
+}
+
+// LiveCampaignsOfVIN lists the memberships in running and paused campaigns
+// of other vehicles with this VIN: the same car under another Smartcar id
+// (a carmaker's new platform may hand out new ids on a full Connect).
+func (s *Store) LiveCampaignsOfVIN(ctx context.Context, vin string, except int64) ([]VehicleCampaign, error) {
+	if strings.TrimSpace(vin) == "" {
+		return nil, nil
+	}
+	var cvs []CampaignVehicle
+	err := s.q(ctx).Where("vehicle_id IN (SELECT id FROM vehicles WHERE vin = ? AND id <> ?) AND campaign_id IN (SELECT id FROM campaigns WHERE state IN ?)",
+		strings.ToUpper(vin), except, []model.CampaignState{model.CampaignRunning, model.CampaignPaused}).Find(&cvs).Error
+	if err != nil || len(cvs) == 0 {
+		return nil, wrap(err, "campaigns of VIN")
+	}
+	out := make([]VehicleCampaign, 0, len(cvs))
+	for _, cv := range cvs {
+		c, err := s.CampaignByID(ctx, cv.CampaignID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, VehicleCampaign{Campaign: c, Vehicle: cv})
+	}
+	sortByCutover(out)
+	return out, nil
+}
+
+func sortByCutover(vcs []VehicleCampaign) {
+	for i := 1; i < len(vcs); i++ {
+		for j := i; j > 0 && earlier(vcs[j].Campaign, vcs[j-1].Campaign); j-- {
+			vcs[j], vcs[j-1] = vcs[j-1], vcs[j]
+		}
+	}
+}
+
+func earlier(a, b model.Campaign) bool {
+	return a.CutoverAt.Before(b.CutoverAt) || (a.CutoverAt.Equal(b.CutoverAt) && a.ID < b.ID)
+}
+
+// CompleteCampaignVehicle marks the vehicle completed in the campaign, by
+// source, unless it already is (or declined). done is false then.
+func (s *Store) CompleteCampaignVehicle(ctx context.Context, campaignID, vehicleID int64, source model.Source, at time.Time) (done bool, err error) {
+	res := s.q(ctx).Exec("UPDATE campaign_vehicles SET completed_at = ?, completed_source = ? WHERE campaign_id = ? AND vehicle_id = ? AND "+openVehicle,
+		at, source, campaignID, vehicleID)
+	return res.RowsAffected == 1, wrap(res.Error, "complete vehicle #%d in campaign #%d", vehicleID, campaignID)
+}
+
+// DeclineCampaignVehicle marks the vehicle declined in the campaign with
+// the owner's reason, unless it is already completed or declined.
+func (s *Store) DeclineCampaignVehicle(ctx context.Context, campaignID, vehicleID int64, reason string, at time.Time) (done bool, err error) {
+	res := s.q(ctx).Exec("UPDATE campaign_vehicles SET declined_at = ?, declined_reason = ? WHERE campaign_id = ? AND vehicle_id = ? AND "+openVehicle,
+		at, Clip(reason, 200), campaignID, vehicleID)
+	return res.RowsAffected == 1, wrap(res.Error, "decline vehicle #%d in campaign #%d", vehicleID, campaignID)
+}
+
+// MarkCampaignStep records the first time an open vehicle reached a funnel
+// step in the campaign: column is "opened_at" or "started_at".
+func (s *Store) MarkCampaignStep(ctx context.Context, campaignID, vehicleID int64, column string, at time.Time) error {
+	if column != "opened_at" && column != "started_at" {
+		return wrap(ErrInvalid, "campaign step %q", column)
+	}
+	err := s.q(ctx).Exec("UPDATE campaign_vehicles SET "+column+" = ? WHERE campaign_id = ? AND vehicle_id = ? AND "+column+" IS NULL AND "+openVehicle,
+		at, campaignID, vehicleID).Error
+	return wrap(err, "campaign #%d step %s of vehicle #%d", campaignID, column, vehicleID)
+}
+
+// FailCampaignVehicle records the latest failed repair attempt.
+func (s *Store) FailCampaignVehicle(ctx context.Context, campaignID, vehicleID int64, errText string, at time.Time) error {
+	err := s.q(ctx).Exec("UPDATE campaign_vehicles SET failed_at = ?, failed_error = ? WHERE campaign_id = ? AND vehicle_id = ? AND "+openVehicle,
+		at, Clip(errText, 300), campaignID, vehicleID).Error
+	return wrap(err, "fail vehicle #%d in campaign #%d", vehicleID, campaignID)
+}
+
+// OpenCampaignVehiclesOfOwner lists the owner's vehicles in the campaign
+// that are neither completed nor declined.
+func (s *Store) OpenCampaignVehiclesOfOwner(ctx context.Context, campaignID, ownerID int64) ([]CampaignVehicle, error) {
+	var cvs []CampaignVehicle
+	err := s.q(ctx).Where("campaign_id = ? AND owner_id = ? AND "+openVehicle, campaignID, ownerID).Order("vehicle_id").Find(&cvs).Error
+	return cvs, wrap(err, "open vehicles of owner #%d in campaign #%d", ownerID, campaignID)
+}
+
+// MarkOwnerNotified records that the owner was told about the campaign at
+// `at`, on each of their open vehicles not marked before.
+func (s *Store) MarkOwnerNotified(ctx context.Context, campaignID, ownerID int64, at time.Time) error {
+	err := s.q(ctx).Exec("UPDATE campaign_vehicles SET notified_at = ? WHERE campaign_id = ? AND owner_id = ? AND notified_at IS NULL AND "+openVehicle,
+		at, campaignID, ownerID).Error
+	return wrap(err, "mark owner #%d notified in campaign #%d", ownerID, campaignID)
+}
+
+// FunnelCounts are a campaign's cumulative counts of vehicles by step.
+type FunnelCounts struct {
+	Vehicles  int64
+	Notified  int64
+	Opened    int64
+	Started   int64
+	Completed int64
+	Declined  int64
+	Failed    int64
+}
+
+// CampaignFunnel counts the campaign's vehicles that reached each step.
+func (s *Store) CampaignFunnel(ctx context.Context, campaignID int64) (FunnelCounts, error) {
+	var f FunnelCounts
+	err := s.q(ctx).Raw(`SELECT COUNT(*) AS vehicles, COUNT(notified_at) AS notified, COUNT(opened_at) AS opened,
+		COUNT(started_at) AS started, COUNT(completed_at) AS completed, COUNT(declined_at) AS declined, COUNT(failed_at) AS failed
+		FROM campaign_vehicles WHERE campaign_id = ?`, campaignID).Scan(&f).Error
+	return f, wrap(err, "funnel of campaign #%d", campaignID)
+}
+
+// CampaignVehicleRow is one line of the console's list of a campaign's
+// vehicles: the vehicle, its owner's address, and its funnel.
+type CampaignVehicleRow struct {
+	CampaignVehicle
+	SmartcarID string
+	VIN        string
+	Make       string
+	Model      string
+	Year       int
+	State      model.State
+	HostUserID string
+	Email      string
+}
+
+// CampaignVehicles lists a campaign's vehicles by vehicle id, `limit` after
+// the vehicle id `after`. A non-empty query keeps the vehicles whose VIN or
+// Smartcar id starts with it, or whose owner's email address does.
+func (s *Store) CampaignVehicles(ctx context.Context, campaignID int64, query string, after int64, limit int) ([]CampaignVehicleRow, error) {
+	q := `SELECT cv.campaign_id, cv.vehicle_id, cv.owner_id, cv.joined_at, cv.wave, cv.released_at, cv.notified_at, cv.opened_at,
+		cv.started_at, cv.completed_at, cv.completed_source, cv.declined_at, cv.declined_reason, cv.failed_at, cv.failed_error,
+		v.smartcar_id, v.vin, v.make, v.model, v.year, v.state, COALESCE(o.host_user_id, ''), COALESCE(o.email, '')
+		FROM campaign_vehicles cv JOIN vehicles v ON v.id = cv.vehicle_id LEFT JOIN owners o ON o.id = cv.owner_id
+		WHERE cv.campaign_id = ? AND cv.vehicle_id > ?`
+	args := []any{campaignID, after}
+	if query = strings.TrimSpace(query); query != "" {
+		// Prefix ranges rather than LIKE, as the console's search does.
+		vin, id, email := strings.ToUpper(query), strings.ToLower(query), normalizeEmail(query)
+		q += ` AND ((v.vin >= ? AND v.vin < ?) OR (v.smartcar_id >= ? AND v.smartcar_id < ?) OR (o.email >= ? AND o.email < ?))`
+		args = append(args, vin, vin+maxRune, id, id+maxRune, email, email+maxRune)
+	}
+	q += " ORDER BY cv.vehicle_id LIMIT ?"
+	args = append(args, limit)
+	rows, err := s.q(ctx).Raw(q, args...).Rows()
+	if err != nil {
+		return nil, wrap(err, "vehicles of campaign #%d", campaignID)
+	}
+	defer rows.Close()
+	var out []CampaignVehicleRow
+	for rows.Next() {
+		var r CampaignVehicleRow
+		var owner sql.NullInt64
+		var notified, opened, started, completed, declined, failed sql.NullTime
+		var source, state string
+		if err := rows.Scan(&r.CampaignID, &r.VehicleID, &owner, &r.JoinedAt, &r.Wave, &r.ReleasedAt, &notified, &opened,
+			&started, &completed, &source, &declined, &r.DeclinedReason, &failed, &r.FailedError,
+			&r.SmartcarID, &r.VIN, &r.Make, &r.Model, &r.Year, &state, &r.HostUserID, &r.Email); err != nil {
+			return nil, wrap(err, "vehicles of campaign #%d: scan", campaignID)
+		}
+		if owner.Valid {
+			id := owner.Int64
+			r.OwnerID = &id
+		}
+		r.NotifiedAt, r.OpenedAt, r.StartedAt = nullTime(notified), nullTime(opened), nullTime(started)
+		r.CompletedAt, r.DeclinedAt, r.FailedAt = nullTime(completed), nullTime(declined), nullTime(failed)
+		r.CompletedSource, r.State = model.Source(source), model.State(state)
+		out = append(out, r)
+	}
+	return out, wrap(rows.Err(), "vehicles of campaign #%d", campaignID)
+}
