@@ -37,7 +37,10 @@ const (
 	EventTokenRefreshed  EventKind = "token_refreshed"
 
 	// Links and the owner's repair.
-	EventLinkOpened          EventKind = "link_opened"
+	EventLinkOpened EventKind = "link_opened"
+	// EventLinkScanned: a machine (a mail security gateway, a headless
+	// browser) pressed the link's button; it opened nothing.
+	EventLinkScanned         EventKind = "link_scanned"
 	EventFreshLinkRequested  EventKind = "fresh_link_requested"
 	EventReconnectStarted    EventKind = "reconnect_started"
 	EventReconnectFailed     EventKind = "reconnect_failed"
@@ -59,7 +62,7 @@ const (
 var EventKinds = []EventKind{
 	EventStateChanged, EventVehicleAdded,
 	EventWebhookReceived, EventErrorReported, EventErrorIgnored, EventHealthCheck, EventTokenRefreshed,
-	EventLinkOpened, EventFreshLinkRequested, EventReconnectStarted, EventReconnectFailed,
+	EventLinkOpened, EventLinkScanned, EventFreshLinkRequested, EventReconnectStarted, EventReconnectFailed,
 	EventReconnectCompleted, EventReconnectUnverified, EventDeclined, EventSnoozed, EventTokensStored,
 	EventEmailSent, EventEmailFailed, EventEmailSkipped, EventUnsubscribed, EventRemindersStopped,
 }

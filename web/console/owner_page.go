@@ -36,6 +36,7 @@ var timelineLabels = map[model.EventKind]string{
 	model.EventUnsubscribed:        "Unsubscribed",
 	model.EventFreshLinkRequested:  "Fresh link requested",
 	model.EventLinkOpened:          "Link opened",
+	model.EventLinkScanned:         "Link checked by a scanner (not the owner)",
 	model.EventReconnectStarted:    "Reconnect started",
 	model.EventReconnectCompleted:  "Reconnect completed",
 	model.EventReconnectFailed:     "Reconnect failed",

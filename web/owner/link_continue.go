@@ -3,23 +3,39 @@ package owner
 import (
 	"net/http"
 
+	"reconnect/internal/links"
+	ownerviews "reconnect/views/owner"
 	"reconnect/web/paths"
+	"reconnect/web/render"
 
 	"github.com/labstack/echo/v4"
 )
 
-// LinkContinue uses the link, opens an owner session with a fresh session id
-// and sends the owner on, so the token leaves the address bar.
+// LinkContinue uses the link, opens an owner session and sends the owner
+// on, so the token leaves the address bar.
+//
+// A machine that presses the button (a mail gateway rendering the page)
+// gets a neutral page: no session, nothing used up, and the timeline says
+// it was a scan, not the owner.
 func (h *Handler) LinkContinue(c echo.Context) error {
-	r, err := h.Links.Open(c.Request().Context(), c.Param("token"))
+	ctx := c.Request().Context()
+	if auto, why := links.IsAutomated(c.Request()); auto {
+		return h.renderScanned(c, why)
+	}
+	r, err := h.Links.Open(ctx, c.Param("token"))
 	if err != nil {
 		return err
 	}
 	if !r.Status.Usable() {
-		return h.renderLinkStatus(c, r.Status)
+		return h.renderLinkStatus(c, c.Param("token"), r)
 	}
-	if err := h.Sessions.SignIn(c, r.Owner.ID); err != nil {
-		return err
+	// The same owner opening a link again (the email tapped twice, a second
+	// tab) keeps the session, so a trip to Connect already under way in the
+	// first tab can still finish. Anyone else gets a fresh session id.
+	if id, ok := h.Sessions.OwnerID(c); !ok || id != r.Owner.ID || h.Sessions.SID(c) == "" {
+		if err := h.Sessions.SignIn(c, r.Owner.ID); err != nil {
+			return err
+		}
 	}
 	if err := h.Sessions.SetLink(c, r.Link.ID); err != nil {
 		return err
@@ -29,4 +45,16 @@ func (h *Handler) LinkContinue(c echo.Context) error {
 		next = paths.OwnerVehicle(r.Vehicle.ID)
 	}
 	return c.Redirect(http.StatusSeeOther, next)
+}
+
+// renderScanned records a machine's press of a link's button and answers
+// with a page that says nothing about the link or its owner.
+func (h *Handler) renderScanned(c echo.Context, why string) error {
+	if err := h.Links.RecordScan(c.Request().Context(), c.Param("token"), why); err != nil {
+		return err
+	}
+	heading := render.T(c, "scan.title")
+	v := ownerviews.LinkProblemView{Page: h.layout(c, heading), Heading: heading, Explain: render.T(c, "scan.body"), Neutral: true}
+	v.Path = paths.Home()
+	return render.HTML(c, http.StatusOK, ownerviews.LinkProblem(v))
 }
