@@ -49,6 +49,8 @@ const (
 	EventDeclined            EventKind = "declined"
 	EventSnoozed             EventKind = "reminders_snoozed"
 	EventTokensStored        EventKind = "tokens_stored"
+	// EventPermissionsNarrowed: a full Connect granted less than the car had.
+	EventPermissionsNarrowed EventKind = "permissions_narrowed"
 
 	// Email.
 	EventEmailSent        EventKind = "email_sent"
@@ -63,7 +65,7 @@ var EventKinds = []EventKind{
 	EventStateChanged, EventVehicleAdded,
 	EventWebhookReceived, EventErrorReported, EventErrorIgnored, EventHealthCheck, EventTokenRefreshed,
 	EventLinkOpened, EventLinkScanned, EventFreshLinkRequested, EventReconnectStarted, EventReconnectFailed,
-	EventReconnectCompleted, EventReconnectUnverified, EventDeclined, EventSnoozed, EventTokensStored,
+	EventReconnectCompleted, EventReconnectUnverified, EventDeclined, EventSnoozed, EventTokensStored, EventPermissionsNarrowed,
 	EventEmailSent, EventEmailFailed, EventEmailSkipped, EventUnsubscribed, EventRemindersStopped,
 }
 

@@ -16,6 +16,13 @@ const (
 	FlowConnect = "connect"
 )
 
+// How a trip ended, stored on its state.
+const (
+	OutcomeFixed      = "fixed"
+	OutcomeFailed     = "failed"
+	OutcomeUnverified = "unverified"
+)
+
 // ConnectState binds one trip to Smartcar Connect to the browser session that
 // started it. The `state` value itself is stored only as a hash.
 type ConnectState struct {
@@ -30,6 +37,11 @@ type ConnectState struct {
 	PrevReason string
 	ExpiresAt  time.Time
 	UsedAt     *time.Time
+	// Outcome is how the trip ended ("" until it has).
+	Outcome string
+	// PrevScopes is the space-separated grant the car had before a full
+	// Connect; Smartcar may grant less than was asked.
+	PrevScopes string
 	CreatedAt  time.Time
 }
 
@@ -57,4 +69,9 @@ func (s *Store) ConsumeConnectState(ctx context.Context, id int64) (bool, error)
 		return false, wrap(res.Error, "consume connect state #%d", id)
 	}
 	return res.RowsAffected == 1, nil
+}
+
+// SetConnectStateOutcome records how the trip of a used state ended.
+func (s *Store) SetConnectStateOutcome(ctx context.Context, id int64, outcome string) error {
+	return wrap(s.q(ctx).Model(&ConnectState{}).Where("id = ?", id).Update("outcome", outcome).Error, "connect state #%d outcome", id)
 }

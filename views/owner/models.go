@@ -106,4 +106,7 @@ type ResultView struct {
 	ReturnTo  string
 	// RetryVehicle offers Reconnect again on the same page.
 	RetryVehicle *VehicleCard
+	// Elsewhere: a browser without the owner's session; the page offers
+	// no way into the owner's page.
+	Elsewhere bool
 }

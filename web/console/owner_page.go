@@ -29,6 +29,7 @@ var timelineLabels = map[model.EventKind]string{
 	model.EventHealthCheck:         "Health check",
 	model.EventTokenRefreshed:      "Token refreshed",
 	model.EventTokensStored:        "New tokens stored",
+	model.EventPermissionsNarrowed: "Fewer permissions granted than the car had",
 	model.EventEmailSent:           "Email sent",
 	model.EventEmailFailed:         "Email failed",
 	model.EventEmailSkipped:        "Email skipped",
