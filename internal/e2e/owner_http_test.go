@@ -25,6 +25,8 @@ type browser struct {
 	t    testing.TB
 	c    *http.Client
 	base string
+	// ua, when set, is the user agent sent instead of an ordinary browser's.
+	ua string
 }
 
 func newBrowser(t testing.TB, base string) *browser {
@@ -53,7 +55,14 @@ func (b *browser) get(u string) (*http.Response, string) {
 	if strings.HasPrefix(u, "/") {
 		u = b.base + u
 	}
-	res, err := b.c.Get(u)
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if b.ua != "" {
+		req.Header.Set("User-Agent", b.ua)
+	}
+	res, err := b.c.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -67,7 +76,15 @@ func (b *browser) post(path string, form url.Values) (*http.Response, string) {
 	if strings.HasPrefix(path, "/") {
 		path = b.base + path
 	}
-	res, err := b.c.PostForm(path, form)
+	req, err := http.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if b.ua != "" {
+		req.Header.Set("User-Agent", b.ua)
+	}
+	res, err := b.c.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
 	}
