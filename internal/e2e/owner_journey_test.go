@@ -316,9 +316,16 @@ func TestExpiredAndFixedLinks(t *testing.T) {
 		t.Fatalf("after sending, heading %q", h)
 	}
 	bt.NoAxeViolations(t, b, "check your email")
-	evs, _ := w.app.Store.EventsByOwner(ctx, alice.Owner.ID, store.Page{})
-	if !slices.ContainsFunc(evs, func(e model.Event) bool { return e.Kind == model.EventFreshLinkRequested }) {
-		t.Fatal("no fresh link was requested")
+	// The request is served by a job: wait for it to reach the timeline.
+	for i := 0; ; i++ {
+		evs, _ := w.app.Store.EventsByOwner(ctx, alice.Owner.ID, store.Page{})
+		if slices.ContainsFunc(evs, func(e model.Event) bool { return e.Kind == model.EventFreshLinkRequested }) {
+			break
+		}
+		if i == 100 {
+			t.Fatal("no fresh link was requested")
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 
 	// A link for a car that is already connected.

@@ -3,6 +3,7 @@ package owner
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -42,7 +43,7 @@ func (h *Handler) LinkRenew(c echo.Context) error {
 	if !okIP || !okOwner {
 		return echo.NewHTTPError(http.StatusTooManyRequests)
 	}
-	if err := h.FreshLinks.Request(ctx, r.Owner.Email); err != nil {
+	if err := h.FreshLinks.Request(ctx, strings.ToLower(r.Owner.Email)); err != nil {
 		return err
 	}
 	return h.renderLinkSent(c)
