@@ -130,7 +130,8 @@ func TestOwnerPagesAccessible(t *testing.T) {
 					}
 				}
 				// Choose the language with the switcher, as an owner would.
-				do(t, ctx, chromedp.Navigate(w.appURL+"/"), chromedp.SetValue(chromedp.CSS("#lang-select"), lang))
+				do(t, ctx, chromedp.Navigate(w.appURL+"/"), chromedp.WaitVisible(bt.TestID("language-submit")))
+				pickLanguage(t, ctx, lang)
 				// Wait for the page the form leads to, not for an element the
 				// old page may already have (English is the default).
 				if _, err := chromedp.RunResponse(ctx, chromedp.Click(bt.TestID("language-submit"))); err != nil {
