@@ -61,6 +61,7 @@ func (s *Server) routes(h handlers) {
 	// Owners: a link opens a session scoped to one owner.
 	pages.GET(paths.RouteLink, h.owner.LinkLanding).Name = "owner.link"
 	pages.POST(paths.RouteLink, h.owner.LinkContinue).Name = "owner.link_continue"
+	pages.POST(paths.RouteLinkRenew, h.owner.LinkRenew).Name = "owner.link_renew"
 	pages.POST(paths.RouteLinkResend, h.owner.LinkResend).Name = "owner.link_resend"
 	pages.GET(paths.RouteOwnerPage, h.owner.OwnerPage).Name = "owner.page"
 	pages.POST(paths.RouteVehicleReconnect, h.owner.VehicleReconnect).Name = "owner.vehicle_reconnect"

@@ -44,6 +44,7 @@ func TestEveryPathBuilderHitsItsRoute(t *testing.T) {
 		{http.MethodPost, paths.Language(), paths.RouteLanguage},
 		{http.MethodGet, paths.Link("tok"), paths.RouteLink},
 		{http.MethodPost, paths.Link("tok"), paths.RouteLink},
+		{http.MethodPost, paths.LinkRenew("tok"), paths.RouteLinkRenew},
 		{http.MethodPost, paths.LinkResend(), paths.RouteLinkResend},
 		{http.MethodGet, paths.OwnerPage(), paths.RouteOwnerPage},
 		{http.MethodGet, paths.OwnerVehicle(7), paths.RouteOwnerPage},

@@ -19,6 +19,12 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
+// UserAgent is an ordinary desktop Chrome's user agent. Headless Chromium
+// says "HeadlessChrome", which the app rightly treats as a link scanner
+// (links.IsAutomated); the tests play a person, so they say what a
+// person's browser says.
+const UserAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+
 // Chrome finds the browser: CHROME_PATH, then the usual names on PATH.
 func Chrome() string {
 	if p := os.Getenv("CHROME_PATH"); p != "" {
@@ -65,6 +71,7 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("no-first-run", true),
 		chromedp.WindowSize(1280, 900),
+		chromedp.UserAgent(UserAgent),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(func(string, ...any) {}))

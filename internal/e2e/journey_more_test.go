@@ -15,6 +15,7 @@ import (
 	bt "reconnect/internal/browsertest"
 	"reconnect/internal/config"
 	"reconnect/internal/model"
+	"reconnect/internal/store"
 )
 
 // A full Connect (code + user id) stores the new tokens encrypted: neither
@@ -90,6 +91,27 @@ func TestOwnerPagesAccessible(t *testing.T) {
 	bob := w.owner(t, "demo-bob")
 	tesla := w.vehicle(t, "demo-alice", "TESLA")
 	decline := w.appURL + "/me/vehicles/" + strconv.FormatInt(tesla.ID, 10) + "/decline"
+	ford := w.vehicle(t, "demo-alice", "FORD")
+	forFord := linkMintEmail(alice.Owner.ID)
+	forFord.VehicleID = &ford.ID
+	fixedLink, err := w.app.Links.Mint(context.Background(), nil, forFord)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each run asks for a fresh link for an owner of its own: the one-click
+	// renewal is rate limited per owner.
+	expiredLink := func(name string) string {
+		o, err := w.app.Store.UpsertOwner(context.Background(), store.OwnerInput{HostUserID: "a11y-" + name, Email: "a11y-" + name + "@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := w.app.Links.Mint(context.Background(), nil, linkMintEmail(o.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.app.Store.DB().Exec("UPDATE owner_links SET expires_at = ? WHERE id = ?", time.Now().Add(-time.Second), m.Link.ID)
+		return m.URL
+	}
 	for _, lang := range []string{"en", "de"} {
 		for _, width := range []int64{360, 1280} {
 			t.Run(lang+"/"+strconv.FormatInt(width, 10), func(t *testing.T) {
@@ -108,7 +130,8 @@ func TestOwnerPagesAccessible(t *testing.T) {
 					}
 				}
 				// Choose the language with the switcher, as an owner would.
-				do(t, ctx, chromedp.Navigate(w.appURL+"/"), chromedp.SetValue(chromedp.CSS("#lang-select"), lang))
+				do(t, ctx, chromedp.Navigate(w.appURL+"/"), chromedp.WaitVisible(bt.TestID("language-submit")))
+				pickLanguage(t, ctx, lang)
 				// Wait for the page the form leads to, not for an element the
 				// old page may already have (English is the default).
 				if _, err := chromedp.RunResponse(ctx, chromedp.Click(bt.TestID("language-submit"))); err != nil {
@@ -120,6 +143,12 @@ func TestOwnerPagesAccessible(t *testing.T) {
 				check("unknown link")
 				do(t, ctx, chromedp.Navigate(w.appURL+"/me"), chromedp.WaitVisible(bt.TestID("resend")))
 				check("no session")
+				do(t, ctx, chromedp.Navigate(expiredLink(lang+strconv.FormatInt(width, 10))), chromedp.WaitVisible(bt.TestID("renew")))
+				check("expired link")
+				do(t, ctx, chromedp.Click(bt.TestID("renew")), chromedp.WaitVisible(bt.TestID("resend-sent")))
+				check("check your email")
+				do(t, ctx, chromedp.Navigate(fixedLink.URL), chromedp.WaitVisible(bt.TestID("already-fixed")))
+				check("landing (already fixed)")
 				do(t, ctx, chromedp.Navigate(bob.Link), chromedp.WaitVisible(bt.TestID("continue")))
 				check("landing (oem action)")
 				do(t, ctx, chromedp.Click(bt.TestID("continue")), chromedp.WaitVisible(chromedp.CSS(`[data-testid^="vehicle-"]`)))

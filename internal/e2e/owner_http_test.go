@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	bt "reconnect/internal/browsertest"
 	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
@@ -24,12 +25,27 @@ type browser struct {
 	t    testing.TB
 	c    *http.Client
 	base string
+	// ua, when set, is the user agent sent instead of an ordinary browser's.
+	ua string
 }
 
 func newBrowser(t testing.TB, base string) *browser {
 	jar, _ := cookiejar.New(nil)
-	return &browser{t: t, base: base, c: &http.Client{Jar: jar, Timeout: 20 * time.Second,
+	return &browser{t: t, base: base, c: &http.Client{Jar: jar, Timeout: 20 * time.Second, Transport: asPerson{},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// asPerson sends an ordinary browser's user agent where none is set: Go's
+// own ("Go-http-client/1.1") is a machine's, and the app treats a machine
+// pressing a link's button as a scan.
+type asPerson struct{}
+
+func (asPerson) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("User-Agent") == "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("User-Agent", bt.UserAgent)
+	}
+	return http.DefaultTransport.RoundTrip(r)
 }
 
 var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
@@ -39,7 +55,14 @@ func (b *browser) get(u string) (*http.Response, string) {
 	if strings.HasPrefix(u, "/") {
 		u = b.base + u
 	}
-	res, err := b.c.Get(u)
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if b.ua != "" {
+		req.Header.Set("User-Agent", b.ua)
+	}
+	res, err := b.c.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -53,7 +76,15 @@ func (b *browser) post(path string, form url.Values) (*http.Response, string) {
 	if strings.HasPrefix(path, "/") {
 		path = b.base + path
 	}
-	res, err := b.c.PostForm(path, form)
+	req, err := http.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if b.ua != "" {
+		req.Header.Set("User-Agent", b.ua)
+	}
+	res, err := b.c.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -61,6 +92,10 @@ func (b *browser) post(path string, form url.Values) (*http.Response, string) {
 	res.Body.Close()
 	return res, string(body)
 }
+
+// formPage is a page anyone can fetch that carries a form, and with it a
+// CSRF token: an unknown link offers "email me a new link".
+var formPage = "/l/" + strings.Repeat("x", 43)
 
 // csrf fetches a page and returns its form token.
 func (b *browser) csrf(path string) string {
@@ -164,10 +199,15 @@ func TestCallbackRefusesBadStatesAndChangesNothing(t *testing.T) {
 		}
 	})
 	t.Run("another browser session", func(t *testing.T) {
+		// Only a re-authentication naming the state's own car is verified
+		// from another browser (TestFinishingInAnotherBrowser); anything
+		// else is refused there.
 		other := newBrowser(t, w.appURL)
 		other.open(alice.Link)
-		if code, _ := callback(other, url.Values{"state": {state}, "vehicle_id": {tesla.SmartcarID}}); code != 400 {
-			t.Fatalf("state from another session: %d", code)
+		for _, q := range []url.Values{{"state": {state}, "vehicle_id": {ford.SmartcarID}}, {"state": {state}}, {"state": {state}, "code": {"x"}, "vehicle_id": {tesla.SmartcarID}}} {
+			if code, _ := callback(other, q); code != 400 {
+				t.Fatalf("state from another session with %v: %d", q, code)
+			}
 		}
 	})
 	if got := len(w.events(t, tesla.ID)); got != before {
@@ -239,7 +279,7 @@ func TestLinks(t *testing.T) {
 		b.get(m.URL)
 		b.open(m.URL)
 		other := newBrowser(t, w.appURL)
-		tok := other.csrf("/")
+		tok := other.csrf(formPage)
 		res, body := other.post(m.URL, url.Values{"_csrf": {tok}})
 		if res.StatusCode != http.StatusGone || !strings.Contains(body, "already used") {
 			t.Fatalf("second use of an in-app link: %d", res.StatusCode)
@@ -250,10 +290,12 @@ func TestLinks(t *testing.T) {
 		w.app.Store.DB().Exec("UPDATE owner_links SET expires_at = ? WHERE id = ?", time.Now().Add(-time.Second), m.Link.ID)
 		b := newBrowser(t, w.appURL)
 		res, body := b.get(m.URL)
-		if res.StatusCode != http.StatusGone || !strings.Contains(body, "This link has expired") || !strings.Contains(body, `action="/links/resend"`) {
-			t.Fatalf("expired link: %d", res.StatusCode)
+		// The link names its owner: a fresh one is one button away, no typing.
+		if res.StatusCode != http.StatusGone || !strings.Contains(body, "This link has expired") ||
+			!strings.Contains(body, `action="`+strings.TrimPrefix(m.URL, w.appURL)+`/renew"`) || strings.Contains(body, `type="email"`) {
+			t.Fatalf("expired link: %d\n%s", res.StatusCode, body)
 		}
-		tok := b.csrf("/")
+		tok := b.csrf(formPage)
 		res, _ = b.post(m.URL, url.Values{"_csrf": {tok}})
 		if res.StatusCode != http.StatusGone {
 			t.Fatalf("POST on an expired link: %d", res.StatusCode)
@@ -270,7 +312,7 @@ func TestLinks(t *testing.T) {
 	})
 	t.Run("resend answers the same for known and unknown addresses", func(t *testing.T) {
 		b := newBrowser(t, w.appURL)
-		tok := b.csrf("/")
+		tok := b.csrf(formPage)
 		r1, b1 := b.post("/links/resend", url.Values{"_csrf": {tok}, "email": {"alice@example.com"}})
 		r2, b2 := b.post("/links/resend", url.Values{"_csrf": {tok}, "email": {"nobody@example.com"}})
 		if r1.StatusCode != 200 || r2.StatusCode != 200 || stripCSRF(b1) != stripCSRF(b2) {

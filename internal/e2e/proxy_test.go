@@ -125,7 +125,7 @@ func TestClientAddressThroughATrustedProxy(t *testing.T) {
 	// "Email me a new link" is limited per client too: A's ten requests
 	// use up A's allowance, not C's.
 	resend := func(b *browser, i int) int {
-		tok := b.csrf("/")
+		tok := b.csrf(formPage)
 		res, _ := b.post("/links/resend", url.Values{"_csrf": {tok}, "email": {fmt.Sprintf("owner%d@example.com", i)}})
 		return res.StatusCode
 	}

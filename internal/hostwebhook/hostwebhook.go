@@ -190,6 +190,9 @@ type Data struct {
 	ResolutionURL string       `json:"resolution_url,omitempty"`
 	Source        model.Source `json:"source"`
 	ChangedAt     time.Time    `json:"changed_at"`
+	// PermissionsLost lists scopes the car had before the owner's full
+	// Connect and Smartcar no longer grants: features using them stop.
+	PermissionsLost []string `json:"permissions_lost,omitempty"`
 }
 
 // Hook returns the lifecycle hook that logs a message and enqueues its
@@ -203,7 +206,7 @@ func (n *Notifier) Hook(q *jobs.Queue) lifecycle.Hook {
 		}
 		v := ch.Vehicle
 		d := Data{VehicleID: v.SmartcarID, ExternalID: v.ExternalID, State: string(v.State), PreviousState: string(ch.From),
-			Reason: ch.Reason, ResolutionURL: v.ResolutionURL, Source: ch.Source, ChangedAt: ch.At.UTC()}
+			Reason: ch.Reason, ResolutionURL: v.ResolutionURL, Source: ch.Source, ChangedAt: ch.At.UTC(), PermissionsLost: ch.PermissionsLost}
 		if v.OwnerID != nil {
 			o, err := tx.OwnerByID(ctx, *v.OwnerID)
 			if err != nil {

@@ -89,6 +89,22 @@ func (c *Catalog) Match(prefs ...string) string {
 	return Supported[0].Tag
 }
 
+// Supports reports whether want (a tag such as "de" or "de-AT") names a
+// supported language, and which; unlike Match it does not fall back.
+func (c *Catalog) Supports(want string) (string, bool) {
+	if len(want) > 35 {
+		return "", false
+	}
+	tag, err := language.Parse(want)
+	if err != nil {
+		return "", false
+	}
+	if _, idx, conf := c.matcher.Match(tag); conf != language.No {
+		return Supported[idx].Tag, true
+	}
+	return "", false
+}
+
 // Localizer translates into one language.
 type Localizer struct {
 	lang string

@@ -20,6 +20,8 @@ type Change struct {
 	Reason  string
 	Source  model.Source
 	At      time.Time
+	// PermissionsLost: scopes the car no longer has after this change.
+	PermissionsLost []string
 }
 
 // Hook reacts to a change inside the transaction that made it; it typically
@@ -100,7 +102,7 @@ func (m *Machine) Transition(ctx context.Context, tx *store.Store, vehicleID int
 	if err != nil || !changed {
 		return v, changed, err
 	}
-	c := Change{Vehicle: v, From: from, Reason: ch.Reason, Source: ch.Source, At: v.StateChangedAt}
+	c := Change{Vehicle: v, From: from, Reason: ch.Reason, Source: ch.Source, At: v.StateChangedAt, PermissionsLost: ch.PermissionsLost}
 	for _, h := range m.hooks {
 		if err := h.StateChanged(ctx, tx, c); err != nil {
 			return v, false, err

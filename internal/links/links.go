@@ -209,3 +209,15 @@ func (s *Service) Open(ctx context.Context, token string) (Resolved, error) {
 	ev := model.Event{OwnerID: &r.Owner.ID, VehicleID: r.Link.VehicleID, Kind: model.EventLinkOpened, Source: model.SourceOwner, Detail: detail}
 	return r, s.store.AddEvent(ctx, ev)
 }
+
+// RecordScan notes on the owner's timeline that a machine pressed the
+// link's button (see IsAutomated). It uses nothing up and opens nothing,
+// and an unknown token records nothing.
+func (s *Service) RecordScan(ctx context.Context, token, reason string) error {
+	r, err := s.Resolve(ctx, token)
+	if err != nil || r.Status == Unknown {
+		return err
+	}
+	detail := fmt.Sprintf(`{"link_id":%d,"purpose":%q,"reason":%q}`, r.Link.ID, r.Link.Purpose, reason)
+	return s.store.AddEvent(ctx, model.Event{OwnerID: &r.Owner.ID, VehicleID: r.Link.VehicleID, Kind: model.EventLinkScanned, Source: model.SourceEmail, Detail: detail})
+}

@@ -37,7 +37,10 @@ const (
 	EventTokenRefreshed  EventKind = "token_refreshed"
 
 	// Links and the owner's repair.
-	EventLinkOpened          EventKind = "link_opened"
+	EventLinkOpened EventKind = "link_opened"
+	// EventLinkScanned: a machine (a mail security gateway, a headless
+	// browser) pressed the link's button; it opened nothing.
+	EventLinkScanned         EventKind = "link_scanned"
 	EventFreshLinkRequested  EventKind = "fresh_link_requested"
 	EventReconnectStarted    EventKind = "reconnect_started"
 	EventReconnectFailed     EventKind = "reconnect_failed"
@@ -49,6 +52,8 @@ const (
 	EventDeclined           EventKind = "declined"
 	EventSnoozed            EventKind = "reminders_snoozed"
 	EventTokensStored       EventKind = "tokens_stored"
+	// EventPermissionsNarrowed: a full Connect granted less than the car had.
+	EventPermissionsNarrowed EventKind = "permissions_narrowed"
 
 	// Email.
 	EventEmailSent        EventKind = "email_sent"
@@ -66,8 +71,9 @@ const (
 var EventKinds = []EventKind{
 	EventStateChanged, EventVehicleAdded,
 	EventWebhookReceived, EventErrorReported, EventErrorIgnored, EventHealthCheck, EventTokenRefreshed,
-	EventLinkOpened, EventFreshLinkRequested, EventReconnectStarted, EventReconnectFailed,
+	EventLinkOpened, EventLinkScanned, EventFreshLinkRequested, EventReconnectStarted, EventReconnectFailed,
 	EventReconnectCompleted, EventReconnectUnverified, EventReconnectAbandoned, EventDeclined, EventSnoozed, EventTokensStored,
+	EventPermissionsNarrowed,
 	EventEmailSent, EventEmailFailed, EventEmailSkipped, EventUnsubscribed, EventRemindersStopped,
 	EventCampaignJoined, EventCampaignCompleted,
 }

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"reconnect/internal/lifecycle"
@@ -30,6 +32,10 @@ var (
 	ErrStateReplayed  = errors.New("repair: state already used")
 	ErrStateSession   = errors.New("repair: state belongs to another browser session")
 	ErrVehicleMissing = errors.New("repair: callback names another vehicle")
+	// ErrOtherBrowser: a full Connect came back without the browser session
+	// that started it. Its code is never exchanged there (whoever finished
+	// it would get the car); the owner finishes where they started.
+	ErrOtherBrowser = errors.New("repair: full Connect finished in another browser")
 )
 
 // StateTTL is how long an owner has to come back from Connect.
@@ -80,6 +86,10 @@ func (s *Service) Begin(ctx context.Context, st Start) (string, error) {
 		flow = store.FlowReauth
 	}
 	state := store.NewSecret("")
+	var had []string
+	if flow == store.FlowConnect {
+		had = s.grantedScopes(ctx, v)
+	}
 	prevState, prevReason := v.State, v.Reason
 	if v.State == model.StateReconnecting {
 		// A second press after an abandoned trip: remember what was wrong
@@ -91,6 +101,7 @@ func (s *Service) Begin(ctx context.Context, st Start) (string, error) {
 		if _, err := tx.CreateConnectState(ctx, store.ConnectState{
 			StateHash: store.HashSecret(state), SessionID: st.SessionID, OwnerID: st.Owner.ID, VehicleID: &v.ID,
 			LinkID: st.LinkID, Flow: flow, PrevState: prevState, PrevReason: prevReason, ExpiresAt: tx.Now().Add(StateTTL),
+			PrevScopes: strings.Join(had, " "),
 		}); err != nil {
 			return err
 		}
@@ -106,8 +117,10 @@ func (s *Service) Begin(ctx context.Context, st Start) (string, error) {
 	}
 	switch {
 	case flow == store.FlowConnect:
+		// Ask for at least what the car had: a fresh Connect with only the
+		// configured scopes would silently take features away.
 		target = s.client.AuthorizeURL(smartcar.AuthorizeParams{
-			Scopes: s.scopes, State: state, ForcePrompt: true, Make: v.Make, SingleSelect: true,
+			Scopes: unionScopes(s.scopes, had), State: state, ForcePrompt: true, Make: v.Make, SingleSelect: true,
 			SingleSelectVIN: v.VIN, ExternalID: st.Owner.HostUserID,
 		})
 	case v.ResolutionURL != "":
@@ -172,6 +185,14 @@ type Result struct {
 	// ReturnURL is the allow-listed "Back to <app>" address of the link
 	// that opened the session, when the repair worked and there is one.
 	ReturnURL string
+	// Elsewhere: the owner finished re-authenticating in another browser
+	// than the one that started (an email app's web view, then the system
+	// browser). The repair was verified, but the page may say no more than
+	// whether the car works: that browser holds no owner session.
+	Elsewhere bool
+	// Again: the state had already succeeded and the same browser came back
+	// (a reload, back and forward); nothing was done twice.
+	Again bool
 }
 
 // Visit is the browser session an owner comes back from Connect in.
@@ -192,7 +213,7 @@ func (s *Service) Callback(ctx context.Context, v Visit, q url.Values) (Result, 
 			res.Owner = &o
 		}
 	}
-	if err == nil && res.Outcome == Fixed {
+	if err == nil && res.Outcome == Fixed && !res.Elsewhere {
 		linkID := res.LinkID
 		if linkID == nil {
 			linkID = v.LinkID
@@ -216,105 +237,238 @@ func (s *Service) returnURL(ctx context.Context, linkID *int64) string {
 }
 
 func (s *Service) callback(ctx context.Context, sessionID string, q url.Values) (Result, error) {
+	res, cs, err := s.act(ctx, sessionID, q)
+	if cs != nil && !res.Again {
+		outcome := store.OutcomeFailed
+		switch {
+		case err == nil && res.Outcome == Fixed:
+			outcome = store.OutcomeFixed
+		case err == nil && res.Outcome == NotVerified:
+			outcome = store.OutcomeUnverified
+		}
+		if oerr := s.store.SetConnectStateOutcome(ctx, cs.ID, outcome); oerr != nil && err == nil {
+			err = oerr
+		}
+	}
+	return res, err
+}
+
+// act checks the state and acts on the callback; cs is the state when it
+// was used up here, so that its outcome can be recorded.
+func (s *Service) act(ctx context.Context, sessionID string, q url.Values) (Result, *store.ConnectState, error) {
 	cb := smartcar.ParseCallback(q)
 	if cb.State == "" || len(cb.State) > 256 {
-		return Result{}, ErrBadState
+		return Result{}, nil, ErrBadState
 	}
 	cs, err := s.store.ConnectStateByHash(ctx, store.HashSecret(cb.State))
 	if errors.Is(err, store.ErrNotFound) {
-		return Result{}, ErrBadState
+		return Result{}, nil, ErrBadState
 	}
 	if err != nil {
-		return Result{}, err
+		return Result{}, nil, err
 	}
+	sameSession := sessionID != "" && subtle.ConstantTimeCompare([]byte(sessionID), []byte(cs.SessionID)) == 1
 	switch {
+	case cs.UsedAt != nil && sameSession && cs.Outcome == store.OutcomeFixed:
+		res, err := s.again(ctx, cs)
+		return res, nil, err
 	case cs.UsedAt != nil:
-		return Result{}, ErrStateReplayed
+		return Result{}, nil, ErrStateReplayed
 	case !s.store.Now().Before(cs.ExpiresAt):
-		return Result{}, ErrStateExpired
-	case sessionID == "" || subtle.ConstantTimeCompare([]byte(sessionID), []byte(cs.SessionID)) != 1:
-		return Result{}, ErrStateSession
-	}
-	if ok, err := s.store.ConsumeConnectState(ctx, cs.ID); err != nil {
-		return Result{}, err
-	} else if !ok {
-		return Result{}, ErrStateReplayed
-	}
-	if cs.VehicleID == nil {
-		return Result{}, ErrBadState
+		return Result{}, nil, ErrStateExpired
+	case cs.VehicleID == nil:
+		return Result{}, nil, ErrBadState
 	}
 	v, err := s.store.VehicleByID(ctx, *cs.VehicleID)
 	if err != nil {
-		return Result{}, err
+		return Result{}, nil, err
+	}
+	if !sameSession && !verifiableElsewhere(cs, cb, v) {
+		if cs.Flow == store.FlowConnect && !cb.IsError() && (cb.Code != "" || cb.UserID != "") {
+			return Result{}, nil, ErrOtherBrowser
+		}
+		return Result{}, nil, ErrStateSession
+	}
+	if ok, err := s.store.ConsumeConnectState(ctx, cs.ID); err != nil {
+		return Result{}, nil, err
+	} else if !ok {
+		return Result{}, nil, ErrStateReplayed
 	}
 	res := Result{Vehicle: v, OwnerID: cs.OwnerID, LinkID: cs.LinkID}
+	if !sameSession {
+		// A genuine re-authentication of the car this state names, finished
+		// in another browser: Smartcar did the work, so check it with the
+		// one verification call rather than leave the car "reconnecting"
+		// with no webhook coming to rescue it.
+		res, err := s.verify(ctx, cs, v, v.SmartcarUserID, nil)
+		res.Elsewhere = true
+		return res, &cs, err
+	}
 
 	if cb.IsError() {
 		res.Outcome, res.ConnectError = ConnectFailed, cb.Error
 		res.Vehicle, err = s.restore(ctx, cs, v, model.EventReconnectFailed, map[string]any{
 			"error": string(cb.Error), "description": cb.ErrorDescription, "status_code": cb.StatusCode, "error_message": cb.ErrorMessage,
 		})
-		return res, err
+		return res, &cs, err
 	}
 	userID := v.SmartcarUserID
+	var lost []string
 	switch {
 	case cb.VehicleID != "":
 		if cb.VehicleID != v.SmartcarID {
 			_, rerr := s.restore(ctx, cs, v, model.EventReconnectFailed, map[string]any{"error": "vehicle_mismatch"})
-			return Result{}, errors.Join(ErrVehicleMissing, rerr)
+			return Result{}, &cs, errors.Join(ErrVehicleMissing, rerr)
 		}
 	case cb.Code != "" || cb.UserID != "":
-		userID, err = s.finishFullConnect(ctx, cs, v, cb)
+		userID, lost, err = s.finishFullConnect(ctx, cs, v, cb)
 		if err != nil {
 			res.Outcome = NotVerified
 			res.Vehicle, _ = s.restore(ctx, cs, v, model.EventReconnectUnverified, map[string]any{"error": err.Error()})
-			return res, nil
+			return res, &cs, nil
 		}
 	default:
 		// Neither a result nor an error: the trip is over (its state is
 		// used), so the car must not stay reconnecting unexplained.
 		_, rerr := s.restore(ctx, cs, v, model.EventReconnectFailed, map[string]any{"error": "malformed_callback"})
-		return Result{}, errors.Join(ErrBadState, rerr)
+		return Result{}, &cs, errors.Join(ErrBadState, rerr)
 	}
-	return s.verify(ctx, cs, v, userID)
+	res, err = s.verify(ctx, cs, v, userID, lost)
+	return res, &cs, err
+}
+
+// verifiableElsewhere reports whether a callback that arrived without the
+// session that started it may still be acted on: only a successful
+// re-authentication naming exactly the vehicle of a re-authentication
+// state. It carries no code, so nothing is handed to whoever holds it;
+// all it can do is make us ask Smartcar whether the car works.
+func verifiableElsewhere(cs store.ConnectState, cb smartcar.Callback, v model.Vehicle) bool {
+	return cs.Flow == store.FlowReauth && !cb.IsError() && cb.Code == "" && cb.UserID == "" && cb.VehicleID != "" && cb.VehicleID == v.SmartcarID
+}
+
+// again answers a callback whose state already succeeded in this browser
+// session (a reload, back and forward): the same "Done", done once.
+func (s *Service) again(ctx context.Context, cs store.ConnectState) (Result, error) {
+	if cs.VehicleID == nil {
+		return Result{}, ErrStateReplayed
+	}
+	v, err := s.store.VehicleByID(ctx, *cs.VehicleID)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Outcome: Fixed, Vehicle: v, OwnerID: cs.OwnerID, LinkID: cs.LinkID, Again: true}, nil
+}
+
+// grantedScopes is what Smartcar grants us for the car now: its v2
+// permissions with the owner's token when we hold one, else the v3
+// connection's. It is nil when Smartcar cannot say.
+func (s *Service) grantedScopes(ctx context.Context, v model.Vehicle) []string {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if v.SmartcarUserID != "" {
+		if t, err := s.store.TokenByUser(ctx, v.SmartcarUserID); err == nil {
+			if access, err := s.access(ctx, t); err == nil {
+				if p, err := s.client.Permissions(ctx, access, v.SmartcarID, 50, 0); err == nil {
+					return p.Permissions
+				}
+			}
+		}
+	}
+	page, err := s.client.Connections(ctx, smartcar.ConnectionsFilter{VehicleID: v.SmartcarID, UserID: v.SmartcarUserID})
+	if err != nil {
+		return nil
+	}
+	for _, c := range page.Connections {
+		if c.VehicleID == v.SmartcarID {
+			return c.Permissions
+		}
+	}
+	return nil
+}
+
+// unionScopes is every scope of a and b once, in order.
+func unionScopes(a, b []string) []string {
+	var out []string
+	for _, sc := range slices.Concat(a, b) {
+		if sc = strings.TrimPrefix(strings.TrimSpace(sc), "required:"); sc != "" && !slices.Contains(out, sc) {
+			out = append(out, sc)
+		}
+	}
+	return out
+}
+
+// missingScopes lists the scopes of want that got lacks.
+func missingScopes(want, got []string) []string {
+	var out []string
+	for _, sc := range want {
+		if !slices.Contains(got, sc) {
+			out = append(out, sc)
+		}
+	}
+	return out
 }
 
 // finishFullConnect exchanges the code, stores the tokens sealed, and links
 // every vehicle the owner granted.
-func (s *Service) finishFullConnect(ctx context.Context, cs store.ConnectState, v model.Vehicle, cb smartcar.Callback) (string, error) {
+func (s *Service) finishFullConnect(ctx context.Context, cs store.ConnectState, v model.Vehicle, cb smartcar.Callback) (userID string, lost []string, err error) {
+	owner := cs.OwnerID
 	if cb.Code == "" {
 		// v3 without a code: the app token plus the user id is enough.
-		return cb.UserID, nil
+		v.SmartcarUserID = cb.UserID
+		return cb.UserID, s.notePermissions(ctx, cs, v, s.grantedScopes(ctx, v)), nil
 	}
 	tok, err := s.client.ExchangeCode(ctx, cb.Code)
 	if err != nil {
-		return "", fmt.Errorf("exchange code: %w", err)
+		return "", nil, fmt.Errorf("exchange code: %w", err)
 	}
-	userID := cb.UserID
+	userID = cb.UserID
 	if userID == "" {
 		if userID, err = s.client.User(ctx, tok.AccessToken); err != nil {
-			return "", fmt.Errorf("read user: %w", err)
+			return "", nil, fmt.Errorf("read user: %w", err)
 		}
 	}
 	if err := s.saveToken(ctx, userID, cs.OwnerID, tok); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	ids, err := s.client.AllVehicles(ctx, tok.AccessToken)
 	if err != nil {
-		return "", fmt.Errorf("list vehicles: %w", err)
+		return "", nil, fmt.Errorf("list vehicles: %w", err)
 	}
-	owner := cs.OwnerID
 	for _, id := range ids {
 		in := store.VehicleInput{SmartcarID: id, OwnerID: &owner, SmartcarUserID: userID}
 		if attrs, err := s.client.VehicleAttributes(ctx, tok.AccessToken, id); err == nil {
 			in.Make, in.Model, in.Year = attrs.Make, attrs.Model, attrs.Year
 		}
 		if _, err := s.lifecycle.SaveVehicle(ctx, nil, in); err != nil {
-			return "", err
+			return "", nil, err
 		}
 	}
 	_ = s.store.AddEvent(ctx, model.Event{VehicleID: &v.ID, OwnerID: &owner, Kind: model.EventTokensStored, Source: model.SourceCallback, Detail: jsonDetail(map[string]any{"vehicles": len(ids)})})
-	return userID, nil
+	var granted []string
+	if p, err := s.client.Permissions(ctx, tok.AccessToken, v.SmartcarID, 50, 0); err == nil {
+		granted = p.Permissions
+	}
+	return userID, s.notePermissions(ctx, cs, v, granted), nil
+}
+
+// notePermissions compares what a full Connect asked for (the configured
+// scopes and whatever the car had) with what Smartcar granted; the owner
+// may untick scopes on the grant screen. What is missing goes on the
+// timeline and, with the state change, to the host. granted is nil when
+// Smartcar could not say, which claims nothing.
+func (s *Service) notePermissions(ctx context.Context, cs store.ConnectState, v model.Vehicle, granted []string) []string {
+	if granted == nil {
+		return nil
+	}
+	asked := unionScopes(s.scopes, strings.Fields(cs.PrevScopes))
+	lost := missingScopes(asked, granted)
+	if len(lost) == 0 {
+		return nil
+	}
+	owner := cs.OwnerID
+	_ = s.store.AddEvent(ctx, model.Event{VehicleID: &v.ID, OwnerID: &owner, Kind: model.EventPermissionsNarrowed, Source: model.SourceCallback,
+		Detail: jsonDetail(map[string]any{"asked": asked, "had": strings.Fields(cs.PrevScopes), "granted": granted, "missing": lost})})
+	return lost
 }
 
 func (s *Service) saveToken(ctx context.Context, userID string, ownerID int64, tok smartcar.Token) error {
@@ -333,7 +487,7 @@ func (s *Service) saveToken(ctx context.Context, userID string, ownerID int64, t
 }
 
 // verify makes one API call for the vehicle; only an answer counts as fixed.
-func (s *Service) verify(ctx context.Context, cs store.ConnectState, v model.Vehicle, userID string) (Result, error) {
+func (s *Service) verify(ctx context.Context, cs store.ConnectState, v model.Vehicle, userID string, lost []string) (Result, error) {
 	res := Result{Vehicle: v, OwnerID: cs.OwnerID, LinkID: cs.LinkID}
 	err := s.probe(ctx, v, userID)
 	var se *smartcar.Error
@@ -364,7 +518,7 @@ func (s *Service) verify(ctx context.Context, cs store.ConnectState, v model.Veh
 		return res, err
 	}
 	err = s.store.Tx(ctx, func(tx *store.Store) error {
-		nv, _, terr := s.lifecycle.Transition(ctx, tx, v.ID, store.StateChange{To: model.StateConnected, Source: model.SourceCallback})
+		nv, _, terr := s.lifecycle.Transition(ctx, tx, v.ID, store.StateChange{To: model.StateConnected, Source: model.SourceCallback, PermissionsLost: lost})
 		res.Vehicle = nv
 		if terr != nil {
 			return terr
@@ -395,9 +549,19 @@ func (s *Service) probe(ctx context.Context, v model.Vehicle, userID string) err
 			return err
 		}
 	}
-	_, err := s.client.VehicleV3(ctx, userID, v.SmartcarID)
+	// Without a v2 pair, ask for the car's signals with the app token: the
+	// v3 vehicle record answers even for a car whose connection is still
+	// broken, so only a read that reaches the connection verifies anything.
+	if userID == "" {
+		return errNoUser
+	}
+	_, err := s.client.SignalsV3(ctx, userID, v.SmartcarID)
 	return err
 }
+
+// errNoUser: a car with no Smartcar user id cannot be read with the app
+// token, so its repair cannot be confirmed.
+var errNoUser = errors.New("repair: no Smartcar user id to verify with")
 
 // access returns a usable access token, refreshing (and saving the new pair
 // at once) when the stored one has expired.

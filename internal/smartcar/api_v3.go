@@ -2,6 +2,7 @@ package smartcar
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -160,4 +161,12 @@ func (c *Client) Connections(ctx context.Context, f ConnectionsFilter) (Connecti
 func (c *Client) DeleteConnection(ctx context.Context, connectionID string) error {
 	_, err := c.callV3(ctx, http.MethodDelete, c.v3("/connections/"+url.PathEscape(connectionID)), "", nil)
 	return err
+}
+
+// SignalsV3 reads a vehicle's signals for a user. Unlike VehicleV3, which
+// answers from Smartcar's own record, a signal read reaches the car's
+// connection, so it is what shows a connection that is still broken.
+func (c *Client) SignalsV3(ctx context.Context, userID, vehicleID string) (requestID string, err error) {
+	var out json.RawMessage
+	return c.callV3(ctx, http.MethodGet, c.v3("/vehicles/"+url.PathEscape(vehicleID)+"/signals"), userID, &out)
 }

@@ -19,6 +19,13 @@ const (
 	FlowConnect = string(model.FlowConnect)
 )
 
+// How a trip ended, stored on its state.
+const (
+	OutcomeFixed      = "fixed"
+	OutcomeFailed     = "failed"
+	OutcomeUnverified = "unverified"
+)
+
 // ConnectState binds one trip to Smartcar Connect to the browser session that
 // started it. The `state` value itself is stored only as a hash.
 type ConnectState struct {
@@ -33,6 +40,11 @@ type ConnectState struct {
 	PrevReason string
 	ExpiresAt  time.Time
 	UsedAt     *time.Time
+	// Outcome is how the trip ended ("" until it has).
+	Outcome string
+	// PrevScopes is the space-separated grant the car had before a full
+	// Connect; Smartcar may grant less than was asked.
+	PrevScopes string
 	CreatedAt  time.Time
 }
 
@@ -68,4 +80,9 @@ func (s *Store) LatestConnectState(ctx context.Context, vehicleID int64) (Connec
 	var cs ConnectState
 	err := s.q(ctx).Where("vehicle_id = ?", vehicleID).Order("id DESC").Take(&cs).Error
 	return cs, wrap(err, "latest connect state of vehicle #%d", vehicleID)
+}
+
+// SetConnectStateOutcome records how the trip of a used state ended.
+func (s *Store) SetConnectStateOutcome(ctx context.Context, id int64, outcome string) error {
+	return wrap(s.q(ctx).Model(&ConnectState{}).Where("id = ?", id).Update("outcome", outcome).Error, "connect state #%d outcome", id)
 }

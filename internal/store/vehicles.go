@@ -210,6 +210,9 @@ type StateChange struct {
 	Source        model.Source
 	Detail        string // recorded on the timeline event
 	At            time.Time
+	// PermissionsLost names scopes the car had and Smartcar no longer
+	// grants after a full Connect; the host is told with the change.
+	PermissionsLost []string
 }
 
 // SetState changes the vehicle's state and records the change on its timeline

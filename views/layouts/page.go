@@ -13,7 +13,9 @@ type Page struct {
 	AppName string
 	Lang    string
 	CSRF    string
-	// Path is where the language switcher returns to.
+	// Path is the page the language switcher reloads with ?lang=: the
+	// page's own address, or, where that would repeat a one-time action
+	// (the Connect callback), the page to show instead.
 	Path string
 	Wide bool
 	// Banner sits above the header on every page (the impersonation banner).

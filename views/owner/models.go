@@ -27,12 +27,20 @@ type VehicleCard struct {
 	CanDecline   bool
 	KeyURL       string
 	Attention    bool
+	// Declined: the owner said no; Reconnect is offered quietly, as
+	// "I changed my mind", not as the thing to do.
+	Declined bool
 }
 
 // InApp is shown when the page was opened in an app's built-in browser.
 type InApp struct {
 	Show bool
-	URL  string
+	// URL is the address to open in the real browser, shown to copy.
+	URL string
+	// Open is what the "Open in your browser" button follows: an Android
+	// intent: URL or an iOS browser scheme that leaves the web view, or
+	// URL itself where nothing better is known.
+	Open string
 }
 
 // VehiclesView is the owner's page.
@@ -66,6 +74,11 @@ type LinkProblemView struct {
 	Sent    bool
 	Email   string
 	Error   string
+	// Renew, when set, is the one-click "email me a new link" form's
+	// action: the link names its owner, so nobody types an address.
+	Renew string
+	// Neutral pages (what a link scanner gets) offer nothing.
+	Neutral bool
 }
 
 // DeclineView is the "I don't want to reconnect" form.
@@ -93,4 +106,7 @@ type ResultView struct {
 	ReturnTo  string
 	// RetryVehicle offers Reconnect again on the same page.
 	RetryVehicle *VehicleCard
+	// Elsewhere: a browser without the owner's session; the page offers
+	// no way into the owner's page.
+	Elsewhere bool
 }

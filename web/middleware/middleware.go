@@ -90,9 +90,20 @@ func CSRFToken(ctx context.Context) string {
 // Localize picks the visitor's language (switcher choice, then
 // Accept-Language) and puts a localizer in the request context. Pages that
 // know the owner re-localize with the owner's stored locale first.
+//
+// The switcher is a GET of the same page with ?lang=xx: the choice is
+// remembered in the session and the page answers in place, so a page
+// whose address is its credential (a link's landing page) keeps it.
 func Localize(cat *i18n.Catalog, sessions *session.Manager) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
+			if want := c.QueryParam("lang"); want != "" && c.Request().Method == http.MethodGet {
+				if tag, ok := cat.Supports(want); ok && tag != sessions.Locale(c) {
+					if err := sessions.SetLocale(c, tag); err != nil {
+						return err
+					}
+				}
+			}
 			lang := cat.Match(sessions.Locale(c), c.Request().Header.Get("Accept-Language"))
 			SetLocalizer(c, cat.Localizer(lang))
 			return next(c)

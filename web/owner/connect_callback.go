@@ -15,8 +15,10 @@ import (
 )
 
 // ConnectCallback is where Smartcar Connect sends the owner back. The state
-// must belong to this browser session; the result is shown on this response
-// (the state is spent, so a reload shows the expired-page explanation).
+// belongs to the browser session that started the trip; a reload there
+// shows the success again. A re-authentication finished in another browser
+// is verified and told only whether the car works; a full Connect finished
+// elsewhere is sent back to the browser it started in.
 func (h *Handler) ConnectCallback(c echo.Context) error {
 	visit := repair.Visit{SessionID: h.Sessions.SID(c)}
 	if id, ok := h.Sessions.OwnerID(c); ok {
@@ -30,6 +32,14 @@ func (h *Handler) ConnectCallback(c echo.Context) error {
 		h.Viewer.LocalizeFor(c, *res.Owner)
 	}
 	switch {
+	case errors.Is(err, repair.ErrOtherBrowser):
+		h.Log.Warn("connect callback refused", "reason", err)
+		v := ownerviews.ResultView{Page: h.layout(c, render.T(c, "result.other_browser_title")), Heading: render.T(c, "result.other_browser_title"),
+			Body: render.T(c, "result.other_browser_body"), Next: render.T(c, "result.other_browser_next")}
+		v.Path = paths.OwnerPage()
+		return render.HTML(c, http.StatusConflict, ownerviews.Result(v))
+	case err == nil && res.Elsewhere:
+		return h.renderElsewhere(c, res)
 	case errors.Is(err, repair.ErrBadState), errors.Is(err, repair.ErrStateExpired),
 		errors.Is(err, repair.ErrStateReplayed), errors.Is(err, repair.ErrStateSession),
 		errors.Is(err, repair.ErrVehicleMissing):
@@ -69,5 +79,21 @@ func (h *Handler) ConnectCallback(c echo.Context) error {
 		v.RetryVehicle = &card
 	}
 	v.Path = paths.OwnerPage()
+	return render.HTML(c, http.StatusOK, ownerviews.Result(v))
+}
+
+// renderElsewhere answers a re-authentication finished in a browser that
+// holds no owner session: what is true of the car, and nothing more about
+// the owner.
+func (h *Handler) renderElsewhere(c echo.Context, res repair.Result) error {
+	data := map[string]any{"App": h.AppName, "Make": makeName(res.Vehicle.Make)}
+	v := ownerviews.ResultView{Elsewhere: true}
+	if res.Outcome == repair.Fixed {
+		v.Success, v.Heading, v.Body = true, render.T(c, "result.elsewhere_fixed_title", data), render.T(c, "result.elsewhere_fixed_body", data)
+	} else {
+		v.Heading, v.Body = render.T(c, "result.elsewhere_unverified_title", data), render.T(c, "result.elsewhere_unverified_body", data)
+	}
+	v.Page = h.layout(c, v.Heading)
+	v.Path = paths.Home()
 	return render.HTML(c, http.StatusOK, ownerviews.Result(v))
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -75,15 +74,4 @@ func (h *Handler) pageError(c echo.Context, err error) error {
 		return h.renderLinkProblem(c, http.StatusUnauthorized, render.T(c, "session.title"), render.T(c, "session.explain"))
 	}
 	return err
-}
-
-// inAppBrowser reports whether the user agent is an app's built-in browser,
-// where carmaker logins are often blocked.
-func inAppBrowser(ua string) bool {
-	for _, marker := range []string{"FBAN", "FBAV", "Instagram", "Line/", "LinkedInApp", "Twitter", "Snapchat", "GSA/", "; wv)", "MicroMessenger", "Pinterest"} {
-		if strings.Contains(ua, marker) {
-			return true
-		}
-	}
-	return false
 }

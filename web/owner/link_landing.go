@@ -20,9 +20,12 @@ func (h *Handler) LinkLanding(c echo.Context) error {
 		return err
 	}
 	if !r.Status.Usable() {
-		return h.renderLinkStatus(c, r.Status)
+		return h.renderLinkStatus(c, token, r)
 	}
-	_ = h.Store.MarkLinkViewed(c.Request().Context(), r.Link.ID)
+	// A scanner's fetch is not a view; a GET never opens anything either way.
+	if auto, _ := links.IsAutomated(c.Request()); !auto {
+		_ = h.Store.MarkLinkViewed(c.Request().Context(), r.Link.ID)
+	}
 	h.Viewer.LocalizeFor(c, r.Owner)
 	v := ownerviews.LandingView{Page: h.layout(c, render.T(c, "landing.title")), Action: paths.Link(token)}
 	data := map[string]any{"App": h.AppName}
@@ -30,7 +33,8 @@ func (h *Handler) LinkLanding(c echo.Context) error {
 		data["Car"] = carTitle(*r.Vehicle)
 		v.Heading, v.Intro = render.T(c, "landing.title"), render.T(c, "landing.intro", data)
 		if r.Status == links.AlreadyFixed {
-			v.Fixed = render.T(c, "landing.fixed", data)
+			// Nothing to repair: say so, and offer the page, not "Continue".
+			v.Heading, v.Fixed = render.T(c, "landing.title_all", data), render.T(c, "landing.fixed", data)
 		}
 	} else {
 		v.Heading, v.Intro = render.T(c, "landing.title_all", data), render.T(c, "landing.intro_all", data)
@@ -55,10 +59,8 @@ func (h *Handler) LinkLanding(c echo.Context) error {
 			v.Heading, v.Intro = render.T(c, "landing.title_many"), render.T(c, "landing.intro_many", data)
 		}
 	}
-	// The language switcher must not send the token back through "next".
-	v.Path = paths.Home()
-	if inAppBrowser(c.Request().UserAgent()) {
-		v.InApp.Show, v.InApp.URL = true, h.PublicBaseURL+paths.Link(token)
-	}
+	// The switcher reloads this very page with ?lang=: a GET uses nothing up.
+	v.Path = paths.Link(token)
+	v.InApp = inAppOffer(c.Request().UserAgent(), h.PublicBaseURL+paths.Link(token))
 	return render.HTML(c, http.StatusOK, ownerviews.Landing(v))
 }

@@ -40,6 +40,5 @@ func (h *Handler) LinkResend(c echo.Context) error {
 	if err := h.FreshLinks.Request(ctx, strings.ToLower(email)); err != nil {
 		return err
 	}
-	v.Sent = true
-	return render.HTML(c, http.StatusOK, ownerviews.LinkProblem(v))
+	return h.renderLinkSent(c)
 }

@@ -5,8 +5,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"reconnect/internal/model"
 	ownerviews "reconnect/views/owner"
-	"reconnect/web/paths"
 	"reconnect/web/render"
 )
 
@@ -27,26 +27,45 @@ func (h *Handler) OwnerPage(c echo.Context) error {
 	if first := strings.Fields(who.Owner.Name); len(first) > 0 {
 		v.Greeting = render.T(c, "owner.greeting", map[string]any{"Name": first[0]})
 	}
-	need := 0
+	need, declined := 0, 0
 	for _, veh := range vs {
 		v.Vehicles = append(v.Vehicles, h.vehicleCard(ctx, veh))
-		if veh.State.NeedsOwner() {
+		switch {
+		case veh.State.NeedsOwner():
 			need++
+		case veh.State == model.StateDeclined:
+			declined++
 		}
 	}
+	data := map[string]any{"App": h.AppName, "Count": need}
+	// The summary says what is true of every car: a declined car is not
+	// connected, so "all connected" is said only when all are.
+	var summary []string
 	switch {
 	case len(vs) == 0:
-		v.Summary = render.T(c, "owner.no_vehicles")
-	case need == 0:
-		v.Summary = render.T(c, "owner.summary_none", map[string]any{"App": h.AppName})
-	default:
-		v.Summary = render.T(c, "owner.summary_some", map[string]any{"Count": need})
+		summary = append(summary, render.T(c, "owner.no_vehicles"))
+	case need > 0:
+		summary = append(summary, render.T(c, "owner.summary_some", data))
+	case declined == 0:
+		summary = append(summary, render.T(c, "owner.summary_none", data))
 	}
+	if declined > 0 {
+		data["Count"] = declined
+		summary = append(summary, render.T(c, "owner.summary_declined", data))
+		if need == 0 && declined < len(vs) {
+			summary = append(summary, render.T(c, "owner.summary_connected_rest", data))
+		}
+	}
+	v.Summary = strings.Join(summary, " ")
 	if !who.ReadOnly {
 		v.Flash = h.Sessions.Flash(c)
 	}
-	if inAppBrowser(c.Request().UserAgent()) {
-		v.InApp = ownerviews.InApp{Show: true, URL: h.PublicBaseURL + paths.OwnerPage()}
+	if !who.ReadOnly {
+		inApp, err := h.inAppEscape(c, who.Owner.ID)
+		if err != nil {
+			return err
+		}
+		v.InApp = inApp
 	}
 	return render.HTML(c, 200, ownerviews.Vehicles(v))
 }

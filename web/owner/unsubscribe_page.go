@@ -29,7 +29,7 @@ func (h *Handler) UnsubscribePage(c echo.Context) error {
 	data := map[string]any{"App": h.AppName}
 	v := unsubscribe.View{Page: h.layout(c, render.T(c, "unsub.title")), Heading: render.T(c, "unsub.title"), Body: render.T(c, "unsub.body", data),
 		Action: paths.Unsubscribe(c.Param("token")), Button: render.T(c, "unsub.button")}
-	v.Path = paths.Home() // the language switcher must not carry the token
+	v.Path = c.Request().URL.Path // the switcher reloads this page; a GET unsubscribes nobody
 	return render.HTML(c, http.StatusOK, unsubscribe.Page(v))
 }
 

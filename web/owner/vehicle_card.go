@@ -18,7 +18,7 @@ func (h *Handler) vehicleCard(ctx context.Context, v model.Vehicle) ownerviews.V
 	card := ownerviews.VehicleCard{
 		ID: v.ID, TestID: v.SmartcarID, Title: carTitle(v), Nickname: v.Nickname,
 		Chip:      ownerviews.Chip{Label: l.T("chip."+string(v.State), data), Tone: render.ChipTone(v.State)},
-		Attention: v.State.NeedsOwner(),
+		Attention: v.State.NeedsOwner(), Declined: v.State == model.StateDeclined,
 	}
 	if rk, tk := reasonKeys(v); rk != "" {
 		card.Reason = l.T(rk, data)

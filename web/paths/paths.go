@@ -51,6 +51,7 @@ const (
 	RouteHome             = "/"
 	RouteLanguage         = "/language"
 	RouteLink             = "/l/:token"
+	RouteLinkRenew        = "/l/:token/renew"
 	RouteLinkResend       = "/links/resend"
 	RouteOwnerPage        = "/me"
 	RouteVehicleReconnect = "/me/vehicles/:id/reconnect"
@@ -102,6 +103,9 @@ func Language() string { return RouteLanguage }
 
 // Link is an owner link; the token is its only credential.
 func Link(token string) string { return "/l/" + token }
+
+// LinkRenew emails the owner of an expired link a fresh one, in one click.
+func LinkRenew(token string) string { return Link(token) + "/renew" }
 
 // LinkResend is where an owner asks for a fresh link.
 func LinkResend() string { return RouteLinkResend }
