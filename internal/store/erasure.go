@@ -89,6 +89,8 @@ var Columns = []Column{
 	column("owner_links", "created_at", "", ""),
 
 	column("connect_states", "id", "", ""),
+	column("connect_states", "outcome", "", ""),
+	column("connect_states", "prev_scopes", "", ""),
 	column("connect_states", "state_hash", "", ""),
 	column("connect_states", "session_id", "their browser session", ""),
 	column("connect_states", "owner_id", "", ""),
