@@ -76,10 +76,6 @@ func (s *Server) handleError(err error, c echo.Context) {
 			}
 			body["error"] = &render.APIError{Code: strings.ReplaceAll(strings.ToLower(http.StatusText(status)), " ", "_"), Message: msg}
 		}
-		if req.Method == http.MethodHead {
-			_ = c.NoContent(status)
-			return
-		}
 		_ = c.JSON(status, body)
 		return
 	}

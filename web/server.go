@@ -133,6 +133,9 @@ func New(d Deps) (*Server, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = echo.ExtractIPDirect()
+	// HEAD is answered as GET without a body or side effects, for every
+	// GET route at once (see middleware.HeadAsGet).
+	e.Pre(middleware.HeadAsGet)
 
 	var formTargets []string
 	if u, err := url.Parse(cfg.Smartcar.ConnectURL); err == nil && u.Host != "" {
@@ -156,6 +159,9 @@ func New(d Deps) (*Server, error) {
 	s.routes(h)
 	return s, nil
 }
+
+// Routes lists the route table, for tests that walk every route.
+func (s *Server) Routes() []*echo.Route { return s.e.Routes() }
 
 // Handler is the root handler, for http.Server and tests.
 func (s *Server) Handler() http.Handler { return s.e }

@@ -165,7 +165,7 @@ func (s *Service) EndExpiredImpersonations(ctx context.Context) (int, error) {
 
 // RecordOwnerPage writes "viewed this owner page as the owner".
 func (s *Service) RecordOwnerPage(ctx context.Context, im Impersonation, by audit.Actor, page string) error {
-	return s.audit.Record(ctx, nil, audit.Entry{Actor: by, Owner: &im.Owner, Action: model.AuditImpersonationPage, Reason: im.Reason, Detail: page})
+	return s.audit.RecordLook(ctx, audit.Entry{Actor: by, Owner: &im.Owner, Action: model.AuditImpersonationPage, Reason: im.Reason, Detail: page})
 }
 
 // RecordRefused writes "tried an owner action while viewing as the owner".

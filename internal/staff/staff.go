@@ -18,6 +18,7 @@ import (
 
 	"reconnect/internal/audit"
 	"reconnect/internal/model"
+	"reconnect/internal/probe"
 	"reconnect/internal/store"
 	"reconnect/web/paths"
 )
@@ -404,7 +405,8 @@ func (s *Service) Resume(ctx context.Context, token string) (Session, error) {
 	}
 	// Activity is written at most every tenth of the timeout, so a busy
 	// console does not write on every click.
-	if now.Sub(ss.LastSeenAt) >= s.cfg.IdleTimeout/10 {
+	// A probe (HEAD) is not activity: a monitor must not keep a session alive.
+	if now.Sub(ss.LastSeenAt) >= s.cfg.IdleTimeout/10 && !probe.Is(ctx) {
 		if err := s.store.TouchStaffSession(ctx, ss.ID); err != nil {
 			return Session{}, err
 		}

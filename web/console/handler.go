@@ -112,6 +112,10 @@ func (con *Handler) takeFlash(c echo.Context) (tone, msg string) {
 		return "", ""
 	}
 	tone, _ = sess.Values[keyFlashTone].(string)
+	if middleware.IsHead(c) {
+		// A probe shows the notice but leaves it for the page a person sees.
+		return tone, msg
+	}
 	delete(sess.Values, keyStaffFlash)
 	delete(sess.Values, keyFlashTone)
 	_ = sess.Save(c.Request(), c.Response())

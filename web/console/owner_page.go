@@ -154,7 +154,7 @@ func (con *Handler) OwnerDetail(c echo.Context) error {
 	}
 	cur, _ := currentStaff(c)
 	if c.QueryParam("before") == "" {
-		if err := con.Audit.Record(c.Request().Context(), nil, audit.Entry{Actor: con.actor(c, cur), Owner: &o, Action: model.AuditOwnerViewed}); err != nil {
+		if err := con.Audit.RecordLook(c.Request().Context(), audit.Entry{Actor: con.actor(c, cur), Owner: &o, Action: model.AuditOwnerViewed}); err != nil {
 			return err
 		}
 	}

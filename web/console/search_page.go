@@ -114,7 +114,7 @@ func (con *Handler) Search(c echo.Context) error {
 	if after == nil {
 		cur, _ := currentStaff(c)
 		detail := fmt.Sprintf("%s %s %q", in, match, q)
-		if err := con.Audit.Record(ctx, nil, audit.Entry{Actor: con.actor(c, cur), Action: model.AuditOwnerSearched, Detail: detail}); err != nil {
+		if err := con.Audit.RecordLook(ctx, audit.Entry{Actor: con.actor(c, cur), Action: model.AuditOwnerSearched, Detail: detail}); err != nil {
 			return err
 		}
 	}

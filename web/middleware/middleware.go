@@ -60,13 +60,17 @@ func RequestLog(log *slog.Logger) echo.MiddlewareFunc {
 			case res.Status >= 400:
 				level = slog.LevelWarn
 			}
+			method := req.Method
+			if IsHead(c) {
+				method = http.MethodHead
+			}
 			path := c.Path()
 			if path == "" {
 				path = "(unmatched)"
 			}
 			log.LogAttrs(req.Context(), level, "request",
 				slog.String("id", res.Header().Get(echo.HeaderXRequestID)),
-				slog.String("method", req.Method),
+				slog.String("method", method),
 				slog.String("route", path),
 				slog.Int("status", res.Status),
 				slog.Int64("bytes", res.Size),

@@ -10,6 +10,7 @@ import (
 	"reconnect/internal/repair"
 	"reconnect/internal/smartcar"
 	ownerviews "reconnect/views/owner"
+	"reconnect/web/middleware"
 	"reconnect/web/paths"
 	"reconnect/web/render"
 )
@@ -17,7 +18,14 @@ import (
 // ConnectCallback is where Smartcar Connect sends the owner back. The state
 // must belong to this browser session; the result is shown on this response
 // (the state is spent, so a reload shows the expired-page explanation).
+//
+// A HEAD cannot be answered as the GET would be without spending the
+// state, so it gets an empty page and the state is left for the owner.
 func (h *Handler) ConnectCallback(c echo.Context) error {
+	if middleware.IsHead(c) {
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return c.HTMLBlob(http.StatusOK, nil)
+	}
 	visit := repair.Visit{SessionID: h.Sessions.SID(c)}
 	if id, ok := h.Sessions.OwnerID(c); ok {
 		visit.OwnerID = &id

@@ -7,6 +7,7 @@ import (
 
 	"reconnect/internal/links"
 	ownerviews "reconnect/views/owner"
+	"reconnect/web/middleware"
 	"reconnect/web/paths"
 	"reconnect/web/render"
 )
@@ -22,7 +23,10 @@ func (h *Handler) LinkLanding(c echo.Context) error {
 	if !r.Status.Usable() {
 		return h.renderLinkStatus(c, r.Status)
 	}
-	_ = h.Store.MarkLinkViewed(c.Request().Context(), r.Link.ID)
+	if !middleware.IsHead(c) {
+		// A HEAD (a mail gateway's check) is not the owner opening the link.
+		_ = h.Store.MarkLinkViewed(c.Request().Context(), r.Link.ID)
+	}
 	h.Viewer.LocalizeFor(c, r.Owner)
 	v := ownerviews.LandingView{Page: h.layout(c, render.T(c, "landing.title")), Action: paths.Link(token)}
 	data := map[string]any{"App": h.AppName}

@@ -11,6 +11,8 @@ import (
 	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
+
+	"reconnect/internal/probe"
 )
 
 // Cookie names. The staff console has its own cookie so that an owner session
@@ -116,11 +118,12 @@ func (m *Manager) SetFlash(c echo.Context, msg string) error {
 	return s.Save(c.Request(), c.Response())
 }
 
-// Flash returns and clears the one-time message.
+// Flash returns and clears the one-time message; a probe (HEAD) leaves it
+// for the page a person will see.
 func (m *Manager) Flash(c echo.Context) string {
 	s := m.get(c, OwnerCookie)
 	msg, _ := s.Values[keyFlash].(string)
-	if msg != "" {
+	if msg != "" && !probe.Is(c.Request().Context()) {
 		delete(s.Values, keyFlash)
 		_ = s.Save(c.Request(), c.Response())
 	}
