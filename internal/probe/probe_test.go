@@ -13,7 +13,8 @@ func TestOnlyMarkedContextsAreProbes(t *testing.T) {
 	if !Is(With(ctx)) {
 		t.Fatal("a marked context is a probe")
 	}
-	if !Is(context.WithValue(With(ctx), struct{}{}, 1)) {
+	type other struct{}
+	if !Is(context.WithValue(With(ctx), other{}, 1)) {
 		t.Fatal("a context derived from a probe's is a probe's")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"reconnect/internal/audit"
 	"reconnect/internal/model"
 	"reconnect/internal/store"
+	"reconnect/internal/textcheck"
 )
 
 // MinReasonLength keeps "x" out of the audit log: a reason must say something.
@@ -30,6 +31,9 @@ func (s *Service) StartImpersonation(ctx context.Context, cur Session, by audit.
 	reason = strings.TrimSpace(reason)
 	if utf8.RuneCountInString(reason) < MinReasonLength {
 		return Impersonation{}, &InputError{"reason", "Say why you need to see the owner's pages (for example the ticket number)."}
+	}
+	if err := textInput(textcheck.Text("reason", reason, textcheck.Reason)); err != nil {
+		return Impersonation{}, err
 	}
 	var out Impersonation
 	err := s.store.Tx(ctx, func(tx *store.Store) error {

@@ -204,6 +204,6 @@ func (con *Handler) ImpersonateExit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	con.flash(c, "ok", "You are no longer viewing as "+ownerName(im.Owner)+".")
+	con.flash(c, noticeViewEnded, im.OwnerID)
 	return c.Redirect(http.StatusSeeOther, paths.ConsoleOwner(im.OwnerID))
 }

@@ -1,18 +1,19 @@
 package console
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"reconnect/internal/audit"
 	"reconnect/internal/model"
 	"reconnect/internal/store"
+	"reconnect/internal/textcheck"
 	"reconnect/internal/vehicletext"
 	consoleviews "reconnect/views/console"
 	"reconnect/web/paths"
@@ -72,8 +73,9 @@ func (con *Handler) Search(c echo.Context) error {
 	if q == "" {
 		return render.HTML(c, http.StatusOK, consoleviews.Search(v))
 	}
-	if utf8.RuneCountInString(q) > 200 {
-		v.Error = "That is too long for any of the fields."
+	var bad *textcheck.Error
+	if errors.As(textcheck.Line("q", q, textcheck.Query), &bad) {
+		v.Error = "The search " + bad.Message + "."
 		return render.HTML(c, http.StatusUnprocessableEntity, consoleviews.Search(v))
 	}
 	v.Searched = true
