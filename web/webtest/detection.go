@@ -108,6 +108,9 @@ func (d *Detection) API(method, path string, body []byte) (int, map[string]any) 
 	return d.Do(method, path, body, map[string]string{"Authorization": "Bearer " + d.apiKey})
 }
 
+// APIKey is the key the host's endpoints accept.
+func (d *Detection) APIKey() string { return d.apiKey }
+
 // Recorded counts the webhook events in the inbox.
 func (d *Detection) Recorded() int64 {
 	d.t.Helper()
