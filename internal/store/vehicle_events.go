@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"gorm.io/gorm"
+
 	"reconnect/internal/model"
 )
 
@@ -93,4 +95,33 @@ func (s *Store) RecentStateChanges(ctx context.Context, to []model.State, limit 
 		Where("e.kind = ? AND e.to_state IN ?", model.EventStateChanged, to).
 		Order("e.id DESC").Limit(limit).Scan(&out).Error
 	return out, wrap(err, "recent state changes")
+}
+
+// ConnectErrorSummary is how often owners came back from Connect with one
+// error code since a time, and when it last happened at all.
+type ConnectErrorSummary struct {
+	Count int64
+	Last  *time.Time
+}
+
+// ConnectErrorsSince summarises the reconnect_failed events with Connect
+// error code since since. The code is matched in the event's JSON detail,
+// which the repair writes as {"error":"<code>",…}.
+func (s *Store) ConnectErrorsSince(ctx context.Context, code string, since time.Time) (ConnectErrorSummary, error) {
+	var out ConnectErrorSummary
+	match := func() *gorm.DB {
+		return s.q(ctx).Model(&model.Event{}).Where("kind = ? AND detail LIKE ?", model.EventReconnectFailed, `%"error":"`+code+`"%`)
+	}
+	if err := match().Where("occurred_at >= ?", since).Count(&out.Count).Error; err != nil {
+		return out, wrap(err, "count connect errors %s", code)
+	}
+	var last []model.Event
+	if err := match().Order("occurred_at DESC").Limit(1).Find(&last).Error; err != nil {
+		return out, wrap(err, "last connect error %s", code)
+	}
+	if len(last) == 1 {
+		t := last[0].OccurredAt
+		out.Last = &t
+	}
+	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"reconnect/internal/model"
+	"reconnect/internal/smartcar"
 	"reconnect/internal/vehicletext"
 	consoleviews "reconnect/views/console"
 	"reconnect/web/paths"
@@ -50,6 +51,14 @@ func (con *Handler) Dashboard(c echo.Context) error {
 	if v.Reconnects, err = con.changeRows(c, []model.State{model.StateConnected}); err != nil {
 		return err
 	}
+	// Only staff can fix a configuration error, and owners are stuck until
+	// they do: the dashboard says how many came back with one lately.
+	const configErrorDays = 7
+	sum, err := con.Store.ConnectErrorsSince(ctx, string(smartcar.ConnectConfigurationError), con.Store.Now().AddDate(0, 0, -configErrorDays))
+	if err != nil {
+		return err
+	}
+	v.ConfigErrors = consoleviews.ConnectErrorBox{Count: sum.Count, Days: configErrorDays, Last: sum.Last}
 	active, err := con.Store.ActiveImpersonations(ctx, 20)
 	if err != nil {
 		return err
