@@ -19,7 +19,7 @@ func (s *Server) routes(h handlers) {
 	// Operations: no session, no CSRF.
 	e.GET(paths.RouteHealthz, s.healthz).Name = "ops.healthz"
 	e.GET(paths.RouteReadyz, s.readyz).Name = "ops.readyz"
-	e.GET(paths.RouteMetrics, s.metrics()).Name = "ops.metrics"
+	e.GET(paths.RouteMetrics, s.metrics).Name = "ops.metrics"
 	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler())).Name = "ops.static"
 	e.GET(paths.RouteOpenAPI, s.openAPIDoc).Name = "ops.openapi"
 

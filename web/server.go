@@ -8,16 +8,18 @@ package web
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
-	"github.com/labstack/echo-contrib/echoprometheus"
 	"github.com/labstack/echo/v4"
 	echomw "github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"reconnect/internal/audit"
 	"reconnect/internal/config"
@@ -76,6 +78,10 @@ type Server struct {
 	registry   *prometheus.Registry
 	freshLinks *notify.FreshLinks
 	e          *echo.Echo
+	// scrape serves the registry, on the metrics listener and, with
+	// metricsToken, on the public one.
+	scrape       http.Handler
+	metricsToken string
 }
 
 // handlers are the audiences' handlers and what their middleware needs.
@@ -128,11 +134,15 @@ func New(d Deps) (*Server, error) {
 		h.devInbox = &devinbox.Handler{AppName: cfg.AppName, Inbox: d.DevInbox}
 	}
 
-	s := &Server{log: d.Logger, appName: cfg.AppName, db: d.DB, registry: d.Registry, freshLinks: d.FreshLinks}
+	s := &Server{log: d.Logger, appName: cfg.AppName, db: d.DB, registry: d.Registry, freshLinks: d.FreshLinks,
+		metricsToken: cfg.Ops.MetricsToken}
+	// One handler for both listeners: promhttp counts its own scrapes in
+	// the registry, and may do so only once.
+	s.scrape = promhttp.InstrumentMetricHandler(d.Registry, promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}))
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = ClientIP(cfg.Ops.TrustedProxyNets())
 	// HEAD is answered as GET without a body or side effects, for every
 	// GET route at once (see middleware.HeadAsGet).
 	e.Pre(middleware.HeadAsGet)
@@ -141,19 +151,28 @@ func New(d Deps) (*Server, error) {
 	if u, err := url.Parse(cfg.Smartcar.ConnectURL); err == nil && u.Host != "" {
 		formTargets = append(formTargets, u.Scheme+"://"+u.Host)
 	}
+	// The route table's templates, read at the first request (the routes
+	// are added below): the metrics' only route labels.
+	routeSet := sync.OnceValue(func() map[string]bool {
+		set := map[string]bool{}
+		for _, r := range e.Routes() {
+			// Echo's own catch-alls (a group's 404) answer paths nobody routed.
+			if r.Method != echo.RouteNotFound {
+				set[r.Path] = true
+			}
+		}
+		return set
+	})
 	e.Use(
+		middleware.Metrics(d.Registry, func(t string) bool { return routeSet()[t] }),
 		echomw.RequestID(),
-		middleware.RequestLog(d.Logger),
+		middleware.RequestLog(d.Logger, paths.RouteSmartcarWebhook),
 		echomw.RecoverWithConfig(echomw.RecoverConfig{LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			d.Logger.Error("panic", "err", err, "stack", string(stack))
 			return err
 		}}),
 		middleware.SecurityHeaders(formTargets...),
 		echomw.BodyLimit(strconv.FormatInt(max(cfg.MaxBodyBytes, 1), 10)+"B"),
-		echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
-			Registerer: d.Registry, Subsystem: "http",
-			Skipper: func(c echo.Context) bool { return c.Path() == paths.RouteMetrics },
-		}),
 	)
 	s.e = e
 	s.routes(h)
@@ -162,6 +181,22 @@ func New(d Deps) (*Server, error) {
 
 // Routes lists the route table, for tests that walk every route.
 func (s *Server) Routes() []*echo.Route { return s.e.Routes() }
+
+// ClientIP is where a request comes from: the socket's peer, or, when that
+// peer is one of the trusted proxies, the address it forwarded in
+// X-Forwarded-For (read from the right, past every trusted hop). Loopback
+// and private networks are trusted only when listed: by default a client
+// on the same network could otherwise name any address it liked.
+func ClientIP(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
 
 // Handler is the root handler, for http.Server and tests.
 func (s *Server) Handler() http.Handler { return s.e }
@@ -178,6 +213,19 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// MetricsServer serves /metrics alone, for METRICS_ADDR: a listener the
+// operator keeps off the internet, so a scrape needs no secret.
+func (s *Server) MetricsServer(addr string) *http.Server {
+	mux := http.NewServeMux()
+	mux.Handle("GET "+paths.RouteMetrics, s.scrape)
+	return &http.Server{
+		Addr: addr, Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+		IdleTimeout: 120 * time.Second, MaxHeaderBytes: 16 << 10,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 }
 

@@ -24,7 +24,7 @@ func openStore(ctx context.Context, env map[string]string, stderr io.Writer) (*s
 	if err := database.Migrate(ctx, cfg.DatabaseURL, log); err != nil {
 		return nil, nil, err
 	}
-	db, err := database.Open(ctx, cfg.DatabaseURL, log)
+	db, err := database.Open(ctx, cfg.DatabaseURL, log, database.MaxConns(min(cfg.DatabaseMaxConns, 8)))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -66,7 +66,7 @@ func TestDemoStartsAndStopsCleanly(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"demo", "--addr", appAddr, "--sim-addr", simAddr},
-			map[string]string{"RECONNECT_DATA_DIR": t.TempDir(), "LOG_LEVEL": "warn"}, &out, &errb)
+			map[string]string{"RECONNECT_DATA_DIR": t.TempDir(), "LOG_LEVEL": "warn", "METRICS_ADDR": "127.0.0.1:0"}, &out, &errb)
 	}()
 	waitFor(t, "http://"+appAddr+"/readyz")
 	deadline := time.Now().Add(30 * time.Second)
@@ -98,7 +98,8 @@ func TestDemoStartsAndStopsCleanly(t *testing.T) {
 	}
 }
 
-// SIGTERM stops the HTTP server and the job workers and exits 0.
+// SIGTERM stops the HTTP servers (public and metrics) and the job workers
+// and exits 0.
 func TestServeStopsCleanlyOnSIGTERM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -107,15 +108,19 @@ func TestServeStopsCleanlyOnSIGTERM(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	addr := freeAddr(t)
+	addr, metricsAddr := freeAddr(t), freeAddr(t)
 	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(os.Environ(), "RECONNECT_ADDR="+addr, "RECONNECT_DATA_DIR="+t.TempDir(), "LOG_FORMAT=json")
+	cmd.Env = append(os.Environ(), "RECONNECT_ADDR="+addr, "METRICS_ADDR="+metricsAddr, "RECONNECT_DATA_DIR="+t.TempDir(), "LOG_FORMAT=json")
 	var logs syncBuffer
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "http://"+addr+"/healthz")
+	waitFor(t, "http://"+metricsAddr+"/metrics")
+	if res, err := http.Get("http://" + addr + "/metrics"); err != nil || res.StatusCode != http.StatusNotFound {
+		t.Fatalf("/metrics on the public listener: %v %v, want 404", res, err)
+	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -129,6 +134,9 @@ func TestServeStopsCleanlyOnSIGTERM(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		cmd.Process.Kill()
 		t.Fatal("serve did not stop within 20 s of SIGTERM")
+	}
+	if _, err := net.DialTimeout("tcp", metricsAddr, time.Second); err == nil {
+		t.Error("the metrics listener outlived the process")
 	}
 	for _, want := range []string{`"msg":"shutting down"`, `"msg":"stopped: requests drained`} {
 		if !strings.Contains(logs.String(), want) {

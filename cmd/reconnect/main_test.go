@@ -27,6 +27,7 @@ func TestBadConfigurationExitsWithTheVariableName(t *testing.T) {
 		{"bad duration", map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, "SHUTDOWN_TIMEOUT"},
 		{"bad key", map[string]string{"SESSION_KEYS": "c2hvcnQ="}, "SESSION_KEYS"},
 		{"open redirect allow-list", map[string]string{"RETURN_URL_ALLOWLIST": "javascript:alert(1)"}, "RETURN_URL_ALLOWLIST"},
+		{"too few connections", map[string]string{"DATABASE_MAX_CONNS": "3"}, "DATABASE_MAX_CONNS"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -60,9 +60,17 @@ type App struct {
 	HostWebhooks *hostwebhook.Notifier
 	// Notify emails owners: the digest, reminders and fresh links.
 	Notify *notify.Service
+	// FreshLinks serves owners' and staff's asks for a new link.
+	FreshLinks *notify.FreshLinks
+	// Staff runs the console's accounts, sessions and views as an owner.
+	Staff *staff.Service
 
 	httpServer *http.Server
-	started    bool
+	// metricsServer serves /metrics on METRICS_ADDR, apart from the public
+	// listener; nil when it is off.
+	metricsServer *http.Server
+	metricsAddr   net.Addr
+	started       bool
 }
 
 // NewLogger builds the structured logger the configuration asks for.
@@ -88,7 +96,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			return nil, err
 		}
 	}
-	db, err := database.Open(ctx, cfg.DatabaseURL, log)
+	db, err := database.Open(ctx, cfg.DatabaseURL, log, database.MaxConns(cfg.DatabaseMaxConns))
 	if err != nil {
 		return nil, err
 	}
@@ -137,6 +145,19 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	if a.Notify, err = newNotify(a); err != nil {
 		return nil, err
 	}
+	// A new link when an owner asks (a job looks the address up and
+	// sends) or staff do (with an entry in the audit log of what staff do).
+	auditLog := audit.New(a.Store)
+	linkMailer, unsubscriber, devInbox := a.emailDeps(o)
+	a.FreshLinks = notify.NewFreshLinks(a.Store, a.Links, auditLog, linkMailer, a.Jobs)
+	// The support console's services: staff accounts, sessions and views as
+	// an owner.
+	a.Staff = staff.New(a.Store, auditLog, staff.Config{
+		BaseURL: cfg.PublicBaseURL, PasswordLinkTTL: cfg.Console.PasswordLinkTTL,
+		IdleTimeout: cfg.Console.IdleTimeout, SessionMaxAge: cfg.Console.SessionMaxAge,
+		MaxFailures: cfg.Console.MaxFailures, LockFor: cfg.Console.LockFor,
+		ImpersonationTTL: cfg.Console.ImpersonationTTL,
+	})
 
 	// What happens when a car's connection state changes, wherever the
 	// change comes from (a Smartcar webhook, an error the host reports, the
@@ -158,24 +179,13 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 		return nil, err
 	}
 
-	// The support console's services: staff accounts, sessions and views as
-	// an owner, and the audit trail of what staff do.
-	auditLog := audit.New(a.Store)
-	staffSvc := staff.New(a.Store, auditLog, staff.Config{
-		BaseURL: cfg.PublicBaseURL, PasswordLinkTTL: cfg.Console.PasswordLinkTTL,
-		IdleTimeout: cfg.Console.IdleTimeout, SessionMaxAge: cfg.Console.SessionMaxAge,
-		MaxFailures: cfg.Console.MaxFailures, LockFor: cfg.Console.LockFor,
-		ImpersonationTTL: cfg.Console.ImpersonationTTL,
-	})
-
 	// The web: owners, the host's API, Smartcar's webhooks, the console.
-	linkMailer, unsubscriber, devInbox := a.emailDeps(o)
 	a.Web, err = web.New(web.Deps{
 		Config: cfg, Logger: log, DB: db, Store: a.Store, I18n: a.I18n, Registry: a.Registry,
 		Links: a.Links, Repair: a.Repair, Ingest: a.Ingest,
-		FreshLinks:   notify.NewFreshLinks(a.Store, a.Links, auditLog, linkMailer),
+		FreshLinks:   a.FreshLinks,
 		Unsubscriber: unsubscriber, DevInbox: devInbox,
-		Staff: staffSvc, Audit: auditLog,
+		Staff: a.Staff, Audit: auditLog,
 	})
 	if err != nil {
 		return nil, err
@@ -252,6 +262,20 @@ func (a *App) Start(ctx context.Context, ln net.Listener) error {
 			return fmt.Errorf("listen on %s (RECONNECT_ADDR): %w", a.Config.Addr, err)
 		}
 	}
+	if a.Config.Ops.MetricsOn() {
+		mln, err := net.Listen("tcp", a.Config.Ops.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s (METRICS_ADDR): %w", a.Config.Ops.MetricsAddr, err)
+		}
+		a.metricsAddr = mln.Addr()
+		a.metricsServer = a.Web.MetricsServer(mln.Addr().String())
+		go func() {
+			if err := a.metricsServer.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				a.Log.Error("metrics server stopped", "err", err)
+			}
+		}()
+	}
 	if err := a.Jobs.Start(ctx); err != nil {
 		return fmt.Errorf("start jobs: %w", err)
 	}
@@ -263,9 +287,13 @@ func (a *App) Start(ctx context.Context, ln net.Listener) error {
 			a.Log.Error("http server stopped", "err", err)
 		}
 	}()
-	a.Log.Info("reconnect listening", "addr", "http://"+ln.Addr().String(), "public", a.Config.PublicBaseURL, "database", a.DB.Dialect)
+	a.Log.Info("reconnect listening", "addr", "http://"+ln.Addr().String(), "public", a.Config.PublicBaseURL,
+		"metrics", a.Config.Ops.MetricsAddr, "database", a.DB.Dialect)
 	return nil
 }
+
+// MetricsAddr is where the metrics listener listens, nil when it is off.
+func (a *App) MetricsAddr() net.Addr { return a.metricsAddr }
 
 // Shutdown drains in-flight requests, lets running jobs finish, and closes
 // the database, all within ctx's deadline.
@@ -273,6 +301,9 @@ func (a *App) Shutdown(ctx context.Context) error {
 	var errs []error
 	if a.httpServer != nil {
 		errs = append(errs, a.httpServer.Shutdown(ctx))
+	}
+	if a.metricsServer != nil {
+		errs = append(errs, a.metricsServer.Shutdown(ctx))
 	}
 	// After the server, so every acknowledged request was written; before
 	// the database closes.

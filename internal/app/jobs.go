@@ -8,6 +8,8 @@ import (
 
 	"reconnect/internal/hostwebhook"
 	"reconnect/internal/ingest"
+	"reconnect/internal/notify"
+	"reconnect/internal/staff"
 	"reconnect/internal/store"
 )
 
@@ -30,8 +32,11 @@ func (a *App) workers() *river.Workers {
 		Every: d.HealthCheckEvery, Rate: d.HealthCheckRate, Budget: 4 * time.Minute,
 		OnWrite: a.Ingest.Processor().Wake,
 	})
-	// Email: the schedule sweep and the sends.
+	// Email: the schedule sweep and the sends, and owners' asks for a new link.
 	a.Notify.Register(w)
+	river.AddWorker(w, &notify.FreshLinkWorker{FreshLinks: a.FreshLinks})
+	// The console: views as an owner that ran out while nobody looked.
+	river.AddWorker(w, &staff.SweepWorker{Staff: a.Staff})
 	return w
 }
 
@@ -50,6 +55,7 @@ func (a *App) periodicJobs() []*river.PeriodicJob {
 		}, nil),
 		every(d.TokenKeepAliveEvery, ingest.KeepAliveArgs{}, true),
 		every(time.Minute, ingest.JoinArgs{}, false),
+		every(time.Minute, staff.SweepArgs{}, false),
 	}
 	if d.HealthCheckEvery > 0 {
 		jobs = append(jobs, every(5*time.Minute, ingest.HealthCheckArgs{}, false))

@@ -35,6 +35,9 @@ type Config struct {
 	LogFormat string `env:"LOG_FORMAT"`
 
 	DatabaseURL string `env:"DATABASE_URL"`
+	// DatabaseMaxConns caps this instance's PostgreSQL connections, the app's
+	// pool and the job workers' together (SQLite always uses one).
+	DatabaseMaxConns int `env:"DATABASE_MAX_CONNS" envDefault:"35"`
 	// MigrateOnStart lets an operator run `reconnect migrate up` as a separate
 	// release step instead.
 	MigrateOnStart bool `env:"RECONNECT_MIGRATE_ON_START" envDefault:"true"`
@@ -64,6 +67,7 @@ type Config struct {
 	Detection Detection
 	Email     Email
 	Console   Console
+	Ops       Ops
 
 	// generated records which secrets were made up for a development run, so the
 	// operator is warned that sessions will not survive a restart.
@@ -190,6 +194,9 @@ func (c *Config) validate() error {
 	if _, _, err := ParseDatabaseURL(c.DatabaseURL); err != nil {
 		return &Error{"DATABASE_URL", `"sqlite:<path>" or "postgres://user@host:port/db"`}
 	}
+	if c.DatabaseMaxConns < 6 || c.DatabaseMaxConns > 1000 {
+		return &Error{"DATABASE_MAX_CONNS", "a number of connections from 6 to 1000"}
+	}
 	u, err := url.Parse(c.PublicBaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return &Error{"PUBLIC_BASE_URL", "an absolute http(s) URL such as https://reconnect.example.com"}
@@ -261,6 +268,9 @@ func (c *Config) validate() error {
 		return err
 	}
 	if err := c.Console.validate(); err != nil {
+		return err
+	}
+	if err := c.Ops.validate(); err != nil {
 		return err
 	}
 	return nil
@@ -421,5 +431,8 @@ func (c Config) Redacted() [][2]string {
 		{"STAFF_LOCKOUT_DURATION", c.Console.LockFor.String()},
 		{"STAFF_PASSWORD_LINK_TTL", c.Console.PasswordLinkTTL.String()},
 		{"IMPERSONATION_TTL", c.Console.ImpersonationTTL.String()},
+		{"METRICS_ADDR", c.Ops.MetricsAddr},
+		{"METRICS_TOKEN", red(c.Ops.MetricsToken)},
+		{"TRUSTED_PROXIES", strings.Join(c.Ops.TrustedProxies, ",")},
 	}
 }

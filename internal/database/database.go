@@ -43,6 +43,9 @@ type DB struct {
 	Dialect string
 	URL     string
 	Pool    *pgxpool.Pool // PostgreSQL only
+
+	// writes is what the app's own writes said about storage (CanWrite).
+	writes *writeWatch
 }
 
 // sqliteDSN turns a path into a DSN that survives a killed process (WAL +
@@ -54,7 +57,11 @@ func sqliteDSN(path string) string {
 
 // Open connects without migrating. Migrate first on PostgreSQL: pgx caches
 // statement plans and a table changed underneath it breaks the next query.
-func Open(ctx context.Context, rawURL string, log *slog.Logger) (*DB, error) {
+func Open(ctx context.Context, rawURL string, log *slog.Logger, opts ...Option) (*DB, error) {
+	o := options{maxConns: 35}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	dialect, dsn, err := config.ParseDatabaseURL(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
@@ -85,20 +92,41 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*DB, error) {
 			return nil, fmt.Errorf("database: open postgres: %w", err)
 		}
 		db.SQL, _ = db.Gorm.DB()
-		db.SQL.SetMaxOpenConns(25)
-		db.SQL.SetMaxIdleConns(25)
+		appConns, jobConns := o.split()
+		db.SQL.SetMaxOpenConns(appConns)
+		db.SQL.SetMaxIdleConns(appConns)
 		db.SQL.SetConnMaxIdleTime(5 * time.Minute)
 		pcfg, err := pgxpool.ParseConfig(dsn)
 		if err != nil {
 			return nil, fmt.Errorf("database: pgx config: %w", err)
 		}
-		pcfg.MaxConns = 10
+		pcfg.MaxConns = int32(jobConns)
 		db.Pool, err = pgxpool.NewWithConfig(ctx, pcfg)
 		if err != nil {
 			return nil, fmt.Errorf("database: pgx pool: %w", err)
 		}
 	}
+	db.writes = &writeWatch{}
+	if err := db.Gorm.Use(db.writes); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("database: watch writes: %w", err)
+	}
 	return db, nil
+}
+
+// Option adjusts Open.
+type Option func(*options)
+
+type options struct{ maxConns int }
+
+// MaxConns caps the PostgreSQL connections this process opens (DATABASE_MAX_CONNS):
+// about five sevenths for the app (requests, the webhook writers and
+// processors), the rest, at least 4, for the job workers.
+func MaxConns(n int) Option { return func(o *options) { o.maxConns = n } }
+
+func (o options) split() (app, jobs int) {
+	jobs = max(4, o.maxConns*2/7)
+	return o.maxConns - jobs, jobs
 }
 
 // Close releases every connection.

@@ -59,3 +59,21 @@ func TestConcurrentMigrateMigratesOnce(t *testing.T) {
 		})
 	}
 }
+
+// DATABASE_MAX_CONNS is split between the app's pool and the job workers'
+// pool, and the two add up to the cap.
+func TestMaxConnsSplitsTheCap(t *testing.T) {
+	u := dbtest.URL(t, "postgres")
+	for _, n := range []int{6, 12, 35, 100} {
+		db, err := database.Open(context.Background(), u, slog.New(slog.NewTextHandler(io.Discard, nil)), database.MaxConns(n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		app := db.SQL.Stats().MaxOpenConnections
+		jobs := int(db.Pool.Config().MaxConns)
+		db.Close()
+		if app+jobs != n || jobs < 4 || app < 2 {
+			t.Errorf("cap %d: app %d + jobs %d", n, app, jobs)
+		}
+	}
+}

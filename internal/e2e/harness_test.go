@@ -34,6 +34,8 @@ func startAppOn(t testing.TB, dialect, addr string, extra map[string]string, opt
 		"PUBLIC_BASE_URL": base,
 		"APP_NAME":        "ChargeWell",
 		"LOG_LEVEL":       "warn",
+		// Any free port: tests run many apps at once.
+		"METRICS_ADDR": "127.0.0.1:0",
 	}
 	for k, v := range extra {
 		env[k] = v

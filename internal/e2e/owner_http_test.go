@@ -276,10 +276,11 @@ func TestLinks(t *testing.T) {
 		if r1.StatusCode != 200 || r2.StatusCode != 200 || stripCSRF(b1) != stripCSRF(b2) {
 			t.Fatalf("resend differs: %d %d", r1.StatusCode, r2.StatusCode)
 		}
-		evs, _ := w.app.Store.EventsByOwner(ctx, alice.Owner.ID, store.Page{})
-		if !slices.ContainsFunc(evs, func(e model.Event) bool { return e.Kind == "fresh_link_requested" }) {
-			t.Fatal("the request is not on the owner's timeline")
-		}
+		// A job looks the address up, so the answer cannot wait for it.
+		waitFor(t, "the request on the owner's timeline", 10*time.Second, func() bool {
+			evs, _ := w.app.Store.EventsByOwner(ctx, alice.Owner.ID, store.Page{})
+			return slices.ContainsFunc(evs, func(e model.Event) bool { return e.Kind == "fresh_link_requested" })
+		})
 		r3, _ := b.post("/links/resend", url.Values{"_csrf": {tok}, "email": {"not an address"}})
 		if r3.StatusCode != http.StatusUnprocessableEntity {
 			t.Fatalf("bad address: %d", r3.StatusCode)

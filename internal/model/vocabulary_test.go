@@ -39,34 +39,42 @@ func vocabulary() map[string][]string {
 // scan below cannot miss a word.
 func TestVocabularyListsAreComplete(t *testing.T) {
 	fset := token.NewFileSet()
-	//lint:ignore SA1019 this package has no build tags, which is all ParseDir cannot see
-	pkgs, err := parser.ParseDir(fset, ".", func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	names, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
+	var files []*ast.File
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
 	words := vocabulary()
-	for _, p := range pkgs {
-		for _, f := range p.Files {
-			for _, d := range f.Decls {
-				g, ok := d.(*ast.GenDecl)
-				if !ok || g.Tok != token.CONST {
+	for _, f := range files {
+		for _, d := range f.Decls {
+			g, ok := d.(*ast.GenDecl)
+			if !ok || g.Tok != token.CONST {
+				continue
+			}
+			for _, spec := range g.Specs {
+				vs := spec.(*ast.ValueSpec)
+				id, ok := vs.Type.(*ast.Ident)
+				if !ok || !slices.Contains([]string{"State", "EventKind", "Source", "AuditAction"}, id.Name) {
 					continue
 				}
-				for _, spec := range g.Specs {
-					vs := spec.(*ast.ValueSpec)
-					id, ok := vs.Type.(*ast.Ident)
-					if !ok || !slices.Contains([]string{"State", "EventKind", "Source", "AuditAction"}, id.Name) {
+				for i, v := range vs.Values {
+					lit, ok := v.(*ast.BasicLit)
+					if !ok {
 						continue
 					}
-					for i, v := range vs.Values {
-						lit, ok := v.(*ast.BasicLit)
-						if !ok {
-							continue
-						}
-						s, _ := strconv.Unquote(lit.Value)
-						if !slices.Contains(words[s], id.Name) {
-							t.Errorf("%s (%q) is declared but missing from the list of every %s", vs.Names[i].Name, s, id.Name)
-						}
+					s, _ := strconv.Unquote(lit.Value)
+					if !slices.Contains(words[s], id.Name) {
+						t.Errorf("%s (%q) is declared but missing from the list of every %s", vs.Names[i].Name, s, id.Name)
 					}
 				}
 			}

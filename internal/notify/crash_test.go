@@ -153,7 +153,8 @@ func TestKilledMidBatchEveryOwnerGetsExactlyOneEmail(t *testing.T) {
 			}
 		}
 		// The email in flight at the kill was left "sending" and attempted
-		// again after the restart; it is still one email.
+		// again after the restart, once EMAIL_UNKNOWN_RETRY_AFTER had passed
+		// since its attempt; it is still one email.
 		if retried != 1 {
 			t.Errorf("%d emails needed a second attempt, want the one in flight", retried)
 		}

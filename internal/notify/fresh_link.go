@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"sync/atomic"
 
+	"github.com/riverqueue/river"
+
 	"reconnect/internal/audit"
 	"reconnect/internal/links"
 	"reconnect/internal/model"
@@ -33,6 +35,7 @@ type FreshLinks struct {
 	store  *store.Store
 	links  *links.Service
 	audit  *audit.Log
+	queue  Queue
 	mailer atomic.Pointer[mailerBox]
 }
 
@@ -40,9 +43,9 @@ type FreshLinks struct {
 type mailerBox struct{ m LinkMailer }
 
 // NewFreshLinks returns the fresh-link requests over mailer; a nil mailer
-// means email is off.
-func NewFreshLinks(st *store.Store, l *links.Service, log *audit.Log, mailer LinkMailer) *FreshLinks {
-	f := &FreshLinks{store: st, links: l, audit: log}
+// means email is off. Owners' requests wait in q for FreshLinkWorker.
+func NewFreshLinks(st *store.Store, l *links.Service, log *audit.Log, mailer LinkMailer, q Queue) *FreshLinks {
+	f := &FreshLinks{store: st, links: l, audit: log, queue: q}
 	f.UseMailer(mailer)
 	return f
 }
@@ -56,11 +59,33 @@ func (f *FreshLinks) mailerNow() LinkMailer { return f.mailer.Load().m }
 // EmailReady reports whether fresh links can be emailed at all.
 func (f *FreshLinks) EmailReady() bool { return f.mailerNow() != nil }
 
-// Request serves an owner who asks for a new link by address: when the
-// address belongs to an owner, the request goes on their timeline and the
-// email is queued. An unknown address is no error, so that the answer does
-// not tell who is an owner.
+// FreshLinkRequestArgs is an owner's "email me a new link", by the address
+// they typed.
+type FreshLinkRequestArgs struct {
+	Email string `json:"email"`
+}
+
+// Kind names the job.
+func (FreshLinkRequestArgs) Kind() string { return "fresh_link_request" }
+
+// Request records an owner's ask for a new link by address, as one job,
+// whether or not the address belongs to an owner: the answer, and the work
+// behind it, must not tell who is an owner. The job (FreshLinkWorker) looks
+// the address up and sends.
 func (f *FreshLinks) Request(ctx context.Context, email string) error {
+	if f.queue == nil {
+		return errNoQueue
+	}
+	return f.store.Tx(ctx, func(tx *store.Store) error {
+		_, err := f.queue.InsertTx(ctx, tx.DB(), FreshLinkRequestArgs{Email: email}, &river.InsertOpts{MaxAttempts: 5})
+		return err
+	})
+}
+
+// serve answers a recorded request: when the address belongs to an owner,
+// the request goes on their timeline and the email is queued. An unknown
+// address ends here.
+func (f *FreshLinks) serve(ctx context.Context, email string) error {
 	o, err := f.store.OwnerByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -78,6 +103,17 @@ func (f *FreshLinks) Request(ctx context.Context, email string) error {
 		}
 		return nil
 	})
+}
+
+// FreshLinkWorker serves owners' requests for a new link.
+type FreshLinkWorker struct {
+	river.WorkerDefaults[FreshLinkRequestArgs]
+	FreshLinks *FreshLinks
+}
+
+// Work looks the address up and, for an owner, queues the email.
+func (w *FreshLinkWorker) Work(ctx context.Context, job *river.Job[FreshLinkRequestArgs]) error {
+	return w.FreshLinks.serve(ctx, job.Args.Email)
 }
 
 // Email sends the owner a fresh link on a staff member's behalf: timeline,

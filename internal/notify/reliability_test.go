@@ -45,6 +45,9 @@ func liveConfig() notify.Config {
 		Reminders: []time.Duration{48 * time.Hour}, Max: 2, MinInterval: time.Hour,
 		Quiet: config.QuietHours{Off: true}, SweepEvery: 200 * time.Millisecond,
 		RetryBase: 100 * time.Millisecond, RetryMax: 300 * time.Millisecond, SendTimeout: 3 * time.Second,
+		// An attempt whose outcome is unknown (the one in flight when a
+		// process is killed) waits this long; 30 minutes in production.
+		UnknownRetryAfter: 3 * time.Second,
 	}
 }
 

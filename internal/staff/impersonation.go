@@ -7,6 +7,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/riverqueue/river"
+
 	"reconnect/internal/audit"
 	"reconnect/internal/model"
 	"reconnect/internal/store"
@@ -147,10 +149,14 @@ func (s *Service) endImpersonation(ctx context.Context, tx *store.Store, im stor
 	})
 }
 
-// EndExpiredImpersonations ends (and audits) every impersonation that ran
-// out while nobody was looking, so the trail shows when each one stopped.
+// expiredPage bounds how many views one call ends.
+const expiredPage = 100
+
+// EndExpiredImpersonations ends (and audits) up to expiredPage
+// impersonations that ran out while nobody was looking, so the trail shows
+// when each one stopped, and says how many it ended.
 func (s *Service) EndExpiredImpersonations(ctx context.Context) (int, error) {
-	ims, err := s.store.ExpiredImpersonations(ctx, 100)
+	ims, err := s.store.ExpiredImpersonations(ctx, expiredPage)
 	if err != nil {
 		return 0, err
 	}
@@ -175,4 +181,27 @@ func (s *Service) RecordOwnerPage(ctx context.Context, im Impersonation, by audi
 // RecordRefused writes "tried an owner action while viewing as the owner".
 func (s *Service) RecordRefused(ctx context.Context, im Impersonation, by audit.Actor, action string) error {
 	return s.audit.Record(ctx, nil, audit.Entry{Actor: by, Owner: &im.Owner, Action: model.AuditImpersonationRefused, Reason: im.Reason, Detail: action})
+}
+
+// SweepArgs asks for views as an owner that ran out while nobody looked to
+// be ended, so that the audit log says when each one stopped.
+type SweepArgs struct{}
+
+// Kind names the job.
+func (SweepArgs) Kind() string { return "impersonation_sweep" }
+
+// SweepWorker ends views that ran out, a page at a time until none is left.
+type SweepWorker struct {
+	river.WorkerDefaults[SweepArgs]
+	Staff *Service
+}
+
+// Work ends every view that ran out.
+func (w *SweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
+	for {
+		n, err := w.Staff.EndExpiredImpersonations(ctx)
+		if err != nil || n < expiredPage {
+			return err
+		}
+	}
 }

@@ -34,9 +34,15 @@ type Config struct {
 	IdleTimeout time.Duration
 	// SessionMaxAge ends a console session however busy it is.
 	SessionMaxAge time.Duration
-	// MaxFailures wrong passwords in a row lock the account for LockFor.
-	MaxFailures int
-	LockFor     time.Duration
+	// MaxFailures wrong passwords from one address within LockFor slow
+	// that address (every sign-in from it is refused for the rest of the
+	// window), whichever accounts they named; AccountFailures (four times
+	// MaxFailures unless set) against one account from any addresses lock
+	// the account for LockFor. Apart, so that one attacker cannot lock the
+	// team out, and many cannot guess on at one account.
+	MaxFailures     int
+	AccountFailures int
+	LockFor         time.Duration
 	// LoginsPerIP bounds sign-in attempts from one address per LoginWindow,
 	// across all accounts (password spraying, and argon2's cost).
 	LoginsPerIP int
@@ -45,6 +51,9 @@ type Config struct {
 	ImpersonationTTL time.Duration
 	// Hash tunes argon2id; tests lower it.
 	Hash *argon2id.Params
+	// Compare checks a password against a hash (argon2id's); tests count
+	// the calls.
+	Compare func(password, hash string) (bool, error)
 }
 
 // Defaults are the production policies.
@@ -71,8 +80,14 @@ func (c Config) withDefaults() Config {
 	if c.MaxFailures <= 0 {
 		c.MaxFailures = d.MaxFailures
 	}
+	if c.AccountFailures <= 0 {
+		c.AccountFailures = 4 * c.MaxFailures
+	}
 	if c.LockFor <= 0 {
 		c.LockFor = d.LockFor
+	}
+	if c.Compare == nil {
+		c.Compare = argon2id.ComparePasswordAndHash
 	}
 	if c.LoginsPerIP <= 0 {
 		c.LoginsPerIP = d.LoginsPerIP
@@ -92,6 +107,10 @@ func (c Config) withDefaults() Config {
 
 // Errors callers map to pages.
 var (
+	// ErrBadCredentials is every refusal that names an account: unknown,
+	// wrong password, locked, disabled, no password yet. One error, one
+	// wording and the same work for all, so that neither the answer nor its
+	// timing tells which.
 	ErrBadCredentials = errors.New("staff: wrong email or password")
 	ErrRateLimited    = errors.New("staff: too many sign-in attempts")
 	ErrLinkInvalid    = errors.New("staff: the password link is unknown, used or expired")
@@ -101,13 +120,6 @@ var (
 	// ErrImpersonationOver: the impersonation ran out or was ended.
 	ErrImpersonationOver = errors.New("staff: impersonation is over")
 )
-
-// LockedError says the account is locked and until when.
-type LockedError struct{ Until time.Time }
-
-func (e *LockedError) Error() string {
-	return "staff: account locked until " + e.Until.UTC().Format(time.RFC3339)
-}
 
 // InputError names the field that is wrong, for the form.
 type InputError struct {
@@ -308,6 +320,12 @@ func (cur Session) Actor(ip, ua string) audit.Actor {
 func (cur Session) IsAdmin() bool { return cur.Staff.Role == store.RoleAdmin }
 
 // Login checks a password and opens a session; token goes in the cookie.
+//
+// An address with too many attempts or wrong passwords is refused before
+// anything else (ErrRateLimited, which says nothing about any account).
+// Otherwise every refusal is ErrBadCredentials after the same statements
+// and exactly one password-hash comparison, against the account's hash or
+// a dummy one.
 func (s *Service) Login(ctx context.Context, from audit.Actor, email, password string) (cur Session, token string, err error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	from.StaffEmail = email
@@ -315,59 +333,54 @@ func (s *Service) Login(ctx context.Context, from audit.Actor, email, password s
 	if err != nil {
 		return Session{}, "", err
 	}
-	if !ok {
-		_ = s.audit.Record(ctx, nil, audit.Entry{Actor: from, Action: model.AuditStaffLoginFailed, Detail: "rate limited"})
+	failed, err := s.store.Hits(ctx, failedFromBucket(from.IP), s.cfg.LockFor)
+	if err != nil {
+		return Session{}, "", err
+	}
+	if !ok || failed >= s.cfg.MaxFailures {
+		detail := "rate limited"
+		if failed >= s.cfg.MaxFailures {
+			detail = fmt.Sprintf("address slowed: %d wrong passwords from it", failed)
+		}
+		if err := s.audit.Record(ctx, nil, audit.Entry{Actor: from, Action: model.AuditStaffLoginFailed, Detail: detail}); err != nil {
+			return Session{}, "", err
+		}
 		return Session{}, "", ErrRateLimited
 	}
 	if len(password) > maxPasswordLength {
 		password = password[:maxPasswordLength]
 	}
 	st, err := s.store.StaffByEmail(ctx, email)
+	known := err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return Session{}, "", err
 	}
-	if err != nil || st.DisabledAt != nil || st.PasswordHash == "" {
-		_, _ = argon2id.ComparePasswordAndHash(password, s.dummyHash())
-		detail := "unknown account"
-		if err == nil {
-			from.StaffID = st.ID
-			detail = "account disabled or without a password"
-		}
-		if aerr := s.audit.Record(ctx, nil, audit.Entry{Actor: from, Action: model.AuditStaffLoginFailed, Detail: detail}); aerr != nil {
-			return Session{}, "", aerr
-		}
-		return Session{}, "", ErrBadCredentials
+	hash := s.dummyHash()
+	if known && st.PasswordHash != "" {
+		hash = st.PasswordHash
 	}
-	from.StaffID = st.ID
-	now := s.store.Now()
-	if st.LockedUntil != nil && now.Before(*st.LockedUntil) {
-		// Locked: the password is not even checked, so guessing on goes nowhere.
-		if aerr := s.audit.Record(ctx, nil, audit.Entry{Actor: from, Action: model.AuditStaffLoginFailed, Detail: "account locked"}); aerr != nil {
-			return Session{}, "", aerr
-		}
-		return Session{}, "", &LockedError{Until: *st.LockedUntil}
-	}
-	match, err := argon2id.ComparePasswordAndHash(password, st.PasswordHash)
+	match, err := s.cfg.Compare(password, hash)
 	if err != nil {
 		return Session{}, "", fmt.Errorf("staff: compare password: %w", err)
 	}
-	if !match {
-		locked, err := s.store.RecordStaffLoginFailure(ctx, st.ID, s.cfg.MaxFailures, s.cfg.LockFor)
-		if err != nil {
-			return Session{}, "", err
-		}
-		if err := s.audit.Record(ctx, nil, audit.Entry{Actor: from, Action: model.AuditStaffLoginFailed, Detail: "wrong password"}); err != nil {
-			return Session{}, "", err
-		}
-		if locked {
-			until := now.Add(s.cfg.LockFor)
-			detail := fmt.Sprintf("%d wrong passwords in a row; locked until %s", s.cfg.MaxFailures, until.UTC().Format(time.RFC3339))
-			if err := s.audit.Record(ctx, nil, audit.Entry{Actor: from, Action: model.AuditStaffLocked, Detail: detail}); err != nil {
-				return Session{}, "", err
-			}
-			return Session{}, "", &LockedError{Until: until}
-		}
-		return Session{}, "", ErrBadCredentials
+	now := s.store.Now()
+	var why string
+	switch {
+	case !known:
+		why = "unknown account"
+	case st.DisabledAt != nil || st.PasswordHash == "":
+		why = "account disabled or without a password"
+	case st.LockedUntil != nil && now.Before(*st.LockedUntil):
+		// Locked means locked: the right password does not open it either.
+		why = "account locked until " + st.LockedUntil.UTC().Format(time.RFC3339)
+	case !match:
+		why = "wrong password"
+	}
+	if known {
+		from.StaffID = st.ID
+	}
+	if why != "" {
+		return Session{}, "", s.refuse(ctx, from, email, why)
 	}
 	token = store.NewSecret("")
 	err = s.store.Tx(ctx, func(tx *store.Store) error {
@@ -388,6 +401,36 @@ func (s *Service) Login(ctx context.Context, from audit.Actor, email, password s
 		return Session{}, "", err
 	}
 	return cur, token, nil
+}
+
+// failedFromBucket counts wrong passwords from one address.
+func failedFromBucket(ip string) string { return "staff-login-failed-ip:" + ip }
+
+// refuse counts a failed sign-in against the address and the account and
+// audits it, by the same statements whether or not the account exists (the
+// account's count is keyed by the email asked for).
+func (s *Service) refuse(ctx context.Context, from audit.Actor, email, why string) error {
+	if _, err := s.store.Hit(ctx, failedFromBucket(from.IP), s.cfg.LockFor, s.cfg.MaxFailures); err != nil {
+		return err
+	}
+	ok, err := s.store.Hit(ctx, "staff-login-failed-account:"+email, s.cfg.LockFor, s.cfg.AccountFailures-1)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		until := s.store.Now().Add(s.cfg.LockFor)
+		if err := s.store.LockStaffByEmail(ctx, email, until); err != nil {
+			return err
+		}
+		detail := fmt.Sprintf("%d or more wrong passwords within %s; locked until %s", s.cfg.AccountFailures, s.cfg.LockFor, until.UTC().Format(time.RFC3339))
+		if err := s.audit.Record(ctx, nil, audit.Entry{Actor: from, Action: model.AuditStaffLocked, Detail: detail}); err != nil {
+			return err
+		}
+	}
+	if err := s.audit.Record(ctx, nil, audit.Entry{Actor: from, Action: model.AuditStaffLoginFailed, Detail: why}); err != nil {
+		return err
+	}
+	return ErrBadCredentials
 }
 
 // Resume finds the session behind a cookie's token and records the

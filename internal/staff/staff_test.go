@@ -3,12 +3,18 @@ package staff_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/alexedwards/argon2id"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	"gorm.io/gorm"
 
 	"reconnect/internal/audit"
 	"reconnect/internal/database"
@@ -143,44 +149,142 @@ func TestPasswordLinkSetsThePasswordOnce(t *testing.T) {
 	})
 }
 
-func TestLoginLocksOutAfterRepeatedFailures(t *testing.T) {
+func addr(ip string) audit.Actor { return audit.Actor{IP: ip, UserAgent: "test-agent"} }
+
+// Wrong passwords from one address slow that address, not the account:
+// three from A against B, and B still signs in from C.
+func TestWrongPasswordsSlowTheAddressNotTheAccount(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		f := setup(t, db, staff.Config{MaxFailures: 3, LockFor: 15 * time.Minute})
 		ctx := context.Background()
-		f.member(t, "agent@example.com", store.RoleAgent)
-
-		if _, _, err := f.svc.Login(ctx, from, "nobody@example.com", goodPassword); !errors.Is(err, staff.ErrBadCredentials) {
-			t.Fatalf("unknown email: %v", err)
-		}
-		for i := 0; i < 2; i++ {
-			if _, _, err := f.svc.Login(ctx, from, "agent@example.com", "wrong password!"); !errors.Is(err, staff.ErrBadCredentials) {
+		f.member(t, "bea@example.com", store.RoleAgent)
+		a, c := addr("203.0.113.1"), addr("203.0.113.3")
+		for i := 0; i < 3; i++ {
+			if _, _, err := f.svc.Login(ctx, a, "bea@example.com", "wrong password!"); !errors.Is(err, staff.ErrBadCredentials) {
 				t.Fatalf("failure %d: %v", i+1, err)
 			}
 		}
-		var locked *staff.LockedError
-		if _, _, err := f.svc.Login(ctx, from, "agent@example.com", "wrong password!"); !errors.As(err, &locked) {
-			t.Fatalf("third failure: %v, want LockedError", err)
+		// A is slowed, whichever account it names, even with the right password.
+		for _, email := range []string{"bea@example.com", "someone@example.com"} {
+			if _, _, err := f.svc.Login(ctx, a, email, goodPassword); !errors.Is(err, staff.ErrRateLimited) {
+				t.Fatalf("A after three failures, as %s: %v, want ErrRateLimited", email, err)
+			}
 		}
-		if !locked.Until.Equal(f.clock.now().Add(15 * time.Minute)) {
-			t.Fatalf("locked until %v", locked.Until)
+		cur, token, err := f.svc.Login(ctx, c, "bea@example.com", goodPassword)
+		if err != nil || token == "" || cur.Staff.Email != "bea@example.com" {
+			t.Fatalf("B from C: %v", err)
 		}
-		// Locked means locked: the right password does not open it either.
-		if _, _, err := f.svc.Login(ctx, from, "agent@example.com", goodPassword); !errors.As(err, &locked) {
-			t.Fatalf("right password while locked: %v", err)
+		if st, _ := f.st.StaffByID(ctx, cur.Staff.ID); st.LockedUntil != nil {
+			t.Fatalf("the account was locked: %+v", st)
+		}
+		// The window passes and A may try again.
+		f.clock.add(15 * time.Minute)
+		if _, _, err := f.svc.Login(ctx, a, "bea@example.com", goodPassword); err != nil {
+			t.Fatalf("A after the window: %v", err)
+		}
+	})
+}
+
+// An account guessed at from many addresses is locked for everyone, the
+// right password included, until the lock runs out.
+func TestAnAccountUnderAttackFromManyAddressesIsLocked(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		f := setup(t, db, staff.Config{MaxFailures: 3, AccountFailures: 6, LockFor: 15 * time.Minute})
+		ctx := context.Background()
+		f.member(t, "bea@example.com", store.RoleAgent)
+		for i := 0; i < 6; i++ {
+			from := addr(fmt.Sprintf("198.51.100.%d", i))
+			if _, _, err := f.svc.Login(ctx, from, "bea@example.com", "wrong password!"); !errors.Is(err, staff.ErrBadCredentials) {
+				t.Fatalf("failure %d: %v", i+1, err)
+			}
+		}
+		if _, _, err := f.svc.Login(ctx, addr("192.0.2.50"), "bea@example.com", goodPassword); !errors.Is(err, staff.ErrBadCredentials) {
+			t.Fatalf("the right password while locked: %v, want the one refusal", err)
+		}
+		if !slices.Contains(actions(t, f.st), string(model.AuditStaffLocked)) {
+			t.Fatal("the lock is not in the audit log")
 		}
 		f.clock.add(15 * time.Minute)
-		cur, token, err := f.svc.Login(ctx, from, "AGENT@example.com", goodPassword)
-		if err != nil || token == "" || cur.Staff.Email != "agent@example.com" {
-			t.Fatalf("after the lockout: %v", err)
+		cur, _, err := f.svc.Login(ctx, addr("192.0.2.50"), "bea@example.com", goodPassword)
+		if err != nil {
+			t.Fatalf("after the lock: %v", err)
 		}
-		st, _ := f.st.StaffByID(ctx, cur.Staff.ID)
-		if st.FailedAttempts != 0 || st.LockedUntil != nil || st.LastLoginAt == nil {
-			t.Fatalf("a good login should reset the count: %+v", st)
+		if st, _ := f.st.StaffByID(ctx, cur.Staff.ID); st.LockedUntil != nil || st.LastLoginAt == nil {
+			t.Fatalf("a good sign-in should clear the lock: %+v", st)
 		}
-		got := strings.Join(actions(t, f.st), ",")
-		if !strings.Contains(got, string(model.AuditStaffLocked)) || !strings.HasSuffix(got, string(model.AuditStaffLogin)) {
-			t.Fatalf("audit %s", got)
+	})
+}
+
+// Unknown, locked, disabled, password-less and wrong-password sign-ins
+// are refused alike: the same error, exactly one password-hash comparison
+// and the same database statements, so neither the answer nor the time it
+// takes tells them apart.
+func TestLoginRefusalsAreAlike(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		var compares atomic.Int64
+		cfg := staff.Config{MaxFailures: 5, AccountFailures: 5, LockFor: time.Hour, Compare: func(pw, hash string) (bool, error) {
+			compares.Add(1)
+			return argon2id.ComparePasswordAndHash(pw, hash)
+		}}
+		f := setup(t, db, cfg)
+		ctx := context.Background()
+		f.member(t, "valid@example.com", store.RoleAgent)
+		locked := f.member(t, "locked@example.com", store.RoleAgent)
+		disabled := f.member(t, "disabled@example.com", store.RoleAgent)
+		if _, _, err := f.svc.Create(ctx, audit.Actor{}, "nopassword@example.com", "", store.RoleAgent); err != nil {
+			t.Fatal(err)
 		}
+		if err := f.st.LockStaffByEmail(ctx, locked.Email, f.clock.now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.st.SetStaffDisabled(ctx, disabled.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		// A first refusal makes the dummy hash; the cases below compare.
+		_, _, _ = f.svc.Login(ctx, addr("192.0.2.1"), "warm@example.com", "x")
+
+		var statements atomic.Int64
+		count := func(*gorm.DB) { statements.Add(1) }
+		cb := db.Gorm.Callback()
+		for name, err := range map[string]error{
+			"query":  cb.Query().After("gorm:query").Register("test:count_query", count),
+			"create": cb.Create().After("gorm:create").Register("test:count_create", count),
+			"update": cb.Update().After("gorm:update").Register("test:count_update", count),
+			"delete": cb.Delete().After("gorm:delete").Register("test:count_delete", count),
+			"row":    cb.Row().After("gorm:row").Register("test:count_row", count),
+			"raw":    cb.Raw().After("gorm:raw").Register("test:count_raw", count),
+		} {
+			if err != nil {
+				t.Fatalf("count %s: %v", name, err)
+			}
+		}
+		type work struct{ compares, statements int64 }
+		var first *work
+		var firstName string
+		for i, tc := range []struct{ name, email, password string }{
+			{"unknown account", "nobody@example.com", goodPassword},
+			{"wrong password", "valid@example.com", "wrong password!"},
+			{"locked, right password", "locked@example.com", goodPassword},
+			{"disabled, right password", "disabled@example.com", goodPassword},
+			{"no password yet", "nopassword@example.com", goodPassword},
+		} {
+			compares.Store(0)
+			statements.Store(0)
+			_, _, err := f.svc.Login(ctx, addr(fmt.Sprintf("198.51.100.%d", 10+i)), tc.email, tc.password)
+			if !errors.Is(err, staff.ErrBadCredentials) {
+				t.Fatalf("%s: %v, want ErrBadCredentials", tc.name, err)
+			}
+			w := &work{compares.Load(), statements.Load()}
+			if w.compares != 1 {
+				t.Fatalf("%s: %d password comparisons, want 1", tc.name, w.compares)
+			}
+			if first == nil {
+				first, firstName = w, tc.name
+			} else if *w != *first {
+				t.Fatalf("%s did %+v, %s did %+v", tc.name, *w, firstName, *first)
+			}
+		}
+		t.Logf("each refusal: %+v", *first)
 	})
 }
 
@@ -308,16 +412,17 @@ func TestImpersonationNeedsAReasonAndEndsOnTime(t *testing.T) {
 			t.Fatalf("end entries: %+v", ends)
 		}
 
-		// One left to run out unobserved is closed by the sweep, once.
+		// One left to run out unobserved is closed by the periodic sweep,
+		// once however often it runs.
 		if _, err := f.svc.StartImpersonation(ctx, cur, from, f.owner, "Ticket 4712"); err != nil {
 			t.Fatal(err)
 		}
 		f.clock.add(45 * time.Minute)
-		if n, err := f.svc.EndExpiredImpersonations(ctx); err != nil || n != 1 {
-			t.Fatalf("sweep: %d %v", n, err)
-		}
-		if n, _ := f.svc.EndExpiredImpersonations(ctx); n != 0 {
-			t.Fatalf("second sweep ended %d", n)
+		sweep := &staff.SweepWorker{Staff: f.svc}
+		for i := 0; i < 2; i++ {
+			if err := sweep.Work(ctx, &river.Job[staff.SweepArgs]{JobRow: &rivertype.JobRow{}}); err != nil {
+				t.Fatalf("sweep %d: %v", i+1, err)
+			}
 		}
 		ends, _ = f.st.AuditEntries(ctx, store.AuditFilter{Action: model.AuditImpersonationEnd})
 		if len(ends) != 2 || ends[0].Detail != "expired after 30m0s" {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"reconnect/internal/model"
 )
 
 // Why an impersonation ended.
@@ -69,9 +71,33 @@ func (s *Store) ExpiredImpersonations(ctx context.Context, limit int) ([]Imperso
 	return out, wrap(err, "expired impersonations")
 }
 
-// ActiveImpersonations lists those in force now, newest first.
-func (s *Store) ActiveImpersonations(ctx context.Context, limit int) ([]Impersonation, error) {
-	var out []Impersonation
-	err := s.q(ctx).Where("ended_at IS NULL AND expires_at > ?", s.now()).Order("id DESC").Limit(limit).Find(&out).Error
-	return out, wrap(err, "active impersonations")
+// ActiveImpersonation is an impersonation in force with the names the
+// dashboard shows.
+type ActiveImpersonation struct {
+	Impersonation
+	StaffEmail string
+	Owner      model.Owner
+}
+
+// ActiveImpersonations lists those in force now, newest first, with their
+// staff member and owner, in one query.
+func (s *Store) ActiveImpersonations(ctx context.Context, limit int) ([]ActiveImpersonation, error) {
+	var rows []struct {
+		Impersonation
+		StaffEmail                             string
+		OwnerHostUserID, OwnerEmail, OwnerName string
+	}
+	err := s.q(ctx).Table("impersonations AS i").
+		Select("i.*, s.email AS staff_email, o.host_user_id AS owner_host_user_id, o.email AS owner_email, o.name AS owner_name").
+		Joins("JOIN staff s ON s.id = i.staff_id").Joins("JOIN owners o ON o.id = i.owner_id").
+		Where("i.ended_at IS NULL AND i.expires_at > ?", s.now()).Order("i.id DESC").Limit(limit).Scan(&rows).Error
+	if err != nil {
+		return nil, wrap(err, "active impersonations")
+	}
+	out := make([]ActiveImpersonation, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, ActiveImpersonation{Impersonation: r.Impersonation, StaffEmail: r.StaffEmail,
+			Owner: model.Owner{ID: r.OwnerID, HostUserID: r.OwnerHostUserID, Email: r.OwnerEmail, Name: r.OwnerName}})
+	}
+	return out, nil
 }

@@ -37,3 +37,11 @@ func (s *Store) Hit(ctx context.Context, bucket string, window time.Duration, ma
 	}
 	return hits <= max, nil
 }
+
+// Hits is the count of bucket's current window, without counting one more.
+func (s *Store) Hits(ctx context.Context, bucket string, window time.Duration) (int, error) {
+	var hits int
+	err := s.q(ctx).Model(&rateLimit{}).Select("COALESCE(MAX(hits), 0)").
+		Where("bucket = ? AND window_start = ?", bucket, s.now().Truncate(window)).Scan(&hits).Error
+	return hits, wrap(err, "rate limit %s", bucket)
+}

@@ -4,8 +4,11 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
+
+	"reconnect/internal/database"
 )
 
 // Inbox sources: where an event came from.
@@ -48,6 +51,13 @@ const inboxColumns = "event_id, source, event_type, vehicle_id, body, delivered_
 // batch). It is the hot path of the webhook receiver, so it speaks plain SQL
 // in one multi-row statement instead of going through GORM.
 func (s *Store) RecordInbox(ctx context.Context, events []InboxEvent) ([]bool, error) {
+	fresh, err := s.recordInbox(ctx, events)
+	// The insert goes past GORM, so readiness is told how it went here.
+	database.NoteWrite(s.db, err, slices.Contains(fresh, true))
+	return fresh, err
+}
+
+func (s *Store) recordInbox(ctx context.Context, events []InboxEvent) ([]bool, error) {
 	fresh := make([]bool, len(events))
 	if len(events) == 0 {
 		return fresh, nil
@@ -66,6 +76,10 @@ func (s *Store) RecordInbox(ctx context.Context, events []InboxEvent) ([]bool, e
 			unique = append(unique, i)
 		}
 	}
+	// Rows go in in one global order (by event id), so two instances that
+	// got the same events at once (Smartcar retrying while the first attempt
+	// is in flight) wait on each other at most once and never deadlock.
+	slices.SortFunc(unique, func(a, b int) int { return strings.Compare(events[a].EventID, events[b].EventID) })
 	query, args := s.inboxInsert(events, unique)
 	tx, err := sqldb.BeginTx(ctx, nil)
 	if err != nil {
@@ -130,7 +144,7 @@ func (s *Store) inboxInsert(events []InboxEvent, unique []int) (string, []any) {
 			bodies[k], deliv[k], recv[k] = e.Body, delivered(e), received(e)
 		}
 		return "INSERT INTO webhook_events (" + inboxColumns + ") SELECT e, s, t, v, b, d, r, '" + InboxPending + "'" +
-				" FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::timestamptz[], $7::timestamptz[]) AS u(e, s, t, v, b, d, r)" + tail,
+				" FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::timestamptz[], $7::timestamptz[]) AS u(e, s, t, v, b, d, r) ORDER BY e" + tail,
 			[]any{ids, sources, types, vehicles, bodies, deliv, recv}
 	}
 	var b strings.Builder

@@ -64,14 +64,9 @@ func (con *Handler) Dashboard(c echo.Context) error {
 		return err
 	}
 	for _, im := range active {
-		row := consoleviews.ActiveRow{Reason: im.Reason, Until: im.ExpiresAt, OwnerURL: paths.ConsoleOwner(im.OwnerID)}
-		if st, err := con.Store.StaffByID(ctx, im.StaffID); err == nil {
-			row.Staff = st.Email
-		}
-		if o, err := con.Store.OwnerByID(ctx, im.OwnerID); err == nil {
-			row.Owner = ownerName(o)
-		}
-		v.Active = append(v.Active, row)
+		v.Active = append(v.Active, consoleviews.ActiveRow{
+			Staff: im.StaffEmail, Owner: ownerName(im.Owner), Reason: im.Reason, Until: im.ExpiresAt, OwnerURL: paths.ConsoleOwner(im.OwnerID),
+		})
 	}
 	return render.HTML(c, http.StatusOK, consoleviews.Dashboard(v))
 }

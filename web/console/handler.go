@@ -173,13 +173,9 @@ func (con *Handler) RequireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		ctx := c.Request().Context()
-		// Impersonations that ran out while nobody looked are closed here,
-		// so the audit log says when each one stopped.
-		if _, err := con.Staff.EndExpiredImpersonations(ctx); err != nil {
-			return err
-		}
-		c.SetRequest(c.Request().WithContext(context.WithValue(ctx, staffKey{}, cur)))
+		// Views as an owner that ran out while nobody looked are closed by
+		// a periodic job (staff.SweepWorker), not on every request.
+		c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), staffKey{}, cur)))
 		return next(c)
 	}
 }
@@ -211,13 +207,34 @@ func (con *Handler) chrome(c echo.Context, title, section string) consoleviews.C
 	ch := consoleviews.Chrome{Page: p, Section: section}
 	if cur, ok := currentStaff(c); ok {
 		ch.StaffEmail, ch.StaffRole, ch.Admin = cur.Staff.Email, cur.Staff.Role, cur.IsAdmin()
-		im, err := con.Staff.ActiveImpersonation(c.Request().Context(), cur, con.actor(c, cur))
+		im, err := con.activeView(c, cur)
 		if err == nil {
 			ch.Banner = consoleviews.Banner(con.bannerView(c, cur, im))
 		}
 	}
 	ch.FlashTone, ch.Flash = con.takeFlash(c)
 	return ch
+}
+
+// activeViewKey holds a request's answer from activeView.
+const activeViewKey = "console.active_view"
+
+type viewLookup struct {
+	im  staff.Impersonation
+	err error
+}
+
+// activeView is the staff member's view as an owner (or why there is
+// none), looked up once per request however many parts of the page ask.
+func (con *Handler) activeView(c echo.Context, cur staff.Session) (staff.Impersonation, error) {
+	if v, ok := c.Get(activeViewKey).(viewLookup); ok {
+		return v.im, v.err
+	}
+	im, err := con.Staff.ActiveImpersonation(c.Request().Context(), cur, con.actor(c, cur))
+	if err == nil || errors.Is(err, staff.ErrNoImpersonation) || errors.Is(err, staff.ErrImpersonationOver) {
+		c.Set(activeViewKey, viewLookup{im, err})
+	}
+	return im, err
 }
 
 func (con *Handler) bannerView(c echo.Context, cur staff.Session, im staff.Impersonation) consoleviews.BannerView {

@@ -28,7 +28,7 @@ func (con *Handler) ViewAs(c echo.Context) (viewer.Viewer, bool, error) {
 	}
 	ctx := c.Request().Context()
 	by := con.actor(c, cur)
-	im, err := con.Staff.ActiveImpersonation(ctx, cur, by)
+	im, err := con.activeView(c, cur)
 	switch {
 	case errors.Is(err, staff.ErrNoImpersonation):
 		return viewer.Viewer{}, false, nil

@@ -39,8 +39,9 @@ func (con *Handler) LoginPage(c echo.Context) error {
 	return render.HTML(c, http.StatusOK, consoleviews.Login(con.loginView(c)))
 }
 
-// LoginSubmit signs in. Every refusal says the same about unknown emails
-// and wrong passwords; a locked account says until when.
+// LoginSubmit signs in. Every refusal that concerns an account (unknown,
+// wrong password, locked, disabled) says the same, so the page cannot be
+// used to learn which accounts exist or are locked.
 func (con *Handler) LoginSubmit(c echo.Context) error {
 	email, password := strings.TrimSpace(c.FormValue("email")), c.FormValue("password")
 	from := audit.Actor{IP: c.RealIP(), UserAgent: c.Request().UserAgent()}
@@ -48,17 +49,14 @@ func (con *Handler) LoginSubmit(c echo.Context) error {
 	if err != nil {
 		v := con.loginView(c)
 		v.Email, v.Next = email, c.FormValue("next")
-		var locked *staff.LockedError
 		status := http.StatusUnauthorized
 		switch {
-		case errors.As(err, &locked):
-			v.Error = "This account is locked after too many wrong passwords. Try again after " +
-				locked.Until.UTC().Format("15:04 UTC") + ", or ask a console admin to unlock it."
 		case errors.Is(err, staff.ErrRateLimited):
 			status = http.StatusTooManyRequests
-			v.Error = "Too many sign-in attempts from your address. Wait " + con.Staff.Config().LoginWindow.Round(time.Minute).String() + " and try again."
+			v.Error = "Too many sign-in attempts from your address. Wait " + max(con.Staff.Config().LoginWindow, con.Staff.Config().LockFor).Round(time.Minute).String() + " and try again."
 		case errors.Is(err, staff.ErrBadCredentials):
-			v.Error = "The email or the password is wrong."
+			v.Error = "The email or the password is wrong, or the account is locked for a while after too many attempts. " +
+				"If it keeps happening, ask a console admin."
 		default:
 			return err
 		}

@@ -139,7 +139,7 @@ func (con *Handler) ownerView(c echo.Context, o model.Owner) (consoleviews.Owner
 	}
 	v.Audit = auditRows(entries)
 	if cur, ok := currentStaff(c); ok {
-		im, err := con.Staff.ActiveImpersonation(ctx, cur, con.actor(c, cur))
+		im, err := con.activeView(c, cur)
 		v.Impersonating = err == nil && im.OwnerID == o.ID
 	}
 	return v, nil

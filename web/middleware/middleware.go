@@ -6,10 +6,8 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -38,46 +36,6 @@ func SecurityHeaders(formTargets ...string) echo.MiddlewareFunc {
 				h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 			}
 			return next(c)
-		}
-	}
-}
-
-// RequestLog writes one structured line per request. Query strings are left
-// out because owner links and Connect callbacks carry secrets in them.
-func RequestLog(log *slog.Logger) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			start := time.Now()
-			err := next(c)
-			if err != nil {
-				c.Error(err)
-			}
-			req, res := c.Request(), c.Response()
-			level := slog.LevelInfo
-			switch {
-			case res.Status >= 500:
-				level = slog.LevelError
-			case res.Status >= 400:
-				level = slog.LevelWarn
-			}
-			method := req.Method
-			if IsHead(c) {
-				method = http.MethodHead
-			}
-			path := c.Path()
-			if path == "" {
-				path = "(unmatched)"
-			}
-			log.LogAttrs(req.Context(), level, "request",
-				slog.String("id", res.Header().Get(echo.HeaderXRequestID)),
-				slog.String("method", method),
-				slog.String("route", path),
-				slog.Int("status", res.Status),
-				slog.Int64("bytes", res.Size),
-				slog.Duration("took", time.Since(start)),
-				slog.String("ip", c.RealIP()),
-			)
-			return nil
 		}
 	}
 }
