@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -15,7 +16,8 @@ import (
 // it is counted for the operator and shown to staff on the dashboard.
 func TestConfigurationErrorReachesStaff(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dialect string) {
-		w := startWorld(t, dialect, nil)
+		const scrape = "a-metrics-token-for-this-test-only"
+		w := startWorld(t, dialect, map[string]string{"METRICS_TOKEN": scrape})
 		staff := consoleBrowser(t, w, "cleo@example.com", store.RoleAgent)
 		if _, body := staff.get(paths.Console()); !strings.Contains(body, "None in the last 7 days") {
 			t.Fatal("the dashboard must say there were no configuration errors")
@@ -31,7 +33,15 @@ func TestConfigurationErrorReachesStaff(t *testing.T) {
 			t.Fatalf("the owner's return: %d", res.StatusCode)
 		}
 
-		_, metrics := newBrowser(t, w.appURL).get(paths.RouteMetrics)
+		req, _ := http.NewRequest(http.MethodGet, w.appURL+paths.RouteMetrics, nil)
+		req.Header.Set("Authorization", "Bearer "+scrape)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		metrics := string(raw)
 		for code, want := range map[string]string{"configuration_error": "1", "access_denied": "0", "server_error": "0"} {
 			m := regexp.MustCompile(`reconnect_connect_errors_total\{error="` + code + `"\} (\d+)`).FindStringSubmatch(metrics)
 			if m == nil || m[1] != want {
