@@ -10,6 +10,7 @@ import (
 
 	"reconnect/internal/database"
 	"reconnect/internal/store"
+	"reconnect/internal/textcheck"
 	"reconnect/views/pages"
 	"reconnect/web/middleware"
 	"reconnect/web/render"
@@ -20,9 +21,12 @@ import (
 func classify(err error) (status int, key string) {
 	var he *echo.HTTPError
 	var ae *render.APIError
+	var te *textcheck.Error
 	switch {
 	case errors.As(err, &ae):
 		return ae.Status, ""
+	case errors.As(err, &te):
+		return http.StatusUnprocessableEntity, "error.text_field"
 	case errors.Is(err, middleware.ErrCSRF):
 		return http.StatusForbidden, "error.csrf"
 	case errors.Is(err, viewer.ErrReadOnly):
@@ -63,9 +67,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if render.IsMachine(req) {
 		body := map[string]any{}
 		var ae *render.APIError
-		if errors.As(err, &ae) {
+		var te *textcheck.Error
+		switch {
+		case errors.As(err, &ae):
 			body["error"] = ae
-		} else {
+		case errors.As(err, &te):
+			body["error"] = render.FieldError(te.Field, te.Message)
+		default:
 			msg := http.StatusText(status)
 			var he *echo.HTTPError
 			if errors.As(err, &he) && status < 500 {
@@ -76,10 +84,6 @@ func (s *Server) handleError(err error, c echo.Context) {
 			}
 			body["error"] = &render.APIError{Code: strings.ReplaceAll(strings.ToLower(http.StatusText(status)), " ", "_"), Message: msg}
 		}
-		if req.Method == http.MethodHead {
-			_ = c.NoContent(status)
-			return
-		}
 		_ = c.JSON(status, body)
 		return
 	}
@@ -89,7 +93,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 			key = "error.500"
 		}
 	}
-	msg := render.T(c, key)
+	var data map[string]any
+	if te := (*textcheck.Error)(nil); errors.As(err, &te) {
+		data = map[string]any{"Field": te.Field}
+	}
+	msg := render.T(c, key, data)
 	if msg == key {
 		msg = http.StatusText(status)
 	}

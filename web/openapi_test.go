@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"reconnect/internal/config"
+	"reconnect/web/api"
 )
 
 // The OpenAPI document and the route table describe the same API: every
@@ -63,5 +64,42 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	sort.Strings(stale)
 	if len(missing) > 0 || len(stale) > 0 {
 		t.Fatalf("undocumented routes: %v; documented but not routed: %v", missing, stale)
+	}
+}
+
+// The limits the document states are the limits the API applies: every
+// string field of a request body has the maxLength of api.TextLimits.
+func TestOpenAPIStatesEveryTextLimit(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]struct {
+					Type      string `json:"type"`
+					MaxLength *int   `json:"maxLength"`
+				} `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"OwnerInput", "VehicleInput", "LinkRequest"} {
+		sch, ok := doc.Components.Schemas[name]
+		if !ok || len(sch.Properties) == 0 {
+			t.Fatalf("no schema %s", name)
+		}
+		for field, p := range sch.Properties {
+			if p.Type != "string" {
+				continue
+			}
+			want, ok := api.TextLimits[field]
+			if !ok {
+				t.Errorf("%s.%s: the API has no limit for it", name, field)
+				continue
+			}
+			if p.MaxLength == nil || *p.MaxLength != want {
+				t.Errorf("%s.%s: maxLength %v, the API applies %d", name, field, p.MaxLength, want)
+			}
+		}
 	}
 }

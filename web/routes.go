@@ -53,8 +53,9 @@ func (s *Server) routes(h handlers) {
 	e.POST(paths.RouteSmartcarWebhook, h.webhook.SmartcarReceive).Name = "webhook.smartcar"
 
 	// Pages for people: in the visitor's language, and every state-changing
-	// form carries a CSRF token. Machines (webhooks, API) skip both.
-	pages := e.Group("", middleware.Localize(h.i18n, h.sessions), middleware.CSRF(h.sessions, nil))
+	// form carries a CSRF token, and every field is clean text.
+	// Machines (webhooks, API) skip all three; the API checks its JSON.
+	pages := e.Group("", middleware.Localize(h.i18n, h.sessions), middleware.CSRF(h.sessions, nil), middleware.TextInput)
 	pages.GET(paths.RouteHome, h.owner.HomePage).Name = "owner.home"
 	pages.POST(paths.RouteLanguage, h.owner.LanguageSubmit).Name = "owner.language"
 
@@ -95,7 +96,7 @@ func (s *Server) routes(h handlers) {
 	// group with middleware a catch-all, and three groups on one prefix
 	// would fight over it.
 	con := h.console
-	public := []echo.MiddlewareFunc{middleware.CSRF(h.sessions, nil), con.English}
+	public := []echo.MiddlewareFunc{middleware.CSRF(h.sessions, nil), con.English, middleware.TextInput}
 	agent := slices.Concat(public, []echo.MiddlewareFunc{con.RequireStaff})
 	admin := slices.Concat(agent, []echo.MiddlewareFunc{con.RequireAdmin})
 

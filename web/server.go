@@ -162,6 +162,9 @@ func New(d Deps) (*Server, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ClientIP(cfg.Ops.TrustedProxyNets())
+	// HEAD is answered as GET without a body or side effects, for every
+	// GET route at once (see middleware.HeadAsGet).
+	e.Pre(middleware.HeadAsGet)
 
 	var formTargets []string
 	if u, err := url.Parse(cfg.Smartcar.ConnectURL); err == nil && u.Host != "" {
@@ -198,6 +201,9 @@ func New(d Deps) (*Server, error) {
 	s.routes(h)
 	return s, nil
 }
+
+// Routes lists the route table, for tests that walk every route.
+func (s *Server) Routes() []*echo.Route { return s.e.Routes() }
 
 // ClientIP is where a request comes from: the socket's peer, or, when that
 // peer is one of the trusted proxies, the address it forwarded in

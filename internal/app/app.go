@@ -184,6 +184,8 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	// keep-alive, health checks) and the owner's repair through Connect.
 	a.Ingest = ingest.New(a.Store, a.Lifecycle, log, ingest.NewMetrics(a.Registry), ingestConfig(cfg, db))
 	a.Repair = repair.New(a.Store, a.Smartcar, a.Lifecycle, a.Sealer, cfg.Smartcar.Scopes, a.Links)
+	// Connect's errors are counted, and configuration errors logged for staff.
+	a.Repair.ObserveConnectErrors(repair.NewConnectErrors(log.With("component", "repair"), a.Registry))
 
 	// The job workers of every part, and the periodic jobs.
 	if err := a.Jobs.Work(a.workers(), a.periodicJobs()...); err != nil {

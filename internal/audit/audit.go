@@ -11,6 +11,7 @@ import (
 
 	"reconnect/internal/csvexport"
 	"reconnect/internal/model"
+	"reconnect/internal/probe"
 	"reconnect/internal/store"
 )
 
@@ -38,6 +39,17 @@ type Log struct {
 
 // New returns the audit log over a store.
 func New(st *store.Store) *Log { return &Log{store: st} }
+
+// RecordLook appends e for a page that staff looked at (an owner, a
+// search, a page viewed as the owner, an export). A probe (HEAD) runs the
+// page without anybody seeing it, so it is not a look and leaves no entry.
+// Actions use Record: whatever they change is recorded, probe or not.
+func (l *Log) RecordLook(ctx context.Context, e Entry) error {
+	if probe.Is(ctx) {
+		return nil
+	}
+	return l.Record(ctx, nil, e)
+}
 
 // Record appends e, inside tx when given so that the action and its trail
 // commit together (or not at all).

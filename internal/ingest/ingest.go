@@ -7,6 +7,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -168,6 +169,20 @@ func (s *Service) ReportError(ctx context.Context, body []byte, idempotencyKey s
 		VehicleID: r.VehicleID, Body: body, DeliveredAt: r.OccurredAt, ReceivedAt: received})
 	if err != nil {
 		return ReportReceipt{}, err
+	}
+	if !fresh {
+		// A key names one report. A retry sends the same body and gets the
+		// first answer; another body under the key would be dropped while
+		// the answer described it, so it is refused. The inbox row already
+		// holds the body recorded under the key (for as long as the key is
+		// remembered at all), so it is compared with no hash column to add.
+		prev, err := s.store.InboxByEventID(ctx, id)
+		if err != nil {
+			return ReportReceipt{}, err
+		}
+		if !bytes.Equal(prev.Body, body) {
+			return ReportReceipt{}, &FieldError{"Idempotency-Key", "was used before with a different body; send a new key with a new report"}
+		}
 	}
 	return ReportReceipt{EventID: id, Duplicate: !fresh, Classification: smartcar.Classify(e)}, nil
 }

@@ -8,8 +8,10 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"reconnect/internal/smartcar"
+	"reconnect/internal/textcheck"
 )
 
 // Report is a Smartcar API error that the host backend got and forwarded:
@@ -52,6 +54,14 @@ func ParseReport(body []byte, now time.Time) (Report, *smartcar.Error, error) {
 	if err := json.Unmarshal(trimmed, &raw); err != nil {
 		return r, nil, fmt.Errorf("%w: %v", ErrMalformedReport, err)
 	}
+	// encoding/json would quietly turn invalid UTF-8 into U+FFFD: refuse
+	// it, naming the field. Control characters in the ids are refused by
+	// validID, and in the Smartcar body by textInError.
+	for _, k := range []string{"vehicle_id", "status_code", "occurred_at", "error"} {
+		if !utf8.Valid(raw[k]) {
+			return r, nil, &FieldError{k, "must be valid UTF-8"}
+		}
+	}
 	if err := json.Unmarshal(raw["vehicle_id"], &r.VehicleID); raw["vehicle_id"] == nil || err != nil || !validID(r.VehicleID) {
 		return r, nil, &FieldError{"vehicle_id", "the Smartcar vehicle id, a non-empty string of printable characters (at most 128)"}
 	}
@@ -76,6 +86,9 @@ func ParseReport(body []byte, now time.Time) (Report, *smartcar.Error, error) {
 	if !bytes.HasPrefix(bytes.TrimSpace(errBody), []byte("{")) {
 		return r, nil, &FieldError{"error", "the error body Smartcar returned, as a JSON object"}
 	}
+	if err := textInError(errBody); err != nil {
+		return r, nil, err
+	}
 	r.Error = errBody
 	e := smartcar.DecodeError(r.StatusCode, nil, errBody)
 	if e.Type == smartcar.TypeUnknown && r.StatusCode == 0 {
@@ -84,8 +97,47 @@ func ParseReport(body []byte, now time.Time) (Report, *smartcar.Error, error) {
 	return r, e, nil
 }
 
+// textInError refuses a Smartcar error body with invalid UTF-8 or control
+// characters (other than line breaks and tabs) in any of its strings: its
+// description and messages end up in text columns, which PostgreSQL keeps
+// free of NUL. Its length is bounded by the body's own limit.
+func textInError(body []byte) *FieldError {
+	if !utf8.Valid(body) {
+		return &FieldError{"error", "must be valid UTF-8"}
+	}
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return nil // not JSON: refused as not a Smartcar error below
+	}
+	var walk func(any) bool
+	walk = func(v any) bool {
+		switch x := v.(type) {
+		case string:
+			_, bad := textcheck.Control(x, true)
+			return bad
+		case []any:
+			for _, e := range x {
+				if walk(e) {
+					return true
+				}
+			}
+		case map[string]any:
+			for k, e := range x {
+				if _, bad := textcheck.Control(k, true); bad || walk(e) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if walk(v) {
+		return &FieldError{"error", "must not contain control characters"}
+	}
+	return nil
+}
+
 func validID(s string) bool {
-	if s == "" || len(s) > maxVehicleID {
+	if s == "" || len(s) > maxVehicleID || !utf8.ValidString(s) {
 		return false
 	}
 	for _, c := range s {

@@ -115,6 +115,8 @@ var otherNames = map[string]bool{
 	"Debug": true, "Info": true, "Warn": true, "Error": true, "With": true,
 	// Field names in error answers, and the console's navigation sections.
 	"FieldError": true, "InputError": true, "FieldErrors": true, "chrome": true,
+	// textcheck: the field a check names.
+	"Line": true, "Text": true,
 }
 
 // exempt lists single literals, file by file, that are spelled like a model
@@ -129,6 +131,7 @@ var exempt = map[string][]string{
 	"web/session/session.go":                    {"owner"},     // a key inside the owner's cookie
 	"internal/store/email_messages.go":          {"cancelled"}, // an email's status, not a campaign's
 	"internal/store/campaign_notices.go":        {"cancelled"}, // a notice's status, not a campaign's
+	"web/api/json_bind.go":                      {"email"},     // a JSON field of the API
 }
 
 func calleeName(e ast.Expr) string {

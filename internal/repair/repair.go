@@ -51,7 +51,12 @@ type Service struct {
 	// links checks a return address against the allow-list again when the
 	// owner comes back, in case the list changed meanwhile.
 	links *links.Service
+	// connectErrors counts and logs Connect's errors; nil does nothing.
+	connectErrors *ConnectErrors
 }
+
+// ObserveConnectErrors has every Connect error counted and logged by m.
+func (s *Service) ObserveConnectErrors(m *ConnectErrors) { s.connectErrors = m }
 
 // New returns a repair service.
 func New(s *store.Store, c *smartcar.Client, lc *lifecycle.Machine, sealer *secrets.Sealer, scopes []string, l *links.Service) *Service {
@@ -306,6 +311,7 @@ func (s *Service) act(ctx context.Context, sessionID string, q url.Values) (Resu
 	}
 
 	if cb.IsError() {
+		s.connectErrors.observe(ctx, cb, v)
 		res.Outcome, res.ConnectError = ConnectFailed, cb.Error
 		res.Vehicle, err = s.restore(ctx, cs, v, model.EventReconnectFailed, map[string]any{
 			"error": string(cb.Error), "description": cb.ErrorDescription, "status_code": cb.StatusCode, "error_message": cb.ErrorMessage,

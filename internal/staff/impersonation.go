@@ -12,6 +12,7 @@ import (
 	"reconnect/internal/audit"
 	"reconnect/internal/model"
 	"reconnect/internal/store"
+	"reconnect/internal/textcheck"
 )
 
 // MinReasonLength keeps "x" out of the audit log: a reason must say something.
@@ -32,6 +33,9 @@ func (s *Service) StartImpersonation(ctx context.Context, cur Session, by audit.
 	reason = strings.TrimSpace(reason)
 	if utf8.RuneCountInString(reason) < MinReasonLength {
 		return Impersonation{}, &InputError{"reason", "Say why you need to see the owner's pages (for example the ticket number)."}
+	}
+	if err := textInput(textcheck.Text("reason", reason, textcheck.Reason)); err != nil {
+		return Impersonation{}, err
 	}
 	var out Impersonation
 	err := s.store.Tx(ctx, func(tx *store.Store) error {
@@ -171,7 +175,7 @@ func (s *Service) EndExpiredImpersonations(ctx context.Context) (int, error) {
 
 // RecordOwnerPage writes "viewed this owner page as the owner".
 func (s *Service) RecordOwnerPage(ctx context.Context, im Impersonation, by audit.Actor, page string) error {
-	return s.audit.Record(ctx, nil, audit.Entry{Actor: by, Owner: &im.Owner, Action: model.AuditImpersonationPage, Reason: im.Reason, Detail: page})
+	return s.audit.RecordLook(ctx, audit.Entry{Actor: by, Owner: &im.Owner, Action: model.AuditImpersonationPage, Reason: im.Reason, Detail: page})
 }
 
 // RecordRefused writes "tried an owner action while viewing as the owner".

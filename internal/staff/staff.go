@@ -18,7 +18,9 @@ import (
 
 	"reconnect/internal/audit"
 	"reconnect/internal/model"
+	"reconnect/internal/probe"
 	"reconnect/internal/store"
+	"reconnect/internal/textcheck"
 	"reconnect/web/paths"
 )
 
@@ -161,6 +163,15 @@ const MinPasswordLength = 12
 
 const maxPasswordLength = 256
 
+// textInput words a textcheck refusal for the form.
+func textInput(err error) error {
+	var te *textcheck.Error
+	if errors.As(err, &te) {
+		return &InputError{te.Field, "This " + te.Message + "."}
+	}
+	return err
+}
+
 func validEmail(email string) bool {
 	a, err := mail.ParseAddress(email)
 	return err == nil && a.Address == email && !strings.ContainsAny(email, " \t\r\n")
@@ -169,8 +180,14 @@ func validEmail(email string) bool {
 // Create adds a staff member and returns a link for them to set a password.
 func (s *Service) Create(ctx context.Context, by audit.Actor, email, name, role string) (store.Staff, Link, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
+	if err := textInput(textcheck.Line("email", email, textcheck.Email)); err != nil {
+		return store.Staff{}, Link{}, err
+	}
 	if !validEmail(email) {
 		return store.Staff{}, Link{}, &InputError{"email", "Enter an email address such as name@example.com."}
+	}
+	if err := textInput(textcheck.Line("name", strings.TrimSpace(name), textcheck.PersonName)); err != nil {
+		return store.Staff{}, Link{}, err
 	}
 	if !store.ValidRole(role) {
 		return store.Staff{}, Link{}, &InputError{"role", `Choose "agent" or "admin".`}
@@ -447,7 +464,8 @@ func (s *Service) Resume(ctx context.Context, token string) (Session, error) {
 	}
 	// Activity is written at most every tenth of the timeout, so a busy
 	// console does not write on every click.
-	if now.Sub(ss.LastSeenAt) >= s.cfg.IdleTimeout/10 {
+	// A probe (HEAD) is not activity: a monitor must not keep a session alive.
+	if now.Sub(ss.LastSeenAt) >= s.cfg.IdleTimeout/10 && !probe.Is(ctx) {
 		if err := s.store.TouchStaffSession(ctx, ss.ID); err != nil {
 			return Session{}, err
 		}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"gorm.io/gorm"
+
 	"reconnect/internal/model"
 )
 
@@ -104,4 +106,33 @@ func (s *Store) PruneEventsBatch(ctx context.Context, before time.Time, batch in
 	res := s.q(ctx).Exec(`DELETE FROM vehicle_events WHERE id IN (
 		SELECT id FROM vehicle_events WHERE occurred_at < ? ORDER BY id LIMIT ?)`, before, batch)
 	return res.RowsAffected, wrap(res.Error, "prune timeline")
+}
+
+// ConnectErrorSummary is how often owners came back from Connect with one
+// error code since a time, and when it last happened at all.
+type ConnectErrorSummary struct {
+	Count int64
+	Last  *time.Time
+}
+
+// ConnectErrorsSince summarises the reconnect_failed events with Connect
+// error code since since. The code is matched in the event's JSON detail,
+// which the repair writes as {"error":"<code>",…}.
+func (s *Store) ConnectErrorsSince(ctx context.Context, code string, since time.Time) (ConnectErrorSummary, error) {
+	var out ConnectErrorSummary
+	match := func() *gorm.DB {
+		return s.q(ctx).Model(&model.Event{}).Where("kind = ? AND detail LIKE ?", model.EventReconnectFailed, `%"error":"`+code+`"%`)
+	}
+	if err := match().Where("occurred_at >= ?", since).Count(&out.Count).Error; err != nil {
+		return out, wrap(err, "count connect errors %s", code)
+	}
+	var last []model.Event
+	if err := match().Order("occurred_at DESC").Limit(1).Find(&last).Error; err != nil {
+		return out, wrap(err, "last connect error %s", code)
+	}
+	if len(last) == 1 {
+		t := last[0].OccurredAt
+		out.Last = &t
+	}
+	return out, nil
 }

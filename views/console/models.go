@@ -88,6 +88,16 @@ type DashboardView struct {
 	Detections []ChangeRow
 	Reconnects []ChangeRow
 	Active     []ActiveRow
+	// ConfigErrors are Connect's configuration errors over the last days.
+	ConfigErrors ConnectErrorBox
+}
+
+// ConnectErrorBox counts one Connect error code over a recent window.
+type ConnectErrorBox struct {
+	Count int64
+	// Days is the window, Last the latest one (nil for none ever).
+	Days int
+	Last *time.Time
 }
 
 // Option is one choice of a select or radio group.

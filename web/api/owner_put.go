@@ -26,15 +26,11 @@ func ownerOut(o model.Owner) ownerJSON {
 	return ownerJSON{HostUserID: o.HostUserID, Email: o.Email, Name: o.Name, Locale: o.Locale, TimeZone: o.TimeZone}
 }
 
-func validHostID(id string) bool {
-	return id != "" && len(id) <= 255 && !strings.ContainsAny(id, "\x00\r\n")
-}
-
 // OwnerPut creates or updates an owner.
 func (h *Handler) OwnerPut(c echo.Context) error {
 	id := c.Param("host_user_id")
-	if !validHostID(id) {
-		return render.FieldError("host_user_id", "must be 1 to 255 characters")
+	if err := pathID("host_user_id", id); err != nil {
+		return err
 	}
 	var in ownerJSON
 	if err := bindJSON(c, &in); err != nil {
@@ -54,9 +50,6 @@ func (h *Handler) OwnerPut(c echo.Context) error {
 		if _, err := time.LoadLocation(in.TimeZone); err != nil || in.TimeZone == "Local" {
 			return render.FieldError("time_zone", "must be an IANA time zone such as Europe/Berlin")
 		}
-	}
-	if len(in.Name) > 200 {
-		return render.FieldError("name", "must be at most 200 characters")
 	}
 	o, err := h.Store.UpsertOwner(c.Request().Context(), store.OwnerInput{HostUserID: id, Email: in.Email, Name: in.Name, Locale: in.Locale, TimeZone: in.TimeZone})
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"reconnect/internal/model"
+	"reconnect/internal/probe"
 	"reconnect/internal/store"
 	"reconnect/internal/vehicletext"
 	"reconnect/web/render"
@@ -37,9 +38,36 @@ func (h *Handler) OwnerStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	vs, err := h.Store.VehiclesByOwner(ctx, o.ID)
-	if err != nil {
+	if !probe.Is(ctx) {
+		out, err := h.status(c, h.Store, o)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, out)
+	}
+	// A probe (HEAD) must get the answer a GET would, links included, but
+	// leave no link behind: the links are minted in a transaction that is
+	// then rolled back.
+	var out statusJSON
+	err = h.Store.Tx(ctx, func(tx *store.Store) error {
+		if out, err = h.status(c, tx, o); err != nil {
+			return err
+		}
+		return errRollback
+	})
+	if err != nil && !errors.Is(err, errRollback) {
 		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+var errRollback = errors.New("api: probe, roll back")
+
+func (h *Handler) status(c echo.Context, st *store.Store, o model.Owner) (statusJSON, error) {
+	ctx := c.Request().Context()
+	vs, err := st.VehiclesByOwner(ctx, o.ID)
+	if err != nil {
+		return statusJSON{}, err
 	}
 	loc := h.I18n.Localizer(h.I18n.Match(o.Locale, c.Request().Header.Get("Accept-Language")))
 	out := statusJSON{HostUserID: o.HostUserID, Vehicles: []statusVehicle{}}
@@ -55,13 +83,13 @@ func (h *Handler) OwnerStatus(c echo.Context) error {
 				}
 			}
 			vid := v.ID
-			m, err := h.Links.Mint(ctx, nil, linkMint(o.ID, &vid, model.PurposeInApp, "", model.SourceAPI))
+			m, err := h.Links.Mint(ctx, st, linkMint(o.ID, &vid, model.PurposeInApp, "", model.SourceAPI))
 			if err != nil {
-				return err
+				return statusJSON{}, err
 			}
 			sv.Link = &linkJSON{URL: m.URL, ExpiresAt: m.ExpiresAt.UTC()}
 		}
 		out.Vehicles = append(out.Vehicles, sv)
 	}
-	return c.JSON(http.StatusOK, out)
+	return out, nil
 }

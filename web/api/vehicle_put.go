@@ -49,8 +49,8 @@ func (h *Handler) VehiclePut(c echo.Context) error {
 		return err
 	}
 	vid := c.Param("vehicle_id")
-	if !validHostID(vid) {
-		return render.FieldError("vehicle_id", "must be 1 to 255 characters")
+	if err := pathID("vehicle_id", vid); err != nil {
+		return err
 	}
 	var in vehicleJSON
 	if err := bindJSON(c, &in); err != nil {

@@ -19,8 +19,8 @@ func (h *Handler) VehicleReauthenticated(c echo.Context) error {
 		return errCampaignsOff
 	}
 	ref := c.Param("vehicle_id")
-	if !validHostID(ref) {
-		return render.FieldError("vehicle_id", "must be 1 to 255 characters")
+	if err := pathID("vehicle_id", ref); err != nil {
+		return err
 	}
 	v, done, err := h.Campaigns.Reauthenticated(c.Request().Context(), ref)
 	switch {

@@ -89,7 +89,7 @@ func (con *Handler) AuditCSV(c echo.Context) error {
 	f, keep := auditFilter(c)
 	cur, _ := currentStaff(c)
 	ctx := c.Request().Context()
-	if err := con.Audit.Record(ctx, nil, audit.Entry{Actor: con.actor(c, cur), Action: model.AuditExported, Detail: keep.Encode()}); err != nil {
+	if err := con.Audit.RecordLook(ctx, audit.Entry{Actor: con.actor(c, cur), Action: model.AuditExported, Detail: keep.Encode()}); err != nil {
 		return err
 	}
 	h := c.Response().Header()

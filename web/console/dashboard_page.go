@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"reconnect/internal/model"
+	"reconnect/internal/smartcar"
 	"reconnect/internal/store"
 	"reconnect/internal/vehicletext"
 	consoleviews "reconnect/views/console"
@@ -57,6 +58,14 @@ func (con *Handler) Dashboard(c echo.Context) error {
 	if cur, ok := currentStaff(c); ok && cur.IsAdmin() {
 		v.FailedURL = paths.ConsoleFailedEvents(nil)
 	}
+	// Only staff can fix a configuration error, and owners are stuck until
+	// they do: the dashboard says how many came back with one lately.
+	const configErrorDays = 7
+	sum, err := con.Store.ConnectErrorsSince(ctx, string(smartcar.ConnectConfigurationError), con.Store.Now().AddDate(0, 0, -configErrorDays))
+	if err != nil {
+		return err
+	}
+	v.ConfigErrors = consoleviews.ConnectErrorBox{Count: sum.Count, Days: configErrorDays, Last: sum.Last}
 	active, err := con.Store.ActiveImpersonations(ctx, 20)
 	if err != nil {
 		return err

@@ -64,14 +64,14 @@ func (con *Handler) FailedEventRetry(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "retrying is not available")
 	}
 	cur, _ := currentStaff(c)
-	ev, err := con.Inbox.RetryFailed(c.Request().Context(), id, con.actor(c, cur))
+	_, err = con.Inbox.RetryFailed(c.Request().Context(), id, con.actor(c, cur))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		con.flash(c, "info", "That event is no longer failed: it was retried already, or never failed.")
+		con.flash(c, noticeNotFailed, 0)
 	case err != nil:
 		return err
 	default:
-		con.flash(c, "ok", "Event "+ev.EventID+" is back in line and will be applied again in a moment.")
+		con.flash(c, noticeRetried, 0)
 	}
 	return c.Redirect(http.StatusSeeOther, paths.ConsoleFailedEvents(nil))
 }

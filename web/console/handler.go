@@ -72,7 +72,7 @@ const (
 	staffCookie   = "rc_staff"
 	keyStaffToken = "token"
 	keyStaffFlash = "flash"
-	keyFlashTone  = "tone"
+	keyFlashOwner = "flash_owner"
 )
 
 func (con *Handler) staffSession(c echo.Context) *sessions.Session {
@@ -96,34 +96,38 @@ func (con *Handler) saveStaffToken(c echo.Context, token string) error {
 }
 
 // clearStaffCookie forgets the session token, leaving only a notice for
-// the sign-in page when msg is set.
-func (con *Handler) clearStaffCookie(c echo.Context, tone, msg string) {
+// the sign-in page when n is set.
+func (con *Handler) clearStaffCookie(c echo.Context, n notice) {
 	sess := con.staffSession(c)
 	sess.Values = map[any]any{}
-	if msg != "" {
-		sess.Values[keyStaffFlash], sess.Values[keyFlashTone] = msg, tone
+	if n != "" {
+		sess.Values[keyStaffFlash] = string(n)
 	}
 	_ = sess.Save(c.Request(), c.Response())
 }
 
-// flash leaves a one-time notice for the next console page.
-func (con *Handler) flash(c echo.Context, tone, msg string) {
+// flash leaves a one-time notice for the next console page, about the
+// owner ownerID (0 for none).
+func (con *Handler) flash(c echo.Context, n notice, ownerID int64) {
 	sess := con.staffSession(c)
-	sess.Values[keyStaffFlash], sess.Values[keyFlashTone] = msg, tone
+	sess.Values[keyStaffFlash], sess.Values[keyFlashOwner] = string(n), ownerID
 	_ = sess.Save(c.Request(), c.Response())
 }
 
 func (con *Handler) takeFlash(c echo.Context) (tone, msg string) {
 	sess := con.staffSession(c)
-	msg, _ = sess.Values[keyStaffFlash].(string)
-	if msg == "" {
+	key, _ := sess.Values[keyStaffFlash].(string)
+	if key == "" {
 		return "", ""
 	}
-	tone, _ = sess.Values[keyFlashTone].(string)
-	delete(sess.Values, keyStaffFlash)
-	delete(sess.Values, keyFlashTone)
-	_ = sess.Save(c.Request(), c.Response())
-	return tone, msg
+	ownerID, _ := sess.Values[keyFlashOwner].(int64)
+	if !middleware.IsHead(c) {
+		// A probe shows the notice but leaves it for the page a person sees.
+		delete(sess.Values, keyStaffFlash)
+		delete(sess.Values, keyFlashOwner)
+		_ = sess.Save(c.Request(), c.Response())
+	}
+	return con.noticeText(c, key, ownerID)
 }
 
 // resume finds the signed-in staff member behind the cookie.
@@ -162,7 +166,7 @@ func (con *Handler) RequireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 		cur, err := con.resume(c)
 		if errors.Is(err, staff.ErrNoSession) {
 			if _, had := con.staffSession(c).Values[keyStaffToken]; had {
-				con.clearStaffCookie(c, "info", "Your console session has ended. Sign in again.")
+				con.clearStaffCookie(c, noticeSessionEnded)
 			}
 			req := c.Request()
 			if render.IsMachine(req) || strings.HasPrefix(req.URL.Path, jobsAPI) {

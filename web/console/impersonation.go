@@ -33,7 +33,7 @@ func (con *Handler) ViewAs(c echo.Context) (viewer.Viewer, bool, error) {
 	case errors.Is(err, staff.ErrNoImpersonation):
 		return viewer.Viewer{}, false, nil
 	case errors.Is(err, staff.ErrImpersonationOver):
-		return viewer.Viewer{}, false, &impersonationOver{con: con, ownerID: im.OwnerID, owner: ownerName(im.Owner)}
+		return viewer.Viewer{}, false, &impersonationOver{con: con, ownerID: im.OwnerID}
 	case err != nil:
 		return viewer.Viewer{}, false, err
 	}
@@ -62,7 +62,6 @@ func (con *Handler) StaffSignedIn(c echo.Context) bool {
 type impersonationOver struct {
 	con     *Handler
 	ownerID int64
-	owner   string
 }
 
 func (e *impersonationOver) Error() string { return "impersonation ran out" }
@@ -71,7 +70,7 @@ func (e *impersonationOver) Error() string { return "impersonation ran out" }
 func (e *impersonationOver) Respond(c echo.Context) {
 	con := e.con
 	con.Log.Info("impersonation ran out", "owner", e.ownerID, "path", c.Request().URL.Path)
-	con.flash(c, "info", "Your view as "+e.owner+" ran out after "+ttlWords(con.Staff.Config().ImpersonationTTL)+" and has ended.")
+	con.flash(c, noticeViewOver, e.ownerID)
 	_ = c.Redirect(http.StatusSeeOther, paths.ConsoleOwner(e.ownerID))
 }
 

@@ -24,15 +24,15 @@ func (con *Handler) LinkSend(c echo.Context) error {
 	err = con.FreshLinks.Email(c.Request().Context(), o, con.actor(c, cur))
 	switch {
 	case errors.Is(err, notify.ErrEmailOff):
-		con.flash(c, "warn", "Email is not configured, so no link was emailed. Show a link instead and read it out or paste it to the owner.")
+		con.flash(c, noticeEmailOff, o.ID)
 		return c.Redirect(http.StatusSeeOther, back)
 	case errors.Is(err, notify.ErrNoAddress):
-		con.flash(c, "warn", "This owner has no email address on file. Show a link instead.")
+		con.flash(c, noticeNoAddress, o.ID)
 		return c.Redirect(http.StatusSeeOther, back)
 	case err != nil:
 		return err
 	}
-	con.flash(c, "ok", "A fresh link is on its way to "+o.Email+".")
+	con.flash(c, noticeLinkSent, o.ID)
 	return c.Redirect(http.StatusSeeOther, back)
 }
 

@@ -85,7 +85,7 @@ func (con *Handler) Logout(c echo.Context) error {
 	if err := con.Staff.Logout(c.Request().Context(), cur, con.actor(c, cur)); err != nil {
 		return err
 	}
-	con.clearStaffCookie(c, "ok", "You are signed out.")
+	con.clearStaffCookie(c, noticeSignedOut)
 	return c.Redirect(http.StatusSeeOther, paths.ConsoleLogin(""))
 }
 
@@ -131,6 +131,6 @@ func (con *Handler) PasswordSubmit(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	con.flash(c, "ok", "Your password is set. Sign in with it now.")
+	con.flash(c, noticePasswordSet, 0)
 	return c.Redirect(http.StatusSeeOther, paths.ConsoleLoginAs(st.Email))
 }

@@ -157,7 +157,7 @@ func (con *Handler) OwnerDetail(c echo.Context) error {
 	}
 	cur, _ := currentStaff(c)
 	if c.QueryParam("before") == "" {
-		if err := con.Audit.Record(c.Request().Context(), nil, audit.Entry{Actor: con.actor(c, cur), Owner: &o, Action: model.AuditOwnerViewed}); err != nil {
+		if err := con.Audit.RecordLook(c.Request().Context(), audit.Entry{Actor: con.actor(c, cur), Owner: &o, Action: model.AuditOwnerViewed}); err != nil {
 			return err
 		}
 	}
@@ -207,6 +207,6 @@ func (con *Handler) ImpersonateExit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	con.flash(c, "ok", "You are no longer viewing as "+ownerName(im.Owner)+".")
+	con.flash(c, noticeViewEnded, im.OwnerID)
 	return c.Redirect(http.StatusSeeOther, paths.ConsoleOwner(im.OwnerID))
 }

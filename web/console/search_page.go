@@ -1,6 +1,7 @@
 package console
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"reconnect/internal/audit"
 	"reconnect/internal/model"
 	"reconnect/internal/store"
+	"reconnect/internal/textcheck"
 	"reconnect/internal/vehicletext"
 	consoleviews "reconnect/views/console"
 	"reconnect/web/paths"
@@ -72,8 +74,9 @@ func (con *Handler) Search(c echo.Context) error {
 	if q == "" {
 		return render.HTML(c, http.StatusOK, consoleviews.Search(v))
 	}
-	if utf8.RuneCountInString(q) > 200 {
-		v.Error = "That is too long for any of the fields."
+	var bad *textcheck.Error
+	if errors.As(textcheck.Line("q", q, textcheck.Query), &bad) {
+		v.Error = "The search " + bad.Message + "."
 		return render.HTML(c, http.StatusUnprocessableEntity, consoleviews.Search(v))
 	}
 	v.Searched = true
@@ -116,7 +119,7 @@ func (con *Handler) Search(c echo.Context) error {
 		// The query itself is often an owner's email or VIN: the trail keeps
 		// what kind of search it was, never the personal value searched for.
 		detail := fmt.Sprintf("%s %s a query of %d characters", in, match, utf8.RuneCountInString(q))
-		if err := con.Audit.Record(ctx, nil, audit.Entry{Actor: con.actor(c, cur), Action: model.AuditOwnerSearched, Detail: detail}); err != nil {
+		if err := con.Audit.RecordLook(ctx, audit.Entry{Actor: con.actor(c, cur), Action: model.AuditOwnerSearched, Detail: detail}); err != nil {
 			return err
 		}
 	}

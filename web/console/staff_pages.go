@@ -110,7 +110,7 @@ func (con *Handler) StaffPasswordLink(c echo.Context) error {
 	return render.HTML(c, http.StatusOK, consoleviews.StaffList(v))
 }
 
-func (con *Handler) staffAction(c echo.Context, done string, do func(cur staff.Session, id int64) error) error {
+func (con *Handler) staffAction(c echo.Context, done notice, do func(cur staff.Session, id int64) error) error {
 	id, err := staffParam(c)
 	if err != nil {
 		return err
@@ -119,20 +119,20 @@ func (con *Handler) staffAction(c echo.Context, done string, do func(cur staff.S
 	if err := do(cur, id); err != nil {
 		return err
 	}
-	con.flash(c, "ok", done)
+	con.flash(c, done, 0)
 	return c.Redirect(http.StatusSeeOther, paths.ConsoleStaff())
 }
 
 // StaffUnlock lifts a lockout.
 func (con *Handler) StaffUnlock(c echo.Context) error {
-	return con.staffAction(c, "Unlocked.", func(cur staff.Session, id int64) error {
+	return con.staffAction(c, noticeUnlocked, func(cur staff.Session, id int64) error {
 		return con.Staff.Unlock(c.Request().Context(), con.actor(c, cur), id)
 	})
 }
 
 // StaffDisable disables an account; its sessions end at their next request.
 func (con *Handler) StaffDisable(c echo.Context) error {
-	return con.staffAction(c, "Disabled. Their console sessions have ended.", func(cur staff.Session, id int64) error {
+	return con.staffAction(c, noticeDisabled, func(cur staff.Session, id int64) error {
 		if id == cur.Staff.ID {
 			return echo.NewHTTPError(http.StatusUnprocessableEntity, "you cannot disable yourself")
 		}
@@ -142,7 +142,7 @@ func (con *Handler) StaffDisable(c echo.Context) error {
 
 // StaffEnable enables a disabled account again.
 func (con *Handler) StaffEnable(c echo.Context) error {
-	return con.staffAction(c, "Enabled.", func(cur staff.Session, id int64) error {
+	return con.staffAction(c, noticeEnabled, func(cur staff.Session, id int64) error {
 		return con.Staff.SetDisabled(c.Request().Context(), con.actor(c, cur), id, false)
 	})
 }

@@ -3,6 +3,7 @@ package middleware
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"slices"
 	"sort"
 	"strconv"
@@ -47,9 +48,13 @@ func RequestLog(log *slog.Logger, busy ...string) echo.MiddlewareFunc {
 			case res.Status >= 400:
 				level = slog.LevelWarn
 			}
+			method := req.Method
+			if IsHead(c) {
+				method = http.MethodHead // HeadAsGet runs it as the GET
+			}
 			log.LogAttrs(req.Context(), level, "request",
 				slog.String("id", res.Header().Get(echo.HeaderXRequestID)),
-				slog.String("method", req.Method),
+				slog.String("method", method),
 				slog.String("route", path),
 				slog.Int("status", res.Status),
 				slog.Int64("bytes", res.Size),

@@ -10,6 +10,7 @@ import (
 	"reconnect/internal/repair"
 	"reconnect/internal/smartcar"
 	ownerviews "reconnect/views/owner"
+	"reconnect/web/middleware"
 	"reconnect/web/paths"
 	"reconnect/web/render"
 )
@@ -19,7 +20,14 @@ import (
 // shows the success again. A re-authentication finished in another browser
 // is verified and told only whether the car works; a full Connect finished
 // elsewhere is sent back to the browser it started in.
+//
+// A HEAD cannot be answered as the GET would be without spending the
+// state, so it gets an empty page and the state is left for the owner.
 func (h *Handler) ConnectCallback(c echo.Context) error {
+	if middleware.IsHead(c) {
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return c.HTMLBlob(http.StatusOK, nil)
+	}
 	visit := repair.Visit{SessionID: h.Sessions.SID(c)}
 	if id, ok := h.Sessions.OwnerID(c); ok {
 		visit.OwnerID = &id

@@ -7,6 +7,7 @@ import (
 
 	"reconnect/internal/links"
 	ownerviews "reconnect/views/owner"
+	"reconnect/web/middleware"
 	"reconnect/web/paths"
 	"reconnect/web/render"
 )
@@ -24,6 +25,10 @@ func (h *Handler) LinkLanding(c echo.Context) error {
 	}
 	// A scanner's fetch is not a view; a GET never opens anything either way.
 	if auto, _ := links.IsAutomated(c.Request()); !auto {
+		_ = h.Store.MarkLinkViewed(c.Request().Context(), r.Link.ID)
+	}
+	if !middleware.IsHead(c) {
+		// A HEAD (a mail gateway's check) is not the owner opening the link.
 		_ = h.Store.MarkLinkViewed(c.Request().Context(), r.Link.ID)
 	}
 	h.Viewer.LocalizeFor(c, r.Owner)

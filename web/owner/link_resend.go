@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"reconnect/internal/textcheck"
 	ownerviews "reconnect/views/owner"
 	"reconnect/web/paths"
 	"reconnect/web/render"
@@ -21,7 +22,7 @@ func (h *Handler) LinkResend(c echo.Context) error {
 	v := ownerviews.LinkProblemView{Page: h.layout(c, render.T(c, "link.expired")), Heading: render.T(c, "link.expired"), Explain: render.T(c, "link.explain"), Email: email}
 	v.Path = paths.Home()
 	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email {
+	if err != nil || addr.Address != email || textcheck.Line("email", email, textcheck.Email) != nil {
 		v.Error = render.T(c, "link.bad_email")
 		return render.HTML(c, http.StatusUnprocessableEntity, ownerviews.LinkProblem(v))
 	}

@@ -58,7 +58,14 @@ func (h *Handler) OwnerPage(c echo.Context) error {
 	}
 	v.Summary = strings.Join(summary, " ")
 	if !who.ReadOnly {
-		v.Flash = h.Sessions.Flash(c)
+		// The notice names its car by id; its text is made here, now.
+		if n, ok := h.Sessions.Flash(c); ok {
+			for _, veh := range vs {
+				if veh.ID == n.VehicleID {
+					v.Flash = render.T(c, n.Key, map[string]any{"Car": carTitle(veh)})
+				}
+			}
+		}
 	}
 	if !who.ReadOnly {
 		inApp, err := h.inAppEscape(c, who.Owner.ID)

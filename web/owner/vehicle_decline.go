@@ -11,6 +11,7 @@ import (
 	ownerviews "reconnect/views/owner"
 	"reconnect/web/paths"
 	"reconnect/web/render"
+	"reconnect/web/session"
 	"reconnect/web/viewer"
 )
 
@@ -64,12 +65,14 @@ func (h *Handler) VehicleDeclineSubmit(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	msg := render.T(c, "decline.done", map[string]any{"Car": carTitle(veh)})
+	notice := session.Notice{Key: "decline.done", VehicleID: veh.ID}
 	if reason == repair.DeclineRemindLater {
-		msg = render.T(c, "decline.snoozed", map[string]any{"Car": carTitle(veh)})
+		notice.Key = "decline.snoozed"
 	}
-	if err := h.Sessions.SetFlash(c, msg); err != nil {
-		return err
+	// The decline is committed: a notice that cannot be kept is logged,
+	// never a 5xx that would make the owner think it failed.
+	if err := h.Sessions.SetFlash(c, notice); err != nil {
+		h.Log.Error("decline: keep the notice", "err", err, "vehicle", veh.ID)
 	}
 	return c.Redirect(http.StatusSeeOther, paths.OwnerPage())
 }

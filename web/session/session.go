@@ -11,6 +11,8 @@ import (
 	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
+
+	"reconnect/internal/probe"
 )
 
 // Cookie names. The staff console has its own cookie so that an owner session
@@ -28,6 +30,8 @@ const (
 	keyToken  = "csrf"
 	keyLink   = "link"
 	keyFlash  = "flash"
+	// keyFlashVehicle is the vehicle the notice is about.
+	keyFlashVehicle = "flash_vehicle"
 )
 
 // Manager reads and writes the cookies.
@@ -109,22 +113,37 @@ func (m *Manager) LinkID(c echo.Context) (int64, bool) {
 	return id, ok && id > 0
 }
 
-// SetFlash stores a one-time message for the next page.
-func (m *Manager) SetFlash(c echo.Context, msg string) error {
+// Notice is a one-time message for the next page: a message key and the
+// vehicle it is about. The text is rendered when the page is shown, so no
+// text a host or an owner supplied (a car's model, a name) ever goes into
+// the cookie, which a long one would overflow after the action committed.
+type Notice struct {
+	Key       string
+	VehicleID int64
+}
+
+// SetFlash stores a one-time notice for the next page.
+func (m *Manager) SetFlash(c echo.Context, n Notice) error {
 	s := m.get(c, OwnerCookie)
-	s.Values[keyFlash] = msg
+	s.Values[keyFlash], s.Values[keyFlashVehicle] = n.Key, n.VehicleID
 	return s.Save(c.Request(), c.Response())
 }
 
-// Flash returns and clears the one-time message.
-func (m *Manager) Flash(c echo.Context) string {
+// Flash returns and clears the one-time notice; a probe (HEAD) leaves it
+// for the page a person will see.
+func (m *Manager) Flash(c echo.Context) (Notice, bool) {
 	s := m.get(c, OwnerCookie)
-	msg, _ := s.Values[keyFlash].(string)
-	if msg != "" {
+	key, _ := s.Values[keyFlash].(string)
+	if key == "" {
+		return Notice{}, false
+	}
+	vid, _ := s.Values[keyFlashVehicle].(int64)
+	if !probe.Is(c.Request().Context()) {
 		delete(s.Values, keyFlash)
+		delete(s.Values, keyFlashVehicle)
 		_ = s.Save(c.Request(), c.Response())
 	}
-	return msg
+	return Notice{Key: key, VehicleID: vid}, true
 }
 
 // SignOut ends the owner session but keeps the language choice.

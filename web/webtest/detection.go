@@ -153,6 +153,9 @@ func (d *Detection) Upload(path, contentType string, body io.Reader) (int, map[s
 	return res.StatusCode, out
 }
 
+// APIKey is the key the host's endpoints accept.
+func (d *Detection) APIKey() string { return d.apiKey }
+
 // Recorded counts the webhook events in the inbox.
 func (d *Detection) Recorded() int64 {
 	d.t.Helper()

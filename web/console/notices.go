@@ -1,0 +1,83 @@
+package console
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"reconnect/internal/model"
+)
+
+// notice is a one-time message for the next console page. The staff
+// cookie carries only its key and the owner it is about: an owner's name
+// or address came from the host and may be any length, and a cookie that
+// overflows would turn an action that already committed into a 500.
+type notice string
+
+const (
+	noticeSessionEnded notice = "session_ended"
+	noticeSignedOut    notice = "signed_out"
+	noticePasswordSet  notice = "password_set"
+	noticeEmailOff     notice = "email_off"
+	noticeNoAddress    notice = "no_address"
+	noticeLinkSent     notice = "link_sent"
+	noticeViewOver     notice = "view_over"
+	noticeViewEnded    notice = "view_ended"
+	noticeUnlocked     notice = "unlocked"
+	noticeDisabled     notice = "disabled"
+	noticeEnabled      notice = "enabled"
+	noticeNotFailed    notice = "not_failed"
+	noticeRetried      notice = "retried"
+)
+
+// noticeTexts word each notice when the page is shown; o is the owner it
+// is about (the zero owner if none, or if they are gone).
+var noticeTexts = map[notice]struct {
+	tone string
+	text func(con *Handler, o model.Owner) string
+}{
+	noticeSessionEnded: {"info", fixed("Your console session has ended. Sign in again.")},
+	noticeSignedOut:    {"ok", fixed("You are signed out.")},
+	noticePasswordSet:  {"ok", fixed("Your password is set. Sign in with it now.")},
+	noticeEmailOff:     {"warn", fixed("Email is not configured, so no link was emailed. Show a link instead and read it out or paste it to the owner.")},
+	noticeNoAddress:    {"warn", fixed("This owner has no email address on file. Show a link instead.")},
+	noticeLinkSent: {"ok", func(_ *Handler, o model.Owner) string {
+		if o.Email == "" {
+			return "A fresh link is on its way to the owner."
+		}
+		return "A fresh link is on its way to " + o.Email + "."
+	}},
+	noticeViewOver: {"info", func(con *Handler, o model.Owner) string {
+		return "Your view as " + noticeOwner(o) + " ran out after " + ttlWords(con.Staff.Config().ImpersonationTTL) + " and has ended."
+	}},
+	noticeViewEnded: {"ok", func(_ *Handler, o model.Owner) string { return "You are no longer viewing as " + noticeOwner(o) + "." }},
+	noticeUnlocked:  {"ok", fixed("Unlocked.")},
+	noticeDisabled:  {"ok", fixed("Disabled. Their console sessions have ended.")},
+	noticeEnabled:   {"ok", fixed("Enabled.")},
+	noticeNotFailed: {"info", fixed("That event is no longer failed: it was retried already, or never failed.")},
+	noticeRetried:   {"ok", fixed("The event is back in line and will be applied again in a moment.")},
+}
+
+func fixed(s string) func(*Handler, model.Owner) string {
+	return func(*Handler, model.Owner) string { return s }
+}
+
+func noticeOwner(o model.Owner) string {
+	if o.ID == 0 {
+		return "the owner"
+	}
+	return ownerName(o)
+}
+
+// noticeText words a notice from the cookie; an unknown key shows nothing.
+func (con *Handler) noticeText(c echo.Context, key string, ownerID int64) (tone, msg string) {
+	n, ok := noticeTexts[notice(key)]
+	if !ok {
+		return "", ""
+	}
+	var o model.Owner
+	if ownerID > 0 {
+		if got, err := con.Store.OwnerByID(c.Request().Context(), ownerID); err == nil {
+			o = got
+		}
+	}
+	return n.tone, n.text(con, o)
+}
