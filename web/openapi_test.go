@@ -74,8 +74,9 @@ func TestOpenAPIStatesEveryTextLimit(t *testing.T) {
 		Components struct {
 			Schemas map[string]struct {
 				Properties map[string]struct {
-					Type      string `json:"type"`
-					MaxLength *int   `json:"maxLength"`
+					// A string, or a list such as ["string", "null"].
+					Type      json.RawMessage `json:"type"`
+					MaxLength *int            `json:"maxLength"`
 				} `json:"properties"`
 			} `json:"schemas"`
 		} `json:"components"`
@@ -89,7 +90,7 @@ func TestOpenAPIStatesEveryTextLimit(t *testing.T) {
 			t.Fatalf("no schema %s", name)
 		}
 		for field, p := range sch.Properties {
-			if p.Type != "string" {
+			if string(p.Type) != `"string"` {
 				continue
 			}
 			want, ok := api.TextLimits[field]

@@ -29,6 +29,10 @@ var TextLimits = map[string]int{
 	"nickname": textcheck.Nickname, "smartcar_user_id": textcheck.SmartcarUserID,
 	"state": textcheck.Enum, "reason": textcheck.Enum,
 	"purpose": textcheck.Enum, "return_url": textcheck.URL,
+	// Campaigns: the lists' and the message's entries each.
+	"country": textcheck.Enum, "models": textcheck.Model, "countries": textcheck.Enum, "vehicle_ids": textcheck.HostID,
+	"custom_message": textcheck.Reason, "cutover_at": textcheck.Enum, "repair_flow": textcheck.Enum,
+	"notice_offsets": textcheck.Enum, "wave_hold": textcheck.Enum,
 }
 
 // bindJSON decodes a JSON body strictly: unknown fields are an error, so a
@@ -86,16 +90,39 @@ func checkText(v reflect.Value) error {
 			}
 			continue
 		}
-		if f.Type.Kind() != reflect.String {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		var texts []string
+		fv := v.Field(i)
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			// An optional field (a PATCH): checked when present.
+			if fv.IsNil() {
+				continue
+			}
+			fv, ft = fv.Elem(), ft.Elem()
+		}
+		switch {
+		case ft.Kind() == reflect.String:
+			texts = []string{fv.String()}
+		case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.String:
+			for j := range fv.Len() {
+				texts = append(texts, fv.Index(j).String())
+			}
+		case ft.Kind() == reflect.Map && ft.Elem().Kind() == reflect.String:
+			for _, k := range fv.MapKeys() {
+				texts = append(texts, k.String(), fv.MapIndex(k).String())
+			}
+		default:
 			continue
 		}
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		limit, ok := TextLimits[name]
 		if !ok {
 			return fmt.Errorf("api: JSON field %q has no text limit", name)
 		}
-		if err := textcheck.Line(name, v.Field(i).String(), limit); err != nil {
-			return textError(err)
+		for _, text := range texts {
+			if err := textcheck.Line(name, text, limit); err != nil {
+				return textError(err)
+			}
 		}
 	}
 	return nil
