@@ -67,6 +67,7 @@ type Config struct {
 	Detection Detection
 	Email     Email
 	Console   Console
+	Brand     Brand
 
 	// generated records which secrets were made up for a development run, so the
 	// operator is warned that sessions will not survive a restart.
@@ -269,6 +270,9 @@ func (c *Config) validate() error {
 	if err := c.Console.validate(); err != nil {
 		return err
 	}
+	if err := c.Brand.validate(); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -427,5 +431,12 @@ func (c Config) Redacted() [][2]string {
 		{"STAFF_LOCKOUT_DURATION", c.Console.LockFor.String()},
 		{"STAFF_PASSWORD_LINK_TTL", c.Console.PasswordLinkTTL.String()},
 		{"IMPERSONATION_TTL", c.Console.ImpersonationTTL.String()},
+		{"BRAND_LOGO", c.Brand.LogoSource},
+		{"BRAND_COLOR", c.Brand.Color},
+		{"APP_BENEFIT", c.Brand.Benefit},
+		{"APP_BENEFIT_DE", c.Brand.BenefitDE},
+		{"APP_BENEFIT_FR", c.Brand.BenefitFR},
+		{"APP_BENEFIT_ES", c.Brand.BenefitES},
+		{"OEM_LINKS_FILE", c.Brand.OEMLinksFile},
 	}
 }
