@@ -30,7 +30,9 @@ import (
 	"reconnect/internal/repair"
 	"reconnect/internal/staff"
 	"reconnect/internal/store"
+	"reconnect/internal/vehicletext"
 	"reconnect/web/api"
+	"reconnect/web/brand"
 	"reconnect/web/console"
 	"reconnect/web/devinbox"
 	"reconnect/web/middleware"
@@ -66,12 +68,15 @@ type Deps struct {
 	// nobody can view as an owner.
 	Staff *staff.Service
 	Audit *audit.Log
+	// Brand is the host's logo and colour; nil builds it from Config.
+	Brand *brand.Assets
 }
 
 // Server holds the Echo instance and what the shared parts use.
 type Server struct {
 	log        *slog.Logger
 	appName    string
+	brand      *brand.Assets
 	db         *database.DB
 	registry   *prometheus.Registry
 	freshLinks *notify.FreshLinks
@@ -82,10 +87,12 @@ type Server struct {
 type handlers struct {
 	sessions *session.Manager
 	i18n     *i18n.Catalog
-	owner    *owner.Handler
-	api      *api.Handler
-	webhook  *webhook.Handler
-	console  *console.Handler
+	// brand serves the host's logo and colour.
+	brand   *brand.Assets
+	owner   *owner.Handler
+	api     *api.Handler
+	webhook *webhook.Handler
+	console *console.Handler
 	// devInbox is nil unless the demo configured one.
 	devInbox *devinbox.Handler
 }
@@ -101,8 +108,12 @@ func New(d Deps) (*Server, error) {
 		d.I18n = i18n.MustNew()
 	}
 	cfg := d.Config
+	brandAssets := d.Brand
+	if brandAssets == nil {
+		brandAssets = brand.New(cfg.AppName, cfg.PublicBaseURL, cfg.Brand)
+	}
 	sessions := session.New(config.DecodedKeys(cfg.SessionKeys), cfg.Secure(), 12*3600)
-	h := handlers{sessions: sessions, i18n: d.I18n}
+	h := handlers{sessions: sessions, i18n: d.I18n, brand: brandAssets}
 	h.console = &console.Handler{
 		AppName: cfg.AppName, Secure: cfg.Secure(), Log: d.Logger, DB: d.DB, Store: d.Store, I18n: d.I18n,
 		Sessions: sessions, Staff: d.Staff, Audit: d.Audit,
@@ -114,7 +125,8 @@ func New(d Deps) (*Server, error) {
 		impersonation = h.console
 	}
 	h.owner = &owner.Handler{
-		AppName: cfg.AppName, PublicBaseURL: cfg.PublicBaseURL, Log: d.Logger, Store: d.Store, I18n: d.I18n,
+		AppName: cfg.AppName, Brand: brandAssets.Page(), PublicBaseURL: cfg.PublicBaseURL, Log: d.Logger, Store: d.Store, I18n: d.I18n,
+		OEMLinks: vehicletext.NewOEMLinks(cfg.Brand.OEMLinks),
 		Sessions: sessions, Viewer: viewer.New(sessions, d.Store, d.I18n, impersonation),
 		Links: d.Links, Repair: d.Repair, Unsubscriber: d.Unsubscriber,
 	}
@@ -128,7 +140,7 @@ func New(d Deps) (*Server, error) {
 		h.devInbox = &devinbox.Handler{AppName: cfg.AppName, Inbox: d.DevInbox}
 	}
 
-	s := &Server{log: d.Logger, appName: cfg.AppName, db: d.DB, registry: d.Registry, freshLinks: d.FreshLinks}
+	s := &Server{log: d.Logger, appName: cfg.AppName, brand: brandAssets, db: d.DB, registry: d.Registry, freshLinks: d.FreshLinks}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -145,7 +157,7 @@ func New(d Deps) (*Server, error) {
 			d.Logger.Error("panic", "err", err, "stack", string(stack))
 			return err
 		}}),
-		middleware.SecurityHeaders(formTargets...),
+		middleware.SecurityHeaders(formTargets, brandAssets.ImgSources()),
 		echomw.BodyLimit(strconv.FormatInt(max(cfg.MaxBodyBytes, 1), 10)+"B"),
 		echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
 			Registerer: d.Registry, Subsystem: "http",

@@ -33,7 +33,9 @@ import (
 	"reconnect/internal/smartcar"
 	"reconnect/internal/staff"
 	"reconnect/internal/store"
+	"reconnect/internal/vehicletext"
 	"reconnect/web"
+	"reconnect/web/brand"
 )
 
 // App is a running Reconnect instance.
@@ -134,7 +136,9 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	}, a.Store, log.With("component", "host_webhook"), a.Registry); err != nil {
 		return nil, &config.Error{Var: "HOST_WEBHOOK_SECRET", Expect: err.Error()}
 	}
-	if a.Notify, err = newNotify(a); err != nil {
+	// The host's brand (logo, colour) on the owners' pages and emails.
+	brandAssets := brand.New(cfg.AppName, cfg.PublicBaseURL, cfg.Brand)
+	if a.Notify, err = newNotify(a, brandAssets); err != nil {
 		return nil, err
 	}
 
@@ -173,7 +177,7 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 		Links: a.Links, Repair: a.Repair, Ingest: a.Ingest,
 		FreshLinks:   notify.NewFreshLinks(a.Store, a.Links, auditLog, linkMailer),
 		Unsubscriber: unsubscriber, DevInbox: devInbox,
-		Staff: staffSvc, Audit: auditLog,
+		Staff: staffSvc, Audit: auditLog, Brand: brandAssets,
 	})
 	if err != nil {
 		return nil, err
@@ -202,7 +206,7 @@ func ingestConfig(c config.Config, db *database.DB) ingest.Config {
 // newNotify builds the owner email service. Without SMTP_URL it has no
 // sender: nothing is scheduled, but unsubscribe links from earlier emails
 // keep working.
-func newNotify(a *App) (*notify.Service, error) {
+func newNotify(a *App, b *brand.Assets) (*notify.Service, error) {
 	e := a.Config.Email
 	var sender mail.Sender
 	if e.Enabled() {
@@ -222,6 +226,8 @@ func newNotify(a *App) (*notify.Service, error) {
 		AppName: a.Config.AppName, BaseURL: a.Config.PublicBaseURL,
 		Debounce: e.Debounce, Reminders: e.Reminders, Max: e.Max, MinInterval: e.MinInterval,
 		Quiet: e.QuietHours, TimeZone: loc, LinkTTL: a.Config.LinkEmailTTL, UnknownRetryAfter: e.UnknownRetryAfter,
+		Benefits: a.Config.Brand.Benefits(), OEMLinks: vehicletext.NewOEMLinks(a.Config.Brand.OEMLinks),
+		LogoURL: b.EmailLogo(), BrandColor: b.Color(),
 	}, a.Store, a.Links, sender, a.Jobs, a.I18n, a.Log.With("component", "email")), nil
 }
 
