@@ -13,6 +13,7 @@ import (
 	"reconnect/internal/textcheck"
 	"reconnect/views/pages"
 	"reconnect/web/middleware"
+	"reconnect/web/paths"
 	"reconnect/web/render"
 	"reconnect/web/viewer"
 )
@@ -102,6 +103,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		msg = http.StatusText(status)
 	}
 	v := pages.ErrorView{Page: render.Layout(c, s.appName, render.T(c, "error.title")), Status: status, Message: msg}
+	if !strings.HasPrefix(c.Request().URL.Path, paths.RouteConsole) {
+		v.Brand = s.brand.Page()
+	}
 	if rerr := render.HTML(c, status, pages.Error(v)); rerr != nil {
 		s.log.Error("render error page", "err", rerr)
 		_ = c.String(status, msg)

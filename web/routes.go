@@ -22,6 +22,7 @@ func (s *Server) routes(h handlers) {
 	e.GET(paths.RouteMetrics, s.metrics).Name = "ops.metrics"
 	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler())).Name = "ops.static"
 	e.GET(paths.RouteOpenAPI, s.openAPIDoc).Name = "ops.openapi"
+	e.GET(paths.RouteBrandAsset, h.brand.Serve).Name = "ops.brand"
 
 	// The host app's backend: API key, JSON, no cookies and so no CSRF.
 	api := e.Group(paths.RouteAPI, h.api.RequireKey)

@@ -54,6 +54,7 @@ func TestEveryPathBuilderHitsItsRoute(t *testing.T) {
 		{http.MethodGet, paths.ConnectCallback(), paths.RouteConnectCallback},
 		{http.MethodGet, paths.Unsubscribe("tok"), paths.RouteUnsubscribe},
 		{http.MethodPost, paths.Unsubscribe("tok"), paths.RouteUnsubscribe},
+		{http.MethodGet, paths.BrandAsset("brand.0123456789ab.css"), paths.RouteBrandAsset},
 		{http.MethodGet, paths.DevInbox(), paths.RouteDevInbox},
 		{http.MethodGet, paths.DevInboxMessage(3), paths.RouteDevInboxMessage},
 		{http.MethodGet, paths.DevInboxHTML(3), paths.RouteDevInboxHTML},

@@ -35,7 +35,9 @@ import (
 	"reconnect/internal/repair"
 	"reconnect/internal/staff"
 	"reconnect/internal/store"
+	"reconnect/internal/vehicletext"
 	"reconnect/web/api"
+	"reconnect/web/brand"
 	"reconnect/web/console"
 	"reconnect/web/devinbox"
 	"reconnect/web/middleware"
@@ -80,12 +82,15 @@ type Deps struct {
 	InboxRetries *ingest.Retries
 	// Erasure erases an owner's personal data (the host's API).
 	Erasure *erasure.Service
+	// Brand is the host's logo and colour; nil builds it from Config.
+	Brand *brand.Assets
 }
 
 // Server holds the Echo instance and what the shared parts use.
 type Server struct {
 	log        *slog.Logger
 	appName    string
+	brand      *brand.Assets
 	db         *database.DB
 	registry   *prometheus.Registry
 	freshLinks *notify.FreshLinks
@@ -100,10 +105,12 @@ type Server struct {
 type handlers struct {
 	sessions *session.Manager
 	i18n     *i18n.Catalog
-	owner    *owner.Handler
-	api      *api.Handler
-	webhook  *webhook.Handler
-	console  *console.Handler
+	// brand serves the host's logo and colour.
+	brand   *brand.Assets
+	owner   *owner.Handler
+	api     *api.Handler
+	webhook *webhook.Handler
+	console *console.Handler
 	// devInbox is nil unless the demo configured one.
 	devInbox *devinbox.Handler
 }
@@ -119,8 +126,12 @@ func New(d Deps) (*Server, error) {
 		d.I18n = i18n.MustNew()
 	}
 	cfg := d.Config
+	brandAssets := d.Brand
+	if brandAssets == nil {
+		brandAssets = brand.New(cfg.AppName, cfg.PublicBaseURL, cfg.Brand)
+	}
 	sessions := session.New(config.DecodedKeys(cfg.SessionKeys), cfg.Secure(), 12*3600)
-	h := handlers{sessions: sessions, i18n: d.I18n}
+	h := handlers{sessions: sessions, i18n: d.I18n, brand: brandAssets}
 	h.console = &console.Handler{
 		AppName: cfg.AppName, Secure: cfg.Secure(), Log: d.Logger, DB: d.DB, Store: d.Store, I18n: d.I18n,
 		Sessions: sessions, Staff: d.Staff, Audit: d.Audit,
@@ -132,7 +143,8 @@ func New(d Deps) (*Server, error) {
 		impersonation = h.console
 	}
 	h.owner = &owner.Handler{
-		AppName: cfg.AppName, PublicBaseURL: cfg.PublicBaseURL, Log: d.Logger, Store: d.Store, I18n: d.I18n,
+		AppName: cfg.AppName, Brand: brandAssets.Page(), PublicBaseURL: cfg.PublicBaseURL, Log: d.Logger, Store: d.Store, I18n: d.I18n,
+		OEMLinks: vehicletext.NewOEMLinks(cfg.Brand.OEMLinks),
 		Sessions: sessions, Viewer: viewer.New(sessions, d.Store, d.I18n, impersonation),
 		Links: d.Links, Repair: d.Repair, Unsubscriber: d.Unsubscriber,
 	}
@@ -153,7 +165,7 @@ func New(d Deps) (*Server, error) {
 		h.devInbox = &devinbox.Handler{AppName: cfg.AppName, Inbox: d.DevInbox}
 	}
 
-	s := &Server{log: d.Logger, appName: cfg.AppName, db: d.DB, registry: d.Registry, freshLinks: d.FreshLinks,
+	s := &Server{log: d.Logger, appName: cfg.AppName, brand: brandAssets, db: d.DB, registry: d.Registry, freshLinks: d.FreshLinks,
 		metricsToken: cfg.Ops.MetricsToken}
 	// One handler for both listeners: promhttp counts its own scrapes in
 	// the registry, and may do so only once.
@@ -190,7 +202,7 @@ func New(d Deps) (*Server, error) {
 			d.Logger.Error("panic", "err", err, "stack", string(stack))
 			return err
 		}}),
-		middleware.SecurityHeaders(formTargets...),
+		middleware.SecurityHeaders(formTargets, brandAssets.ImgSources()),
 		echomw.BodyLimitWithConfig(echomw.BodyLimitConfig{
 			Limit: strconv.FormatInt(max(cfg.MaxBodyBytes, 1), 10) + "B",
 			// A campaign's vehicle list has its own, larger limit.

@@ -35,7 +35,9 @@ import (
 	"reconnect/internal/smartcar"
 	"reconnect/internal/staff"
 	"reconnect/internal/store"
+	"reconnect/internal/vehicletext"
 	"reconnect/web"
+	"reconnect/web/brand"
 )
 
 // App is a running Reconnect instance.
@@ -146,7 +148,9 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	}, a.Store, log.With("component", "host_webhook"), a.Registry); err != nil {
 		return nil, &config.Error{Var: "HOST_WEBHOOK_SECRET", Expect: err.Error()}
 	}
-	if a.Notify, err = newNotify(a); err != nil {
+	// The host's brand (logo, colour) on the owners' pages and emails.
+	brandAssets := brand.New(cfg.AppName, cfg.PublicBaseURL, cfg.Brand)
+	if a.Notify, err = newNotify(a, brandAssets); err != nil {
 		return nil, err
 	}
 	// A new link when an owner asks (a job looks the address up and
@@ -198,7 +202,7 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 		Links: a.Links, Repair: a.Repair, Ingest: a.Ingest, Lifecycle: a.Lifecycle, Campaigns: a.Campaigns,
 		FreshLinks:   a.FreshLinks,
 		Unsubscriber: unsubscriber, DevInbox: devInbox,
-		Staff: a.Staff, Audit: auditLog,
+		Staff: a.Staff, Audit: auditLog, Brand: brandAssets,
 		InboxRetries: ingest.NewRetries(a.Store, auditLog, a.Ingest.Processor().Wake),
 		// Erasure: the owner's personal data, their jobs, one audit row.
 		Erasure: erasure.New(a.Store, a.Jobs, auditLog),
@@ -230,7 +234,7 @@ func ingestConfig(c config.Config, db *database.DB) ingest.Config {
 // newNotify builds the owner email service. Without SMTP_URL it has no
 // sender: nothing is scheduled, but unsubscribe links from earlier emails
 // keep working.
-func newNotify(a *App) (*notify.Service, error) {
+func newNotify(a *App, b *brand.Assets) (*notify.Service, error) {
 	e := a.Config.Email
 	var sender mail.Sender
 	if e.Enabled() {
@@ -250,6 +254,8 @@ func newNotify(a *App) (*notify.Service, error) {
 		AppName: a.Config.AppName, BaseURL: a.Config.PublicBaseURL,
 		Debounce: e.Debounce, Reminders: e.Reminders, Max: e.Max, MinInterval: e.MinInterval,
 		Quiet: e.QuietHours, TimeZone: loc, LinkTTL: a.Config.LinkEmailTTL, UnknownRetryAfter: e.UnknownRetryAfter,
+		Benefits: a.Config.Brand.Benefits(), OEMLinks: vehicletext.NewOEMLinks(a.Config.Brand.OEMLinks),
+		LogoURL: b.EmailLogo(), BrandColor: b.Color(),
 	}, a.Store, a.Links, sender, a.Jobs, a.I18n, a.Log.With("component", "email")), nil
 }
 

@@ -69,6 +69,7 @@ type Config struct {
 	Console   Console
 	Ops       Ops
 	Retention Retention
+	Brand     Brand
 
 	// generated records which secrets were made up for a development run, so the
 	// operator is warned that sessions will not survive a restart.
@@ -277,6 +278,9 @@ func (c *Config) validate() error {
 	if err := c.Ops.validate(); err != nil {
 		return err
 	}
+	if err := c.Brand.validate(); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -440,5 +444,12 @@ func (c Config) Redacted() [][2]string {
 		{"TRUSTED_PROXIES", strings.Join(c.Ops.TrustedProxies, ",")},
 		{"RETENTION_TIMELINE", c.Retention.Timeline.String()},
 		{"RETENTION_EMAILS", c.Retention.Emails.String()},
+		{"BRAND_LOGO", c.Brand.LogoSource},
+		{"BRAND_COLOR", c.Brand.Color},
+		{"APP_BENEFIT", c.Brand.Benefit},
+		{"APP_BENEFIT_DE", c.Brand.BenefitDE},
+		{"APP_BENEFIT_FR", c.Brand.BenefitFR},
+		{"APP_BENEFIT_ES", c.Brand.BenefitES},
+		{"OEM_LINKS_FILE", c.Brand.OEMLinksFile},
 	}
 }

@@ -99,7 +99,7 @@ func TestEmailLinkToReconnectedCar(t *testing.T) {
 		}
 		link := hrefs[0][1]
 		// Bob reads German; Carol's cars are fine and she gets nothing.
-		if bob := w.mailTo(t, "bob@example.com"); bob.Subject != "Aktion erforderlich: BMW wieder mit ChargeWell verbinden" {
+		if bob := w.mailTo(t, "bob@example.com"); bob.Subject != "Wichtig: Verbinden Sie Ihren BMW wieder mit ChargeWell" {
 			t.Errorf("Bob's subject %q", bob.Subject)
 		}
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -84,9 +85,14 @@ func TestJourneyFullConnectStoresTokensEncrypted(t *testing.T) {
 }
 
 // Every owner page passes axe-core in English and German, on a 360 px phone
-// and at desktop width.
+// and at desktop width, dressed in a host's brand (its colour on buttons,
+// links and the focus ring; its logo in the header).
 func TestOwnerPagesAccessible(t *testing.T) {
-	w := startWorld(t, "sqlite", nil)
+	logo := filepath.Join(t.TempDir(), "logo.svg")
+	if err := os.WriteFile(logo, []byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 10"><rect width="40" height="10" fill="#1b5e20"/></svg>`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w := startWorld(t, "sqlite", map[string]string{"BRAND_COLOR": "#1b5e20", "BRAND_LOGO": logo})
 	alice := w.owner(t, "demo-alice")
 	bob := w.owner(t, "demo-bob")
 	tesla := w.vehicle(t, "demo-alice", "TESLA")

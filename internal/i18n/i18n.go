@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"strings"
+	"unicode"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
@@ -164,3 +166,67 @@ func From(ctx context.Context) *Localizer {
 func T(ctx context.Context, id string, data ...map[string]any) string {
 	return From(ctx).T(id, data...)
 }
+
+// FrenchSpacingErrors lists the places in a French text where ":", ";",
+// "?" or "!" lacks the non-breaking space before it, or « » the one inside.
+// Addresses are skipped: their colons and question marks are not prose.
+// The emails' tests run it over every French email they render.
+func FrenchSpacingErrors(s string) []string {
+	var bad []string
+	rs := []rune(s)
+	for i, r := range rs {
+		if !strings.ContainsRune(":;?!«»", r) || insideAddress(rs, i) {
+			continue
+		}
+		var neighbour rune
+		switch r {
+		case '«':
+			if i+1 < len(rs) {
+				neighbour = rs[i+1]
+			}
+		default:
+			if i > 0 {
+				neighbour = rs[i-1]
+			}
+		}
+		if neighbour != '\u00a0' && neighbour != '\u202f' {
+			lo, hi := max(0, i-12), min(len(rs), i+12)
+			bad = append(bad, string(rs[lo:hi]))
+		}
+	}
+	return bad
+}
+
+// insideAddress reports whether rune i of rs belongs to a URL.
+func insideAddress(rs []rune, i int) bool {
+	start := i
+	for start > 0 && !unicode.IsSpace(rs[start-1]) {
+		start--
+	}
+	end := i
+	for end < len(rs) && !unicode.IsSpace(rs[end]) {
+		end++
+	}
+	return strings.Contains(string(rs[start:end]), "://")
+}
+
+// Pattern matches a message as rendered with any data: the text as written,
+// each {{.Placeholder}} standing for anything. Tests use it to find, or
+// strike out, the places a message appears on a page.
+func Pattern(lang, id string) (*regexp.Regexp, error) {
+	m, err := Messages(lang)
+	if err != nil {
+		return nil, err
+	}
+	s, ok := m[id]
+	if !ok {
+		return nil, fmt.Errorf("i18n: no message %q in %s", id, lang)
+	}
+	parts := placeholder.Split(s, -1)
+	for i, p := range parts {
+		parts[i] = regexp.QuoteMeta(p)
+	}
+	return regexp.Compile(strings.Join(parts, ".*?"))
+}
+
+var placeholder = regexp.MustCompile(`\{\{\s*\.\w+\s*\}\}`)

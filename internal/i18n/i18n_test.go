@@ -63,3 +63,26 @@ func TestMatch(t *testing.T) {
 		t.Errorf("German skip link not translated: %q", got)
 	}
 }
+
+// French puts a non-breaking space before ":", ";", "?" and "!" (and inside
+// « »), so that the sign never starts a line; a plain space or none is a
+// typo a French reader sees at once.
+func TestFrenchSpacesBeforeHighPunctuation(t *testing.T) {
+	fr, err := Messages("fr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, s := range fr {
+		if bad := FrenchSpacingErrors(s); len(bad) > 0 {
+			t.Errorf("fr %s: %q: %v", id, s, bad)
+		}
+	}
+	for _, tc := range []struct {
+		in   string
+		want int
+	}{{"Rappel : x", 1}, {"Rappel: x", 1}, {"Rappel\u00a0: x", 0}, {"Pourquoi\u202f?", 0}, {"« Oui »", 2}, {"voir https://a.example/x?y=1", 0}} {
+		if got := len(FrenchSpacingErrors(tc.in)); got != tc.want {
+			t.Errorf("FrenchSpacingErrors(%q) found %d, want %d", tc.in, got, tc.want)
+		}
+	}
+}

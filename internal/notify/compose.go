@@ -39,6 +39,10 @@ func (s *Service) composeReconnect(ctx context.Context, tx *store.Store, o model
 		m.Intro = l.T(pick(reminder, "email.reminder_intro_many", "email.intro_many"), d)
 	}
 	m.Preheader = l.T("email.preheader", map[string]any{"App": s.cfg.AppName})
+	if benefit := s.cfg.Benefits[l.Lang()]; benefit != "" {
+		m.Benefit = l.T(pick(len(vs) > 1, "email.benefit_many", "email.benefit_one"), map[string]any{"Benefit": benefit})
+	}
+	m.StepsTitle, m.Steps, m.StepsText = s.steps(l, vs)
 	for _, v := range vs {
 		link, err := s.links.Mint(ctx, tx, links.Mint{OwnerID: o.ID, VehicleID: &v.ID, Purpose: model.PurposeEmail, Source: model.SourceEmail, SourceRef: em.MessageID})
 		if err != nil {
@@ -46,10 +50,9 @@ func (s *Service) composeReconnect(ctx context.Context, tx *store.Store, o model
 		}
 		d := s.carData(l, v)
 		rk, tk := vehicletext.ReasonKeys(v)
-		if v.State == model.StateNeedsReauth || v.State == model.StateReconnecting {
-			if tk == "todo.reauth" {
-				tk = "email.todo_reauth"
-			}
+		if tk == "todo.reauth" {
+			// The numbered steps above say it.
+			tk = ""
 		}
 		button := pick(len(vs) > 1, "email.button_car", "email.button_one")
 		if v.State == model.StateNeedsVirtualKey {
@@ -61,6 +64,16 @@ func (s *Service) composeReconnect(ctx context.Context, tx *store.Store, o model
 		}
 		if tk != "" {
 			c.ToDo = l.T(tk, d)
+			if vehicletext.FixFirst(tk) {
+				c.Then, c.ThenText = l.T("email.then_button"), l.T("email.then_link")
+			}
+		}
+		if oc, ok := vehicletext.OEMCaseOf(v); ok {
+			if u := s.cfg.OEMLinks.URL(v.Make, oc); u != "" {
+				c.FixURL, c.FixLabel = u, l.T("oem.link_"+string(oc), d)
+			} else {
+				c.FixHint = l.T("oem.fallback", d)
+			}
 		}
 		m.Cars = append(m.Cars, c)
 	}
@@ -78,6 +91,7 @@ func (s *Service) composeFreshLink(ctx context.Context, tx *store.Store, o model
 	m.Subject = l.T("email.fresh_subject", d)
 	m.Heading = l.T("email.fresh_heading", d)
 	m.Intro = l.T("email.fresh_intro", d)
+	m.IntroText = l.T("email.fresh_intro_text", d)
 	m.Preheader = m.Intro
 	// A link emailed on a staff member's behalf says so, so that it does
 	// not open an owner session in a browser where staff are signed in.
@@ -97,7 +111,8 @@ func (s *Service) composeFreshLink(ctx context.Context, tx *store.Store, o model
 // frame fills what every email has: greeting, validity, sign-off, footer.
 func (s *Service) frame(l *i18n.Localizer, o model.Owner) emails.Message {
 	d := map[string]any{"App": s.cfg.AppName}
-	m := emails.Message{Lang: l.Lang(), AppName: s.cfg.AppName}
+	m := emails.Message{Lang: l.Lang(), AppName: s.cfg.AppName, LogoURL: s.cfg.LogoURL, BrandColor: s.cfg.BrandColor}
+	m.Colon = l.T("email.colon", map[string]any{"Label": "{label}"})
 	m.Greeting = l.T("email.greeting_anon")
 	if first := strings.Fields(o.Name); len(first) > 0 {
 		m.Greeting = l.T("email.greeting", map[string]any{"Name": first[0]})
@@ -108,6 +123,7 @@ func (s *Service) frame(l *i18n.Localizer, o model.Owner) emails.Message {
 		m.Validity = l.T("email.validity_hours", map[string]any{"Hours": int(s.cfg.LinkTTL / time.Hour)})
 	}
 	m.LinkHelp = l.T("email.link_help")
+	m.Thanks = l.T("email.thanks")
 	m.SignOff = l.T("email.sign_off", d)
 	m.Why = l.T("email.why", d)
 	m.UnsubscribeLabel = l.T("email.unsubscribe")
@@ -156,6 +172,33 @@ func (s *Service) carData(l *i18n.Localizer, v model.Vehicle) map[string]any {
 		title = l.T("email.car")
 	}
 	return map[string]any{"App": s.cfg.AppName, "Make": make, "Car": title}
+}
+
+// steps numbers what reconnecting takes: the button (a link in plain text),
+// signing in at the carmaker, approving. Cars that only need a virtual key
+// take none of these steps.
+func (s *Service) steps(l *i18n.Localizer, vs []model.Vehicle) (title string, html, text []string) {
+	makes := map[string]bool{}
+	var make string
+	for _, v := range vs {
+		if v.State == model.StateNeedsVirtualKey {
+			continue
+		}
+		make = vehicletext.MakeName(v.Make)
+		makes[make] = true
+	}
+	if len(makes) == 0 {
+		return "", nil, nil
+	}
+	many := len(vs) > 1
+	signIn := l.T("email.step_sign_in", map[string]any{"Make": make})
+	if len(makes) > 1 || make == "" {
+		signIn = l.T("email.step_sign_in_many")
+	}
+	approve := l.T("email.step_approve", map[string]any{"App": s.cfg.AppName})
+	html = []string{l.T(pick(many, "email.step_button_many", "email.step_button_one")), signIn, approve}
+	text = []string{l.T(pick(many, "email.step_link_many", "email.step_link_one")), signIn, approve}
+	return l.T("email.steps_title"), html, text
 }
 
 func pick(cond bool, yes, no string) string {

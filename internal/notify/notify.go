@@ -32,6 +32,7 @@ import (
 	"reconnect/internal/mail"
 	"reconnect/internal/model"
 	"reconnect/internal/store"
+	"reconnect/internal/vehicletext"
 )
 
 // Config says when to email and how hard to try.
@@ -61,6 +62,15 @@ type Config struct {
 	// UnknownRetryAfter holds back another attempt at an email whose last
 	// attempt has an unknown outcome (EMAIL_UNKNOWN_RETRY_AFTER).
 	UnknownRetryAfter time.Duration
+	// Benefits is APP_BENEFIT by language ("charging updates"): what owners
+	// keep receiving when they reconnect. Without one the sentence is left out.
+	Benefits map[string]string
+	// OEMLinks are the carmakers' pages for what only the carmaker can fix.
+	OEMLinks *vehicletext.OEMLinks
+	// LogoURL (https, or empty for none) and BrandColor dress the emails in
+	// the host's brand.
+	LogoURL    string
+	BrandColor string
 }
 
 func (c Config) withDefaults() Config {

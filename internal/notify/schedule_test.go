@@ -202,7 +202,7 @@ func TestQuietHoursInTheOwnersTimeZone(t *testing.T) {
 			t.Fatalf("Tokyo at 08:00 local: %d emails", len(sent))
 		}
 		if sent := h.runUntil(berlin, time.Date(2026, 11, 3, 7, 0, 0, 0, time.UTC)); len(sent) != 1 ||
-			sent[0].Subject != "Aktion erforderlich: Tesla wieder mit ChargeWell verbinden" {
+			sent[0].Subject != "Wichtig: Verbinden Sie Ihren Tesla wieder mit ChargeWell" {
 			t.Fatalf("Berlin at 08:00 local: %+v", sent)
 		}
 	})

@@ -46,35 +46,40 @@ func Title(v model.Vehicle) string {
 }
 
 // ReasonKeys picks the catalogue keys of the explanation and the next step
-// for a vehicle's state and reason.
+// for a vehicle's state and reason. A carmaker-side next step says only what
+// to do at the carmaker; FixFirst tells the caller to add how to come back
+// (a button on a page, a link in plain text).
 func ReasonKeys(v model.Vehicle) (reason, todo string) {
-	code := v.Reason
-	if i := strings.LastIndex(code, ":"); i >= 0 {
-		code = code[i+1:]
-	}
+	code := model.OEMCase(strings.ToLower(reasonCode(v.Reason)))
 	switch v.State {
 	case model.StateNeedsReauth, model.StateReconnecting:
 		reason, todo = "reason.auth_failed", "todo.reauth"
-		if code == "PERMISSION" {
+		if code == "permission" {
 			reason = "reason.permission"
 		}
 		if v.State == model.StateReconnecting {
 			reason = "reason.reconnecting"
 		}
-		switch code {
-		case "SUBSCRIPTION", "ACCOUNT_ISSUE", "VEHICLE_MISSING", "NO_VEHICLES":
-			todo = "todo." + strings.ToLower(code)
+		if code.Valid() {
+			todo = "todo." + string(code)
 		}
 	case model.StateNeedsOEMAction:
-		switch code {
-		case "SUBSCRIPTION", "ACCOUNT_ISSUE", "VEHICLE_MISSING", "NO_VEHICLES":
-			return "reason." + strings.ToLower(code), "todo." + strings.ToLower(code)
+		c, _ := OEMCaseOf(v)
+		if !code.Valid() {
+			return "reason.generic", "todo." + string(c)
 		}
-		return "reason.generic", "todo.account_issue"
+		return "reason." + string(c), "todo." + string(c)
 	case model.StateNeedsVirtualKey:
 		return "reason.virtual_key", "todo.virtual_key"
 	case model.StateDeclined:
 		return "reason.declined", ""
 	}
 	return reason, todo
+}
+
+// FixFirst reports whether a next step (a key from ReasonKeys) is done at
+// the carmaker, so the owner has to be told to come back afterwards.
+func FixFirst(todo string) bool {
+	c, ok := strings.CutPrefix(todo, "todo.")
+	return ok && model.OEMCase(c).Valid()
 }

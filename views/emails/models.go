@@ -3,6 +3,8 @@
 // translated; nothing here knows about the database or SMTP.
 package emails
 
+import "strings"
+
 // Message is one email's copy.
 type Message struct {
 	Lang    string
@@ -13,7 +15,16 @@ type Message struct {
 	Heading   string
 	Greeting  string
 	Intro     string
-	Cars      []Car
+	// IntroText replaces Intro in the plain-text part when Intro speaks of
+	// a button, which plain text does not have.
+	IntroText string
+	// Benefit says what the owner keeps receiving by reconnecting.
+	Benefit string
+	// Steps number what to do; StepsText is the same for plain text.
+	StepsTitle string
+	Steps      []string
+	StepsText  []string
+	Cars       []Car
 	// HowLong and Kept reassure: a minute, nothing lost.
 	HowLong  string
 	Kept     string
@@ -21,11 +32,35 @@ type Message struct {
 	// LinkHelp introduces the plain addresses for when a button does not work.
 	LinkHelp string
 	Ignore   string
-	SignOff  string
+	// Thanks comes before the sign-off.
+	Thanks  string
+	SignOff string
 	// Footer: why the owner gets this, and the way out.
 	Why              string
 	UnsubscribeLabel string
 	UnsubscribeURL   string
+	// Colon writes "label:" the way the language does (French puts a
+	// non-breaking space before the colon).
+	Colon string
+	// The host's brand: an https logo (or none) and the button colour.
+	LogoURL    string
+	BrandColor string
+}
+
+// Labelled is "label:" in the message's language.
+func (m Message) Labelled(label string) string {
+	if m.Colon == "" {
+		return label + ":"
+	}
+	return strings.Replace(m.Colon, "{label}", label, 1)
+}
+
+// Button is the colour of the buttons: the host's, or ours.
+func (m Message) Button() string {
+	if m.BrandColor != "" {
+		return m.BrandColor
+	}
+	return "#0b57d0"
 }
 
 // Car is one vehicle in an email, with its own button.
@@ -34,8 +69,18 @@ type Car struct {
 	Title  string
 	Reason string
 	ToDo   string
-	Button string
-	URL    string
+	// Then says how to come back after fixing something at the carmaker:
+	// the button (HTML) or the link (ThenText, plain text).
+	Then     string
+	ThenText string
+	// FixURL and FixLabel link to the carmaker's page where the owner fixes
+	// what only the carmaker can; FixHint says where to look when we know
+	// no page.
+	FixURL   string
+	FixLabel string
+	FixHint  string
+	Button   string
+	URL      string
 }
 
 // Several reports whether the email covers more than one car.

@@ -1,6 +1,9 @@
 package emails
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // Text is the plain-text alternative: the same copy as the HTML, in the
 // same order, with each address written out.
@@ -21,23 +24,46 @@ func Text(m Message) string {
 		}
 	}
 	para(m.Greeting)
-	para(m.Intro)
+	para(or(m.IntroText, m.Intro))
+	para(m.Benefit)
+	if len(m.Steps) > 0 {
+		steps := []string{m.StepsTitle}
+		for i, s := range m.Steps {
+			if i < len(m.StepsText) && m.StepsText[i] != "" {
+				s = m.StepsText[i]
+			}
+			steps = append(steps, fmt.Sprintf("%d. %s", i+1, s))
+		}
+		para(steps...)
+	}
 	for _, c := range m.Cars {
 		title := ""
 		if m.Several() {
 			title = c.Title + "\n" + strings.Repeat("-", len([]rune(c.Title)))
 		}
 		para(title, c.Reason, c.ToDo)
-		para(c.Button+":", c.URL)
+		if c.FixURL != "" {
+			para(m.Labelled(c.FixLabel), c.FixURL)
+		}
+		para(c.FixHint)
+		para(c.ThenText)
+		para(m.Labelled(c.Button), c.URL)
 	}
 	para(strings.TrimSpace(m.HowLong + " " + m.Kept))
 	para(m.Validity)
 	para(m.Ignore)
-	para(m.SignOff)
+	para(m.Thanks, m.SignOff)
 	b.WriteString("-- \n")
 	para(m.Why)
 	if m.UnsubscribeURL != "" {
-		para(m.UnsubscribeLabel+":", m.UnsubscribeURL)
+		para(m.Labelled(m.UnsubscribeLabel), m.UnsubscribeURL)
 	}
 	return strings.TrimRight(b.String(), "\n") + "\n"
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

@@ -23,4 +23,17 @@ type Page struct {
 	// HideSwitcher hides the language switcher (console pages are English).
 	HideSwitcher bool
 	Languages    []i18n.Language
+	// Brand is the host app's logo, colour and icon; empty fields leave ours.
+	Brand Brand
+}
+
+// Brand is what the pages show of the host app's brand.
+type Brand struct {
+	// LogoURL replaces the app's name in the header; LogoAlt (the app's
+	// name) is its text alternative.
+	LogoURL string
+	LogoAlt string
+	// CSSURL is the stylesheet that sets the brand colour.
+	CSSURL     string
+	FaviconURL string
 }

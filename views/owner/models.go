@@ -21,6 +21,11 @@ type VehicleCard struct {
 	Reason   string
 	ToDo     string
 	Snoozed  string
+	// Fix is where at the carmaker the owner fixes a carmaker-side problem.
+	Fix OEMFix
+	// Trust says, before the Reconnect button, who connects to the car and
+	// that the password stays with the carmaker.
+	Trust string
 	// Actions
 	CanReconnect bool
 	CanConnect   bool
@@ -30,6 +35,14 @@ type VehicleCard struct {
 	// Declined: the owner said no; Reconnect is offered quietly, as
 	// "I changed my mind", not as the thing to do.
 	Declined bool
+}
+
+// OEMFix sends the owner to the carmaker: a link to the page for their
+// make and problem, or, when we know none, a sentence saying where to look.
+type OEMFix struct {
+	URL   string
+	Label string
+	Hint  string
 }
 
 // InApp is shown when the page was opened in an app's built-in browser.

@@ -17,10 +17,13 @@ import (
 
 // SecurityHeaders sets a strict Content-Security-Policy and friends. formTargets
 // are the extra origins a form may post or redirect to (Smartcar Connect:
-// browsers apply form-action to the redirect after a POST).
-func SecurityHeaders(formTargets ...string) echo.MiddlewareFunc {
+// browsers apply form-action to the redirect after a POST); imgSources the
+// extra origins images may come from (the host's logo, when BRAND_LOGO is
+// an https URL).
+func SecurityHeaders(formTargets, imgSources []string) echo.MiddlewareFunc {
 	formAction := strings.TrimSpace("'self' " + strings.Join(formTargets, " "))
-	csp := "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+	imgSrc := strings.TrimSpace("'self' data: " + strings.Join(imgSources, " "))
+	csp := "default-src 'none'; script-src 'self'; style-src 'self'; img-src " + imgSrc + "; connect-src 'self'; " +
 		"form-action " + formAction + "; frame-ancestors 'none'; base-uri 'none'"
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {

@@ -6,9 +6,11 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"reconnect/internal/i18n"
 	"reconnect/internal/model"
 	"reconnect/internal/repair"
 	"reconnect/internal/smartcar"
+	"reconnect/internal/vehicletext"
 	ownerviews "reconnect/views/owner"
 	"reconnect/web/middleware"
 	"reconnect/web/paths"
@@ -77,11 +79,25 @@ func (h *Handler) ConnectCallback(c echo.Context) error {
 		}
 		v.Heading, v.Body, v.Next = render.T(c, "result.error_title"), render.T(c, "connect."+code, data), render.T(c, "connect."+code+"_next", data)
 		card := h.vehicleCard(c.Request().Context(), res.Vehicle)
+		// Connect's own carmaker-side refusals send the owner to the
+		// carmaker, whatever state the car was in before.
+		switch res.ConnectError {
+		case smartcar.ConnectInvalidSubscription:
+			card.Fix = h.oemFix(i18n.From(c.Request().Context()), res.Vehicle.Make, model.OEMSubscription)
+		case smartcar.ConnectNoVehicles:
+			card.Fix = h.oemFix(i18n.From(c.Request().Context()), res.Vehicle.Make, model.OEMNoVehicles)
+		}
 		v.RetryVehicle = &card
 	case repair.NotVerified:
 		v.Heading, v.Body, v.Next = render.T(c, "result.unverified_title"), render.T(c, "result.unverified_body", data), render.T(c, "result.unverified_next")
-		if rk, _ := reasonKeys(res.Vehicle); rk != "" && res.Vehicle.State != model.StateConnected {
+		rk, tk := reasonKeys(res.Vehicle)
+		if rk != "" && res.Vehicle.State != model.StateConnected {
 			v.Body += " " + render.T(c, rk, data)
+		}
+		if vehicletext.FixFirst(tk) {
+			// Trying again in a few minutes cannot help: the fix is at the
+			// carmaker, and the card below links to it.
+			v.Next = render.T(c, tk, data) + " " + render.T(c, "todo.then_try_again")
 		}
 		card := h.vehicleCard(c.Request().Context(), res.Vehicle)
 		v.RetryVehicle = &card

@@ -27,6 +27,11 @@ import (
 type Handler struct {
 	// AppName is the host app's name, said on every page.
 	AppName string
+	// Brand is the host app's logo and colour on every page.
+	Brand layouts.Brand
+	// OEMLinks are the carmakers' pages where owners fix what only the
+	// carmaker can (a subscription, terms, a car missing from the account).
+	OEMLinks *vehicletext.OEMLinks
 	// PublicBaseURL makes the absolute address an in-app browser is told
 	// to open elsewhere.
 	PublicBaseURL string
@@ -64,7 +69,9 @@ var (
 )
 
 func (h *Handler) layout(c echo.Context, title string) layouts.Page {
-	return render.Layout(c, h.AppName, title)
+	p := render.Layout(c, h.AppName, title)
+	p.Brand = h.Brand
+	return p
 }
 
 // pageError renders the session page for a missing session and passes

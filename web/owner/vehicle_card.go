@@ -7,6 +7,7 @@ import (
 
 	"reconnect/internal/i18n"
 	"reconnect/internal/model"
+	"reconnect/internal/vehicletext"
 	ownerviews "reconnect/views/owner"
 	"reconnect/web/render"
 )
@@ -24,8 +25,15 @@ func (h *Handler) vehicleCard(ctx context.Context, v model.Vehicle) ownerviews.V
 		card.Reason = l.T(rk, data)
 		if tk != "" {
 			card.ToDo = l.T(tk, data)
+			if vehicletext.FixFirst(tk) {
+				card.ToDo += " " + l.T("todo.then_reconnect")
+			}
 		}
 	}
+	if c, ok := vehicletext.OEMCaseOf(v); ok {
+		card.Fix = h.oemFix(l, v.Make, c)
+	}
+	card.Trust = l.T("owner.trust", data)
 	allowed := v.State.Allows()
 	card.CanReconnect, card.CanConnect, card.CanDecline = allowed.Reconnect, allowed.Connect, allowed.Decline
 	if allowed.PairKey && strings.HasPrefix(v.ResolutionURL, "https://") {
@@ -35,6 +43,16 @@ func (h *Handler) vehicleCard(ctx context.Context, v model.Vehicle) ownerviews.V
 		card.Snoozed = l.T("owner.snoozed", map[string]any{"Date": formatDate(l.Lang(), *v.SnoozedUntil)})
 	}
 	return card
+}
+
+// oemFix is the carmaker's page for the make and case, or the sentence
+// that sends the owner to the carmaker's app when we know no page.
+func (h *Handler) oemFix(l *i18n.Localizer, make string, c model.OEMCase) ownerviews.OEMFix {
+	data := map[string]any{"Make": makeName(make)}
+	if u := h.OEMLinks.URL(make, c); u != "" {
+		return ownerviews.OEMFix{URL: u, Label: l.T("oem.link_"+string(c), data)}
+	}
+	return ownerviews.OEMFix{Hint: l.T("oem.fallback", data)}
 }
 
 func formatDate(lang string, tm time.Time) string {

@@ -58,6 +58,8 @@ const (
 	RouteVehicleDecline   = "/me/vehicles/:id/decline"
 	RouteConnectCallback  = "/connect/callback"
 	RouteUnsubscribe      = "/unsubscribe/:token"
+	// The host's brand (logo, colour): files named after their content.
+	RouteBrandAsset = "/brand/:file"
 
 	// The demo's development inbox.
 	RouteDevInbox        = "/dev/inbox"
@@ -127,6 +129,9 @@ func ConnectCallback() string { return RouteConnectCallback }
 
 // Unsubscribe is the unsubscribe link in every email.
 func Unsubscribe(token string) string { return "/unsubscribe/" + token }
+
+// BrandAsset is one of the host's brand files, by its content-hashed name.
+func BrandAsset(file string) string { return "/brand/" + file }
 
 // DevInbox lists what the demo's SMTP server received.
 func DevInbox() string { return RouteDevInbox }
