@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"strconv"
 	"strings"
+	"time"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
@@ -147,4 +149,16 @@ func From(ctx context.Context) *Localizer {
 // T translates in the context's language; templates call it.
 func T(ctx context.Context, id string, data ...map[string]any) string {
 	return From(ctx).T(id, data...)
+}
+
+// DayMonth writes a calendar day the way the language says it in a
+// sentence ("3 March", "3. März", "1er mars", "3 de marzo"), from t's own
+// time zone: callers convert to the owner's zone first, so a cut-over at
+// 23:00 UTC is the next day in Berlin.
+func (l *Localizer) DayMonth(t time.Time) string {
+	day := strconv.Itoa(t.Day())
+	if l.lang == "fr" && t.Day() == 1 {
+		day = "1er" // French ordinal for the first of the month
+	}
+	return l.T("date.day_month", map[string]any{"Day": day, "Month": l.T("date.month_" + strconv.Itoa(int(t.Month())))})
 }

@@ -22,6 +22,16 @@ func Text(m Message) string {
 	}
 	para(m.Greeting)
 	para(m.Intro)
+	for _, n := range m.Notices {
+		heading := ""
+		if n.Heading != m.Heading {
+			heading = n.Heading + "\n" + strings.Repeat("-", len([]rune(n.Heading)))
+		}
+		para(heading, n.Reason, strings.TrimSpace(n.ToDo+" "+n.DaysLeft))
+		for _, c := range n.Cars {
+			para(c.Button+":", c.URL)
+		}
+	}
 	for _, c := range m.Cars {
 		title := ""
 		if m.Several() {
@@ -33,6 +43,7 @@ func Text(m Message) string {
 	para(strings.TrimSpace(m.HowLong + " " + m.Kept))
 	para(m.Validity)
 	para(m.Ignore)
+	para(m.Support)
 	para(m.SignOff)
 	b.WriteString("-- \n")
 	para(m.Why)
