@@ -153,6 +153,9 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	// when it matches (in the transaction that saved it).
 	a.Campaigns = campaign.New(a.Store, a.Lifecycle, nil)
 	a.Lifecycle.AddVehicleHook(a.Campaigns)
+	// Their notices go out with the owner's email job, under the same
+	// schedule lock, quiet hours and unsubscribe as every other email.
+	a.Notify.SendCampaigns(a.Campaigns)
 
 	// The two ways a state changes: detection (webhooks, reported errors,
 	// keep-alive, health checks) and the owner's repair through Connect.
@@ -230,6 +233,7 @@ func newNotify(a *App) (*notify.Service, error) {
 		AppName: a.Config.AppName, BaseURL: a.Config.PublicBaseURL,
 		Debounce: e.Debounce, Reminders: e.Reminders, Max: e.Max, MinInterval: e.MinInterval,
 		Quiet: e.QuietHours, TimeZone: loc, LinkTTL: a.Config.LinkEmailTTL, UnknownRetryAfter: e.UnknownRetryAfter,
+		SupportURL: a.Config.Support.URL, SupportEmail: a.Config.Support.Email, ReplyTo: e.ReplyTo != "",
 	}, a.Store, a.Links, sender, a.Jobs, a.I18n, a.Log.With("component", "email")), nil
 }
 

@@ -30,7 +30,7 @@ func (a *App) workers() *river.Workers {
 		Every: d.HealthCheckEvery, Rate: d.HealthCheckRate, Budget: 4 * time.Minute,
 		OnWrite: a.Ingest.Processor().Wake,
 	})
-	// Email: the schedule sweep and the sends.
+	// Email: the schedule and notice sweeps and the sends.
 	a.Notify.Register(w)
 	return w
 }
@@ -55,7 +55,9 @@ func (a *App) periodicJobs() []*river.PeriodicJob {
 		jobs = append(jobs, every(5*time.Minute, ingest.HealthCheckArgs{}, false))
 	}
 	if a.Config.Email.Enabled() {
-		jobs = append(jobs, a.Notify.Periodic())
+		// Email: broken cars' schedules, and migration campaigns' notices,
+		// each swept into the owner's one email job.
+		jobs = append(jobs, a.Notify.Periodic(), a.Notify.NoticePeriodic())
 	}
 	return jobs
 }

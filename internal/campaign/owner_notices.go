@@ -10,7 +10,7 @@ import (
 
 // SkipEmailFailed: the email carrying the notice was refused for good, or
 // its retries ran out; the next scheduled notice tries again.
-const SkipEmailFailed SkipReason = "email_failed"
+const SkipEmailFailed SkipReason = "email_refused"
 
 // OwnerNotice is what one campaign has to tell one owner in the email
 // being prepared: the latest of the notices due (it is marked sent), the

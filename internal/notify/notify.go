@@ -61,6 +61,13 @@ type Config struct {
 	// UnknownRetryAfter holds back another attempt at an email whose last
 	// attempt has an unknown outcome (EMAIL_UNKNOWN_RETRY_AFTER).
 	UnknownRetryAfter time.Duration
+	// SupportURL and SupportEmail are where owners get help (SUPPORT_URL,
+	// SUPPORT_EMAIL); every email names them when set.
+	SupportURL   string
+	SupportEmail string
+	// ReplyTo says MAIL_REPLY_TO is set, so a reply reaches a person:
+	// campaign emails say so.
+	ReplyTo bool
 }
 
 func (c Config) withDefaults() Config {
@@ -120,6 +127,9 @@ type Service struct {
 	i18n   *i18n.Catalog
 	log    *slog.Logger
 	queue  Queue
+	// campaigns, when set, has the owner's email carry due campaign
+	// notices (SendCampaigns).
+	campaigns Campaigns
 }
 
 // New returns the service. sender is nil when email is off: then nothing is

@@ -23,11 +23,9 @@ func Text(m Message) string {
 	para(m.Greeting)
 	para(m.Intro)
 	for _, n := range m.Notices {
-		heading := ""
-		if n.Heading != m.Heading {
-			heading = n.Heading + "\n" + strings.Repeat("-", len([]rune(n.Heading)))
-		}
-		para(heading, n.Reason, strings.TrimSpace(n.ToDo+" "+n.DaysLeft))
+		// The plain text has no title: each campaign's date sentence
+		// heads its section, even when the HTML shows it as the title.
+		para(n.Heading+"\n"+strings.Repeat("-", len([]rune(n.Heading))), n.Reason, strings.TrimSpace(n.ToDo+" "+n.DaysLeft))
 		for _, c := range n.Cars {
 			para(c.Button+":", c.URL)
 		}
