@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"reconnect/internal/audit"
+	"reconnect/internal/campaign"
 	"reconnect/internal/config"
 	"reconnect/internal/database"
 	"reconnect/internal/i18n"
@@ -65,6 +66,9 @@ type Deps struct {
 	// Lifecycle saves the vehicles the host pushes, with what follows
 	// (a running campaign takes in a car that matches).
 	Lifecycle *lifecycle.Machine
+	// Campaigns says which migration campaign each car follows, for the
+	// owner's card and the host's status; nil shows none.
+	Campaigns *campaign.Service
 	// Staff and Audit run the support console: staff accounts, sessions,
 	// views as an owner, and the trail of what staff do. Without Staff
 	// nobody can view as an owner.
@@ -130,6 +134,12 @@ func New(d Deps) (*Server, error) {
 	if d.Lifecycle != nil {
 		// Assigned only when set, so that a missing one stays a nil interface.
 		h.api.Vehicles = d.Lifecycle
+	}
+	if d.Campaigns != nil {
+		h.api.Campaigns = d.Campaigns
+	}
+	if loc, err := time.LoadLocation(cfg.Email.TimeZone); err == nil {
+		h.api.TimeZone = loc
 	}
 	h.webhook = &webhook.Handler{Ingest: d.Ingest}
 	if d.DevInbox != nil {

@@ -181,7 +181,7 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	linkMailer, unsubscriber, devInbox := a.emailDeps(o)
 	a.Web, err = web.New(web.Deps{
 		Config: cfg, Logger: log, DB: db, Store: a.Store, I18n: a.I18n, Registry: a.Registry,
-		Links: a.Links, Repair: a.Repair, Ingest: a.Ingest, Lifecycle: a.Lifecycle,
+		Links: a.Links, Repair: a.Repair, Ingest: a.Ingest, Lifecycle: a.Lifecycle, Campaigns: a.Campaigns,
 		FreshLinks:   notify.NewFreshLinks(a.Store, a.Links, auditLog, linkMailer),
 		Unsubscriber: unsubscriber, DevInbox: devInbox,
 		Staff: staffSvc, Audit: auditLog,

@@ -93,3 +93,17 @@ func daysBetween(a, b time.Time) int {
 	db := time.Date(b.Year(), b.Month(), b.Day(), 0, 0, 0, 0, time.UTC)
 	return int(db.Sub(da).Hours() / 24)
 }
+
+// Location is the owner's time zone, or fallback (EMAIL_TIME_ZONE) when
+// theirs is unknown or unreadable.
+func Location(tz string, fallback *time.Location) *time.Location {
+	if tz != "" {
+		if loc, err := time.LoadLocation(tz); err == nil {
+			return loc
+		}
+	}
+	if fallback == nil {
+		return time.UTC
+	}
+	return fallback
+}

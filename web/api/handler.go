@@ -5,7 +5,9 @@ package api
 
 import (
 	"context"
+	"time"
 
+	"reconnect/internal/campaign"
 	"reconnect/internal/i18n"
 	"reconnect/internal/ingest"
 	"reconnect/internal/links"
@@ -27,6 +29,18 @@ type Handler struct {
 	// Vehicles saves the vehicles the host pushes and runs what follows
 	// (lifecycle.Machine); nil saves them through Store alone.
 	Vehicles VehicleSaver
+	// Campaigns says which migration campaign a vehicle is in, for the
+	// status's campaign object; nil: none is reported.
+	Campaigns CampaignStanding
+	// TimeZone words dates for owners whose own zone is unknown
+	// (EMAIL_TIME_ZONE).
+	TimeZone *time.Location
+}
+
+// CampaignStanding finds the live campaign a vehicle follows
+// (*campaign.Service).
+type CampaignStanding interface {
+	ForVehicle(ctx context.Context, vehicleID int64, now time.Time) (campaign.Standing, bool, error)
 }
 
 // VehicleSaver saves a vehicle's details in tx (its own transaction when

@@ -18,10 +18,12 @@ import (
 	"testing"
 	"time"
 
+	"reconnect/internal/campaign"
 	"reconnect/internal/config"
 	"reconnect/internal/database"
 	"reconnect/internal/ingest"
 	"reconnect/internal/lifecycle"
+	"reconnect/internal/links"
 	"reconnect/internal/store"
 	"reconnect/web"
 	"reconnect/web/paths"
@@ -38,7 +40,10 @@ type Detection struct {
 	url    string
 	Store  *store.Store
 	Ingest *ingest.Service
-	apiKey string
+	// Campaigns is the migration campaign service, registered on the
+	// lifecycle as the app registers it.
+	Campaigns *campaign.Service
+	apiKey    string
 }
 
 // NewDetection starts the server over db for the length of the test.
@@ -51,9 +56,12 @@ func NewDetection(t *testing.T, db *database.DB) *Detection {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st := store.New(db)
 	m := lifecycle.New(st)
+	camps := campaign.New(st, m, nil)
+	m.AddVehicleHook(camps)
+	lk := links.New(st, links.Config{PublicBaseURL: cfg.PublicBaseURL, EmailTTL: cfg.LinkEmailTTL, InAppTTL: cfg.LinkInAppTTL})
 	svc := ingest.New(st, m, log, ingest.NewMetrics(nil), ingest.Config{ManagementTokens: cfg.Smartcar.ManagementTokens})
 	t.Cleanup(func() { _ = svc.Stop(context.Background()) })
-	s, err := web.New(web.Deps{Config: cfg, Logger: log, DB: db, Store: st, Ingest: svc, Lifecycle: m})
+	s, err := web.New(web.Deps{Config: cfg, Logger: log, DB: db, Store: st, Ingest: svc, Lifecycle: m, Links: lk, Campaigns: camps})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +71,7 @@ func NewDetection(t *testing.T, db *database.DB) *Detection {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Detection{t: t, url: srv.URL, Store: st, Ingest: svc, apiKey: key}
+	return &Detection{t: t, url: srv.URL, Store: st, Ingest: svc, Campaigns: camps, apiKey: key}
 }
 
 // Sign signs body as Smartcar does.
