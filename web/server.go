@@ -136,10 +136,11 @@ func New(d Deps) (*Server, error) {
 		h.api.Vehicles = d.Lifecycle
 	}
 	if d.Campaigns != nil {
-		h.api.Campaigns = d.Campaigns
+		// Assigned only when set, so that a missing one stays a nil interface.
+		h.api.Campaigns, h.owner.Campaigns = d.Campaigns, d.Campaigns
 	}
 	if loc, err := time.LoadLocation(cfg.Email.TimeZone); err == nil {
-		h.api.TimeZone = loc
+		h.api.TimeZone, h.owner.TimeZone = loc, loc
 	}
 	h.webhook = &webhook.Handler{Ingest: d.Ingest}
 	if d.DevInbox != nil {

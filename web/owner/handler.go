@@ -9,9 +9,11 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"reconnect/internal/campaign"
 	"reconnect/internal/i18n"
 	"reconnect/internal/links"
 	"reconnect/internal/model"
@@ -43,6 +45,18 @@ type Handler struct {
 	FreshLinks FreshLinkRequester
 	// Unsubscriber serves the unsubscribe link in every email.
 	Unsubscriber Unsubscriber
+	// Campaigns says which migration campaign a car follows, for its card
+	// and its Reconnect; nil shows none.
+	Campaigns CampaignStanding
+	// TimeZone words campaign dates for owners whose own zone is unknown
+	// (EMAIL_TIME_ZONE).
+	TimeZone *time.Location
+}
+
+// CampaignStanding finds the live campaign a vehicle follows, or the one
+// it completed (*campaign.Service).
+type CampaignStanding interface {
+	ForVehicle(ctx context.Context, vehicleID int64, now time.Time) (campaign.Standing, bool, error)
 }
 
 // FreshLinkRequester emails a fresh link to the owner with an address, if
