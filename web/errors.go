@@ -94,6 +94,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		msg = http.StatusText(status)
 	}
 	v := pages.ErrorView{Page: render.Layout(c, s.appName, render.T(c, "error.title")), Status: status, Message: msg}
+	v.SupportURL, v.SupportEmail = s.support.URL, s.support.Email
 	if rerr := render.HTML(c, status, pages.Error(v)); rerr != nil {
 		s.log.Error("render error page", "err", rerr)
 		_ = c.String(status, msg)

@@ -83,7 +83,9 @@ type Server struct {
 	db         *database.DB
 	registry   *prometheus.Registry
 	freshLinks *notify.FreshLinks
-	e          *echo.Echo
+	// support is offered on the error pages too: an owner may be stuck there.
+	support config.Support
+	e       *echo.Echo
 }
 
 // handlers are the audiences' handlers and what their middleware needs.
@@ -125,6 +127,7 @@ func New(d Deps) (*Server, error) {
 		AppName: cfg.AppName, PublicBaseURL: cfg.PublicBaseURL, Log: d.Logger, Store: d.Store, I18n: d.I18n,
 		Sessions: sessions, Viewer: viewer.New(sessions, d.Store, d.I18n, impersonation),
 		Links: d.Links, Repair: d.Repair, Unsubscriber: d.Unsubscriber,
+		SupportURL: cfg.Support.URL, SupportEmail: cfg.Support.Email,
 	}
 	if d.FreshLinks != nil {
 		// Assigned only when set, so that a missing one stays a nil interface.
@@ -147,7 +150,7 @@ func New(d Deps) (*Server, error) {
 		h.devInbox = &devinbox.Handler{AppName: cfg.AppName, Inbox: d.DevInbox}
 	}
 
-	s := &Server{log: d.Logger, appName: cfg.AppName, db: d.DB, registry: d.Registry, freshLinks: d.FreshLinks}
+	s := &Server{log: d.Logger, appName: cfg.AppName, db: d.DB, registry: d.Registry, freshLinks: d.FreshLinks, support: cfg.Support}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

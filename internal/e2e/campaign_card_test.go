@@ -16,7 +16,8 @@ import (
 // server-rendered in the owner's language and time zone, with the days
 // left and a Reconnect button while it still works; Reconnect goes to
 // Connect's re-authentication with the car chosen. Once the car is
-// re-authenticated the card says the owner is all set.
+// re-authenticated the card says the owner is all set. The support page
+// and address are on the owner's pages, the callback's errors included.
 func TestCampaignCardOffersReconnectWhileTheCarStillWorks(t *testing.T) {
 	for _, dialect := range []string{"sqlite", "postgres"} {
 		t.Run(dialect, func(t *testing.T) { campaignCard(t, dialect) })
@@ -24,7 +25,7 @@ func TestCampaignCardOffersReconnectWhileTheCarStillWorks(t *testing.T) {
 }
 
 func campaignCard(t *testing.T, dialect string) {
-	w := startWorld(t, dialect, nil)
+	w := startWorld(t, dialect, map[string]string{"SUPPORT_URL": "https://help.example.com/cars", "SUPPORT_EMAIL": "help@example.com"})
 	ctx := context.Background()
 	carol := w.owner(t, "demo-carol").Owner // French, Europe/Paris
 	tesla := w.vehicle(t, "demo-carol", "TESLA")
@@ -51,6 +52,14 @@ func campaignCard(t *testing.T, dialect string) {
 		!strings.Contains(page, "Tesla passe à une nouvelle plateforme le ") || !strings.Contains(page, "Plus que 12 jours.") ||
 		!strings.Contains(body, `data-testid="reconnect-`+tesla.SmartcarID+`"`) {
 		t.Fatalf("the Tesla's card:\n%s", body)
+	}
+	support := `<a href="https://help.example.com/cars">https://help.example.com/cars</a>`
+	if !strings.Contains(body, `data-testid="support"`) || !strings.Contains(body, support) || !strings.Contains(body, `href="mailto:help@example.com"`) {
+		t.Fatalf("the owner page offers support:\n%s", body)
+	}
+	// So does the Connect callback's error page.
+	if _, cb := b.get("/connect/callback?error=access_denied&state=unknown"); !strings.Contains(cb, support) {
+		t.Fatalf("the callback's error page offers support:\n%s", cb)
 	}
 	vw := w.vehicle(t, "demo-carol", "VOLKSWAGEN")
 	if strings.Contains(body, `data-testid="campaign-`+vw.SmartcarID+`"`) || strings.Contains(body, `data-testid="reconnect-`+vw.SmartcarID+`"`) {

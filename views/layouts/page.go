@@ -21,4 +21,8 @@ type Page struct {
 	// HideSwitcher hides the language switcher (console pages are English).
 	HideSwitcher bool
 	Languages    []i18n.Language
+	// SupportURL and SupportEmail, when set, are offered as "Questions?"
+	// on every page an owner may be stuck on.
+	SupportURL   string
+	SupportEmail string
 }

@@ -48,6 +48,10 @@ type Handler struct {
 	// Campaigns says which migration campaign a car follows, for its card
 	// and its Reconnect; nil shows none.
 	Campaigns CampaignStanding
+	// SupportURL and SupportEmail (SUPPORT_URL, SUPPORT_EMAIL) are shown
+	// on every owner page, the Connect callback's error pages included.
+	SupportURL   string
+	SupportEmail string
 	// TimeZone words campaign dates for owners whose own zone is unknown
 	// (EMAIL_TIME_ZONE).
 	TimeZone *time.Location
@@ -79,7 +83,9 @@ var (
 )
 
 func (h *Handler) layout(c echo.Context, title string) layouts.Page {
-	return render.Layout(c, h.AppName, title)
+	p := render.Layout(c, h.AppName, title)
+	p.SupportURL, p.SupportEmail = h.SupportURL, h.SupportEmail
+	return p
 }
 
 // pageError renders the session page for a missing session and passes
