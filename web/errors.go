@@ -106,6 +106,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if !strings.HasPrefix(c.Request().URL.Path, paths.RouteConsole) {
 		v.Brand = s.brand.Page()
 	}
+	v.SupportURL, v.SupportEmail = s.support.URL, s.support.Email
 	if rerr := render.HTML(c, status, pages.Error(v)); rerr != nil {
 		s.log.Error("render error page", "err", rerr)
 		_ = c.String(status, msg)

@@ -71,7 +71,9 @@ type Deps struct {
 	// Lifecycle saves the vehicles the host pushes, with what follows
 	// (a running campaign takes in a car that matches).
 	Lifecycle *lifecycle.Machine
-	// Campaigns runs migration campaigns; without it their API answers 503.
+	// Campaigns runs migration campaigns: their API (503 without it), and
+	// which campaign each car follows, for the owner's card and the host's
+	// status.
 	Campaigns *campaign.Service
 	// Staff and Audit run the support console: staff accounts, sessions,
 	// views as an owner, and the trail of what staff do. Without Staff
@@ -99,6 +101,8 @@ type Server struct {
 	// metricsToken, on the public one.
 	scrape       http.Handler
 	metricsToken string
+	// support is offered on the error pages too: an owner may be stuck there.
+	support config.Support
 }
 
 // handlers are the audiences' handlers and what their middleware needs.
@@ -147,6 +151,7 @@ func New(d Deps) (*Server, error) {
 		OEMLinks: vehicletext.NewOEMLinks(cfg.Brand.OEMLinks),
 		Sessions: sessions, Viewer: viewer.New(sessions, d.Store, d.I18n, impersonation),
 		Links: d.Links, Repair: d.Repair, Unsubscriber: d.Unsubscriber,
+		SupportURL: cfg.Support.URL, SupportEmail: cfg.Support.Email,
 	}
 	if d.InboxRetries != nil {
 		h.console.Inbox = d.InboxRetries
@@ -160,13 +165,20 @@ func New(d Deps) (*Server, error) {
 		// Assigned only when set, so that a missing one stays a nil interface.
 		h.api.Vehicles = d.Lifecycle
 	}
+	if d.Campaigns != nil {
+		// Assigned only when set, so that a missing one stays a nil interface.
+		h.api.Campaigns, h.owner.Campaigns = d.Campaigns, d.Campaigns
+	}
+	if loc, err := time.LoadLocation(cfg.Email.TimeZone); err == nil {
+		h.api.TimeZone, h.owner.TimeZone = loc, loc
+	}
 	h.webhook = &webhook.Handler{Ingest: d.Ingest}
 	if d.DevInbox != nil {
 		h.devInbox = &devinbox.Handler{AppName: cfg.AppName, Inbox: d.DevInbox}
 	}
 
 	s := &Server{log: d.Logger, appName: cfg.AppName, brand: brandAssets, db: d.DB, registry: d.Registry, freshLinks: d.FreshLinks,
-		metricsToken: cfg.Ops.MetricsToken}
+		metricsToken: cfg.Ops.MetricsToken, support: cfg.Support}
 	// One handler for both listeners: promhttp counts its own scrapes in
 	// the registry, and may do so only once.
 	s.scrape = promhttp.InstrumentMetricHandler(d.Registry, promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}))

@@ -183,6 +183,9 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	a.Campaigns = campaign.New(a.Store, a.Lifecycle, a.HostWebhooks.Campaigns(a.Jobs))
 	a.Lifecycle.AddHook(a.Campaigns)
 	a.Lifecycle.AddVehicleHook(a.Campaigns)
+	// Their notices go out with the owner's email job, under the same
+	// schedule lock, quiet hours and unsubscribe as every other email.
+	a.Notify.SendCampaigns(a.Campaigns)
 
 	// The two ways a state changes: detection (webhooks, reported errors,
 	// keep-alive, health checks) and the owner's repair through Connect.
@@ -256,6 +259,7 @@ func newNotify(a *App, b *brand.Assets) (*notify.Service, error) {
 		Quiet: e.QuietHours, TimeZone: loc, LinkTTL: a.Config.LinkEmailTTL, UnknownRetryAfter: e.UnknownRetryAfter,
 		Benefits: a.Config.Brand.Benefits(), OEMLinks: vehicletext.NewOEMLinks(a.Config.Brand.OEMLinks),
 		LogoURL: b.EmailLogo(), BrandColor: b.Color(),
+		SupportURL: a.Config.Support.URL, SupportEmail: a.Config.Support.Email, ReplyTo: e.ReplyTo != "",
 	}, a.Store, a.Links, sender, a.Jobs, a.I18n, a.Log.With("component", "email")), nil
 }
 

@@ -36,7 +36,7 @@ func (a *App) workers() *river.Workers {
 	})
 	// Repair: trips to Connect nobody came back from are settled.
 	river.AddWorker(w, &repair.Abandoned{Repair: a.Repair, Log: a.Log.With("component", "abandoned_trips"), Batch: 100})
-	// Email: the schedule sweep and the sends, and owners' asks for a new link.
+	// Email: the schedule and notice sweeps, the sends, and owners' asks for a new link.
 	a.Notify.Register(w)
 	river.AddWorker(w, &notify.FreshLinkWorker{FreshLinks: a.FreshLinks})
 	// The console: views as an owner that ran out while nobody looked.
@@ -66,7 +66,9 @@ func (a *App) periodicJobs() []*river.PeriodicJob {
 		jobs = append(jobs, every(5*time.Minute, ingest.HealthCheckArgs{}, false))
 	}
 	if a.Config.Email.Enabled() {
-		jobs = append(jobs, a.Notify.Periodic())
+		// Email: broken cars' schedules, and migration campaigns' notices,
+		// each swept into the owner's one email job.
+		jobs = append(jobs, a.Notify.Periodic(), a.Notify.NoticePeriodic())
 	}
 	return jobs
 }

@@ -70,6 +70,7 @@ type Config struct {
 	Ops       Ops
 	Retention Retention
 	Brand     Brand
+	Support   Support
 
 	// generated records which secrets were made up for a development run, so the
 	// operator is warned that sessions will not survive a restart.
@@ -272,6 +273,9 @@ func (c *Config) validate() error {
 	if err := c.Email.validate(); err != nil {
 		return err
 	}
+	if err := c.Support.validate(); err != nil {
+		return err
+	}
 	if err := c.Console.validate(); err != nil {
 		return err
 	}
@@ -420,6 +424,8 @@ func (c Config) Redacted() [][2]string {
 		{"SMTP_URL", c.Email.redactedURL()},
 		{"MAIL_FROM", c.Email.From},
 		{"MAIL_REPLY_TO", c.Email.ReplyTo},
+		{"SUPPORT_URL", c.Support.URL},
+		{"SUPPORT_EMAIL", c.Support.Email},
 		{"EMAIL_DEBOUNCE", c.Email.Debounce.String()},
 		{"EMAIL_REMINDERS", c.Email.reminders()},
 		{"EMAIL_MAX", fmt.Sprint(c.Email.Max)},

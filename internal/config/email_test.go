@@ -56,3 +56,24 @@ func TestEmailConfiguration(t *testing.T) {
 		}
 	}
 }
+
+func TestSupportResources(t *testing.T) {
+	c, err := config.Load(map[string]string{"SUPPORT_URL": "https://help.example.com/reconnect", "SUPPORT_EMAIL": "help@example.com"})
+	if err != nil || c.Support.URL != "https://help.example.com/reconnect" || c.Support.Email != "help@example.com" || !c.Support.Any() {
+		t.Fatalf("%+v %v", c.Support, err)
+	}
+	for env, bad := range map[string]string{
+		"SUPPORT_URL=http://help.example.com":          "SUPPORT_URL",
+		"SUPPORT_URL=help.example.com":                 "SUPPORT_URL",
+		"SUPPORT_URL=https://user:pw@help.example.com": "SUPPORT_URL",
+		"SUPPORT_EMAIL=not an address":                 "SUPPORT_EMAIL",
+		"SUPPORT_EMAIL=Help Desk <help@example.com>":   "SUPPORT_EMAIL",
+	} {
+		k, v, _ := strings.Cut(env, "=")
+		_, err := config.Load(map[string]string{k: v})
+		var ce *config.Error
+		if !errors.As(err, &ce) || ce.Var != bad {
+			t.Errorf("%s: want an error naming %s, got %v", env, bad, err)
+		}
+	}
+}

@@ -11,7 +11,9 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -230,3 +232,15 @@ func Pattern(lang, id string) (*regexp.Regexp, error) {
 }
 
 var placeholder = regexp.MustCompile(`\{\{\s*\.\w+\s*\}\}`)
+
+// DayMonth writes a calendar day the way the language says it in a
+// sentence ("3 March", "3. März", "1er mars", "3 de marzo"), from t's own
+// time zone: callers convert to the owner's zone first, so a cut-over at
+// 23:00 UTC is the next day in Berlin.
+func (l *Localizer) DayMonth(t time.Time) string {
+	day := strconv.Itoa(t.Day())
+	if l.lang == "fr" && t.Day() == 1 {
+		day = "1er" // French ordinal for the first of the month
+	}
+	return l.T("date.day_month", map[string]any{"Day": day, "Month": l.T("date.month_" + strconv.Itoa(int(t.Month())))})
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"reconnect/internal/campaign"
 	"reconnect/internal/i18n"
 	"reconnect/internal/links"
 	"reconnect/internal/mail"
@@ -19,30 +20,48 @@ import (
 )
 
 // composeReconnect writes the digest (first email) or a reminder about the
-// given cars, in the owner's language. Each car gets its own email link,
-// minted with the email's Message-ID as its source, so an open or a repair
-// is attributed to this email, and a car fixed meanwhile shows "already
-// reconnected".
-func (s *Service) composeReconnect(ctx context.Context, tx *store.Store, o model.Owner, em store.EmailMessage, vs []model.Vehicle) (mail.Message, error) {
+// given cars, and a section per campaign notice it carries, in the owner's
+// language. Each car gets its own email link, minted with the email's
+// Message-ID as its source, so an open or a repair is attributed to this
+// email, and a car fixed meanwhile shows "already reconnected". An email
+// with notices alone takes its subject and heading from the first
+// campaign. owned are the owner's cars, for the campaigns' car names.
+func (s *Service) composeReconnect(ctx context.Context, tx *store.Store, o model.Owner, em store.EmailMessage, vs []model.Vehicle,
+	notices []campaign.OwnerNotice, owned []model.Vehicle) (mail.Message, error) {
 	l := s.localizer(o)
 	reminder := em.Seq > 1
 	m := s.frame(l, o)
-	if len(vs) == 1 {
+	sections, texts, err := s.noticeSections(ctx, tx, l, o, em, notices, owned)
+	if err != nil {
+		return mail.Message{}, err
+	}
+	m.Notices = sections
+	switch {
+	case len(vs) == 1:
 		d := s.carData(l, vs[0])
 		m.Subject = l.T(pick(reminder, "email.reminder_subject_one", "email.subject_one"), d)
 		m.Heading = l.T("email.heading_one", d)
 		m.Intro = l.T(pick(reminder, "email.reminder_intro_one", "email.intro_one"), d)
-	} else {
+	case len(vs) > 1:
 		d := map[string]any{"App": s.cfg.AppName, "Count": len(vs)}
 		m.Subject = l.T(pick(reminder, "email.reminder_subject_many", "email.subject_many"), d)
 		m.Heading = l.T("email.heading_many", d)
 		m.Intro = l.T(pick(reminder, "email.reminder_intro_many", "email.intro_many"), d)
+	case len(notices) > 0:
+		m.Subject = s.campaignSubject(l, notices[0].Campaign, texts[0])
+		m.Heading = texts[0].Heading
 	}
 	m.Preheader = l.T("email.preheader", map[string]any{"App": s.cfg.AppName})
 	if benefit := s.cfg.Benefits[l.Lang()]; benefit != "" {
 		m.Benefit = l.T(pick(len(vs) > 1, "email.benefit_many", "email.benefit_one"), map[string]any{"Benefit": benefit})
 	}
 	m.StepsTitle, m.Steps, m.StepsText = s.steps(l, vs)
+	if len(vs) == 0 && len(notices) > 0 {
+		m.Preheader = l.T("campaign.preheader", map[string]any{"Make": vehicletext.MakeName(notices[0].Campaign.Make)})
+	}
+	if len(notices) > 0 {
+		m.Support = s.supportLine(l, true)
+	}
 	for _, v := range vs {
 		link, err := s.links.Mint(ctx, tx, links.Mint{OwnerID: o.ID, VehicleID: &v.ID, Purpose: model.PurposeEmail, Source: model.SourceEmail, SourceRef: em.MessageID})
 		if err != nil {
@@ -127,6 +146,7 @@ func (s *Service) frame(l *i18n.Localizer, o model.Owner) emails.Message {
 	m.SignOff = l.T("email.sign_off", d)
 	m.Why = l.T("email.why", d)
 	m.UnsubscribeLabel = l.T("email.unsubscribe")
+	m.Support = s.supportLine(l, false)
 	return m
 }
 

@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"reconnect/internal/campaign"
 	"reconnect/internal/mail"
 	"reconnect/internal/model"
 	"reconnect/internal/store"
@@ -28,6 +30,9 @@ type Result struct {
 	// Unknown: the last attempt's outcome is unknown; no attempt is made
 	// before Wait has passed.
 	Unknown bool
+	// Hold: a campaign notice is due and waits Wait for the owner's first
+	// email about a broken car, so that both go as one.
+	Hold bool
 }
 
 // attempt is an email claimed for sending: its row is committed as
@@ -40,6 +45,12 @@ type attempt struct {
 	// wait, when set, holds the attempt back: the last one's outcome is
 	// unknown.
 	wait time.Duration
+	// notices are the campaign notices the email carries, marked sent or
+	// skipped in the transaction that records its outcome.
+	notices []campaign.OwnerNotice
+	// hold: nothing is claimed; the job waits (wait) for the owner's first
+	// email so that a notice due now goes with it.
+	hold bool
 }
 
 // unknownWait is how long an email left "sending" by an attempt with an
@@ -84,6 +95,9 @@ func (s *Service) Deliver(ctx context.Context, ownerID int64, final bool) (Resul
 	if err != nil || at == nil {
 		return res, err
 	}
+	if at.hold {
+		return Result{Wait: at.wait, Hold: true}, nil
+	}
 	if at.wait > 0 {
 		return Result{Email: at.email, Wait: at.wait, Unknown: true}, nil
 	}
@@ -92,117 +106,240 @@ func (s *Service) Deliver(ctx context.Context, ownerID int64, final bool) (Resul
 
 // prepare re-reads everything about the owner in the schedule's lock and
 // either moves the schedule (not yet, not now, nothing to say) or claims
-// the email it is time for.
+// the email it is time for. That email carries the breakage step that is
+// due and every campaign notice due within mergeWindow (or the reverse: a
+// notice that is due pulls forward a reminder due within mergeWindow), so
+// one owner gets one email where two would have come within a day.
 func (s *Service) prepare(ctx context.Context, tx *store.Store, ownerID int64) (*attempt, time.Duration, error) {
 	n, err := tx.NotificationForUpdate(ctx, ownerID, false)
+	if errors.Is(err, store.ErrNotFound) && s.campaigns != nil {
+		// An owner told of a campaign may never have had a car break: the
+		// schedule row is their lock and keeps the last email's time.
+		if due, derr := tx.OwnerNoticesDue(ctx, ownerID, tx.Now().Add(mergeWindow)); derr != nil {
+			return nil, 0, derr
+		} else if len(due) > 0 {
+			n, err = tx.NotificationForUpdate(ctx, ownerID, true)
+		}
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, 0, nil
 	}
-	if err != nil || !n.Active || n.DueAt == nil {
+	if err != nil {
 		return nil, 0, err
 	}
 	now := tx.Now()
-	if n.DueAt.After(now) {
-		return nil, n.DueAt.Sub(now), nil
+	var notices []campaign.OwnerNotice
+	if s.campaigns != nil {
+		if notices, err = s.campaigns.OwnerNotices(ctx, tx, ownerID, now, now.Add(mergeWindow)); err != nil {
+			return nil, 0, err
+		}
 	}
-	postpone := func(to *time.Time) (*attempt, time.Duration, error) {
-		n.DueAt = to
-		return nil, 0, tx.SaveNotification(ctx, n)
+	breakDue := n.Active && n.DueAt != nil
+	if !breakDue && len(notices) == 0 {
+		return nil, 0, nil
+	}
+	noticeNow := dueBy(notices, now)
+	if !noticeNow && (!breakDue || n.DueAt.After(now)) {
+		return nil, waitFor(n, notices, now), nil
+	}
+	dirty := false
+	save := func() error {
+		if !dirty {
+			return nil
+		}
+		return tx.SaveNotification(ctx, n)
 	}
 	o, err := tx.OwnerByID(ctx, ownerID)
 	if err != nil {
 		return nil, 0, err
 	}
-	if o.UnsubscribedAt != nil {
-		endEpisode(&n)
-		return postpone(nil)
-	}
-	if o.Email == "" {
-		if err := tx.AddEvent(ctx, model.Event{OwnerID: &o.ID, Kind: model.EventEmailSkipped, Source: model.SourceSystem,
-			Detail: jsonDetail(map[string]any{"reason": "no_address"})}); err != nil {
-			return nil, 0, err
+	if o.UnsubscribedAt != nil || o.Email == "" {
+		if breakDue && o.UnsubscribedAt != nil {
+			endEpisode(&n)
+			dirty = true
+		} else if breakDue && !n.DueAt.After(now) {
+			if err := tx.AddEvent(ctx, model.Event{OwnerID: &o.ID, Kind: model.EventEmailSkipped, Source: model.SourceSystem,
+				Detail: jsonDetail(map[string]any{"reason": "no_address"})}); err != nil {
+				return nil, 0, err
+			}
+			n.DueAt, dirty = nil, true
 		}
-		return postpone(nil)
+		if due := dueOnly(notices, now); len(due) > 0 {
+			if err := s.campaigns.SkipOwnerNotices(ctx, tx, due, campaign.SkipNoAddress); err != nil {
+				return nil, 0, err
+			}
+		}
+		return nil, 0, save()
 	}
 	vs, err := tx.VehiclesByOwner(ctx, o.ID)
 	if err != nil {
 		return nil, 0, err
 	}
-	var need, ready []model.Vehicle
-	var wake time.Time
-	later := func(t time.Time) {
-		if wake.IsZero() || t.Before(wake) {
-			wake = t
-		}
+	if notices, err = s.keepOwnCars(ctx, tx, notices, vs, now); err != nil {
+		return nil, 0, err
 	}
-	for _, v := range vs {
-		if !v.State.NeedsOwner() {
-			continue
+	noticeNow = dueBy(notices, now)
+
+	// The breakage part: which broken cars are ready to be written about.
+	var ready []model.Vehicle
+	includeBreak := false
+	if breakDue {
+		var need []model.Vehicle
+		var wake time.Time
+		later := func(t time.Time) {
+			if wake.IsZero() || t.Before(wake) {
+				wake = t
+			}
 		}
-		need = append(need, v)
+		for _, v := range vs {
+			if !v.State.NeedsOwner() {
+				continue
+			}
+			need = append(need, v)
+			switch {
+			case v.SnoozedUntil != nil && v.SnoozedUntil.After(now):
+				later(*v.SnoozedUntil)
+			case v.State == model.StateReconnecting && now.Sub(v.StateChangedAt) < reconnectGrace:
+				later(v.StateChangedAt.Add(reconnectGrace))
+			default:
+				ready = append(ready, v)
+			}
+		}
 		switch {
-		case v.SnoozedUntil != nil && v.SnoozedUntil.After(now):
-			later(*v.SnoozedUntil)
-		case v.State == model.StateReconnecting && now.Sub(v.StateChangedAt) < reconnectGrace:
-			later(v.StateChangedAt.Add(reconnectGrace))
+		case len(need) == 0:
+			endEpisode(&n)
+			dirty = true
+		case n.DueAt.After(now):
+			// Not due: a reminder within the window comes along with the
+			// notice; a first email still in its debounce is waited for
+			// (below), since a car that recovers by itself within it must
+			// not be written about.
+			includeBreak = len(ready) > 0 && n.SentCount > 0 && n.SentCount < s.cfg.Max && !n.DueAt.After(now.Add(mergeWindow))
+		case len(ready) == 0:
+			n.DueAt, dirty = &wake, true
+		case n.SentCount >= s.cfg.Max:
+			n.DueAt, dirty = nil, true
 		default:
-			ready = append(ready, v)
+			includeBreak = true
 		}
 	}
-	switch {
-	case len(need) == 0:
-		endEpisode(&n)
-		return postpone(nil)
-	case len(ready) == 0:
-		return postpone(&wake)
-	case n.SentCount >= s.cfg.Max:
-		return postpone(nil)
+	if !includeBreak && !noticeNow {
+		return nil, waitFor(n, notices, now), save()
+	}
+	if !includeBreak && n.Active && n.SentCount == 0 && n.DueAt != nil && n.DueAt.After(now) && !n.DueAt.After(now.Add(mergeWindow)) {
+		// A notice due while a car's first email is in its debounce waits
+		// for it (at most the debounce), and both go as one email.
+		wait := n.DueAt.Sub(now)
+		return &attempt{wait: wait, hold: true}, wait, save()
+	}
+	if !includeBreak {
+		ready = nil
+	}
+
+	// What holds every automatic email back: the owner's minimum interval
+	// and quiet hours. A notice is postponed, never dropped.
+	postpone := func(to time.Time) (*attempt, time.Duration, error) {
+		if includeBreak && n.DueAt != nil && n.DueAt.Before(to) {
+			n.DueAt, dirty = &to, true
+		}
+		if err := tx.PostponeNotices(ctx, noticeIDs(dueOnly(notices, now)), to); err != nil {
+			return nil, 0, err
+		}
+		return nil, 0, save()
 	}
 	if n.LastSentAt != nil && s.cfg.MinInterval > 0 {
 		if next := n.LastSentAt.Add(s.cfg.MinInterval); next.After(now) {
-			return postpone(&next)
+			return postpone(next)
 		}
 	}
 	if end, quiet := QuietUntil(s.cfg.Quiet, now, s.location(o)); quiet {
-		return postpone(&end)
+		return postpone(end)
+	}
+	if err := save(); err != nil {
+		return nil, 0, err
 	}
 
-	seq := n.SentCount + 1
-	key := fmt.Sprintf("owner/%d/episode/%d/email/%d", o.ID, n.Episode, seq)
-	em, err := tx.EmailByDedupeKey(ctx, key)
-	if errors.Is(err, store.ErrNotFound) {
-		kind := store.EmailDigest
-		if seq > 1 {
-			kind = store.EmailReminder
+	em, err := s.emailFor(ctx, tx, o, n, includeBreak, notices)
+	if err != nil || em == nil {
+		return nil, 0, err
+	}
+	if wait := s.unknownWait(*em, now); wait > 0 {
+		return &attempt{email: *em, wait: wait}, wait, nil
+	}
+	ready = withoutCampaignCars(ready, notices)
+	msg, err := s.composeReconnect(ctx, tx, o, *em, ready, notices, vs)
+	if err != nil {
+		return nil, 0, err
+	}
+	ids := make([]int64, 0, len(ready))
+	for _, v := range ready {
+		ids = append(ids, v.ID)
+	}
+	for _, on := range notices {
+		for _, cv := range on.Vehicles {
+			ids = append(ids, cv.VehicleID)
 		}
-		em, err = tx.CreateEmail(ctx, store.EmailMessage{
-			MessageID: s.newMessageID(), DedupeKey: key, OwnerID: o.ID, Kind: kind, Source: model.SourceSchedule,
-			Episode: n.Episode, Seq: seq,
-		})
-	}
-	if err != nil {
-		return nil, 0, err
-	}
-	if em.Status != store.EmailPending && em.Status != store.EmailSending {
-		// Decided by an earlier run whose schedule change is already
-		// committed with it; nothing more to do for this step.
-		return nil, 0, nil
-	}
-	if wait := s.unknownWait(em, now); wait > 0 {
-		return &attempt{email: em, wait: wait}, wait, nil
-	}
-	msg, err := s.composeReconnect(ctx, tx, o, em, ready)
-	if err != nil {
-		return nil, 0, err
-	}
-	ids := make([]int64, len(ready))
-	for i, v := range ready {
-		ids[i] = v.ID
 	}
 	if err := tx.ClaimEmail(ctx, em.ID, o.Email, msg.Subject, joinIDs(ids)); err != nil {
 		return nil, 0, err
 	}
-	return &attempt{email: em, msg: msg, vehicles: ids, auto: true}, 0, nil
+	if err := tx.ClaimNotices(ctx, noticeIDs(notices), em.MessageID); err != nil {
+		return nil, 0, err
+	}
+	return &attempt{email: *em, msg: msg, vehicles: ids, auto: includeBreak, notices: notices}, 0, nil
+}
+
+// emailFor finds or writes the email row of this send. With the breakage
+// step it is that step's row, as before campaigns. Otherwise it is the
+// row a crashed attempt already named on one of the notices, or a new one
+// keyed by the earliest notice, so that a retry after a crash finds the
+// same row (and Message-ID) and never writes a second email. nil: the
+// step was decided by an earlier run and nothing is left to do.
+func (s *Service) emailFor(ctx context.Context, tx *store.Store, o model.Owner, n store.OwnerNotification, includeBreak bool, notices []campaign.OwnerNotice) (*store.EmailMessage, error) {
+	var key, kind string
+	var episode, seq int
+	if includeBreak {
+		seq, episode = n.SentCount+1, n.Episode
+		key, kind = fmt.Sprintf("owner/%d/episode/%d/email/%d", o.ID, n.Episode, seq), store.EmailDigest
+		if seq > 1 {
+			kind = store.EmailReminder
+		}
+	} else {
+		for _, on := range notices {
+			for _, nt := range append([]store.Notice{on.Notice}, on.Folded...) {
+				if nt.EmailMessageID == "" {
+					continue
+				}
+				em, err := tx.EmailByMessageID(ctx, nt.EmailMessageID)
+				if errors.Is(err, store.ErrNotFound) {
+					continue
+				}
+				if err != nil {
+					return nil, err
+				}
+				if em.Status == store.EmailPending || em.Status == store.EmailSending {
+					return &em, nil
+				}
+			}
+		}
+		key, kind = fmt.Sprintf("owner/%d/notice/%d", o.ID, slices.Min(noticeIDs(notices))), store.EmailCampaignNotice
+	}
+	em, err := tx.EmailByDedupeKey(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		em, err = tx.CreateEmail(ctx, store.EmailMessage{
+			MessageID: s.newMessageID(), DedupeKey: key, OwnerID: o.ID, Kind: kind, Source: model.SourceSchedule,
+			Episode: episode, Seq: seq,
+		})
+	}
+	if err != nil {
+		return nil, err
+	}
+	if em.Status != store.EmailPending && em.Status != store.EmailSending {
+		// Decided by an earlier run whose schedule change is already
+		// committed with it; nothing more to do for this step.
+		return nil, nil
+	}
+	return &em, nil
 }
 
 // DeliverEmail sends one fresh-link email by id.
@@ -307,9 +444,28 @@ func (s *Service) recordSent(ctx context.Context, tx *store.Store, at *attempt) 
 	if err := tx.FinishEmail(ctx, at.email.ID, store.EmailSent, 0, ""); err != nil {
 		return err
 	}
-	detail := jsonDetail(map[string]any{"email_id": at.email.ID, "message_id": at.email.MessageID, "kind": at.email.Kind, "seq": at.email.Seq})
-	if err := s.addEvents(ctx, tx, at, model.EventEmailSent, detail); err != nil {
+	d := map[string]any{"email_id": at.email.ID, "message_id": at.email.MessageID, "kind": at.email.Kind, "seq": at.email.Seq}
+	if len(at.notices) > 0 {
+		d["campaign_ids"] = campaignIDs(at.notices)
+	}
+	if err := s.addEvents(ctx, tx, at, model.EventEmailSent, jsonDetail(d)); err != nil {
 		return err
+	}
+	if len(at.notices) > 0 {
+		if err := s.campaigns.OwnerNoticesSent(ctx, tx, at.notices, at.email.MessageID); err != nil {
+			return err
+		}
+		if !at.auto {
+			// A notice counts for the minimum interval between emails, not
+			// for EMAIL_MAX (that is the breakage episode's cap).
+			n, err := tx.NotificationForUpdate(ctx, at.email.OwnerID, true)
+			if err != nil {
+				return err
+			}
+			now := tx.Now()
+			n.LastSentAt = &now
+			return tx.SaveNotification(ctx, n)
+		}
 	}
 	if !at.auto {
 		return nil
@@ -341,6 +497,11 @@ func (s *Service) recordFailed(ctx context.Context, tx *store.Store, at *attempt
 		"code": mail.Code(sendErr), "permanent": mail.IsPermanent(sendErr), "error": msg})
 	if err := s.addEvents(ctx, tx, at, model.EventEmailFailed, detail); err != nil {
 		return err
+	}
+	if len(at.notices) > 0 {
+		if err := s.campaigns.SkipOwnerNotices(ctx, tx, at.notices, campaign.SkipEmailFailed); err != nil {
+			return err
+		}
 	}
 	if !at.auto {
 		return nil

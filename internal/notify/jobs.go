@@ -104,6 +104,7 @@ func (s *Service) Register(w *river.Workers) {
 	river.AddWorker(w, &OwnerWorker{s: s})
 	river.AddWorker(w, &EmailWorker{s: s})
 	river.AddWorker(w, &SweepWorker{s: s})
+	river.AddWorker(w, &NoticeSweepWorker{s: s})
 }
 
 // Periodic is the sweep, run by the queue's leader; it runs once at start
@@ -169,7 +170,7 @@ func (s *Service) outcome(res Result, err error) error {
 		return river.JobCancel(err)
 	case err != nil:
 		return err
-	case res.Unknown:
+	case res.Unknown, res.Hold:
 		// The sweep would find the owner due at once: the job itself waits.
 		return river.JobSnooze(res.Wait)
 	case res.Wait > 0 && res.Wait <= 2*s.cfg.SweepEvery:

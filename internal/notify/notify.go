@@ -71,6 +71,13 @@ type Config struct {
 	// the host's brand.
 	LogoURL    string
 	BrandColor string
+	// SupportURL and SupportEmail are where owners get help (SUPPORT_URL,
+	// SUPPORT_EMAIL); every email names them when set.
+	SupportURL   string
+	SupportEmail string
+	// ReplyTo says MAIL_REPLY_TO is set, so a reply reaches a person:
+	// campaign emails say so.
+	ReplyTo bool
 }
 
 func (c Config) withDefaults() Config {
@@ -130,6 +137,9 @@ type Service struct {
 	i18n   *i18n.Catalog
 	log    *slog.Logger
 	queue  Queue
+	// campaigns, when set, has the owner's email carry due campaign
+	// notices (SendCampaigns).
+	campaigns Campaigns
 }
 
 // New returns the service. sender is nil when email is off: then nothing is

@@ -72,6 +72,10 @@ type Start struct {
 	// Flow is store.FlowReauth (the default, vehicle already chosen) or
 	// store.FlowConnect (a full Connect, when re-authentication cannot work).
 	Flow string
+	// Campaign, when set, is the live migration campaign the vehicle
+	// follows: the owner may reconnect while the car still works (early is
+	// the point), and the trip is the campaign's repair flow.
+	Campaign *model.Campaign
 }
 
 // Begin records the attempt and returns the Connect URL to redirect to.
@@ -83,12 +87,17 @@ func (s *Service) Begin(ctx context.Context, st Start) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if v.State == model.StateConnected {
+	if v.State == model.StateConnected && st.Campaign == nil {
 		return "", ErrNothingToDo
 	}
 	flow := st.Flow
 	if flow != store.FlowConnect {
 		flow = store.FlowReauth
+	}
+	if st.Campaign != nil && st.Campaign.RepairFlow == model.FlowConnect {
+		// After this migration re-authentication cannot work (new
+		// accounts, new vehicle ids): a full Connect, make and VIN chosen.
+		flow = store.FlowConnect
 	}
 	state := store.NewSecret("")
 	var had []string

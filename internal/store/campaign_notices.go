@@ -187,3 +187,48 @@ func (s *Store) ScheduleToldOwners(ctx context.Context, campaignID int64, p Noti
 		campaignID, p.Kind, p.OffsetSeconds, p.Revision, p.DueAt, NoticePending, now, now, campaignID, NoticeSent).Error
 	return wrap(err, "notices to owners told of campaign #%d", campaignID)
 }
+
+// OwnerNoticesDue lists an owner's pending notices of running campaigns
+// due at or before by, oldest first: the owner's email job reads them in
+// the schedule's lock, so no second claim is needed.
+func (s *Store) OwnerNoticesDue(ctx context.Context, ownerID int64, by time.Time) ([]Notice, error) {
+	var ns []Notice
+	err := s.q(ctx).Where("owner_id = ? AND status = ? AND due_at <= ? AND campaign_id IN (SELECT id FROM campaigns WHERE state = ?)",
+		ownerID, NoticePending, by, model.CampaignRunning).Order("due_at").Order("id").Find(&ns).Error
+	return ns, wrap(err, "due notices of owner #%d", ownerID)
+}
+
+// OwnersWithDueNotices lists owners with a pending notice of a running
+// campaign due at or before by, by owner id after afterOwner, for the
+// sweep that queues their email jobs.
+func (s *Store) OwnersWithDueNotices(ctx context.Context, by time.Time, afterOwner int64, limit int) ([]int64, error) {
+	var ids []int64
+	err := s.q(ctx).Model(&Notice{}).Distinct("owner_id").
+		Where("status = ? AND due_at <= ? AND owner_id > ? AND campaign_id IN (SELECT id FROM campaigns WHERE state = ?)",
+			NoticePending, by, afterOwner, model.CampaignRunning).
+		Order("owner_id").Limit(limit).Pluck("owner_id", &ids).Error
+	return ids, wrap(err, "owners with due notices")
+}
+
+// ClaimNotices names the email that is about to carry these pending
+// notices, before the SMTP conversation: a retry after a crash finds the
+// email by it and sends that one again instead of a second.
+func (s *Store) ClaimNotices(ctx context.Context, ids []int64, messageID string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	err := s.q(ctx).Model(&Notice{}).Where("id IN ? AND status = ?", ids, NoticePending).
+		Updates(map[string]any{"email_message_id": Clip(messageID, 300), "updated_at": s.now()}).Error
+	return wrap(err, "claim notices for %s", messageID)
+}
+
+// PostponeNotices moves pending notices to a later due time (quiet hours,
+// the owner's minimum interval between emails).
+func (s *Store) PostponeNotices(ctx context.Context, ids []int64, to time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	err := s.q(ctx).Model(&Notice{}).Where("id IN ? AND status = ? AND due_at < ?", ids, NoticePending, to).
+		Updates(map[string]any{"due_at": to, "updated_at": s.now()}).Error
+	return wrap(err, "postpone notices to %s", to)
+}

@@ -17,6 +17,9 @@ const (
 	EmailDigest    = "digest"     // the first email of an episode
 	EmailReminder  = "reminder"   // a later one
 	EmailFreshLink = "fresh_link" // asked for by the owner or sent by staff
+	// EmailCampaignNotice carries migration campaign notices alone; one
+	// that goes with a broken car's step is that step's digest or reminder.
+	EmailCampaignNotice = "campaign_notice"
 )
 
 // Email statuses.

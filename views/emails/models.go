@@ -24,7 +24,10 @@ type Message struct {
 	StepsTitle string
 	Steps      []string
 	StepsText  []string
-	Cars       []Car
+	// Notices are the migration campaigns the email tells of, each with
+	// its own cars; Cars are the cars that broke.
+	Notices []Notice
+	Cars    []Car
 	// HowLong and Kept reassure: a minute, nothing lost.
 	HowLong  string
 	Kept     string
@@ -33,7 +36,9 @@ type Message struct {
 	LinkHelp string
 	Ignore   string
 	// Thanks comes before the sign-off.
-	Thanks  string
+	Thanks string
+	// Support is "Questions? …": where to get help, when configured.
+	Support string
 	SignOff string
 	// Footer: why the owner gets this, and the way out.
 	Why              string
@@ -85,3 +90,27 @@ type Car struct {
 
 // Several reports whether the email covers more than one car.
 func (m Message) Several() bool { return len(m.Cars) > 1 }
+
+// Notice is one migration campaign's section: what changes and when, what
+// to do, and a button per car.
+type Notice struct {
+	Heading  string
+	Reason   string
+	ToDo     string
+	DaysLeft string
+	Cars     []Car
+}
+
+// AllCars lists every button's car, the campaigns' first, for the plain
+// addresses at the end.
+func (m Message) AllCars() []Car {
+	var out []Car
+	for _, n := range m.Notices {
+		out = append(out, n.Cars...)
+	}
+	return append(out, m.Cars...)
+}
+
+// SeveralLinks reports whether the email has more than one button, so the
+// plain addresses need the car's name beside them.
+func (m Message) SeveralLinks() bool { return len(m.AllCars()) > 1 }

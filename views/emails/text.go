@@ -25,6 +25,14 @@ func Text(m Message) string {
 	}
 	para(m.Greeting)
 	para(or(m.IntroText, m.Intro))
+	for _, n := range m.Notices {
+		// The plain text has no title: each campaign's date sentence
+		// heads its section, even when the HTML shows it as the title.
+		para(n.Heading+"\n"+strings.Repeat("-", len([]rune(n.Heading))), n.Reason, strings.TrimSpace(n.ToDo+" "+n.DaysLeft))
+		for _, c := range n.Cars {
+			para(m.Labelled(c.Button), c.URL)
+		}
+	}
 	para(m.Benefit)
 	if len(m.Steps) > 0 {
 		steps := []string{m.StepsTitle}
@@ -52,6 +60,7 @@ func Text(m Message) string {
 	para(strings.TrimSpace(m.HowLong + " " + m.Kept))
 	para(m.Validity)
 	para(m.Ignore)
+	para(m.Support)
 	para(m.Thanks, m.SignOff)
 	b.WriteString("-- \n")
 	para(m.Why)

@@ -23,6 +23,10 @@ type Page struct {
 	// HideSwitcher hides the language switcher (console pages are English).
 	HideSwitcher bool
 	Languages    []i18n.Language
+	// SupportURL and SupportEmail, when set, are offered as "Questions?"
+	// on every page an owner may be stuck on.
+	SupportURL   string
+	SupportEmail string
 	// Brand is the host app's logo, colour and icon; empty fields leave ours.
 	Brand Brand
 }

@@ -35,6 +35,9 @@ type VehicleCard struct {
 	// Declined: the owner said no; Reconnect is offered quietly, as
 	// "I changed my mind", not as the thing to do.
 	Declined bool
+	// Campaign is the carmaker migration the car must be re-authenticated
+	// for, or has been; nil when there is none.
+	Campaign *CampaignCard
 }
 
 // OEMFix sends the owner to the carmaker: a link to the page for their
@@ -43,6 +46,18 @@ type OEMFix struct {
 	URL   string
 	Label string
 	Hint  string
+}
+
+// CampaignCard tells of a migration campaign on a car's card, in the
+// owner's language and time zone.
+type CampaignCard struct {
+	Heading  string // "Tesla moves to a new platform on 3 March"
+	Reason   string
+	ToDo     string
+	DaysLeft string // "12 days left."
+	// Done replaces the rest once the car is re-authenticated: "You're all
+	// set for 3 March".
+	Done string
 }
 
 // InApp is shown when the page was opened in an app's built-in browser.

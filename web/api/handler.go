@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"time"
 
 	"reconnect/internal/campaign"
 	"reconnect/internal/erasure"
@@ -28,11 +29,16 @@ type Handler struct {
 	Ingest *ingest.Service
 	// Erasure erases an owner's personal data.
 	Erasure *erasure.Service
-	// Campaigns runs migration campaigns; nil answers 503 on their routes.
+	// Campaigns runs migration campaigns (nil answers 503 on their routes)
+	// and says which one a vehicle follows, for the status's campaign
+	// object (nil: none is reported).
 	Campaigns *campaign.Service
 	// Vehicles saves the vehicles the host pushes and runs what follows
 	// (lifecycle.Machine); nil saves them through Store alone.
 	Vehicles VehicleSaver
+	// TimeZone words dates for owners whose own zone is unknown
+	// (EMAIL_TIME_ZONE).
+	TimeZone *time.Location
 }
 
 // VehicleSaver saves a vehicle's details in tx (its own transaction when

@@ -3,9 +3,12 @@ package api
 import (
 	"errors"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"reconnect/internal/campaign"
 	"reconnect/internal/model"
 	"reconnect/internal/probe"
 	"reconnect/internal/store"
@@ -15,9 +18,20 @@ import (
 
 type statusVehicle struct {
 	vehicleJSON
-	NeedsAction bool      `json:"needs_action"`
-	Message     string    `json:"message,omitempty"`
-	Link        *linkJSON `json:"link,omitempty"`
+	NeedsAction bool                `json:"needs_action"`
+	Message     string              `json:"message,omitempty"`
+	Link        *linkJSON           `json:"link,omitempty"`
+	Campaign    *statusCampaignJSON `json:"campaign,omitempty"`
+}
+
+// statusCampaignJSON is the migration campaign a car must be
+// re-authenticated for, so the host can show its banner before the date.
+type statusCampaignJSON struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	CutoverAt time.Time `json:"cutover_at"`
+	Message   string    `json:"message"`
+	Link      *linkJSON `json:"link"`
 }
 
 type statusJSON struct {
@@ -71,10 +85,18 @@ func (h *Handler) status(c echo.Context, st *store.Store, o model.Owner) (status
 	}
 	loc := h.I18n.Localizer(h.I18n.Match(o.Locale, c.Request().Header.Get("Accept-Language")))
 	out := statusJSON{HostUserID: o.HostUserID, Vehicles: []statusVehicle{}}
+	now := h.Store.Now()
 	for _, v := range vs {
 		sv := statusVehicle{vehicleJSON: vehicleOut(v), NeedsAction: v.State.NeedsOwner()}
+		var standing campaign.Standing
+		inCampaign := false
+		if h.Campaigns != nil && v.State != model.StateDeclined {
+			if standing, inCampaign, err = h.Campaigns.ForVehicle(ctx, v.ID, now); err != nil {
+				return statusJSON{}, err
+			}
+			inCampaign = inCampaign && !standing.Done
+		}
 		if sv.NeedsAction {
-			out.NeedsAction = true
 			data := map[string]any{"Make": vehicletext.MakeName(v.Make), "App": h.AppName, "Car": vehicletext.Title(v)}
 			if rk, tk := vehicletext.ReasonKeys(v); rk != "" {
 				sv.Message = loc.T(rk, data)
@@ -82,12 +104,23 @@ func (h *Handler) status(c echo.Context, st *store.Store, o model.Owner) (status
 					sv.Message += " " + loc.T(tk, data)
 				}
 			}
+		}
+		if sv.NeedsAction || inCampaign {
+			// A car in a campaign needs the owner before it breaks: that
+			// is the point of telling them ahead of the date.
+			sv.NeedsAction, out.NeedsAction = true, true
 			vid := v.ID
 			m, err := h.Links.Mint(ctx, st, linkMint(o.ID, &vid, model.PurposeInApp, "", model.SourceAPI))
 			if err != nil {
 				return statusJSON{}, err
 			}
 			sv.Link = &linkJSON{URL: m.URL, ExpiresAt: m.ExpiresAt.UTC()}
+		}
+		if inCampaign {
+			txt := vehicletext.Campaign(loc, standing.Campaign, h.AppName, now, vehicletext.Location(o.TimeZone, h.TimeZone))
+			msg := strings.TrimSpace(txt.Heading + ". " + txt.ToDo + " " + txt.DaysLeft)
+			sv.Campaign = &statusCampaignJSON{ID: standing.Campaign.ID, Name: standing.Campaign.Name,
+				CutoverAt: standing.Campaign.CutoverAt.UTC(), Message: msg, Link: sv.Link}
 		}
 		out.Vehicles = append(out.Vehicles, sv)
 	}

@@ -8,9 +8,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"reconnect/internal/campaign"
 	"reconnect/internal/i18n"
 	"reconnect/internal/links"
 	"reconnect/internal/model"
@@ -47,6 +49,22 @@ type Handler struct {
 	FreshLinks FreshLinkRequester
 	// Unsubscriber serves the unsubscribe link in every email.
 	Unsubscriber Unsubscriber
+	// Campaigns says which migration campaign a car follows, for its card
+	// and its Reconnect; nil shows none.
+	Campaigns CampaignStanding
+	// SupportURL and SupportEmail (SUPPORT_URL, SUPPORT_EMAIL) are shown
+	// on every owner page, the Connect callback's error pages included.
+	SupportURL   string
+	SupportEmail string
+	// TimeZone words campaign dates for owners whose own zone is unknown
+	// (EMAIL_TIME_ZONE).
+	TimeZone *time.Location
+}
+
+// CampaignStanding finds the live campaign a vehicle follows, or the one
+// it completed (*campaign.Service).
+type CampaignStanding interface {
+	ForVehicle(ctx context.Context, vehicleID int64, now time.Time) (campaign.Standing, bool, error)
 }
 
 // FreshLinkRequester emails a fresh link to the owner with an address, if
@@ -71,6 +89,7 @@ var (
 func (h *Handler) layout(c echo.Context, title string) layouts.Page {
 	p := render.Layout(c, h.AppName, title)
 	p.Brand = h.Brand
+	p.SupportURL, p.SupportEmail = h.SupportURL, h.SupportEmail
 	return p
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"reconnect/internal/campaign"
 	"reconnect/internal/i18n"
 	"reconnect/internal/model"
 	"reconnect/internal/vehicletext"
@@ -42,6 +43,13 @@ func (h *Handler) vehicleCard(ctx context.Context, v model.Vehicle) ownerviews.V
 	if v.SnoozedUntil != nil && v.SnoozedUntil.After(h.Store.Now()) && v.State.NeedsOwner() {
 		card.Snoozed = l.T("owner.snoozed", map[string]any{"Date": formatDate(l.Lang(), *v.SnoozedUntil)})
 	}
+	if st, ok := h.campaignOf(ctx, v); ok {
+		card.Campaign = h.campaignCard(l, v, st)
+		// Reconnecting early is the point: the button shows while the car
+		// still works, and the trip is the campaign's.
+		card.CanReconnect = card.CanReconnect || !st.Done
+		card.Attention = card.Attention || !st.Done
+	}
 	return card
 }
 
@@ -53,6 +61,46 @@ func (h *Handler) oemFix(l *i18n.Localizer, make string, c model.OEMCase) ownerv
 		return ownerviews.OEMFix{URL: u, Label: l.T("oem.link_"+string(c), data)}
 	}
 	return ownerviews.OEMFix{Hint: l.T("oem.fallback", data)}
+}
+
+// campaignOf is the live campaign the car follows, or completed; a lookup
+// that fails shows the card without it (the page must not fail for it).
+func (h *Handler) campaignOf(ctx context.Context, v model.Vehicle) (campaign.Standing, bool) {
+	if h.Campaigns == nil || v.State == model.StateDeclined {
+		return campaign.Standing{}, false
+	}
+	st, ok, err := h.Campaigns.ForVehicle(ctx, v.ID, h.Store.Now())
+	if err != nil {
+		h.Log.Warn("campaign of vehicle", "vehicle_id", v.ID, "err", err)
+		return campaign.Standing{}, false
+	}
+	return st, ok
+}
+
+// campaignCard words the campaign in the owner's language and time zone,
+// with the days left whenever the date is ahead.
+func (h *Handler) campaignCard(l *i18n.Localizer, v model.Vehicle, st campaign.Standing) *ownerviews.CampaignCard {
+	tz := ""
+	if v.OwnerID != nil {
+		if o, err := h.Store.OwnerByID(context.Background(), *v.OwnerID); err == nil {
+			tz = o.TimeZone
+		}
+	}
+	txt := vehicletext.Campaign(l, st.Campaign, h.AppName, h.Store.Now(), vehicletext.Location(tz, h.TimeZone))
+	if st.Done {
+		return &ownerviews.CampaignCard{Done: txt.Done}
+	}
+	c := &ownerviews.CampaignCard{Heading: txt.Heading, Reason: txt.Reason, ToDo: txt.ToDo, DaysLeft: txt.DaysLeft}
+	switch {
+	case txt.After:
+	case txt.Days == 0:
+		c.DaysLeft = l.T("campaign.days_left_today")
+	case txt.Days == 1:
+		c.DaysLeft = l.T("campaign.days_left_one")
+	default:
+		c.DaysLeft = l.T("campaign.days_left_many", map[string]any{"Days": txt.Days})
+	}
+	return c
 }
 
 func formatDate(lang string, tm time.Time) string {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"reconnect/internal/model"
 	"reconnect/internal/repair"
 	"reconnect/internal/store"
 	"reconnect/web/paths"
@@ -27,9 +28,11 @@ func (h *Handler) VehicleReconnect(c echo.Context) error {
 	if c.FormValue("flow") == store.FlowConnect {
 		flow = store.FlowConnect
 	}
-	target, err := h.Repair.Begin(c.Request().Context(), repair.Start{
-		Owner: who.Owner, VehicleID: id, SessionID: who.SID, LinkID: who.LinkID, Flow: flow,
-	})
+	start := repair.Start{Owner: who.Owner, VehicleID: id, SessionID: who.SID, LinkID: who.LinkID, Flow: flow}
+	if st, ok := h.campaignOf(c.Request().Context(), model.Vehicle{ID: id}); ok && !st.Done && st.Member.OwnerID != nil && *st.Member.OwnerID == who.Owner.ID {
+		start.Campaign = &st.Campaign
+	}
+	target, err := h.Repair.Begin(c.Request().Context(), start)
 	switch {
 	case errors.Is(err, repair.ErrNotYours):
 		return echo.ErrNotFound

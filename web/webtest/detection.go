@@ -26,6 +26,7 @@ import (
 	"reconnect/internal/ingest"
 	"reconnect/internal/jobs"
 	"reconnect/internal/lifecycle"
+	"reconnect/internal/links"
 	"reconnect/internal/store"
 	"reconnect/web"
 	"reconnect/web/paths"
@@ -44,8 +45,11 @@ type Detection struct {
 	Store  *store.Store
 	Ingest *ingest.Service
 	// Jobs inserts jobs (nothing works them).
-	Jobs   *jobs.Queue
-	apiKey string
+	Jobs *jobs.Queue
+	// Campaigns is the migration campaign service, registered on the
+	// lifecycle as the app registers it.
+	Campaigns *campaign.Service
+	apiKey    string
 }
 
 // NewDetection starts the server over db for the length of the test.
@@ -58,16 +62,17 @@ func NewDetection(t *testing.T, db *database.DB) *Detection {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st := store.New(db)
 	m := lifecycle.New(st)
+	camps := campaign.New(st, m, nil)
+	m.AddVehicleHook(camps)
+	lk := links.New(st, links.Config{PublicBaseURL: cfg.PublicBaseURL, EmailTTL: cfg.LinkEmailTTL, InAppTTL: cfg.LinkInAppTTL})
 	svc := ingest.New(st, m, log, ingest.NewMetrics(nil), ingest.Config{ManagementTokens: cfg.Smartcar.ManagementTokens})
 	t.Cleanup(func() { _ = svc.Stop(context.Background()) })
 	q, err := jobs.New(db, jobs.Config{Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	camps := campaign.New(st, m, nil)
 	m.AddHook(camps)
-	m.AddVehicleHook(camps)
-	s, err := web.New(web.Deps{Config: cfg, Logger: log, DB: db, Store: st, Ingest: svc, Lifecycle: m, Campaigns: camps, Erasure: erasure.New(st, q, audit.New(st))})
+	s, err := web.New(web.Deps{Config: cfg, Logger: log, DB: db, Store: st, Ingest: svc, Lifecycle: m, Links: lk, Campaigns: camps, Erasure: erasure.New(st, q, audit.New(st))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +82,7 @@ func NewDetection(t *testing.T, db *database.DB) *Detection {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Detection{t: t, DB: db, url: srv.URL, Store: st, Ingest: svc, Jobs: q, apiKey: key}
+	return &Detection{t: t, DB: db, url: srv.URL, Store: st, Ingest: svc, Jobs: q, Campaigns: camps, apiKey: key}
 }
 
 // Sign signs body as Smartcar does.

@@ -1,0 +1,149 @@
+package notify_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"reconnect/internal/campaign"
+	"reconnect/internal/config"
+	"reconnect/internal/dbtest"
+	"reconnect/internal/jobs"
+	"reconnect/internal/lifecycle"
+	"reconnect/internal/links"
+	"reconnect/internal/mail"
+	"reconnect/internal/mail/devsmtp"
+	"reconnect/internal/model"
+	"reconnect/internal/notify"
+	"reconnect/internal/store"
+)
+
+// BenchmarkCampaignNoticeSendRate measures how fast one instance turns a
+// launched campaign's due notices into emails: the notice sweep, River's
+// per-owner jobs (JOBS_MAX_WORKERS 50) and real SMTP to a local devsmtp
+// server that accepts everything at once. Each iteration launches a
+// campaign over `owners` owners (one car each) whose first notice is due
+// now and times from the launch until the server holds every email.
+//
+//	go test -run '^$' -bench BenchmarkCampaignNoticeSendRate -benchtime 1x ./internal/notify/
+func BenchmarkCampaignNoticeSendRate(b *testing.B) {
+	const owners = 2000
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		b.Run(dialect, func(b *testing.B) {
+			var total, cpu time.Duration
+			for range b.N {
+				wall, used := sendCampaign(b, dialect, owners)
+				total, cpu = total+wall, cpu+used
+			}
+			b.ReportMetric(float64(owners*b.N)/total.Seconds(), "emails/s")
+			// CPU of this process (sender, queue and SMTP server; not the
+			// PostgreSQL server) per email: what the rate would be bound by
+			// on a machine that is not shared.
+			b.ReportMetric(float64(cpu.Microseconds())/float64(owners*b.N), "cpu-µs/email")
+		})
+	}
+}
+
+func sendCampaign(b *testing.B, dialect string, owners int) (wall, cpu time.Duration) {
+	b.Helper()
+	ctx := context.Background()
+	db := dbtest.Open(b, dialect)
+	// The inbox keeps only the latest messages: count what arrives.
+	var got atomic.Int64
+	srv, err := devsmtp.Start(devsmtp.Options{Check: func(string, []string, []byte) error { got.Add(1); return nil }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	st := store.New(db)
+	smtpCfg, err := config.ParseSMTPURL(srv.URL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	sender, err := mail.NewSMTP(mail.Settings{SMTP: smtpCfg, From: "ChargeWell <noreply@chargewell.example>", Timeout: 10 * time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	q, err := jobs.New(db, jobs.Config{MaxWorkers: 50, FetchCooldown: 20 * time.Millisecond, FetchPoll: 50 * time.Millisecond, Logger: logger()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := liveConfig()
+	cfg.SweepEvery = time.Second
+	lk := links.New(st, links.Config{PublicBaseURL: cfg.BaseURL, EmailTTL: 168 * time.Hour, InAppTTL: 15 * time.Minute})
+	svc := notify.New(cfg, st, lk, sender, q, nil, logger())
+	lc := lifecycle.New(st, svc)
+	camps := campaign.New(st, lc, nil)
+	lc.AddVehicleHook(camps)
+	svc.SendCampaigns(camps)
+	workers := river.NewWorkers()
+	svc.Register(workers)
+	if err := q.Work(workers, svc.NoticePeriodic()); err != nil {
+		b.Fatal(err)
+	}
+
+	// The cohort: inserted in batches, outside the timing.
+	for i := 0; i < owners; i += 500 {
+		err := st.Tx(ctx, func(tx *store.Store) error {
+			for j := i; j < min(i+500, owners); j++ {
+				id := fmt.Sprintf("o%05d", j)
+				o, err := tx.UpsertOwner(ctx, store.OwnerInput{HostUserID: id, Email: id + "@example.com", Name: id, Locale: "en", TimeZone: "UTC"})
+				if err != nil {
+					return err
+				}
+				if _, err := tx.UpsertVehicle(ctx, store.VehicleInput{SmartcarID: "sc-" + id, OwnerID: &o.ID, Make: "TESLA", Model: "Model 3", Year: 2021}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	c, err := camps.Create(ctx, campaign.Input{Name: "bench", Make: "TESLA", Reason: model.ReasonNewPlatform,
+		CutoverAt: time.Now().Add(10 * 24 * time.Hour)})
+	if err != nil {
+		b.Fatal(err)
+	}
+
+	begin, cpu0 := time.Now(), processCPU()
+	if _, err := camps.Launch(ctx, c.ID); err != nil {
+		b.Fatal(err)
+	}
+	if err := q.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = q.Stop(sctx)
+	}()
+	deadline := begin.Add(5 * time.Minute)
+	for got.Load() < int64(owners) {
+		if time.Now().After(deadline) {
+			b.Fatalf("%d of %d emails after 5 minutes", got.Load(), owners)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	elapsed, used := time.Since(begin), processCPU()-cpu0
+	time.Sleep(500 * time.Millisecond) // room for a duplicate to show up
+	if n := got.Load(); n != int64(owners) {
+		b.Fatalf("%d emails for %d owners", n, owners)
+	}
+	return elapsed, used
+}
+
+// processCPU is the user and system time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
