@@ -187,3 +187,14 @@ func (s *Store) ScheduleToldOwners(ctx context.Context, campaignID int64, p Noti
 		campaignID, p.Kind, p.OffsetSeconds, p.Revision, p.DueAt, NoticePending, now, now, campaignID, NoticeSent).Error
 	return wrap(err, "notices to owners told of campaign #%d", campaignID)
 }
+
+// NextPendingNotice is the campaign's pending notice due first; ok is false
+// when none is pending.
+func (s *Store) NextPendingNotice(ctx context.Context, campaignID int64) (n Notice, ok bool, err error) {
+	var ns []Notice
+	err = s.q(ctx).Where("campaign_id = ? AND status = ?", campaignID, NoticePending).Order("due_at").Order("id").Limit(1).Find(&ns).Error
+	if err != nil || len(ns) == 0 {
+		return Notice{}, false, wrap(err, "next notice of campaign #%d", campaignID)
+	}
+	return ns[0], true, nil
+}
