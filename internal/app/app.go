@@ -63,6 +63,9 @@ type App struct {
 	Notify *notify.Service
 	// Campaigns runs planned carmaker migrations: cohorts, notices, completion.
 	Campaigns *campaign.Service
+	// Mail is the SMTP sender, nil while email is off; the console's test
+	// emails go through it directly.
+	Mail mail.Sender
 
 	httpServer *http.Server
 	started    bool
@@ -185,7 +188,7 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 		Links: a.Links, Repair: a.Repair, Ingest: a.Ingest, Lifecycle: a.Lifecycle, Campaigns: a.Campaigns,
 		FreshLinks:   notify.NewFreshLinks(a.Store, a.Links, auditLog, linkMailer),
 		Unsubscriber: unsubscriber, DevInbox: devInbox,
-		Staff: staffSvc, Audit: auditLog,
+		Staff: staffSvc, Audit: auditLog, Mail: a.Mail,
 	})
 	if err != nil {
 		return nil, err
@@ -222,7 +225,7 @@ func newNotify(a *App) (*notify.Service, error) {
 		if err != nil {
 			return nil, &config.Error{Var: "MAIL_FROM", Expect: err.Error()}
 		}
-		sender = snd
+		sender, a.Mail = snd, snd
 	} else {
 		a.Log.Warn("email is off: owners are not emailed until SMTP_URL and MAIL_FROM are set")
 	}

@@ -34,6 +34,8 @@ const (
 	AuditCampaignResumed      AuditAction = "campaign.resumed"
 	AuditCampaignFinished     AuditAction = "campaign.finished"
 	AuditCampaignCancelled    AuditAction = "campaign.cancelled"
+	// A staff member emailed themselves a campaign's notice preview.
+	AuditCampaignTestSent AuditAction = "campaign.test_sent"
 )
 
 // AuditActions lists every action in the order the audit log's filter offers them.
@@ -45,4 +47,5 @@ var AuditActions = []AuditAction{
 	AuditExported, AuditJobsChanged,
 	AuditCampaignCreated, AuditCampaignUpdated, AuditCampaignListUploaded, AuditCampaignLaunched,
 	AuditCampaignPaused, AuditCampaignResumed, AuditCampaignFinished, AuditCampaignCancelled,
+	AuditCampaignTestSent,
 }

@@ -16,9 +16,11 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"reconnect/internal/audit"
+	"reconnect/internal/campaign"
 	"reconnect/internal/database"
 	"reconnect/internal/i18n"
 	"reconnect/internal/links"
+	"reconnect/internal/mail"
 	"reconnect/internal/model"
 	"reconnect/internal/staff"
 	"reconnect/internal/store"
@@ -44,6 +46,10 @@ type Handler struct {
 	Audit    *audit.Log
 	// FreshLinks emails or shows an owner a new link.
 	FreshLinks FreshLinks
+	// Campaigns runs migration campaigns; nil leaves their pages out (404).
+	Campaigns *campaign.Service
+	// Mail sends staff their test emails; nil while email is off.
+	Mail mail.Sender
 }
 
 // FreshLinks gives an owner a new link on a staff member's behalf, with the
