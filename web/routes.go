@@ -115,6 +115,25 @@ func (s *Server) routes(h handlers) {
 	e.POST(paths.RouteConsoleOwnerImpersonate, con.ImpersonateStart, agent...).Name = "console.impersonate"
 	e.POST(paths.RouteConsoleImpersonationExit, con.ImpersonateExit, agent...).Name = "console.impersonation_exit"
 
+	// Migration campaigns: agents read the list, a campaign and its notice
+	// preview; admins define them, email themselves a test, and launch,
+	// pause, resume or cancel them, each behind a confirmation (GET asks,
+	// POST acts).
+	e.GET(paths.RouteConsoleCampaigns, con.CampaignList, agent...).Name = "console.campaigns"
+	e.GET(paths.RouteConsoleCampaign, con.CampaignPage, agent...).Name = "console.campaign"
+	e.GET(paths.RouteConsoleCampaignNotices, con.CampaignNotices, agent...).Name = "console.campaign_notices"
+	e.GET(paths.RouteConsoleCampaignNew, con.CampaignNew, admin...).Name = "console.campaign_new"
+	e.POST(paths.RouteConsoleCampaigns, con.CampaignCreate, admin...).Name = "console.campaign_create"
+	e.POST(paths.RouteConsoleCampaignTestEmail, con.CampaignTestEmail, admin...).Name = "console.campaign_test_email"
+	e.GET(paths.RouteConsoleCampaignLaunch, con.CampaignLaunchConfirm, admin...).Name = "console.campaign_launch_confirm"
+	e.POST(paths.RouteConsoleCampaignLaunch, con.CampaignLaunch, admin...).Name = "console.campaign_launch"
+	e.GET(paths.RouteConsoleCampaignPause, con.CampaignPauseConfirm, admin...).Name = "console.campaign_pause_confirm"
+	e.POST(paths.RouteConsoleCampaignPause, con.CampaignPause, admin...).Name = "console.campaign_pause"
+	e.GET(paths.RouteConsoleCampaignResume, con.CampaignResumeConfirm, admin...).Name = "console.campaign_resume_confirm"
+	e.POST(paths.RouteConsoleCampaignResume, con.CampaignResume, admin...).Name = "console.campaign_resume"
+	e.GET(paths.RouteConsoleCampaignCancel, con.CampaignCancelConfirm, admin...).Name = "console.campaign_cancel_confirm"
+	e.POST(paths.RouteConsoleCampaignCancel, con.CampaignCancel, admin...).Name = "console.campaign_cancel"
+
 	e.GET(paths.RouteConsoleStaff, con.StaffList, admin...).Name = "console.staff"
 	e.POST(paths.RouteConsoleStaff, con.StaffCreate, admin...).Name = "console.staff_create"
 	e.POST(paths.RouteConsoleStaffPasswordLink, con.StaffPasswordLink, admin...).Name = "console.staff_password_link"

@@ -30,6 +30,7 @@ import (
 	"reconnect/internal/ingest"
 	"reconnect/internal/lifecycle"
 	"reconnect/internal/links"
+	"reconnect/internal/mail"
 	"reconnect/internal/mail/devsmtp"
 	"reconnect/internal/notify"
 	"reconnect/internal/repair"
@@ -71,10 +72,12 @@ type Deps struct {
 	// Lifecycle saves the vehicles the host pushes, with what follows
 	// (a running campaign takes in a car that matches).
 	Lifecycle *lifecycle.Machine
-	// Campaigns runs migration campaigns: their API (503 without it), and
-	// which campaign each car follows, for the owner's card and the host's
-	// status.
+	// Campaigns runs migration campaigns: their API (503 without it), the
+	// console's campaign pages, and which campaign each car follows, for
+	// the owner's card and the host's status.
 	Campaigns *campaign.Service
+	// Mail sends the console's test emails to staff; nil while email is off.
+	Mail mail.Sender
 	// Staff and Audit run the support console: staff accounts, sessions,
 	// views as an owner, and the trail of what staff do. Without Staff
 	// nobody can view as an owner.
@@ -138,7 +141,11 @@ func New(d Deps) (*Server, error) {
 	h := handlers{sessions: sessions, i18n: d.I18n, brand: brandAssets}
 	h.console = &console.Handler{
 		AppName: cfg.AppName, Secure: cfg.Secure(), Log: d.Logger, DB: d.DB, Store: d.Store, I18n: d.I18n,
-		Sessions: sessions, Staff: d.Staff, Audit: d.Audit,
+		Sessions: sessions, Staff: d.Staff, Audit: d.Audit, Campaigns: d.Campaigns,
+	}
+	if d.Mail != nil {
+		// Assigned only when set, so that a missing one stays a nil interface.
+		h.console.Mail = d.Mail
 	}
 	// Owner pages ask the console first: staff viewing as an owner see the
 	// owner's pages read-only, under a banner, and every page is audited.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"reconnect/internal/app"
@@ -20,6 +21,7 @@ import (
 	"reconnect/internal/smartcarsim"
 	"reconnect/internal/staff"
 	"reconnect/internal/store"
+	"reconnect/web/paths"
 )
 
 // cmdDemo runs the app on a fresh SQLite database and the Smartcar simulator
@@ -107,6 +109,14 @@ func cmdDemo(ctx context.Context, args []string, env map[string]string, stdout, 
 		cancel()
 	}
 
+	// A migration campaign, a draft for the console to launch, and the
+	// carmaker's cut-over it announces, scheduled in the simulator.
+	camp, err := demo.SeedCampaign(ctx, a, sim)
+	if err != nil {
+		_ = a.Shutdown(context.Background())
+		return err
+	}
+
 	// A support admin, so the console can be tried too.
 	staffSvc := staff.New(a.Store, audit.New(a.Store), staff.Config{BaseURL: appURL, PasswordLinkTTL: cfg.Console.PasswordLinkTTL})
 	_, staffLink, err := staffSvc.Create(ctx, audit.Actor{StaffEmail: "(demo)"}, "support@example.com", "Sam Support", store.RoleAdmin)
@@ -123,6 +133,9 @@ func cmdDemo(ctx context.Context, args []string, env map[string]string, stdout, 
 	fmt.Fprintf(stdout, "  console     support@example.com  %s  (set a password, then sign in at %s/console)\n", staffLink.URL, appURL)
 	fmt.Fprintf(stdout, "\nThings to try:\n")
 	fmt.Fprintf(stdout, "  open demo-alice's link, press Reconnect on the Tesla, log in as alice@example.com\n")
+	fmt.Fprintf(stdout, "  a migration campaign: Teslas switch to a new sign-in at %s UTC (notices at %s from it, in minutes).\n", camp.CutoverAt.Format("15:04"), demoOffsets())
+	fmt.Fprintf(stdout, "    launch the draft at %s%s, open demo-alice's link and reconnect her Tesla early;\n", appURL, paths.ConsoleCampaign(camp.ID, nil))
+	fmt.Fprintf(stdout, "    at the cut-over the simulator breaks the Teslas of owners who did not, and the follow-up begins (mail at %s/dev/inbox)\n", appURL)
 	fmt.Fprintf(stdout, "  break every Tesla:   curl -X POST %s/_control/migrations -d '{\"make\":\"TESLA\"}'\n", simURL)
 	fmt.Fprintf(stdout, "  list the vehicles:   curl %s/_control/vehicles\n", simURL)
 	fmt.Fprintf(stdout, "  a fresh link:        reconnect link --owner demo-carol (with DATABASE_URL=sqlite:%s)\n\nCtrl-C stops the demo.\n", dbPath)
@@ -132,6 +145,22 @@ func cmdDemo(ctx context.Context, args []string, env map[string]string, stdout, 
 	defer cancel()
 	_ = simSrv.Shutdown(sctx)
 	return a.Shutdown(sctx)
+}
+
+// demoOffsets writes the demo campaign's schedule as the console does.
+func demoOffsets() string {
+	out := make([]string, len(demo.CampaignOffsets))
+	for i, d := range demo.CampaignOffsets {
+		switch {
+		case d == 0:
+			out[i] = "0"
+		case d > 0:
+			out[i] = fmt.Sprintf("+%dm", int(d/time.Minute))
+		default:
+			out[i] = fmt.Sprintf("%dm", int(d/time.Minute))
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 func envOr(env map[string]string, key, def string) string {

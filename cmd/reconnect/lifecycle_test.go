@@ -73,7 +73,7 @@ func TestDemoStartsAndStopsCleanly(t *testing.T) {
 	for !strings.Contains(out.String(), "Ctrl-C") && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	for _, want := range []string{"demo-alice", "demo-bob", "demo-carol", "/_control/migrations", "http://" + appAddr + "/l/", "support@example.com", "/console"} {
+	for _, want := range []string{"demo-alice", "demo-bob", "demo-carol", "/_control/migrations", "http://" + appAddr + "/l/", "support@example.com", "/console", "/console/campaigns/1", "new sign-in"} {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("demo output lacks %q:\n%s\n%s", want, out.String(), errb.String())
 		}

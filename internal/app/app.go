@@ -70,6 +70,9 @@ type App struct {
 	Staff *staff.Service
 	// Campaigns runs planned carmaker migrations: cohorts, notices, completion.
 	Campaigns *campaign.Service
+	// Mail is the SMTP sender, nil while email is off; the console's test
+	// emails go through it directly.
+	Mail mail.Sender
 
 	httpServer *http.Server
 	// metricsServer serves /metrics on METRICS_ADDR, apart from the public
@@ -205,7 +208,7 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 		Links: a.Links, Repair: a.Repair, Ingest: a.Ingest, Lifecycle: a.Lifecycle, Campaigns: a.Campaigns,
 		FreshLinks:   a.FreshLinks,
 		Unsubscriber: unsubscriber, DevInbox: devInbox,
-		Staff: a.Staff, Audit: auditLog, Brand: brandAssets,
+		Staff: a.Staff, Audit: auditLog, Brand: brandAssets, Mail: a.Mail,
 		InboxRetries: ingest.NewRetries(a.Store, auditLog, a.Ingest.Processor().Wake),
 		// Erasure: the owner's personal data, their jobs, one audit row.
 		Erasure: erasure.New(a.Store, a.Jobs, auditLog),
@@ -245,7 +248,7 @@ func newNotify(a *App, b *brand.Assets) (*notify.Service, error) {
 		if err != nil {
 			return nil, &config.Error{Var: "MAIL_FROM", Expect: err.Error()}
 		}
-		sender = snd
+		sender, a.Mail = snd, snd
 	} else {
 		a.Log.Warn("email is off: owners are not emailed until SMTP_URL and MAIL_FROM are set")
 	}

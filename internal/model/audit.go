@@ -44,6 +44,8 @@ const (
 	AuditCampaignResumed      AuditAction = "campaign.resumed"
 	AuditCampaignFinished     AuditAction = "campaign.finished"
 	AuditCampaignCancelled    AuditAction = "campaign.cancelled"
+	// A staff member emailed themselves a campaign's notice preview.
+	AuditCampaignTestSent AuditAction = "campaign.test_sent"
 )
 
 // AuditActions lists every action in the order the audit log's filter offers them.
@@ -55,4 +57,5 @@ var AuditActions = []AuditAction{
 	AuditExported, AuditJobsChanged, AuditInboxRetried, AuditPruned, AuditOwnerErased,
 	AuditCampaignCreated, AuditCampaignUpdated, AuditCampaignListUploaded, AuditCampaignLaunched,
 	AuditCampaignPaused, AuditCampaignResumed, AuditCampaignFinished, AuditCampaignCancelled,
+	AuditCampaignTestSent,
 }

@@ -232,3 +232,14 @@ func (s *Store) PostponeNotices(ctx context.Context, ids []int64, to time.Time) 
 		Updates(map[string]any{"due_at": to, "updated_at": s.now()}).Error
 	return wrap(err, "postpone notices to %s", to)
 }
+
+// NextPendingNotice is the campaign's pending notice due first; ok is false
+// when none is pending.
+func (s *Store) NextPendingNotice(ctx context.Context, campaignID int64) (n Notice, ok bool, err error) {
+	var ns []Notice
+	err = s.q(ctx).Where("campaign_id = ? AND status = ?", campaignID, NoticePending).Order("due_at").Order("id").Limit(1).Find(&ns).Error
+	if err != nil || len(ns) == 0 {
+		return Notice{}, false, wrap(err, "next notice of campaign #%d", campaignID)
+	}
+	return ns[0], true, nil
+}

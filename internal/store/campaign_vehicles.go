@@ -330,3 +330,20 @@ func (s *Store) CampaignVehicles(ctx context.Context, campaignID int64, query st
 	}
 	return out, wrap(rows.Err(), "vehicles of campaign #%d", campaignID)
 }
+
+// CampaignOwnerCounts are a launched campaign's owners: how many have a
+// vehicle in its snapshot, and how many of them were sent a notice.
+type CampaignOwnerCounts struct {
+	Owners   int64
+	Notified int64
+}
+
+// CampaignOwners counts the owners of a campaign's snapshot, and those told.
+// An owner counts as told once any of their vehicles is marked notified.
+func (s *Store) CampaignOwners(ctx context.Context, campaignID int64) (CampaignOwnerCounts, error) {
+	var out CampaignOwnerCounts
+	err := s.q(ctx).Raw(`SELECT COUNT(DISTINCT owner_id) AS owners,
+		COUNT(DISTINCT CASE WHEN notified_at IS NOT NULL THEN owner_id END) AS notified
+		FROM campaign_vehicles WHERE campaign_id = ?`, campaignID).Scan(&out).Error
+	return out, wrap(err, "owners of campaign #%d", campaignID)
+}

@@ -16,8 +16,8 @@ type Chrome struct {
 	StaffEmail string
 	StaffRole  string
 	Admin      bool
-	// Section marks the current navigation item (dashboard, search, staff,
-	// audit, webhooks).
+	// Section marks the current navigation item (dashboard, search,
+	// campaigns, staff, audit, webhooks).
 	Section string
 	Flash   string
 	// FlashTone is ok, info, warn or danger.

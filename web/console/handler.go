@@ -16,9 +16,11 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"reconnect/internal/audit"
+	"reconnect/internal/campaign"
 	"reconnect/internal/database"
 	"reconnect/internal/i18n"
 	"reconnect/internal/links"
+	"reconnect/internal/mail"
 	"reconnect/internal/model"
 	"reconnect/internal/staff"
 	"reconnect/internal/store"
@@ -46,6 +48,10 @@ type Handler struct {
 	FreshLinks FreshLinks
 	// Inbox puts received events that failed for good back in line.
 	Inbox InboxRetries
+	// Campaigns runs migration campaigns; nil leaves their pages out (404).
+	Campaigns *campaign.Service
+	// Mail sends staff their test emails; nil while email is off.
+	Mail mail.Sender
 }
 
 // InboxRetries retries an event that failed for good, with the audit entry

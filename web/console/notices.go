@@ -26,6 +26,15 @@ const (
 	noticeEnabled      notice = "enabled"
 	noticeNotFailed    notice = "not_failed"
 	noticeRetried      notice = "retried"
+
+	noticeDraftSaved        notice = "draft_saved"
+	noticeCampaignLaunched  notice = "campaign_launched"
+	noticeCampaignPaused    notice = "campaign_paused"
+	noticeCampaignResumed   notice = "campaign_resumed"
+	noticeCampaignCancelled notice = "campaign_cancelled"
+	noticeTestEmailOff      notice = "test_email_off"
+	noticeTestEmailRefused  notice = "test_email_refused"
+	noticeTestEmailSent     notice = "test_email_sent"
 )
 
 // noticeTexts word each notice when the page is shown; o is the owner it
@@ -54,6 +63,15 @@ var noticeTexts = map[notice]struct {
 	noticeEnabled:   {"ok", fixed("Enabled.")},
 	noticeNotFailed: {"info", fixed("That event is no longer failed: it was retried already, or never failed.")},
 	noticeRetried:   {"ok", fixed("The event is back in line and will be applied again in a moment.")},
+
+	noticeDraftSaved:        {"ok", fixed("Draft saved. Nobody has been told yet: check the cohort and the notices, then launch it.")},
+	noticeCampaignLaunched:  {"ok", fixed("Launched. The cohort is drawn and the first notices go out now.")},
+	noticeCampaignPaused:    {"ok", fixed("Paused. No notice goes out until you resume it.")},
+	noticeCampaignResumed:   {"ok", fixed("Resumed. Notices go out again.")},
+	noticeCampaignCancelled: {"ok", fixed("Cancelled. Its pending notices were withdrawn.")},
+	noticeTestEmailOff:      {"warn", fixed("Email is not configured, so no test was sent.")},
+	noticeTestEmailRefused:  {"danger", fixed("The mail server refused the test email; the log says why.")},
+	noticeTestEmailSent:     {"ok", fixed("A test is on its way to your address.")},
 }
 
 func fixed(s string) func(*Handler, model.Owner) string {

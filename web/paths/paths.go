@@ -88,6 +88,17 @@ const (
 	RouteConsoleWebhooks          = "/console/webhooks"
 	RouteConsoleFailedEvents      = "/console/failed-events"
 	RouteConsoleFailedEventRetry  = "/console/failed-events/:id/retry"
+	// Migration campaigns: agents read them, admins define and move them.
+	// The four moves share one shape: GET asks to confirm, POST does it.
+	RouteConsoleCampaigns         = "/console/campaigns"
+	RouteConsoleCampaignNew       = "/console/campaigns/new"
+	RouteConsoleCampaign          = "/console/campaigns/:id"
+	RouteConsoleCampaignNotices   = "/console/campaigns/:id/notices"
+	RouteConsoleCampaignTestEmail = "/console/campaigns/:id/test-email"
+	RouteConsoleCampaignLaunch    = "/console/campaigns/:id/launch"
+	RouteConsoleCampaignPause     = "/console/campaigns/:id/pause"
+	RouteConsoleCampaignResume    = "/console/campaigns/:id/resume"
+	RouteConsoleCampaignCancel    = "/console/campaigns/:id/cancel"
 	// ConsoleJobs is where River UI, the job queue dashboard, is mounted;
 	// River UI serves everything below it.
 	ConsoleJobs          = "/console/jobs"
@@ -224,6 +235,38 @@ func ConsoleFailedEvents(q url.Values) string { return withQuery(RouteConsoleFai
 // ConsoleFailedEventRetry puts one failed event back in line.
 func ConsoleFailedEventRetry(inboxID int64) string {
 	return RouteConsoleFailedEvents + "/" + id(inboxID) + "/retry"
+}
+
+// ConsoleCampaigns lists campaigns; q carries the page (before), if any.
+// The create form posts here too.
+func ConsoleCampaigns(q url.Values) string { return withQuery(RouteConsoleCampaigns, q) }
+
+// ConsoleCampaignNew is the form that defines a campaign.
+func ConsoleCampaignNew() string { return RouteConsoleCampaignNew }
+
+// ConsoleCampaign is a campaign's page; q carries the vehicle search and
+// page (q, after), if any.
+func ConsoleCampaign(campaignID int64, q url.Values) string {
+	return withQuery(RouteConsoleCampaigns+"/"+id(campaignID), q)
+}
+
+// ConsoleCampaignNotices previews a campaign's notices in each language.
+func ConsoleCampaignNotices(campaignID int64) string { return consoleCampaign(campaignID, "/notices") }
+
+// ConsoleCampaignTestEmail emails the notice preview to the staff member.
+func ConsoleCampaignTestEmail(campaignID int64) string {
+	return consoleCampaign(campaignID, "/test-email")
+}
+
+// ConsoleCampaignMove is where a campaign is launched, paused, resumed or
+// cancelled: move is one of launch, pause, resume, cancel (GET confirms,
+// POST acts).
+func ConsoleCampaignMove(campaignID int64, move string) string {
+	return consoleCampaign(campaignID, "/"+move)
+}
+
+func consoleCampaign(campaignID int64, action string) string {
+	return RouteConsoleCampaigns + "/" + id(campaignID) + action
 }
 
 // ConsoleJobsHome is River UI's start page.

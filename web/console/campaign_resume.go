@@ -1,0 +1,29 @@
+package console
+
+import (
+	"context"
+
+	"github.com/labstack/echo/v4"
+
+	"reconnect/internal/campaign"
+	"reconnect/internal/model"
+)
+
+var resumeMove = campaignMove{
+	move: "resume", heading: "Resume the campaign", button: "Resume", action: model.AuditCampaignResumed,
+	done: noticeCampaignResumed,
+	do: func(s *campaign.Service, ctx context.Context, id int64) (model.Campaign, error) {
+		return s.Resume(ctx, id)
+	},
+	explain: func(model.Campaign) []string {
+		return []string{"Notices go out again from now. Each owner gets at most one of the notices that fell due while it was paused, then the rest on schedule."}
+	},
+}
+
+// CampaignResumeConfirm asks to confirm a resume.
+func (con *Handler) CampaignResumeConfirm(c echo.Context) error {
+	return con.confirmMove(c, resumeMove)
+}
+
+// CampaignResume resumes a paused campaign, audited.
+func (con *Handler) CampaignResume(c echo.Context) error { return con.doMove(c, resumeMove) }
