@@ -35,7 +35,6 @@ func (con *Handler) CampaignTestEmail(c echo.Context) error {
 		Text: text, HTML: htmlBody, Date: con.Store.Now()}
 	if err := con.Mail.Send(ctx, msg); err != nil {
 		con.Log.Warn("console: campaign test email failed", "campaign", camp.ID, "staff", cur.Staff.Email, "err", err)
-		con.Log.Warn("console: test email refused", "err", err)
 		con.flash(c, noticeTestEmailRefused, 0)
 		return c.Redirect(http.StatusSeeOther, back)
 	}
