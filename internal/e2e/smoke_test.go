@@ -36,7 +36,7 @@ func TestSmoke(t *testing.T) {
 			t.Fatal(err)
 		}
 		h1, _ = bt.Text(ctx, "h1")
-		if !strings.Contains(h1, "Halten Sie Ihr Auto verbunden") {
+		if !strings.Contains(h1, "So bleibt Ihr Auto verbunden") {
 			t.Fatalf("German start page expected after the form, got %q", h1)
 		}
 

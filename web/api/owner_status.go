@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -52,8 +53,14 @@ func (h *Handler) OwnerStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Read before any transaction: on SQLite the probe's transaction holds
+	// the one connection, and the campaign service reads through its own.
+	standings, err := h.campaignStandings(ctx, o)
+	if err != nil {
+		return err
+	}
 	if !probe.Is(ctx) {
-		out, err := h.status(c, h.Store, o)
+		out, err := h.status(c, h.Store, o, standings)
 		if err != nil {
 			return err
 		}
@@ -64,7 +71,7 @@ func (h *Handler) OwnerStatus(c echo.Context) error {
 	// then rolled back.
 	var out statusJSON
 	err = h.Store.Tx(ctx, func(tx *store.Store) error {
-		if out, err = h.status(c, tx, o); err != nil {
+		if out, err = h.status(c, tx, o, standings); err != nil {
 			return err
 		}
 		return errRollback
@@ -77,7 +84,34 @@ func (h *Handler) OwnerStatus(c echo.Context) error {
 
 var errRollback = errors.New("api: probe, roll back")
 
-func (h *Handler) status(c echo.Context, st *store.Store, o model.Owner) (statusJSON, error) {
+// campaignStandings is the live campaign each of the owner's cars follows,
+// by vehicle id; declined cars follow none.
+func (h *Handler) campaignStandings(ctx context.Context, o model.Owner) (map[int64]campaign.Standing, error) {
+	out := map[int64]campaign.Standing{}
+	if h.Campaigns == nil {
+		return out, nil
+	}
+	vs, err := h.Store.VehiclesByOwner(ctx, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	now := h.Store.Now()
+	for _, v := range vs {
+		if v.State == model.StateDeclined {
+			continue
+		}
+		st, ok, err := h.Campaigns.ForVehicle(ctx, v.ID, now)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out[v.ID] = st
+		}
+	}
+	return out, nil
+}
+
+func (h *Handler) status(c echo.Context, st *store.Store, o model.Owner, standings map[int64]campaign.Standing) (statusJSON, error) {
 	ctx := c.Request().Context()
 	vs, err := st.VehiclesByOwner(ctx, o.ID)
 	if err != nil {
@@ -88,14 +122,8 @@ func (h *Handler) status(c echo.Context, st *store.Store, o model.Owner) (status
 	now := h.Store.Now()
 	for _, v := range vs {
 		sv := statusVehicle{vehicleJSON: vehicleOut(v), NeedsAction: v.State.NeedsOwner()}
-		var standing campaign.Standing
-		inCampaign := false
-		if h.Campaigns != nil && v.State != model.StateDeclined {
-			if standing, inCampaign, err = h.Campaigns.ForVehicle(ctx, v.ID, now); err != nil {
-				return statusJSON{}, err
-			}
-			inCampaign = inCampaign && !standing.Done
-		}
+		standing, inCampaign := standings[v.ID]
+		inCampaign = inCampaign && !standing.Done
 		if sv.NeedsAction {
 			data := map[string]any{"Make": vehicletext.MakeName(v.Make), "App": h.AppName, "Car": vehicletext.Title(v)}
 			if rk, tk := vehicletext.ReasonKeys(v); rk != "" {

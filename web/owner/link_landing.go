@@ -23,12 +23,9 @@ func (h *Handler) LinkLanding(c echo.Context) error {
 	if !r.Status.Usable() {
 		return h.renderLinkStatus(c, token, r)
 	}
-	// A scanner's fetch is not a view; a GET never opens anything either way.
-	if auto, _ := links.IsAutomated(c.Request()); !auto {
-		_ = h.Store.MarkLinkViewed(c.Request().Context(), r.Link.ID)
-	}
-	if !middleware.IsHead(c) {
-		// A HEAD (a mail gateway's check) is not the owner opening the link.
+	// A scanner's fetch is not a view, nor is a HEAD (a mail gateway's
+	// check); a GET never opens anything either way.
+	if auto, _ := links.IsAutomated(c.Request()); !auto && !middleware.IsHead(c) {
 		_ = h.Store.MarkLinkViewed(c.Request().Context(), r.Link.ID)
 	}
 	h.Viewer.LocalizeFor(c, r.Owner)
