@@ -170,7 +170,28 @@ type TimelineRow struct {
 	What    string
 	Vehicle string
 	Source  string
-	Detail  string
+	// Detail is the stored payload, shown behind a disclosure: the
+	// sentence is what staff read, the payload what they quote to a developer.
+	Detail string
+}
+
+// TimelineDay is a day's entries, newest first; days are UTC, as every
+// console time is.
+type TimelineDay struct {
+	Day     string
+	Date    string
+	Entries []TimelineRow
+}
+
+// AddToDay appends r to days, opening a new day when r falls on another
+// one than the last; rows arrive newest first.
+func AddToDay(days []TimelineDay, r TimelineRow) []TimelineDay {
+	date := r.At.UTC().Format("2006-01-02")
+	if n := len(days); n > 0 && days[n-1].Date == date {
+		days[n-1].Entries = append(days[n-1].Entries, r)
+		return days
+	}
+	return append(days, TimelineDay{Day: r.At.UTC().Format("Monday 2 January 2006"), Date: date, Entries: []TimelineRow{r}})
 }
 
 // AuditRow is one audit log entry.
@@ -198,7 +219,7 @@ type OwnerView struct {
 	Chrome
 	Owner    OwnerInfo
 	Vehicles []VehicleRow
-	Timeline []TimelineRow
+	Timeline []TimelineDay
 	OlderURL string
 	Audit    []AuditRow
 	// EmailReady is false when no mailer is configured.
