@@ -418,21 +418,6 @@ func Gather(ctx context.Context, st *store.Store, ownerID int64, vs []model.Vehi
 	for _, v := range vs {
 		f.Make[v.ID] = MakeOf(v)
 	}
-	need := map[int64]bool{}
-	for _, e := range evs {
-		if e.Kind != model.EventCampaignJoined && e.Kind != model.EventCampaignCompleted {
-			continue
-		}
-		var d detail
-		if json.Unmarshal([]byte(e.Detail), &d) == nil && d.CampaignID != 0 && !need[d.CampaignID] {
-			need[d.CampaignID] = true
-			c, err := st.CampaignByID(ctx, d.CampaignID)
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return f, err
-			}
-			f.Campaign[d.CampaignID] = c.Name
-		}
-	}
 	// The newest emails are the ones a page of the timeline shows.
 	ems, err := st.EmailsByOwner(ctx, ownerID, store.Page{Limit: 500})
 	if err != nil {
@@ -441,6 +426,32 @@ func Gather(ctx context.Context, st *store.Store, ownerID int64, vs []model.Vehi
 	for _, em := range ems {
 		f.Subject[em.ID] = em.Subject
 	}
-	Annotate(&f, evs)
-	return f, nil
+	return f, f.learn(ctx, st, evs)
+}
+
+// learn adds what the next page of events needs: the campaigns they name
+// and the links they show used.
+func (f *Facts) learn(ctx context.Context, st *store.Store, evs []model.Event) error {
+	if f.Campaign == nil {
+		f.Campaign = map[int64]string{}
+	}
+	for _, e := range evs {
+		if e.Kind != model.EventCampaignJoined && e.Kind != model.EventCampaignCompleted {
+			continue
+		}
+		var d detail
+		if json.Unmarshal([]byte(e.Detail), &d) != nil || d.CampaignID == 0 {
+			continue
+		}
+		if _, known := f.Campaign[d.CampaignID]; known {
+			continue
+		}
+		c, err := st.CampaignByID(ctx, d.CampaignID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		f.Campaign[d.CampaignID] = c.Name
+	}
+	Annotate(f, evs)
+	return nil
 }

@@ -220,8 +220,10 @@ type OwnerView struct {
 	Owner    OwnerInfo
 	Vehicles []VehicleRow
 	Timeline []TimelineDay
-	OlderURL string
-	Audit    []AuditRow
+	// TimelineCSVURL downloads the whole timeline.
+	TimelineCSVURL string
+	OlderURL       string
+	Audit          []AuditRow
 	// EmailReady is false when no mailer is configured.
 	EmailReady bool
 	HasEmail   bool

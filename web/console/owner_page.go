@@ -55,7 +55,7 @@ func (con *Handler) ownerView(c echo.Context, o model.Owner) (consoleviews.Owner
 		Owner: consoleviews.OwnerInfo{ID: o.ID, Name: ownerName(o), Email: o.Email, HostUserID: o.HostUserID,
 			Locale: o.Locale, TimeZone: o.TimeZone, Since: o.CreatedAt},
 		EmailReady: con.FreshLinks.EmailReady(), HasEmail: o.Email != "",
-		TTL: ttlWords(con.Staff.Config().ImpersonationTTL),
+		TTL: ttlWords(con.Staff.Config().ImpersonationTTL), TimelineCSVURL: paths.ConsoleOwnerEventsCSV(o.ID),
 	}
 	vs, err := con.Store.VehiclesByOwner(ctx, o.ID)
 	if err != nil {
