@@ -107,16 +107,40 @@ type Option struct {
 	Selected bool
 }
 
-// SearchRow is one match.
+// SearchRow is one match: an owner with their cars, or a car with its
+// owner.
 type SearchRow struct {
 	OwnerURL   string
 	OwnerName  string
 	OwnerEmail string
 	HostUserID string
-	Vehicle    string
+	Cars       []SearchCar
+	// Match marks the part of the matching field that the query matched.
+	Match Highlight
+}
+
+// SearchCar is a car in a search result, with its state.
+type SearchCar struct {
+	Title      string
 	VIN        string
 	SmartcarID string
-	Chip       *Chip
+	Chip       Chip
+}
+
+// Highlight says which field of a result matched and how many of its
+// leading bytes the query covered (the whole value for an exact match).
+type Highlight struct {
+	Field string
+	Len   int
+}
+
+// Split cuts value into the part a highlight covers and the rest; a value
+// of another field is all rest.
+func (h Highlight) Split(field, value string) (match, rest string) {
+	if h.Field != field || h.Len <= 0 || h.Len > len(value) {
+		return "", value
+	}
+	return value[:h.Len], value[h.Len:]
 }
 
 // SearchGroup is the matches of one field.
