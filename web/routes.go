@@ -35,6 +35,7 @@ func (s *Server) routes(h handlers) {
 	api.POST(paths.RouteAPIErrors, h.api.ErrorReport).Name = "api.error_report"
 	api.GET(paths.RouteAPIWebhookEvent, h.api.WebhookEvent).Name = "api.webhook_event"
 	api.GET(paths.RouteAPIOwnerEvents, h.api.OwnerEvents).Name = "api.owner_events"
+	api.GET(paths.RouteAPIOwnerEventsCSV, h.api.OwnerEventsCSV).Name = "api.owner_events_csv"
 	// Migration campaigns: define, preview, launch and follow them; the
 	// host reports re-authentications it ran itself.
 	api.POST(paths.RouteAPICampaigns, h.api.CampaignCreate).Name = "api.campaign_create"
@@ -110,6 +111,7 @@ func (s *Server) routes(h handlers) {
 	e.POST(paths.RouteConsoleLogout, con.Logout, agent...).Name = "console.logout"
 	e.GET(paths.RouteConsoleSearch, con.Search, agent...).Name = "console.search"
 	e.GET(paths.RouteConsoleOwner, con.OwnerDetail, agent...).Name = "console.owner"
+	e.GET(paths.RouteConsoleOwnerEventsCSV, con.OwnerEventsCSV, agent...).Name = "console.owner_events_csv"
 	e.POST(paths.RouteConsoleOwnerSendLink, con.LinkSend, agent...).Name = "console.owner_send_link"
 	e.POST(paths.RouteConsoleOwnerShowLink, con.LinkShow, agent...).Name = "console.owner_show_link"
 	e.POST(paths.RouteConsoleOwnerImpersonate, con.ImpersonateStart, agent...).Name = "console.impersonate"

@@ -167,7 +167,7 @@ func New(d Deps) (*Server, error) {
 		// Assigned only when set, so that a missing one stays a nil interface.
 		h.owner.FreshLinks, h.console.FreshLinks = d.FreshLinks, d.FreshLinks
 	}
-	h.api = &api.Handler{AppName: cfg.AppName, Store: d.Store, I18n: d.I18n, Links: d.Links, Ingest: d.Ingest, Erasure: d.Erasure, Campaigns: d.Campaigns}
+	h.api = &api.Handler{AppName: cfg.AppName, Log: d.Logger, Store: d.Store, I18n: d.I18n, Links: d.Links, Ingest: d.Ingest, Erasure: d.Erasure, Campaigns: d.Campaigns}
 	if d.Lifecycle != nil {
 		// Assigned only when set, so that a missing one stays a nil interface.
 		h.api.Vehicles = d.Lifecycle

@@ -202,7 +202,7 @@ func TestConsoleSupportJourney(t *testing.T) {
 		if h, st := text(t, ctx, "owner-heading"), text(t, ctx, "console-state-"+tesla.SmartcarID); h != "Alice Martin" || st != "Needs reconnecting" {
 			t.Fatalf("owner page: %q, Tesla %q", h, st)
 		}
-		if n := count(t, ctx, `[data-testid="timeline"] tbody tr`); n == 0 {
+		if n := count(t, ctx, `[data-testid="timeline-entry"]`); n == 0 {
 			t.Fatal("the owner's timeline is empty")
 		}
 		bt.NoAxeViolations(t, ctx, "owner detail")

@@ -25,7 +25,9 @@ const (
 	AuditImpersonationRefused AuditAction = "impersonation.action_refused"
 	AuditImpersonationEnd     AuditAction = "impersonation.ended"
 	AuditExported             AuditAction = "audit.exported"
-	AuditJobsChanged          AuditAction = "jobs.changed"
+	// AuditTimelineExported: an owner's timeline downloaded as CSV.
+	AuditTimelineExported AuditAction = "owner.timeline_exported"
+	AuditJobsChanged      AuditAction = "jobs.changed"
 	// AuditInboxRetried: a received event that failed for good was put
 	// back in line to be applied again.
 	AuditInboxRetried AuditAction = "inbox.retried"
@@ -54,7 +56,7 @@ var AuditActions = []AuditAction{
 	AuditStaffCreated, AuditStaffPasswordLink, AuditStaffPasswordSet, AuditStaffDisabled, AuditStaffEnabled, AuditStaffUnlocked,
 	AuditOwnerSearched, AuditOwnerViewed, AuditLinkEmailed, AuditLinkShown,
 	AuditImpersonationStart, AuditImpersonationPage, AuditImpersonationRefused, AuditImpersonationEnd,
-	AuditExported, AuditJobsChanged, AuditInboxRetried, AuditPruned, AuditOwnerErased,
+	AuditExported, AuditTimelineExported, AuditJobsChanged, AuditInboxRetried, AuditPruned, AuditOwnerErased,
 	AuditCampaignCreated, AuditCampaignUpdated, AuditCampaignListUploaded, AuditCampaignLaunched,
 	AuditCampaignPaused, AuditCampaignResumed, AuditCampaignFinished, AuditCampaignCancelled,
 	AuditCampaignTestSent,

@@ -107,16 +107,40 @@ type Option struct {
 	Selected bool
 }
 
-// SearchRow is one match.
+// SearchRow is one match: an owner with their cars, or a car with its
+// owner.
 type SearchRow struct {
 	OwnerURL   string
 	OwnerName  string
 	OwnerEmail string
 	HostUserID string
-	Vehicle    string
+	Cars       []SearchCar
+	// Match marks the part of the matching field that the query matched.
+	Match Highlight
+}
+
+// SearchCar is a car in a search result, with its state.
+type SearchCar struct {
+	Title      string
 	VIN        string
 	SmartcarID string
-	Chip       *Chip
+	Chip       Chip
+}
+
+// Highlight says which field of a result matched and how many of its
+// leading bytes the query covered (the whole value for an exact match).
+type Highlight struct {
+	Field string
+	Len   int
+}
+
+// Split cuts value into the part a highlight covers and the rest; a value
+// of another field is all rest.
+func (h Highlight) Split(field, value string) (match, rest string) {
+	if h.Field != field || h.Len <= 0 || h.Len > len(value) {
+		return "", value
+	}
+	return value[:h.Len], value[h.Len:]
 }
 
 // SearchGroup is the matches of one field.
@@ -170,7 +194,28 @@ type TimelineRow struct {
 	What    string
 	Vehicle string
 	Source  string
-	Detail  string
+	// Detail is the stored payload, shown behind a disclosure: the
+	// sentence is what staff read, the payload what they quote to a developer.
+	Detail string
+}
+
+// TimelineDay is a day's entries, newest first; days are UTC, as every
+// console time is.
+type TimelineDay struct {
+	Day     string
+	Date    string
+	Entries []TimelineRow
+}
+
+// AddToDay appends r to days, opening a new day when r falls on another
+// one than the last; rows arrive newest first.
+func AddToDay(days []TimelineDay, r TimelineRow) []TimelineDay {
+	date := r.At.UTC().Format("2006-01-02")
+	if n := len(days); n > 0 && days[n-1].Date == date {
+		days[n-1].Entries = append(days[n-1].Entries, r)
+		return days
+	}
+	return append(days, TimelineDay{Day: r.At.UTC().Format("Monday 2 January 2006"), Date: date, Entries: []TimelineRow{r}})
 }
 
 // AuditRow is one audit log entry.
@@ -198,9 +243,11 @@ type OwnerView struct {
 	Chrome
 	Owner    OwnerInfo
 	Vehicles []VehicleRow
-	Timeline []TimelineRow
-	OlderURL string
-	Audit    []AuditRow
+	Timeline []TimelineDay
+	// TimelineCSVURL downloads the whole timeline.
+	TimelineCSVURL string
+	OlderURL       string
+	Audit          []AuditRow
 	// EmailReady is false when no mailer is configured.
 	EmailReady bool
 	HasEmail   bool

@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"reconnect/internal/campaign"
@@ -20,7 +21,9 @@ import (
 type Handler struct {
 	// AppName is said in the status messages for the host's banner.
 	AppName string
-	Store   *store.Store
+	// Log notes a download that failed after its header went out.
+	Log   *slog.Logger
+	Store *store.Store
 	// I18n words the status messages in the owner's language.
 	I18n  *i18n.Catalog
 	Links *links.Service

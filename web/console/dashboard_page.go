@@ -8,25 +8,15 @@ import (
 	"reconnect/internal/model"
 	"reconnect/internal/smartcar"
 	"reconnect/internal/store"
+	"reconnect/internal/timeline"
 	"reconnect/internal/vehicletext"
 	consoleviews "reconnect/views/console"
 	"reconnect/web/paths"
 	"reconnect/web/render"
 )
 
-// consoleStateLabels are the states as staff read them.
-var consoleStateLabels = map[model.State]string{
-	model.StateConnected: "Connected", model.StateNeedsReauth: "Needs reconnecting",
-	model.StateNeedsOEMAction: "Needs action at the carmaker", model.StateNeedsVirtualKey: "Needs a virtual key",
-	model.StateReconnecting: "Reconnecting", model.StateDeclined: "Declined",
-}
-
 func consoleChip(st model.State) consoleviews.Chip {
-	label := consoleStateLabels[st]
-	if label == "" {
-		label = string(st)
-	}
-	return consoleviews.Chip{Label: label, Tone: render.ChipTone(st)}
+	return consoleviews.Chip{Label: timeline.StateLabel(st), Tone: render.ChipTone(st)}
 }
 
 // brokenStates are the states a detection moves a vehicle into.

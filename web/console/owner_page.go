@@ -13,56 +13,12 @@ import (
 	"reconnect/internal/model"
 	"reconnect/internal/staff"
 	"reconnect/internal/store"
+	"reconnect/internal/timeline"
 	"reconnect/internal/vehicletext"
 	consoleviews "reconnect/views/console"
 	"reconnect/web/paths"
 	"reconnect/web/render"
 )
-
-// timelineLabels say what each kind of timeline entry means; a kind added
-// later shows as its name until it gets a label here.
-var timelineLabels = map[model.EventKind]string{
-	model.EventVehicleAdded:        "Vehicle added",
-	model.EventWebhookReceived:     "Webhook received",
-	model.EventErrorReported:       "Error reported by the host",
-	model.EventErrorIgnored:        "Error recorded (nothing for the owner to do)",
-	model.EventHealthCheck:         "Health check",
-	model.EventTokenRefreshed:      "Token refreshed",
-	model.EventTokensStored:        "New tokens stored",
-	model.EventPermissionsNarrowed: "Fewer permissions granted than the car had",
-	model.EventEmailSent:           "Email sent",
-	model.EventEmailFailed:         "Email failed",
-	model.EventEmailSkipped:        "Email skipped",
-	model.EventRemindersStopped:    "Reminders stopped",
-	model.EventUnsubscribed:        "Unsubscribed",
-	model.EventFreshLinkRequested:  "Fresh link requested",
-	model.EventLinkOpened:          "Link opened",
-	model.EventLinkScanned:         "Link checked by a scanner (not the owner)",
-	model.EventReconnectStarted:    "Reconnect started",
-	model.EventReconnectCompleted:  "Reconnect completed",
-	model.EventReconnectFailed:     "Reconnect failed",
-	model.EventReconnectUnverified: "Reconnect not confirmed",
-	model.EventReconnectAbandoned:  "Reconnect abandoned; the car was checked",
-	model.EventDeclined:            "Owner declined",
-	model.EventSnoozed:             "Owner asked to be reminded later",
-}
-
-func timelineWhat(e model.Event) string {
-	if e.Kind == model.EventStateChanged {
-		if e.FromState == "" {
-			return "Now " + consoleChip(e.ToState).Label
-		}
-		return consoleChip(e.FromState).Label + " → " + consoleChip(e.ToState).Label
-	}
-	if l, ok := timelineLabels[e.Kind]; ok {
-		return l
-	}
-	k := strings.ReplaceAll(string(e.Kind), "_", " ")
-	if k == "" {
-		return k
-	}
-	return strings.ToUpper(k[:1]) + k[1:]
-}
 
 // clipText shortens long text for a table cell, marking the cut.
 func clipText(s string, n int) string {
@@ -99,7 +55,7 @@ func (con *Handler) ownerView(c echo.Context, o model.Owner) (consoleviews.Owner
 		Owner: consoleviews.OwnerInfo{ID: o.ID, Name: ownerName(o), Email: o.Email, HostUserID: o.HostUserID,
 			Locale: o.Locale, TimeZone: o.TimeZone, Since: o.CreatedAt},
 		EmailReady: con.FreshLinks.EmailReady(), HasEmail: o.Email != "",
-		TTL: ttlWords(con.Staff.Config().ImpersonationTTL),
+		TTL: ttlWords(con.Staff.Config().ImpersonationTTL), TimelineCSVURL: paths.ConsoleOwnerEventsCSV(o.ID),
 	}
 	vs, err := con.Store.VehiclesByOwner(ctx, o.ID)
 	if err != nil {
@@ -123,15 +79,19 @@ func (con *Handler) ownerView(c echo.Context, o model.Owner) (consoleviews.Owner
 	if err != nil {
 		return v, err
 	}
+	facts, err := timeline.Gather(ctx, con.Store, o.ID, vs, evs)
+	if err != nil {
+		return v, err
+	}
 	for _, e := range evs {
-		row := consoleviews.TimelineRow{At: e.OccurredAt, What: timelineWhat(e), Source: string(e.Source), Detail: clipText(e.Detail, 300)}
+		row := consoleviews.TimelineRow{At: e.OccurredAt, What: timeline.Sentence(e, facts), Source: string(e.Source), Detail: e.Detail}
 		if e.VehicleID != nil {
 			row.Vehicle = titles[*e.VehicleID]
 			if row.Vehicle == "" {
 				row.Vehicle = "#" + strconv.FormatInt(*e.VehicleID, 10)
 			}
 		}
-		v.Timeline = append(v.Timeline, row)
+		v.Timeline = consoleviews.AddToDay(v.Timeline, row)
 	}
 	if len(evs) == pageSize {
 		v.OlderURL = paths.ConsoleOwner(o.ID) + "?before=" + strconv.FormatInt(evs[len(evs)-1].ID, 10)

@@ -99,7 +99,11 @@ func (con *Handler) Search(c echo.Context) error {
 		}
 		g := consoleviews.SearchGroup{Field: string(f), Heading: searchHeadings[f]}
 		for _, h := range hits {
-			g.Rows = append(g.Rows, searchRow(h))
+			r, err := con.searchRow(c, h, f, q, prefix)
+			if err != nil {
+				return err
+			}
+			g.Rows = append(g.Rows, r)
 		}
 		if more {
 			g.NextURL = searchURL(q, f, prefix, &hits[len(hits)-1].Cursor)
@@ -126,14 +130,67 @@ func (con *Handler) Search(c echo.Context) error {
 	return render.HTML(c, http.StatusOK, consoleviews.Search(v))
 }
 
-func searchRow(h store.SearchHit) consoleviews.SearchRow {
+// searchRow is one hit: an owner found by their email or host user id
+// comes with all their cars and states, since "is it broken?" is the
+// question behind most searches; a car found by its ids comes alone.
+func (con *Handler) searchRow(c echo.Context, h store.SearchHit, f store.SearchField, q string, prefix bool) (consoleviews.SearchRow, error) {
 	var r consoleviews.SearchRow
 	if h.Owner != nil {
 		r.OwnerURL, r.OwnerName, r.OwnerEmail, r.HostUserID = paths.ConsoleOwner(h.Owner.ID), ownerName(*h.Owner), h.Owner.Email, h.Owner.HostUserID
 	}
-	if h.Vehicle != nil {
-		ch := consoleChip(h.Vehicle.State)
-		r.Vehicle, r.VIN, r.SmartcarID, r.Chip = vehicletext.Title(*h.Vehicle), h.Vehicle.VIN, h.Vehicle.SmartcarID, &ch
+	var cars []model.Vehicle
+	switch {
+	case h.Vehicle != nil:
+		cars = []model.Vehicle{*h.Vehicle}
+	case h.Owner != nil:
+		vs, err := con.Store.VehiclesByOwner(c.Request().Context(), h.Owner.ID)
+		if err != nil {
+			return r, err
+		}
+		cars = vs
 	}
-	return r
+	for _, v := range cars {
+		r.Cars = append(r.Cars, consoleviews.SearchCar{Title: vehicletext.Title(v), VIN: v.VIN, SmartcarID: v.SmartcarID, Chip: consoleChip(v.State)})
+	}
+	var value string
+	switch f {
+	case store.SearchEmail:
+		value = r.OwnerEmail
+	case store.SearchHostUserID:
+		value = r.HostUserID
+	case store.SearchVIN, store.SearchSmartcarID:
+		if h.Vehicle != nil {
+			value = h.Vehicle.VIN
+			if f == store.SearchSmartcarID {
+				value = h.Vehicle.SmartcarID
+			}
+		}
+	}
+	r.Match = consoleviews.Highlight{Field: string(f), Len: matchLen(value, q, prefix)}
+	return r, nil
+}
+
+// matchLen is how many leading bytes of value the query matched: the
+// store compares without case for these fields, so the highlight does too.
+func matchLen(value, q string, prefix bool) int {
+	if !prefix {
+		if strings.EqualFold(value, q) {
+			return len(value)
+		}
+		return 0
+	}
+	n := utf8.RuneCountInString(q)
+	i := 0
+	for k := range value {
+		if n == 0 {
+			break
+		}
+		n--
+		_, size := utf8.DecodeRuneInString(value[k:])
+		i = k + size
+	}
+	if n > 0 || !strings.EqualFold(value[:i], q) {
+		return 0
+	}
+	return i
 }

@@ -21,14 +21,16 @@ const (
 	RouteOpenAPI = "/api/v1/openapi.json"
 
 	// The host app's API, relative to RouteAPI.
-	RouteAPI             = "/api/v1"
-	RouteAPIOwner        = "/owners/:host_user_id"
-	RouteAPIVehicle      = "/owners/:host_user_id/vehicles/:vehicle_id"
-	RouteAPIOwnerStatus  = "/owners/:host_user_id/status"
-	RouteAPIOwnerEvents  = "/owners/:host_user_id/events"
-	RouteAPILinks        = "/links"
-	RouteAPIErrors       = "/errors"
-	RouteAPIWebhookEvent = "/webhook-events/:eventId"
+	RouteAPI            = "/api/v1"
+	RouteAPIOwner       = "/owners/:host_user_id"
+	RouteAPIVehicle     = "/owners/:host_user_id/vehicles/:vehicle_id"
+	RouteAPIOwnerStatus = "/owners/:host_user_id/status"
+	RouteAPIOwnerEvents = "/owners/:host_user_id/events"
+	// RouteAPIOwnerEventsCSV is the same timeline as a CSV download.
+	RouteAPIOwnerEventsCSV = "/owners/:host_user_id/events.csv"
+	RouteAPILinks          = "/links"
+	RouteAPIErrors         = "/errors"
+	RouteAPIWebhookEvent   = "/webhook-events/:eventId"
 	// Migration campaigns, and the host's own re-authentications.
 	RouteAPICampaigns              = "/campaigns"
 	RouteAPICampaign               = "/campaigns/:id"
@@ -75,6 +77,7 @@ const (
 	RouteConsoleSearch            = "/console/search"
 	RouteConsoleOwner             = "/console/owners/:id"
 	RouteConsoleOwnerSendLink     = "/console/owners/:id/send-link"
+	RouteConsoleOwnerEventsCSV    = "/console/owners/:id/events.csv"
 	RouteConsoleOwnerShowLink     = "/console/owners/:id/show-link"
 	RouteConsoleOwnerImpersonate  = "/console/owners/:id/impersonate"
 	RouteConsoleImpersonationExit = "/console/impersonation/exit"
@@ -186,6 +189,9 @@ func ConsoleSearch(q url.Values) string { return withQuery(RouteConsoleSearch, q
 
 // ConsoleOwner is an owner's page in the console.
 func ConsoleOwner(ownerID int64) string { return "/console/owners/" + id(ownerID) }
+
+// ConsoleOwnerEventsCSV is the owner's timeline as a CSV download.
+func ConsoleOwnerEventsCSV(ownerID int64) string { return ConsoleOwner(ownerID) + "/events.csv" }
 
 // ConsoleOwnerSendLink emails the owner a fresh link.
 func ConsoleOwnerSendLink(ownerID int64) string { return ConsoleOwner(ownerID) + "/send-link" }

@@ -161,6 +161,21 @@ func (d *Detection) Upload(path, contentType string, body io.Reader) (int, map[s
 // APIKey is the key the host's endpoints accept.
 func (d *Detection) APIKey() string { return d.apiKey }
 
+// Download GETs an API path with the key and returns the answer as it came,
+// for the endpoints that answer other than JSON (CSV).
+func (d *Detection) Download(path string) (int, http.Header, []byte) {
+	d.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, d.url+path, nil)
+	req.Header.Set("Authorization", "Bearer "+d.apiKey)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header, raw
+}
+
 // Recorded counts the webhook events in the inbox.
 func (d *Detection) Recorded() int64 {
 	d.t.Helper()
