@@ -207,7 +207,16 @@ func (s *Service) Open(ctx context.Context, token string) (Resolved, error) {
 	src := r.Link.Source
 	detail := fmt.Sprintf(`{"link_id":%d,"purpose":%q,"source":%q,"source_ref":%q}`, r.Link.ID, r.Link.Purpose, src, r.Link.SourceRef)
 	ev := model.Event{OwnerID: &r.Owner.ID, VehicleID: r.Link.VehicleID, Kind: model.EventLinkOpened, Source: model.SourceOwner, Detail: detail}
-	return r, s.store.AddEvent(ctx, ev)
+	if err := s.store.AddEvent(ctx, ev); err != nil {
+		return r, err
+	}
+	if src == model.SourceEmail && r.Link.VehicleID != nil {
+		// A person continued a link from an email: if that email carried a
+		// campaign's notice, the vehicle reached "opened" in that campaign
+		// (a scanner's fetch goes to RecordScan and never gets here).
+		return r, s.store.MarkCampaignOpenedByEmail(ctx, r.Owner.ID, *r.Link.VehicleID, r.Link.SourceRef, s.store.Now())
+	}
+	return r, nil
 }
 
 // RecordScan notes on the owner's timeline that a machine pressed the

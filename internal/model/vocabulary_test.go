@@ -40,11 +40,14 @@ func vocabulary() map[string][]string {
 	for _, f := range model.RepairFlows {
 		add("RepairFlow", string(f))
 	}
+	for _, s := range model.FunnelSteps {
+		add("FunnelStep", string(s))
+	}
 	return words
 }
 
 // vocabularyTypes are the model's typed words that vocabulary lists.
-var vocabularyTypes = []string{"State", "EventKind", "Source", "AuditAction", "CampaignState", "CampaignReason", "RepairFlow"}
+var vocabularyTypes = []string{"State", "EventKind", "Source", "AuditAction", "CampaignState", "CampaignReason", "RepairFlow", "FunnelStep"}
 
 // TestVocabularyListsAreComplete keeps the lists (States, EventKinds, Sources,
 // AuditActions, CampaignStates, …) in step with the constants declared in
@@ -122,17 +125,23 @@ var otherNames = map[string]bool{
 // exempt lists single literals, file by file, that are spelled like a model
 // word but name something else; each says what.
 var exempt = map[string][]string{
-	"internal/smartcar/webhook.go":              {"schedule"},  // Smartcar's webhook trigger type
-	"internal/smartcarsim/connect_authorize.go": {"email"},     // the simulator's login form field
-	"cmd/reconnect/main.go":                     {"demo"},      // the name of the demo command
-	"cmd/reconnect/sim.go":                      {"demo"},      // a setting that came from the demo's defaults
-	"internal/ingest/metrics.go":                {"webhook"},   // a Prometheus subsystem
-	"internal/store/search.go":                  {"email"},     // the console's search field, a column
-	"web/session/session.go":                    {"owner"},     // a key inside the owner's cookie
-	"internal/store/email_messages.go":          {"cancelled"}, // an email's status, not a campaign's
-	"internal/store/campaign_notices.go":        {"cancelled"}, // a notice's status, not a campaign's
-	"web/api/json_bind.go":                      {"email"},     // a JSON field of the API
-	"internal/repair/connect_errors.go":         {"other"},     // the metric label of an unknown Connect error
+	"internal/smartcar/webhook.go":              {"schedule"},            // Smartcar's webhook trigger type
+	"internal/smartcarsim/connect_authorize.go": {"email"},               // the simulator's login form field
+	"cmd/reconnect/main.go":                     {"demo"},                // the name of the demo command
+	"cmd/reconnect/sim.go":                      {"demo"},                // a setting that came from the demo's defaults
+	"internal/ingest/metrics.go":                {"webhook"},             // a Prometheus subsystem
+	"internal/store/search.go":                  {"email"},               // the console's search field, a column
+	"web/session/session.go":                    {"owner"},               // a key inside the owner's cookie
+	"internal/store/email_messages.go":          {"cancelled", "failed"}, // an email's status, not a campaign's or a funnel step
+	"internal/store/campaign_notices.go":        {"cancelled"},           // a notice's status, not a campaign's
+	"web/api/json_bind.go":                      {"email"},               // a JSON field of the API
+	"internal/store/connect_states.go":          {"failed"},              // how a trip to Connect ended, not a funnel step
+	"internal/store/host_webhook_deliveries.go": {"failed"},              // a delivery's status
+	"internal/store/webhook_events.go":          {"failed"},              // an event's processing status
+	"internal/hostwebhook/hostwebhook.go":       {"failed"},              // a Prometheus label value
+	"web/ops.go":                                {"unreachable"},         // the readiness answer about the database
+	"internal/repair/connect_errors.go":         {"other"},               // the metrics bucket of unlisted Connect errors
+	"internal/timeline/timeline.go":             {"failed"},              // a word in a timeline sentence
 }
 
 func calleeName(e ast.Expr) string {

@@ -325,6 +325,10 @@ func (s *Service) act(ctx context.Context, sessionID string, q url.Values) (Resu
 		res.Vehicle, err = s.restore(ctx, cs, v, model.EventReconnectFailed, map[string]any{
 			"error": string(cb.Error), "description": cb.ErrorDescription, "status_code": cb.StatusCode, "error_message": cb.ErrorMessage,
 		})
+		if err == nil {
+			// The campaigns' funnels count failures by Connect's error.
+			err = s.store.FailLiveCampaignVehicle(ctx, v.ID, string(cb.Error), s.store.Now())
+		}
 		return res, &cs, err
 	}
 	userID := v.SmartcarUserID

@@ -149,6 +149,9 @@ func (h *Handler) status(c echo.Context, st *store.Store, o model.Owner, standin
 			msg := strings.TrimSpace(txt.Heading + ". " + txt.ToDo + " " + txt.DaysLeft)
 			sv.Campaign = &statusCampaignJSON{ID: standing.Campaign.ID, Name: standing.Campaign.Name,
 				CutoverAt: standing.Campaign.CutoverAt.UTC(), Message: msg, Link: sv.Link}
+			if err := h.Campaigns.Shown(ctx, st, standing.Campaign.ID, v.ID, now); err != nil {
+				return statusJSON{}, err
+			}
 		}
 		out.Vehicles = append(out.Vehicles, sv)
 	}

@@ -84,10 +84,10 @@ func (con *Handler) CampaignPage(c echo.Context) error {
 		v.Progress = progressLine(camp, p, now)
 		v.Funnel = []consoleviews.Metric{
 			{ID: "vehicles", Label: "vehicles in the campaign", Count: p.Counts.Vehicles},
-			{ID: "notified", Label: "notified", Count: p.Counts.Notified},
-			{ID: "opened", Label: "opened their link", Count: p.Counts.Opened},
-			{ID: "started", Label: "started reconnecting", Count: p.Counts.Started},
-			{ID: "completed", Label: "completed", Count: p.Counts.Completed},
+			{ID: string(model.StepNotified), Label: string(model.StepNotified), Count: p.Counts.Notified},
+			{ID: string(model.StepOpened), Label: "opened their link", Count: p.Counts.Opened},
+			{ID: string(model.StepStarted), Label: "started reconnecting", Count: p.Counts.Started},
+			{ID: string(model.StepCompleted), Label: string(model.StepCompleted), Count: p.Counts.Completed},
 			{ID: "declines", Label: "said they will not reconnect", Count: p.Counts.Declined},
 		}
 		if err := con.campaignVehicles(c, camp, &v); err != nil {
