@@ -29,6 +29,12 @@ const (
 	// AuditInboxRetried: a received event that failed for good was put
 	// back in line to be applied again.
 	AuditInboxRetried AuditAction = "inbox.retried"
+	// Sign-in through the company's OpenID Connect provider: an account
+	// made on a first sign-in, a password account joined to its identity
+	// at the provider, and a role changed by the provider's groups.
+	AuditStaffSSOCreated     AuditAction = "staff.sso_created"
+	AuditStaffSSOLinked      AuditAction = "staff.sso_linked"
+	AuditStaffSSORoleChanged AuditAction = "staff.sso_role_changed"
 )
 
 // AuditActions lists every action in the order the audit log's filter offers them.
@@ -38,4 +44,5 @@ var AuditActions = []AuditAction{
 	AuditOwnerSearched, AuditOwnerViewed, AuditLinkEmailed, AuditLinkShown,
 	AuditImpersonationStart, AuditImpersonationPage, AuditImpersonationRefused, AuditImpersonationEnd,
 	AuditExported, AuditJobsChanged, AuditInboxRetried,
+	AuditStaffSSOCreated, AuditStaffSSOLinked, AuditStaffSSORoleChanged,
 }
