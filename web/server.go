@@ -70,6 +70,9 @@ type Deps struct {
 	Audit *audit.Log
 	// InboxRetries lets admins put events that failed for good back in line.
 	InboxRetries *ingest.Retries
+	// StaffOIDC signs staff in through the company's identity provider;
+	// nil when STAFF_OIDC_ISSUER is not set.
+	StaffOIDC *staff.OIDC
 }
 
 // Server holds the Echo instance and what the shared parts use.
@@ -113,7 +116,11 @@ func New(d Deps) (*Server, error) {
 	h := handlers{sessions: sessions, i18n: d.I18n}
 	h.console = &console.Handler{
 		AppName: cfg.AppName, Secure: cfg.Secure(), Log: d.Logger, DB: d.DB, Store: d.Store, I18n: d.I18n,
-		Sessions: sessions, Staff: d.Staff, Audit: d.Audit,
+		Sessions: sessions, Staff: d.Staff, Audit: d.Audit, PasswordOff: !cfg.Console.OIDC.PasswordLogin,
+	}
+	if d.StaffOIDC != nil {
+		// Assigned only when set, so that a missing one stays a nil interface.
+		h.console.SSO = d.StaffOIDC
 	}
 	// Owner pages ask the console first: staff viewing as an owner see the
 	// owner's pages read-only, under a banner, and every page is audited.

@@ -64,6 +64,9 @@ type App struct {
 	FreshLinks *notify.FreshLinks
 	// Staff runs the console's accounts, sessions and views as an owner.
 	Staff *staff.Service
+	// StaffOIDC signs staff in through the company's identity provider;
+	// nil unless STAFF_OIDC_ISSUER is set.
+	StaffOIDC *staff.OIDC
 
 	httpServer *http.Server
 	// metricsServer serves /metrics on METRICS_ADDR, apart from the public
@@ -158,6 +161,13 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 		MaxFailures: cfg.Console.MaxFailures, LockFor: cfg.Console.LockFor,
 		ImpersonationTTL: cfg.Console.ImpersonationTTL,
 	})
+	if o := cfg.Console.OIDC; o.Enabled() {
+		a.StaffOIDC = staff.NewOIDC(a.Staff, staff.OIDCConfig{
+			Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: o.ClientSecret, RedirectURL: cfg.StaffOIDCRedirectURL(),
+			Name: o.ProviderName, Scopes: o.Scopes, GroupsClaim: o.GroupsClaim,
+			AdminGroups: o.AdminGroups, AgentGroups: o.AgentGroups,
+		})
+	}
 
 	// What happens when a car's connection state changes, wherever the
 	// change comes from (a Smartcar webhook, an error the host reports, the
@@ -185,6 +195,7 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 		Unsubscriber: unsubscriber, DevInbox: devInbox,
 		Staff: a.Staff, Audit: auditLog,
 		InboxRetries: ingest.NewRetries(a.Store, auditLog, a.Ingest.Processor().Wake),
+		StaffOIDC:    a.StaffOIDC,
 	})
 	if err != nil {
 		return nil, err
@@ -279,6 +290,15 @@ func (a *App) Start(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("start jobs: %w", err)
 	}
 	a.Ingest.Start(ctx)
+	if a.StaffOIDC != nil {
+		// In the background and bounded: a provider that is down must not
+		// keep the app from starting; the first sign-in tries again.
+		go func() {
+			if err := a.StaffOIDC.Warm(ctx); err != nil {
+				a.Log.Warn("staff sign-in: the identity provider cannot be reached yet", "issuer", a.StaffOIDC.Issuer(), "err", err)
+			}
+		}()
+	}
 	a.httpServer = a.Web.HTTPServer(ln.Addr().String())
 	a.started = true
 	go func() {

@@ -46,6 +46,11 @@ type Handler struct {
 	FreshLinks FreshLinks
 	// Inbox puts received events that failed for good back in line.
 	Inbox InboxRetries
+	// SSO signs staff in through the company's identity provider; nil
+	// when none is configured.
+	SSO SSO
+	// PasswordOff leaves the identity provider as the only way in.
+	PasswordOff bool
 }
 
 // InboxRetries retries an event that failed for good, with the audit entry
