@@ -157,6 +157,11 @@ func New(d Deps) (*Server, error) {
 	e.IPExtractor = ClientIP(cfg.Ops.TrustedProxyNets())
 
 	var formTargets []string
+	// The console's "Sign in with …" posts, then goes on to the identity
+	// provider, whose authorization endpoint shares the issuer's origin.
+	if u, err := url.Parse(cfg.Console.OIDC.Issuer); err == nil && u.Host != "" {
+		formTargets = append(formTargets, u.Scheme+"://"+u.Host)
+	}
 	if u, err := url.Parse(cfg.Smartcar.ConnectURL); err == nil && u.Host != "" {
 		formTargets = append(formTargets, u.Scheme+"://"+u.Host)
 	}

@@ -160,9 +160,7 @@ func (o *OIDC) provider(ctx context.Context) (*oidcProvider, error) {
 	defer cancel()
 	p, err := oidc.NewProvider(dctx, o.cfg.Issuer)
 	if err != nil {
-		o.lastErr = ssoErr(ErrSSOUnavailable,
-			"The sign-in provider cannot be reached at the moment, so the console cannot send you there. Try again in a minute; if it keeps happening, tell your administrator.",
-			"discovery at %s: %v", o.cfg.Issuer, err)
+		o.lastErr = ssoErr(ErrSSOUnavailable, unavailableSafe, "discovery at %s: %v", o.cfg.Issuer, err)
 		return nil, o.lastErr
 	}
 	var meta struct {
@@ -170,6 +168,14 @@ func (o *OIDC) provider(ctx context.Context) (*oidcProvider, error) {
 	}
 	_ = p.Claims(&meta)
 	ep := p.Endpoint()
+	// The console's pages allow forms to lead to the issuer's origin only
+	// (Content-Security-Policy form-action), so an authorization endpoint
+	// elsewhere would be blocked by the browser without a word.
+	if !sameOrigin(ep.AuthURL, o.cfg.Issuer) {
+		o.lastErr = ssoErr(ErrSSOUnavailable, unavailableSafe,
+			"the authorization endpoint %s is not at the issuer's origin %s", ep.AuthURL, o.cfg.Issuer)
+		return nil, o.lastErr
+	}
 	// client_secret_basic is the default the specification gives; a
 	// provider that lists only client_secret_post gets the secret in the
 	// body. Naming the style avoids x/oauth2's guess, which sends the code
@@ -187,6 +193,14 @@ func (o *OIDC) provider(ctx context.Context) (*oidcProvider, error) {
 	}
 	o.lastErr = nil
 	return o.ready, nil
+}
+
+const unavailableSafe = "The sign-in provider cannot be reached at the moment, so the console cannot send you there. Try again in a minute; if it keeps happening, tell your administrator."
+
+func sameOrigin(a, b string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(b)
+	return err1 == nil && err2 == nil && ua.Scheme == ub.Scheme && strings.EqualFold(ua.Host, ub.Host)
 }
 
 // Begin starts a sign-in: the provider's authorization URL (code flow with
