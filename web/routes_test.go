@@ -84,6 +84,8 @@ func TestEveryPathBuilderHitsItsRoute(t *testing.T) {
 		{http.MethodGet, paths.ConsoleFailedEvents(q), paths.RouteConsoleFailedEvents},
 		{http.MethodPost, paths.ConsoleFailedEventRetry(9), paths.RouteConsoleFailedEventRetry},
 		{http.MethodGet, paths.ConsoleJobsHome(), paths.RouteConsoleJobsTree},
+		{http.MethodPost, paths.ConsoleOIDCStart(), paths.RouteConsoleOIDCStart},
+		{http.MethodGet, paths.ConsoleOIDCCallback(), paths.RouteConsoleOIDCCallback},
 		{http.MethodGet, paths.RouteHealthz, paths.RouteHealthz},
 		{http.MethodGet, paths.RouteReadyz, paths.RouteReadyz},
 		{http.MethodGet, paths.RouteMetrics, paths.RouteMetrics},
