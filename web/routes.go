@@ -102,10 +102,18 @@ func (s *Server) routes(h handlers) {
 	agent := slices.Concat(public, []echo.MiddlewareFunc{con.RequireStaff})
 	admin := slices.Concat(agent, []echo.MiddlewareFunc{con.RequireAdmin})
 
+	// Passwords answer 404 when STAFF_PASSWORD_LOGIN=false.
+	password := slices.Concat(public, []echo.MiddlewareFunc{con.RequirePasswordLogin})
 	e.GET(paths.RouteConsoleLogin, con.LoginPage, public...).Name = "console.login"
-	e.POST(paths.RouteConsoleLogin, con.LoginSubmit, public...).Name = "console.login_submit"
-	e.GET(paths.RouteConsolePassword, con.PasswordPage, public...).Name = "console.password"
-	e.POST(paths.RouteConsolePassword, con.PasswordSubmit, public...).Name = "console.password_submit"
+	e.POST(paths.RouteConsoleLogin, con.LoginSubmit, password...).Name = "console.login_submit"
+	e.GET(paths.RouteConsolePassword, con.PasswordPage, password...).Name = "console.password"
+	e.POST(paths.RouteConsolePassword, con.PasswordSubmit, password...).Name = "console.password_submit"
+	// Sign-in through the company's identity provider (404 when none is
+	// configured): the button posts with the form token; the provider
+	// sends the browser back with a cross-site GET, which the Lax cookie
+	// holding the sign-in's state allows.
+	e.POST(paths.RouteConsoleOIDCStart, con.OIDCStart, public...).Name = "console.oidc_start"
+	e.GET(paths.RouteConsoleOIDCCallback, con.OIDCCallback, public...).Name = "console.oidc_callback"
 
 	e.GET(paths.RouteConsole, con.Dashboard, agent...).Name = "console.dashboard"
 	e.POST(paths.RouteConsoleLogout, con.Logout, agent...).Name = "console.logout"

@@ -99,6 +99,8 @@ func TestEveryPathBuilderHitsItsRoute(t *testing.T) {
 		{http.MethodPost, paths.ConsoleCampaignMove(4, "pause"), paths.RouteConsoleCampaignPause},
 		{http.MethodPost, paths.ConsoleCampaignMove(4, "resume"), paths.RouteConsoleCampaignResume},
 		{http.MethodPost, paths.ConsoleCampaignMove(4, "cancel"), paths.RouteConsoleCampaignCancel},
+		{http.MethodPost, paths.ConsoleOIDCStart(), paths.RouteConsoleOIDCStart},
+		{http.MethodGet, paths.ConsoleOIDCCallback(), paths.RouteConsoleOIDCCallback},
 		{http.MethodGet, paths.RouteHealthz, paths.RouteHealthz},
 		{http.MethodGet, paths.RouteReadyz, paths.RouteReadyz},
 		{http.MethodGet, paths.RouteMetrics, paths.RouteMetrics},

@@ -89,6 +89,9 @@ type Deps struct {
 	Erasure *erasure.Service
 	// Brand is the host's logo and colour; nil builds it from Config.
 	Brand *brand.Assets
+	// StaffOIDC signs staff in through the company's identity provider;
+	// nil when STAFF_OIDC_ISSUER is not set.
+	StaffOIDC *staff.OIDC
 }
 
 // Server holds the Echo instance and what the shared parts use.
@@ -142,10 +145,15 @@ func New(d Deps) (*Server, error) {
 	h.console = &console.Handler{
 		AppName: cfg.AppName, Secure: cfg.Secure(), Log: d.Logger, DB: d.DB, Store: d.Store, I18n: d.I18n,
 		Sessions: sessions, Staff: d.Staff, Audit: d.Audit, Campaigns: d.Campaigns,
+		PasswordOff: !cfg.Console.OIDC.PasswordLogin,
 	}
 	if d.Mail != nil {
 		// Assigned only when set, so that a missing one stays a nil interface.
 		h.console.Mail = d.Mail
+	}
+	if d.StaffOIDC != nil {
+		// Assigned only when set, so that a missing one stays a nil interface.
+		h.console.SSO = d.StaffOIDC
 	}
 	// Owner pages ask the console first: staff viewing as an owner see the
 	// owner's pages read-only, under a banner, and every page is audited.
@@ -198,6 +206,11 @@ func New(d Deps) (*Server, error) {
 	e.Pre(middleware.HeadAsGet)
 
 	var formTargets []string
+	// The console's "Sign in with …" posts, then goes on to the identity
+	// provider, whose authorization endpoint shares the issuer's origin.
+	if u, err := url.Parse(cfg.Console.OIDC.Issuer); err == nil && u.Host != "" {
+		formTargets = append(formTargets, u.Scheme+"://"+u.Host)
+	}
 	if u, err := url.Parse(cfg.Smartcar.ConnectURL); err == nil && u.Host != "" {
 		formTargets = append(formTargets, u.Scheme+"://"+u.Host)
 	}

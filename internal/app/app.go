@@ -73,6 +73,9 @@ type App struct {
 	// Mail is the SMTP sender, nil while email is off; the console's test
 	// emails go through it directly.
 	Mail mail.Sender
+	// StaffOIDC signs staff in through the company's identity provider;
+	// nil unless STAFF_OIDC_ISSUER is set.
+	StaffOIDC *staff.OIDC
 
 	httpServer *http.Server
 	// metricsServer serves /metrics on METRICS_ADDR, apart from the public
@@ -169,6 +172,13 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 		MaxFailures: cfg.Console.MaxFailures, LockFor: cfg.Console.LockFor,
 		ImpersonationTTL: cfg.Console.ImpersonationTTL,
 	})
+	if o := cfg.Console.OIDC; o.Enabled() {
+		a.StaffOIDC = staff.NewOIDC(a.Staff, staff.OIDCConfig{
+			Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: o.ClientSecret, RedirectURL: cfg.StaffOIDCRedirectURL(),
+			Name: o.ProviderName, Scopes: o.Scopes, GroupsClaim: o.GroupsClaim,
+			AdminGroups: o.AdminGroups, AgentGroups: o.AgentGroups,
+		})
+	}
 
 	// What happens when a car's connection state changes, wherever the
 	// change comes from (a Smartcar webhook, an error the host reports, the
@@ -211,7 +221,8 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 		Staff: a.Staff, Audit: auditLog, Brand: brandAssets, Mail: a.Mail,
 		InboxRetries: ingest.NewRetries(a.Store, auditLog, a.Ingest.Processor().Wake),
 		// Erasure: the owner's personal data, their jobs, one audit row.
-		Erasure: erasure.New(a.Store, a.Jobs, auditLog),
+		Erasure:   erasure.New(a.Store, a.Jobs, auditLog),
+		StaffOIDC: a.StaffOIDC,
 	})
 	if err != nil {
 		return nil, err
@@ -309,6 +320,15 @@ func (a *App) Start(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("start jobs: %w", err)
 	}
 	a.Ingest.Start(ctx)
+	if a.StaffOIDC != nil {
+		// In the background and bounded: a provider that is down must not
+		// keep the app from starting; the first sign-in tries again.
+		go func() {
+			if err := a.StaffOIDC.Warm(ctx); err != nil {
+				a.Log.Warn("staff sign-in: the identity provider cannot be reached yet", "issuer", a.StaffOIDC.Issuer(), "err", err)
+			}
+		}()
+	}
 	a.httpServer = a.Web.HTTPServer(ln.Addr().String())
 	a.started = true
 	go func() {

@@ -276,7 +276,7 @@ func (c *Config) validate() error {
 	if err := c.Support.validate(); err != nil {
 		return err
 	}
-	if err := c.Console.validate(); err != nil {
+	if err := c.Console.validate(c.Env); err != nil {
 		return err
 	}
 	if err := c.Ops.validate(); err != nil {
@@ -445,6 +445,15 @@ func (c Config) Redacted() [][2]string {
 		{"STAFF_LOCKOUT_DURATION", c.Console.LockFor.String()},
 		{"STAFF_PASSWORD_LINK_TTL", c.Console.PasswordLinkTTL.String()},
 		{"IMPERSONATION_TTL", c.Console.ImpersonationTTL.String()},
+		{"STAFF_OIDC_ISSUER", c.Console.OIDC.Issuer},
+		{"STAFF_OIDC_CLIENT_ID", c.Console.OIDC.ClientID},
+		{"STAFF_OIDC_CLIENT_SECRET", red(c.Console.OIDC.ClientSecret)},
+		{"STAFF_OIDC_PROVIDER_NAME", c.Console.OIDC.ProviderName},
+		{"STAFF_OIDC_SCOPES", strings.Join(c.Console.OIDC.Scopes, " ")},
+		{"STAFF_OIDC_GROUPS_CLAIM", c.Console.OIDC.GroupsClaim},
+		{"STAFF_OIDC_ADMIN_GROUPS", strings.Join(c.Console.OIDC.AdminGroups, ",")},
+		{"STAFF_OIDC_AGENT_GROUPS", strings.Join(c.Console.OIDC.AgentGroups, ",")},
+		{"STAFF_PASSWORD_LOGIN", fmt.Sprint(c.Console.OIDC.PasswordLogin)},
 		{"METRICS_ADDR", c.Ops.MetricsAddr},
 		{"METRICS_TOKEN", red(c.Ops.MetricsToken)},
 		{"TRUSTED_PROXIES", strings.Join(c.Ops.TrustedProxies, ",")},

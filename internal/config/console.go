@@ -15,12 +15,17 @@ type Console struct {
 	PasswordLinkTTL time.Duration `env:"STAFF_PASSWORD_LINK_TTL" envDefault:"72h"`
 	// ImpersonationTTL is how long "view as owner" lasts before it ends by itself.
 	ImpersonationTTL time.Duration `env:"IMPERSONATION_TTL" envDefault:"30m"`
+	// OIDC is sign-in through the company's identity provider.
+	OIDC StaffOIDC
 }
 
 // MaxImpersonationTTL is the longest "view as owner" the product allows.
 const MaxImpersonationTTL = 30 * time.Minute
 
-func (c Console) validate() error {
+func (c *Console) validate(env string) error {
+	if err := c.OIDC.validate(env); err != nil {
+		return err
+	}
 	switch {
 	case c.ImpersonationTTL < time.Second || c.ImpersonationTTL > MaxImpersonationTTL:
 		return &Error{"IMPERSONATION_TTL", "a duration between 1s and 30m"}

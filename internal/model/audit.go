@@ -48,6 +48,12 @@ const (
 	AuditCampaignCancelled    AuditAction = "campaign.cancelled"
 	// A staff member emailed themselves a campaign's notice preview.
 	AuditCampaignTestSent AuditAction = "campaign.test_sent"
+	// Sign-in through the company's OpenID Connect provider: an account
+	// made on a first sign-in, a password account joined to its identity
+	// at the provider, and a role changed by the provider's groups.
+	AuditStaffSSOCreated     AuditAction = "staff.sso_created"
+	AuditStaffSSOLinked      AuditAction = "staff.sso_linked"
+	AuditStaffSSORoleChanged AuditAction = "staff.sso_role_changed"
 )
 
 // AuditActions lists every action in the order the audit log's filter offers them.
@@ -60,4 +66,5 @@ var AuditActions = []AuditAction{
 	AuditCampaignCreated, AuditCampaignUpdated, AuditCampaignListUploaded, AuditCampaignLaunched,
 	AuditCampaignPaused, AuditCampaignResumed, AuditCampaignFinished, AuditCampaignCancelled,
 	AuditCampaignTestSent,
+	AuditStaffSSOCreated, AuditStaffSSOLinked, AuditStaffSSORoleChanged,
 }

@@ -382,20 +382,10 @@ func (s *Service) Login(ctx context.Context, from audit.Actor, email, password s
 	if why != "" {
 		return Session{}, "", s.refuse(ctx, from, email, why)
 	}
-	token = store.NewSecret("")
 	err = s.store.Tx(ctx, func(tx *store.Store) error {
-		if err := tx.RecordStaffLogin(ctx, st.ID); err != nil {
-			return err
-		}
-		ss, err := tx.CreateStaffSession(ctx, store.StaffSession{
-			TokenHash: store.HashSecret(token), StaffID: st.ID, IP: from.IP, UserAgent: store.Clip(from.UserAgent, 512),
-			ExpiresAt: tx.Now().Add(s.cfg.SessionMaxAge),
-		})
-		if err != nil {
-			return err
-		}
-		cur = Session{Staff: st, Session: ss}
-		return s.audit.Record(ctx, tx, audit.Entry{Actor: from, Action: model.AuditStaffLogin})
+		var err error
+		cur, token, err = s.openSession(ctx, tx, st, from, "")
+		return err
 	})
 	if err != nil {
 		return Session{}, "", err

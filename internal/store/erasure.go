@@ -241,6 +241,12 @@ var Columns = []Column{
 	column("audit_log", "at", "", ""),
 	column("audit_log", "prev_hash", "", ""),
 	column("audit_log", "hash", "", ""),
+	// Staff sign-in through the company's identity provider: staff are not
+	// owners, and erasure is about owners.
+	column("staff", "oidc_issuer", "", ""),
+	column("staff", "oidc_subject", "", ""),
+	column("staff_oidc_states", "state_hash", "", ""),
+	column("staff_oidc_states", "expires_at", "", ""),
 	// Campaigns: the definitions name no person; a campaign's explicit
 	// vehicle list does, and its rows of the owner's cars are deleted.
 	column("campaign_notices", "campaign_id", "", ""),

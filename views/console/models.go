@@ -39,6 +39,10 @@ type LoginView struct {
 	Email string
 	Next  string
 	Error string
+	// SSOName, when set, offers "Sign in with <SSOName>" (the company's
+	// identity provider); PasswordOff hides the password form.
+	SSOName     string
+	PasswordOff bool
 }
 
 // PasswordView is the set-password form behind a one-time link.

@@ -52,6 +52,11 @@ type Handler struct {
 	Campaigns *campaign.Service
 	// Mail sends staff their test emails; nil while email is off.
 	Mail mail.Sender
+	// SSO signs staff in through the company's identity provider; nil
+	// when none is configured.
+	SSO SSO
+	// PasswordOff leaves the identity provider as the only way in.
+	PasswordOff bool
 }
 
 // InboxRetries retries an event that failed for good, with the audit entry

@@ -28,6 +28,10 @@ func consoleNext(next string) string {
 func (con *Handler) loginView(c echo.Context) consoleviews.LoginView {
 	v := consoleviews.LoginView{Chrome: con.chrome(c, "Sign in", ""), Next: c.QueryParam("next"), Email: c.QueryParam("email")}
 	v.Path = paths.ConsoleLogin("")
+	if con.SSO != nil {
+		v.SSOName = con.SSO.Name()
+	}
+	v.PasswordOff = con.PasswordOff
 	return v
 }
 
@@ -62,6 +66,15 @@ func (con *Handler) LoginSubmit(c echo.Context) error {
 		}
 		return render.HTML(c, status, consoleviews.Login(v))
 	}
+	if err := con.beginSession(c, token); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, consoleNext(c.FormValue("next")))
+}
+
+// beginSession puts a new console session's token in the browser, however
+// its staff member signed in.
+func (con *Handler) beginSession(c echo.Context, token string) error {
 	// A session this browser held before ends with the new sign-in, so no
 	// forgotten one lingers until it times out.
 	if prev, err := con.resume(c); err == nil {
@@ -73,10 +86,19 @@ func (con *Handler) LoginSubmit(c echo.Context) error {
 	if err := con.Sessions.SignOut(c); err != nil {
 		return err
 	}
-	if err := con.saveStaffToken(c, token); err != nil {
-		return err
+	return con.saveStaffToken(c, token)
+}
+
+// RequirePasswordLogin answers 404 for the password sign-in and the
+// set-password links when STAFF_PASSWORD_LOGIN=false: the identity
+// provider is then the only way in.
+func (con *Handler) RequirePasswordLogin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if con.PasswordOff {
+			return echo.ErrNotFound
+		}
+		return next(c)
 	}
-	return c.Redirect(http.StatusSeeOther, consoleNext(c.FormValue("next")))
 }
 
 // Logout ends the console session and any view as an owner with it.

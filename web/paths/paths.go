@@ -293,3 +293,17 @@ func SafeNext(next string) string {
 	}
 	return next
 }
+
+// Staff sign-in through the company's OpenID Connect provider: the button
+// posts to the start, and the provider sends the browser back to the
+// callback (registered with the provider as PUBLIC_BASE_URL + this path).
+const (
+	RouteConsoleOIDCStart    = "/console/oidc/start"
+	RouteConsoleOIDCCallback = "/console/oidc/callback"
+)
+
+// ConsoleOIDCStart begins a sign-in at the identity provider.
+func ConsoleOIDCStart() string { return RouteConsoleOIDCStart }
+
+// ConsoleOIDCCallback is where the identity provider sends staff back.
+func ConsoleOIDCCallback() string { return RouteConsoleOIDCCallback }
