@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -33,9 +34,8 @@ func main() {
 				continue
 			}
 			fmt.Printf("fuzzing %s %s for %s\n", pkg, name, *fuzztime)
-			cmd := exec.Command("go", "test", "-run", "^$", "-fuzz", "^"+name+"$", "-fuzztime", *fuzztime, pkg)
-			cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-			if err := cmd.Run(); err != nil {
+			ok := fuzz(pkg, name, *fuzztime)
+			if !ok {
 				failed = true
 				fmt.Fprintf(os.Stderr, "fuzzall: %s %s failed\n", pkg, name)
 			}
@@ -43,5 +43,28 @@ func main() {
 	}
 	if failed {
 		os.Exit(1)
+	}
+}
+
+// fuzz runs one target. The fuzzing engine sometimes ends a run that found
+// nothing with "context deadline exceeded" when -fuzztime elapses while a
+// worker is busy: no input fails, and it writes no crasher. Such a run is
+// tried once more; a failure with an input, or a second deadline, fails.
+func fuzz(pkg, name, fuzztime string) bool {
+	for attempt := 1; ; attempt++ {
+		var out bytes.Buffer
+		cmd := exec.Command("go", "test", "-run", "^$", "-fuzz", "^"+name+"$", "-fuzztime", fuzztime, pkg)
+		cmd.Stdout = io.MultiWriter(os.Stdout, &out)
+		cmd.Stderr = io.MultiWriter(os.Stderr, &out)
+		err := cmd.Run()
+		if err == nil {
+			return true
+		}
+		engineDeadline := strings.Contains(out.String(), "context deadline exceeded") &&
+			!strings.Contains(out.String(), "Failing input written to")
+		if !engineDeadline || attempt == 2 {
+			return false
+		}
+		fmt.Printf("fuzzall: %s %s: the engine stopped at its deadline without a failing input; once more\n", pkg, name)
 	}
 }
