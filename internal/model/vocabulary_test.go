@@ -40,11 +40,14 @@ func vocabulary() map[string][]string {
 	for _, f := range model.RepairFlows {
 		add("RepairFlow", string(f))
 	}
+	for _, c := range model.OwnerChangeCauses {
+		add("OwnerChangeCause", string(c))
+	}
 	return words
 }
 
 // vocabularyTypes are the model's typed words that vocabulary lists.
-var vocabularyTypes = []string{"State", "EventKind", "Source", "AuditAction", "CampaignState", "CampaignReason", "RepairFlow"}
+var vocabularyTypes = []string{"State", "EventKind", "Source", "AuditAction", "CampaignState", "CampaignReason", "RepairFlow", "OwnerChangeCause"}
 
 // TestVocabularyListsAreComplete keeps the lists (States, EventKinds, Sources,
 // AuditActions, CampaignStates, …) in step with the constants declared in
