@@ -31,5 +31,5 @@ type Vehicle struct {
 	// console flags the car from then on.
 	OwnerChangedAt *time.Time
 	CreatedAt      time.Time
-	UpdatedAt    time.Time
+	UpdatedAt      time.Time
 }
