@@ -15,6 +15,7 @@ import (
 	"reconnect/internal/secrets"
 	"reconnect/internal/smartcar"
 	"reconnect/internal/store"
+	"reconnect/internal/textcheck"
 )
 
 // SmartcarAPI is the part of the Smartcar client that keep-alive and the
@@ -184,7 +185,7 @@ func (k *KeepAlive) dead(ctx context.Context, t store.SmartcarToken, se *smartca
 				continue
 			}
 			if _, _, err := k.Lifecycle.Transition(ctx, tx, v.ID, store.StateChange{To: d.to, Reason: d.reason,
-				ReasonDetail: se.Description, Source: model.SourceSystem, At: now}); err != nil {
+				ReasonDetail: store.Clip(textcheck.Clean(se.Description), 300), Source: model.SourceSystem, At: now}); err != nil {
 				return err
 			}
 			if err := tx.MarkEventSeen(ctx, v.ID, now); err != nil {

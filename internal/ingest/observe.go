@@ -8,6 +8,7 @@ import (
 	"reconnect/internal/model"
 	"reconnect/internal/smartcar"
 	"reconnect/internal/store"
+	"reconnect/internal/textcheck"
 )
 
 // Inbox event types beyond Smartcar's own.
@@ -87,8 +88,9 @@ func (o *observation) fromWebhook(ev store.InboxEvent) error {
 		return err
 	}
 	o.source, o.kind = model.SourceWebhook, model.EventWebhookReceived
-	o.vehicle, o.userID, o.externalID = wh.Vehicle, wh.UserID, wh.ExternalID
-	o.vehicle.ID = wh.VehicleID
+	o.vehicle, o.userID, o.externalID = wh.Vehicle, textcheck.Clean(wh.UserID), textcheck.Clean(wh.ExternalID)
+	o.vehicle.ID = textcheck.Clean(wh.VehicleID)
+	o.vehicle.Make, o.vehicle.Model, o.vehicle.VIN = textcheck.Clean(o.vehicle.Make), textcheck.Clean(o.vehicle.Model), textcheck.Clean(o.vehicle.VIN)
 	claimed := ev.DeliveredAt
 	if !wh.EventTime.IsZero() {
 		claimed = &wh.EventTime
@@ -107,7 +109,7 @@ func (o *observation) fromWebhook(ev store.InboxEvent) error {
 			class := smartcar.Classify(we.AsError())
 			o.verdicts = append(o.verdicts, verdict{class: class, resolved: we.State == smartcar.ErrorStateResolved})
 			o.errors = append(o.errors, errorNote{Reason: class.Reason, State: we.State, Status: we.StatusCode,
-				Description: store.Clip(we.Description, 300), Resolution: we.Resolution.Type, Signals: len(we.Signals)})
+				Description: store.Clip(textcheck.Clean(we.Description), 300), Resolution: we.Resolution.Type, Signals: len(we.Signals)})
 		}
 	}
 	return nil
@@ -155,7 +157,7 @@ func (o *observation) addError(e *smartcar.Error) {
 	class := smartcar.Classify(e)
 	o.verdicts = append(o.verdicts, verdict{class: class})
 	o.errors = append(o.errors, errorNote{Reason: class.Reason, Status: e.HTTPStatus,
-		Description: store.Clip(e.Description, 300), Resolution: e.Resolution.Type, Signals: len(e.Signals)})
+		Description: store.Clip(textcheck.Clean(e.Description), 300), Resolution: e.Resolution.Type, Signals: len(e.Signals)})
 }
 
 // detail is the timeline entry's detail: JSON, so the API and the console can

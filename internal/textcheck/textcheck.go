@@ -8,6 +8,7 @@ package textcheck
 
 import (
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -92,4 +93,26 @@ func Control(s string, multiline bool) (rune, bool) {
 		}
 	}
 	return 0, false
+}
+
+// Clean makes text that another party sent (Smartcar's payloads) storable:
+// invalid UTF-8 becomes U+FFFD and control characters (TAB, LF and CR
+// excepted) are dropped, so a NUL in a carmaker's description can never
+// make a PostgreSQL write fail and an acknowledged event fail with it.
+func Clean(s string) string {
+	if utf8.ValidString(s) {
+		if _, bad := Control(s, true); !bad {
+			return s
+		}
+	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			return r
+		case r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f:
+			return -1
+		}
+		return r
+	}, s)
 }
