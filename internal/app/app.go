@@ -187,6 +187,12 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	// HOST_WEBHOOK_URL is set) and schedules or stops the owner's emails
 	// (when SMTP_URL is set). Nothing else changes a state.
 	a.Lifecycle = lifecycle.New(a.Store, a.HostWebhooks.Hook(a.Jobs), a.Notify)
+	// When a car changes hands (the host attaches it to someone else, or
+	// Smartcar names it under another user), the previous owner's emails
+	// about it stop, the new owner's start if it is broken, and the host
+	// hears vehicle.owner_changed, in the transaction that recorded it.
+	a.Lifecycle.AddOwnerHook(a.HostWebhooks.OwnerHook(a.Jobs))
+	a.Lifecycle.AddOwnerHook(a.Notify)
 
 	// Migration campaigns, on the same lifecycle: a vehicle saved while a
 	// campaign runs joins it when it matches; a state change that proves a
@@ -196,6 +202,7 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	a.Campaigns = campaign.New(a.Store, a.Lifecycle, a.HostWebhooks.Campaigns(a.Jobs))
 	a.Lifecycle.AddHook(a.Campaigns)
 	a.Lifecycle.AddVehicleHook(a.Campaigns)
+	a.Lifecycle.AddOwnerHook(a.Campaigns)
 	// Their notices go out with the owner's email job, under the same
 	// schedule lock, quiet hours and unsubscribe as every other email.
 	a.Notify.SendCampaigns(a.Campaigns)

@@ -97,6 +97,25 @@ func (s *Service) StateChanged(ctx context.Context, tx *store.Store, ch lifecycl
 	return nil
 }
 
+// OwnerChanged is the lifecycle's owner hook: the car's open places in live
+// campaigns moved with it (store.MoveVehicle), so the previous owner's
+// notices there end unless another of their cars is still open.
+func (s *Service) OwnerChanged(ctx context.Context, tx *store.Store, ch lifecycle.OwnerChange) error {
+	if ch.From == nil || (ch.To != nil && *ch.To == *ch.From) {
+		return nil
+	}
+	vcs, err := tx.LiveCampaignsOfVehicle(ctx, ch.Vehicle.ID)
+	if err != nil {
+		return err
+	}
+	for _, vc := range vcs {
+		if err := s.endOwnerNotices(ctx, tx, vc.Campaign.ID, ch.From); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // complete marks v completed in c by source, once: the timeline entry, the
 // host webhook and the end of the owner's notices follow only the first
 // time.

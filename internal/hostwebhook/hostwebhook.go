@@ -44,6 +44,9 @@ const (
 	// EventCampaignVehicleCompleted: a vehicle in a migration campaign was
 	// re-authenticated in a way the campaign counts (CampaignPayload).
 	EventCampaignVehicleCompleted = "campaign.vehicle_completed"
+	// EventOwnerChanged: the car changed hands, or seems to have
+	// (OwnerChangePayload).
+	EventOwnerChanged = "vehicle.owner_changed"
 )
 
 // SecretPrefix marks a Standard Webhooks signing secret.
@@ -220,6 +223,64 @@ func (n *Notifier) Hook(q *jobs.Queue) lifecycle.Hook {
 		}
 		return n.enqueue(ctx, tx, q, typ, &v.ID, v.OwnerID, body)
 	})
+}
+
+// OwnerChangePayload is the body of vehicle.owner_changed: Standard
+// Webhooks' {type, timestamp, data}.
+type OwnerChangePayload struct {
+	Type      string          `json:"type"`
+	Timestamp time.Time       `json:"timestamp"`
+	Data      OwnerChangeData `json:"data"`
+}
+
+// OwnerChangeData names the car (by its Smartcar id only: a VIN names the
+// car's keeper) and both owners by the host's ids where we know them.
+type OwnerChangeData struct {
+	VehicleID string `json:"vehicle_id"`
+	// PreviousHostUserID is whose the car was; HostUserID whose it is now,
+	// absent when not known yet.
+	PreviousHostUserID string `json:"previous_host_user_id,omitempty"`
+	HostUserID         string `json:"host_user_id,omitempty"`
+	// Suspected: only a sign of a change (the owner said "sold" or "not
+	// mine", or a new Smartcar user connected the car without a new owner).
+	Suspected bool                   `json:"suspected"`
+	Cause     model.OwnerChangeCause `json:"cause"`
+	Source    model.Source           `json:"source"`
+	ChangedAt time.Time              `json:"changed_at"`
+}
+
+// OwnerHook returns the lifecycle hook that sends vehicle.owner_changed
+// through q, in the transaction that recorded the change, like Hook.
+func (n *Notifier) OwnerHook(q *jobs.Queue) lifecycle.OwnerHook { return ownerHook{n: n, q: q} }
+
+type ownerHook struct {
+	n *Notifier
+	q *jobs.Queue
+}
+
+func (h ownerHook) OwnerChanged(ctx context.Context, tx *store.Store, ch lifecycle.OwnerChange) error {
+	if !h.n.Enabled() {
+		return nil
+	}
+	d := OwnerChangeData{VehicleID: ch.Vehicle.SmartcarID, Suspected: ch.Suspected, Cause: ch.Cause, Source: ch.Source, ChangedAt: ch.At.UTC()}
+	for _, o := range []struct {
+		id  *int64
+		out *string
+	}{{ch.From, &d.PreviousHostUserID}, {ch.To, &d.HostUserID}} {
+		if o.id == nil || (o.out == &d.HostUserID && ch.From != nil && *o.id == *ch.From) {
+			continue
+		}
+		owner, err := tx.OwnerByID(ctx, *o.id)
+		if err != nil {
+			return err
+		}
+		*o.out = owner.HostUserID
+	}
+	body, err := json.Marshal(OwnerChangePayload{Type: EventOwnerChanged, Timestamp: tx.Now().UTC(), Data: d})
+	if err != nil {
+		return err
+	}
+	return h.n.enqueue(ctx, tx, h.q, EventOwnerChanged, &ch.Vehicle.ID, ch.From, body)
 }
 
 // CampaignPayload is the body of a campaign webhook: Standard Webhooks'

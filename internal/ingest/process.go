@@ -416,7 +416,9 @@ func (p *Processor) vehicles(ctx context.Context, tx *store.Store, ids []string,
 	}
 	var ext []string
 	for _, id := range ids {
-		if v, ok := tracked[id]; !ok || v.OwnerID == nil {
+		// A known car under another Smartcar user may have a new owner,
+		// named by the user's external id.
+		if v, ok := tracked[id]; !ok || v.OwnerID == nil || newSmartcarUser(v.Vehicle, factsOf(obs[id])) {
 			for _, o := range obs[id] {
 				if o.externalID != "" {
 					ext = append(ext, o.externalID)
@@ -436,6 +438,15 @@ func (p *Processor) vehicles(ctx context.Context, tx *store.Store, ids []string,
 			owner = &oid
 		}
 		v, known := tracked[id]
+		if known && newSmartcarUser(v.Vehicle, facts) {
+			moved, err := p.changedHands(ctx, tx, v.Vehicle, facts, owner, obs[id][0].source)
+			if err != nil {
+				return nil, err
+			}
+			v.Vehicle = moved
+			tracked[id] = v
+			continue
+		}
 		if !known {
 			missing = append(missing, store.VehicleInput{
 				SmartcarID: id, OwnerID: owner, SmartcarUserID: facts.userID, ExternalID: facts.externalID,
@@ -493,6 +504,33 @@ func (p *Processor) vehicles(ctx context.Context, tx *store.Store, ids []string,
 		}
 	}
 	return tracked, nil
+}
+
+// newSmartcarUser says whether events name an owned car under a Smartcar
+// user other than the one that connected it: someone else granted access
+// to it, so it has most likely changed hands.
+func newSmartcarUser(v model.Vehicle, f facts) bool {
+	return v.OwnerID != nil && v.SmartcarUserID != "" && f.userID != "" && f.userID != v.SmartcarUserID
+}
+
+// changedHands records a car that reappeared under another Smartcar user:
+// it goes to the owner the user's external id names, or, when none is
+// named (or it is the same owner's), it is only suspected and leaves its
+// owner until the host says whose it is. The owner's own new Smartcar
+// account is no change of hands. Either way the car is the new user's.
+func (p *Processor) changedHands(ctx context.Context, tx *store.Store, v model.Vehicle, f facts, newOwner *int64, source model.Source) (model.Vehicle, error) {
+	if newOwner == nil || *newOwner != *v.OwnerID {
+		var err error
+		if v, _, err = p.machine.ChangeOwner(ctx, tx, v.ID, lifecycle.OwnerMove{To: newOwner, ExternalID: f.externalID,
+			Cause: model.OwnerChangeSmartcarUser, Source: source}); err != nil {
+			return v, err
+		}
+	}
+	if err := tx.SetSmartcarUser(ctx, v.ID, f.userID); err != nil {
+		return v, err
+	}
+	v.SmartcarUserID = f.userID
+	return v, nil
 }
 
 type facts struct {

@@ -7,6 +7,7 @@ package lifecycle
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"reconnect/internal/model"
@@ -51,6 +52,7 @@ type Machine struct {
 	store        *store.Store
 	hooks        []Hook
 	vehicleHooks []VehicleHook
+	ownerHooks   []OwnerHook
 }
 
 // New returns a machine over the store.
@@ -109,4 +111,121 @@ func (m *Machine) Transition(ctx context.Context, tx *store.Store, vehicleID int
 		}
 	}
 	return v, true, nil
+}
+
+// OwnerChange describes a car that changed hands, or seems to have.
+type OwnerChange struct {
+	Vehicle model.Vehicle // after the change
+	// From is the owner the car had; To the owner it has now, nil when not
+	// known (a new Smartcar user and no host owner named yet) and, for a
+	// car the owner declined as sold or not theirs, still From.
+	From, To  *int64
+	Suspected bool
+	Cause     model.OwnerChangeCause
+	Source    model.Source
+	At        time.Time
+}
+
+// OwnerHook reacts to a car changing hands inside the transaction that
+// recorded it: the previous owner's emails and campaign notices about the
+// car end, and the host is told.
+type OwnerHook interface {
+	OwnerChanged(ctx context.Context, tx *store.Store, ch OwnerChange) error
+}
+
+// AddOwnerHook registers a hook on cars changing hands; call it while
+// wiring the app, before serving.
+func (m *Machine) AddOwnerHook(h OwnerHook) { m.ownerHooks = append(m.ownerHooks, h) }
+
+// OwnerMove is what ChangeOwner is told.
+type OwnerMove struct {
+	// To is the new owner, nil when only a new Smartcar user is known: the
+	// car then leaves its owner and waits for the host (or the Smartcar
+	// user's external id) to name the next one.
+	To *int64
+	// ExternalID is the host's id for the new owner, as the car will carry it.
+	ExternalID string
+	Cause      model.OwnerChangeCause
+	Source     model.Source
+}
+
+// ChangeOwner records that a car changed hands within tx (or its own
+// transaction when tx is nil): never silently. The car goes to its new
+// owner (or to nobody while the new owner is unknown); each owner's
+// timeline gets its own entry, so that each keeps only what happened while
+// the car was theirs; and the owner hooks run. A decline as sold or not
+// theirs moves nothing: it is a suspicion until someone else connects the
+// car. changed is false when the car already belongs to To.
+func (m *Machine) ChangeOwner(ctx context.Context, tx *store.Store, vehicleID int64, mv OwnerMove) (v model.Vehicle, changed bool, err error) {
+	if tx == nil {
+		err = m.store.Tx(ctx, func(tx *store.Store) error {
+			v, changed, err = m.ChangeOwner(ctx, tx, vehicleID, mv)
+			return err
+		})
+		return v, changed, err
+	}
+	if v, err = tx.VehicleByID(ctx, vehicleID); err != nil {
+		return v, false, err
+	}
+	from, at := v.OwnerID, tx.Now()
+	declined := mv.Cause == model.OwnerChangeSold || mv.Cause == model.OwnerChangeNotMine
+	ch := OwnerChange{From: from, To: mv.To, Cause: mv.Cause, Source: mv.Source, At: at, Suspected: mv.To == nil || declined}
+	switch {
+	case declined:
+		ch.To = from
+		v, err = tx.MarkOwnerChanged(ctx, v.ID, at)
+	case from == nil || (mv.To != nil && *mv.To == *from):
+		// A car without an owner that gets one is joined, not moved.
+		return v, false, nil
+	default:
+		v, err = tx.MoveVehicle(ctx, v.ID, mv.To, mv.ExternalID, at)
+	}
+	if err != nil {
+		return v, false, err
+	}
+	ch.Vehicle = v
+	kind := model.EventOwnerChanged
+	if ch.Suspected {
+		kind = model.EventOwnerChangeSuspected
+	}
+	detail := `{"cause":"` + string(mv.Cause) + `"}`
+	es := []model.Event{{VehicleID: &v.ID, OwnerID: from, Kind: kind, Source: mv.Source, Detail: detail, OccurredAt: at}}
+	if !declined && mv.To != nil {
+		es = append(es, model.Event{VehicleID: &v.ID, OwnerID: mv.To, Kind: kind, Source: mv.Source, Detail: detail, OccurredAt: at})
+	}
+	if err := tx.AddEvents(ctx, es); err != nil {
+		return v, false, err
+	}
+	for _, h := range m.ownerHooks {
+		if err := h.OwnerChanged(ctx, tx, ch); err != nil {
+			return v, false, err
+		}
+	}
+	return v, true, nil
+}
+
+// SaveOwnedVehicle saves a car's details for owner in.OwnerID, as the host
+// (vehicle PUT) or the owner's full Connect tells them: a car that belongs
+// to another owner changes hands first (see ChangeOwner), by cause and
+// source, and is then saved.
+func (m *Machine) SaveOwnedVehicle(ctx context.Context, tx *store.Store, in store.VehicleInput, cause model.OwnerChangeCause, source model.Source) (v model.Vehicle, err error) {
+	if tx == nil {
+		err = m.store.Tx(ctx, func(tx *store.Store) error {
+			v, err = m.SaveOwnedVehicle(ctx, tx, in, cause, source)
+			return err
+		})
+		return v, err
+	}
+	if in.OwnerID != nil {
+		old, err := tx.VehicleBySmartcarID(ctx, in.SmartcarID)
+		switch {
+		case err == nil && old.OwnerID != nil && *old.OwnerID != *in.OwnerID:
+			if _, _, err := m.ChangeOwner(ctx, tx, old.ID, OwnerMove{To: in.OwnerID, ExternalID: in.ExternalID, Cause: cause, Source: source}); err != nil {
+				return v, err
+			}
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			return v, err
+		}
+	}
+	return m.SaveVehicle(ctx, tx, in)
 }

@@ -65,6 +65,14 @@ const (
 	// Migration campaigns.
 	EventCampaignJoined    EventKind = "campaign_joined"    // the vehicle entered a campaign's cohort
 	EventCampaignCompleted EventKind = "campaign_completed" // the vehicle was re-authenticated for a campaign
+
+	// A car that changed hands. Each is written twice when both owners are
+	// known, once on each owner's timeline, so that neither sees the other's.
+	EventOwnerChanged EventKind = "owner_changed"
+	// EventOwnerChangeSuspected: only a sign of it (the owner said "sold" or
+	// "not mine", or a new Smartcar user connected the car without the host
+	// naming a new owner).
+	EventOwnerChangeSuspected EventKind = "owner_change_suspected"
 )
 
 // EventKinds lists every kind, so that labels and tests can cover them all.
@@ -76,6 +84,7 @@ var EventKinds = []EventKind{
 	EventPermissionsNarrowed,
 	EventEmailSent, EventEmailFailed, EventEmailSkipped, EventUnsubscribed, EventRemindersStopped,
 	EventCampaignJoined, EventCampaignCompleted,
+	EventOwnerChanged, EventOwnerChangeSuspected,
 }
 
 // Source says who or what caused an event, a state change, a link or an

@@ -27,6 +27,9 @@ type Vehicle struct {
 	LastSignalAt   *time.Time
 	// SnoozedUntil holds reminders back after "remind me later".
 	SnoozedUntil *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// OwnerChangedAt is when the car last changed hands, or seemed to; the
+	// console flags the car from then on.
+	OwnerChangedAt *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }

@@ -43,11 +43,14 @@ func vocabulary() map[string][]string {
 	for _, s := range model.FunnelSteps {
 		add("FunnelStep", string(s))
 	}
+	for _, c := range model.OwnerChangeCauses {
+		add("OwnerChangeCause", string(c))
+	}
 	return words
 }
 
 // vocabularyTypes are the model's typed words that vocabulary lists.
-var vocabularyTypes = []string{"State", "EventKind", "Source", "AuditAction", "CampaignState", "CampaignReason", "RepairFlow", "FunnelStep"}
+var vocabularyTypes = []string{"State", "EventKind", "Source", "AuditAction", "CampaignState", "CampaignReason", "RepairFlow", "FunnelStep", "OwnerChangeCause"}
 
 // TestVocabularyListsAreComplete keeps the lists (States, EventKinds, Sources,
 // AuditActions, CampaignStates, …) in step with the constants declared in

@@ -175,6 +175,24 @@ func (s *Service) StateChanged(ctx context.Context, tx *store.Store, ch lifecycl
 	return nil
 }
 
+// OwnerChanged is the lifecycle's owner hook: the previous owner is no
+// longer emailed about a car that is not theirs (their episode ends when no
+// other car needs them), and a broken car's new owner is.
+func (s *Service) OwnerChanged(ctx context.Context, tx *store.Store, ch lifecycle.OwnerChange) error {
+	if s.sender == nil {
+		return nil
+	}
+	if ch.From != nil {
+		if err := s.stopIfNothingLeft(ctx, tx, *ch.From, string(model.EventOwnerChanged)); err != nil {
+			return err
+		}
+	}
+	if ch.To != nil && !ch.Suspected && ch.Vehicle.State.NeedsOwner() && ch.Vehicle.State != model.StateReconnecting {
+		return s.schedule(ctx, tx, *ch.To)
+	}
+	return nil
+}
+
 // schedule opens an episode (first email one debounce from now) or, while
 // the first email has not gone out, slides it so that cars breaking one
 // after another share it. Once an episode's first email is out, a car that

@@ -458,7 +458,9 @@ func (s *Service) finishFullConnect(ctx context.Context, cs store.ConnectState, 
 		if attrs, err := s.client.VehicleAttributes(ctx, tok.AccessToken, id); err == nil {
 			in.Make, in.Model, in.Year = attrs.Make, attrs.Model, attrs.Year
 		}
-		if _, err := s.lifecycle.SaveVehicle(ctx, nil, in); err != nil {
+		// A car that was another owner's changes hands, on both timelines
+		// and with the host told: never silently.
+		if _, err := s.lifecycle.SaveOwnedVehicle(ctx, nil, in, model.OwnerChangeConnect, model.SourceCallback); err != nil {
 			return "", nil, err
 		}
 	}
@@ -643,6 +645,9 @@ const (
 // DeclineReasons lists the reasons in the order the form offers them.
 var DeclineReasons = []string{DeclineSold, DeclineNotMine, DeclineStoppedUsing, DeclineRemindLater}
 
+// declineCauses are the decline reasons that say the car changed hands.
+var declineCauses = map[string]model.OwnerChangeCause{DeclineSold: model.OwnerChangeSold, DeclineNotMine: model.OwnerChangeNotMine}
+
 // ErrBadReason means the decline form sent no known reason.
 var ErrBadReason = errors.New("repair: unknown decline reason")
 
@@ -660,7 +665,16 @@ func (s *Service) Decline(ctx context.Context, ownerID, vehicleID int64, reason 
 			if err != nil {
 				return err
 			}
-			return tx.AddEvent(ctx, model.Event{VehicleID: &v.ID, OwnerID: &ownerID, Kind: model.EventDeclined, Source: model.SourceOwner, Detail: jsonDetail(map[string]any{"reason": reason})})
+			if err := tx.AddEvent(ctx, model.Event{VehicleID: &v.ID, OwnerID: &ownerID, Kind: model.EventDeclined, Source: model.SourceOwner, Detail: jsonDetail(map[string]any{"reason": reason})}); err != nil {
+				return err
+			}
+			// Sold, or not theirs: someone else may connect the car next.
+			cause, ok := declineCauses[reason]
+			if !ok {
+				return nil
+			}
+			v, _, err = s.lifecycle.ChangeOwner(ctx, tx, v.ID, lifecycle.OwnerMove{Cause: cause, Source: model.SourceOwner})
+			return err
 		})
 		return v, err
 	case DeclineRemindLater:

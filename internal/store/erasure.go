@@ -311,6 +311,7 @@ var Columns = []Column{
 	column("vehicles", "webhook_sent_at", "", ""),
 	column("vehicles", "webhook_sequence", "", ""),
 	column("vehicles", "webhook_sequence_scope", "", ""),
+	column("vehicles", "owner_changed_at", "", ""),
 }
 
 // column is one entry of Columns; a call, so that its table and column

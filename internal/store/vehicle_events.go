@@ -60,11 +60,13 @@ func (s *Store) EventsByOwner(ctx context.Context, ownerID int64, p Page) ([]mod
 	return es, wrap(err, "events of owner #%d", ownerID)
 }
 
-// OwnerTimeline lists an owner's timeline newest first: entries about the
-// owner and about every vehicle the owner has now, including those recorded
-// before the vehicle was joined to the owner.
+// OwnerTimeline lists an owner's timeline newest first: the entries written
+// while each car was theirs, including those recorded before the host told
+// us whose the car is (given to the owner when the car was joined). A car
+// that changed hands keeps each owner's entries apart: they are chosen by
+// the owner they were written for, never by whose the car is now.
 func (s *Store) OwnerTimeline(ctx context.Context, ownerID int64, p Page) ([]model.Event, error) {
-	q := s.q(ctx).Where("owner_id = ? OR vehicle_id IN (SELECT id FROM vehicles WHERE owner_id = ?)", ownerID, ownerID)
+	q := s.q(ctx).Where("owner_id = ?", ownerID)
 	var es []model.Event
 	err := p.scope(q).Find(&es).Error
 	return es, wrap(err, "timeline of owner #%d", ownerID)

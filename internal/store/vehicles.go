@@ -90,7 +90,19 @@ func (s *Store) UpsertVehicle(ctx context.Context, in VehicleInput) (model.Vehic
 			up["year"] = in.Year
 		}
 		if in.OwnerID != nil {
-			up["owner_id"] = *in.OwnerID
+			// Moving a car from one owner to another is a change of hands,
+			// which only lifecycle.ChangeOwner makes (with its timeline
+			// entries and consequences); here an owner is only set on a
+			// car that has none.
+			if v.OwnerID != nil && *v.OwnerID != *in.OwnerID {
+				return fmt.Errorf("store: upsert vehicle %s: owned by owner #%d: %w", in.SmartcarID, *v.OwnerID, ErrConflict)
+			}
+			if v.OwnerID == nil {
+				up["owner_id"] = *in.OwnerID
+				if err := tx.adoptEvents(ctx, v.ID, *in.OwnerID); err != nil {
+					return err
+				}
+			}
 		}
 		if err := tx.q(ctx).Model(&model.Vehicle{}).Where("id = ?", v.ID).Updates(up).Error; err != nil {
 			return wrap(err, "update vehicle %s", in.SmartcarID)
@@ -133,22 +145,22 @@ func (s *Store) VehicleByID(ctx context.Context, id int64) (model.Vehicle, error
 
 // vehicleColumns is what queryVehicles reads and scanVehicle scans, by hand
 // for the owner's page (see ownerColumns).
-const vehicleColumns = "id, smartcar_id, owner_id, smartcar_user_id, external_id, make, model, year, vin, nickname, country, priority, state, reason, reason_detail, resolution_url, state_changed_at, last_signal_at, snoozed_until, created_at, updated_at"
+const vehicleColumns = "id, smartcar_id, owner_id, smartcar_user_id, external_id, make, model, year, vin, nickname, country, priority, state, reason, reason_detail, resolution_url, state_changed_at, last_signal_at, snoozed_until, owner_changed_at, created_at, updated_at"
 
 func scanVehicle(r scanner) (model.Vehicle, error) {
 	var v model.Vehicle
 	var owner sql.NullInt64
-	var signal, snoozed sql.NullTime
+	var signal, snoozed, ownerChanged sql.NullTime
 	var state string
 	var country sql.NullString
 	err := r.Scan(&v.ID, &v.SmartcarID, &owner, &v.SmartcarUserID, &v.ExternalID, &v.Make, &v.Model, &v.Year, &v.VIN,
-		&v.Nickname, &country, &v.Priority, &state, &v.Reason, &v.ReasonDetail, &v.ResolutionURL, &v.StateChangedAt, &signal, &snoozed, &v.CreatedAt, &v.UpdatedAt)
+		&v.Nickname, &country, &v.Priority, &state, &v.Reason, &v.ReasonDetail, &v.ResolutionURL, &v.StateChangedAt, &signal, &snoozed, &ownerChanged, &v.CreatedAt, &v.UpdatedAt)
 	v.State, v.Country = model.State(state), country.String
 	if owner.Valid {
 		id := owner.Int64
 		v.OwnerID = &id
 	}
-	v.LastSignalAt, v.SnoozedUntil = nullTime(signal), nullTime(snoozed)
+	v.LastSignalAt, v.SnoozedUntil, v.OwnerChangedAt = nullTime(signal), nullTime(snoozed), nullTime(ownerChanged)
 	return v, err
 }
 
@@ -347,6 +359,9 @@ func (s *Store) CompleteDetectedVehicle(ctx context.Context, v model.Vehicle, us
 	}
 	if v.OwnerID == nil && ownerID != nil {
 		up["owner_id"] = *ownerID
+		if err := s.adoptEvents(ctx, v.ID, *ownerID); err != nil {
+			return err
+		}
 	}
 	if len(up) == 0 {
 		return nil
@@ -367,13 +382,20 @@ func (s *Store) MarkEventSeen(ctx context.Context, vehicleID int64, at time.Time
 // whose host user id equals their external id, once the host has told us
 // about that owner. It returns how many were joined.
 func (s *Store) JoinUnownedVehicles(ctx context.Context) (int64, error) {
+	// Their timeline entries so far, written while the car had no owner,
+	// become the owner's (see adoptEvents); first, while the cars are still
+	// unowned.
+	adopt := s.q(ctx).Exec(`UPDATE vehicle_events SET owner_id = (SELECT o.id FROM owners o JOIN vehicles v ON o.host_user_id = v.external_id WHERE v.id = vehicle_events.vehicle_id)
+		WHERE owner_id IS NULL AND vehicle_id IN (SELECT v.id FROM vehicles v WHERE v.owner_id IS NULL AND v.external_id <> ''
+			AND EXISTS (SELECT 1 FROM owners o WHERE o.host_user_id = v.external_id))`)
+	if adopt.Error != nil {
+		return 0, wrap(adopt.Error, "join unowned vehicles: their timeline")
+	}
 	res := s.q(ctx).Exec(`UPDATE vehicles SET owner_id = (SELECT o.id FROM owners o WHERE o.host_user_id = vehicles.external_id), updated_at = ?
 		WHERE owner_id IS NULL AND external_id <> '' AND EXISTS (SELECT 1 FROM owners o WHERE o.host_user_id = vehicles.external_id)`, s.now())
 	if res.Error != nil {
 		return 0, wrap(res.Error, "join unowned vehicles")
 	}
-	// Their earlier timeline entries carry no owner; OwnerTimeline finds them
-	// through the vehicle, so nothing is rewritten here.
 	return res.RowsAffected, nil
 }
 
@@ -564,4 +586,68 @@ func (s *Store) VehicleByRef(ctx context.Context, ref string) (model.Vehicle, er
 		return vs[0], nil
 	}
 	return model.Vehicle{}, fmt.Errorf("store: VIN %s names several vehicles: %w", ref, ErrConflict)
+}
+
+// adoptEvents gives a car's timeline entries written while it had no owner
+// to the owner it now gets: they were about the car that owner has (the
+// host named them late), and timelines are read by owner_id alone so that a
+// later owner never sees an earlier one's entries.
+func (s *Store) adoptEvents(ctx context.Context, vehicleID, ownerID int64) error {
+	err := s.q(ctx).Model(&model.Event{}).Where("vehicle_id = ? AND owner_id IS NULL", vehicleID).Update("owner_id", ownerID).Error
+	return wrap(err, "give vehicle #%d's timeline to owner #%d", vehicleID, ownerID)
+}
+
+// MoveVehicle gives the car to another owner (or to none, when `to` is nil:
+// a change of hands we only suspect, until the host or Smartcar names the
+// new owner), with the host's id for them as its external id, and marks when
+// it changed hands. Its reminders snooze is the previous owner's and goes.
+// It returns the car after the move; the caller (lifecycle.ChangeOwner)
+// writes the timeline.
+func (s *Store) MoveVehicle(ctx context.Context, vehicleID int64, to *int64, externalID string, at time.Time) (model.Vehicle, error) {
+	if to != nil {
+		if err := s.adoptEvents(ctx, vehicleID, *to); err != nil {
+			return model.Vehicle{}, err
+		}
+	}
+	err := s.q(ctx).Model(&model.Vehicle{}).Where("id = ?", vehicleID).Updates(map[string]any{
+		"owner_id": to, "external_id": externalID, "owner_changed_at": at, "snoozed_until": nil, "updated_at": s.now(),
+	}).Error
+	if err != nil {
+		return model.Vehicle{}, wrap(err, "move vehicle #%d", vehicleID)
+	}
+	// The car's open campaign places follow it: its new owner is the one
+	// to tell, and the previous owner's notices end with it (see
+	// campaign.Service.OwnerChanged).
+	if err := s.q(ctx).Exec("UPDATE campaign_vehicles SET owner_id = ? WHERE vehicle_id = ? AND "+openVehicle, to, vehicleID).Error; err != nil {
+		return model.Vehicle{}, wrap(err, "move vehicle #%d in campaigns", vehicleID)
+	}
+	return s.VehicleByID(ctx, vehicleID)
+}
+
+// MarkOwnerChanged flags a car as having (perhaps) changed hands without
+// moving it: the owner said they sold it, or that it is not theirs.
+func (s *Store) MarkOwnerChanged(ctx context.Context, vehicleID int64, at time.Time) (model.Vehicle, error) {
+	err := s.q(ctx).Model(&model.Vehicle{}).Where("id = ?", vehicleID).Updates(map[string]any{"owner_changed_at": at, "updated_at": s.now()}).Error
+	if err != nil {
+		return model.Vehicle{}, wrap(err, "mark vehicle #%d changed hands", vehicleID)
+	}
+	return s.VehicleByID(ctx, vehicleID)
+}
+
+// VehiclesByVIN lists the cars with this VIN, oldest first: the same car
+// connected again under a new Smartcar id is a new row.
+func (s *Store) VehiclesByVIN(ctx context.Context, vin string) ([]model.Vehicle, error) {
+	vin = strings.ToUpper(strings.TrimSpace(vin))
+	if vin == "" {
+		return nil, nil
+	}
+	var vs []model.Vehicle
+	err := s.q(ctx).Where("vin = ?", vin).Order("id").Find(&vs).Error
+	return vs, wrap(err, "vehicles by VIN")
+}
+
+// SetSmartcarUser records the Smartcar user a car is now connected through.
+func (s *Store) SetSmartcarUser(ctx context.Context, vehicleID int64, userID string) error {
+	err := s.q(ctx).Model(&model.Vehicle{}).Where("id = ?", vehicleID).Updates(map[string]any{"smartcar_user_id": userID, "updated_at": s.now()}).Error
+	return wrap(err, "set smartcar user of vehicle #%d", vehicleID)
 }

@@ -87,6 +87,7 @@ type detail struct {
 	Purpose     string   `json:"purpose"`
 	Missing     []string `json:"missing"`
 	Abandoned   bool     `json:"abandoned"`
+	Cause       string   `json:"cause"`
 
 	EmailID    int64  `json:"email_id"`
 	MessageID  string `json:"message_id"`
@@ -148,6 +149,10 @@ func Sentence(e model.Event, f Facts) string {
 			s += " (missing " + strings.Join(d.Missing, ", ") + ")"
 		}
 		return s
+	case model.EventOwnerChanged:
+		return "The car changed hands" + paren(words(d.Cause))
+	case model.EventOwnerChangeSuspected:
+		return "The car may have changed hands" + paren(words(d.Cause))
 	case model.EventLinkOpened:
 		return "Owner opened their page" + linkOrigin(d.Source, d.Purpose)
 	case model.EventLinkScanned:

@@ -44,8 +44,9 @@ type Handler struct {
 	TimeZone *time.Location
 }
 
-// VehicleSaver saves a vehicle's details in tx (its own transaction when
-// nil) with their consequences.
+// VehicleSaver saves an owner's vehicle in tx (its own transaction when
+// nil) with its consequences; a car that belonged to another owner changes
+// hands first (lifecycle.Machine.SaveOwnedVehicle).
 type VehicleSaver interface {
-	SaveVehicle(ctx context.Context, tx *store.Store, in store.VehicleInput) (model.Vehicle, error)
+	SaveOwnedVehicle(ctx context.Context, tx *store.Store, in store.VehicleInput, cause model.OwnerChangeCause, source model.Source) (model.Vehicle, error)
 }

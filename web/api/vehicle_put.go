@@ -38,7 +38,8 @@ func vehicleOut(v model.Vehicle) vehicleJSON {
 }
 
 // VehiclePut creates or updates a vehicle of a known owner. A vehicle we
-// already heard of from Smartcar (owner unknown) is joined to the owner here.
+// already heard of from Smartcar (owner unknown) is joined to the owner here;
+// one that belongs to another owner changes hands (vehicle.owner_changed).
 func (h *Handler) VehiclePut(c echo.Context) error {
 	ctx := c.Request().Context()
 	o, err := h.Store.OwnerByHostID(ctx, c.Param("host_user_id"))
@@ -78,7 +79,7 @@ func (h *Handler) VehiclePut(c echo.Context) error {
 	}
 	var v model.Vehicle
 	if h.Vehicles != nil {
-		v, err = h.Vehicles.SaveVehicle(ctx, nil, vin)
+		v, err = h.Vehicles.SaveOwnedVehicle(ctx, nil, vin, model.OwnerChangeHostAttached, model.SourceAPI)
 	} else {
 		v, err = h.Store.UpsertVehicle(ctx, vin)
 	}
