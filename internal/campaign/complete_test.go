@@ -53,6 +53,8 @@ func TestWhatCountsAsCompletion(t *testing.T) {
 		{"RESOLVED after the cut-over", true, model.SourceWebhook, true},
 		{"a verified call after it broke, after the cut-over", true, model.SourceHealthCheck, true},
 		{"the keep-alive is not a re-authentication", true, model.SourceSystem, false},
+		{"a failed attempt putting the car back is not a completion", false, model.SourceRestore, false},
+		{"nor after the cut-over", true, model.SourceRestore, false},
 	}
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		for _, tc := range cases {

@@ -161,7 +161,9 @@ func (n *Notifier) Enabled() bool { return n.cfg.URL != "" }
 func EventFor(ch lifecycle.Change) string {
 	from, to := ch.From, ch.Vehicle.State
 	switch {
-	case from == to:
+	case from == to, ch.Source == model.SourceRestore:
+		// A restore puts back the state the host already knows: the owner's
+		// trip to Connect did not finish, and nothing changed for the host.
 		return ""
 	case to == model.StateDeclined:
 		return EventDeclined

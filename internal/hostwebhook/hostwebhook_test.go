@@ -69,6 +69,10 @@ func TestEventFor(t *testing.T) {
 		{model.StateNeedsReauth, model.StateReconnecting, "owner", ""},
 		{model.StateReconnecting, model.StateNeedsReauth, "callback", ""},
 		{model.StateReconnecting, model.StateConnected, "callback", hostwebhook.EventReconnected},
+		// A failed attempt on a car that still worked puts it back: the host
+		// hears nothing, since nothing changed for it.
+		{model.StateReconnecting, model.StateConnected, model.SourceRestore, ""},
+		{model.StateReconnecting, model.StateNeedsReauth, model.SourceRestore, ""},
 		{model.StateReconnecting, model.StateConnected, "webhook", hostwebhook.EventReconnected},
 		{model.StateNeedsReauth, model.StateConnected, "callback", hostwebhook.EventReconnected},
 		{model.StateNeedsReauth, model.StateConnected, "webhook", hostwebhook.EventResolvedElsewhere},

@@ -107,11 +107,14 @@ const (
 	SourceCLI         Source = "cli"          // an operator's command
 	SourceDemo        Source = "demo"         // the demo's seed
 	SourceResend      Source = "resend"       // the owner asked for a fresh link on the expired-link page
-	SourceCampaign    Source = "campaign"     // a migration campaign's rules (a launch, a late match)
+	// SourceRestore is Reconnect putting back the state a car had before
+	// the owner left for Connect, when the trip did not finish: not a repair.
+	SourceRestore  Source = "restore"
+	SourceCampaign Source = "campaign" // a migration campaign's rules (a launch, a late match)
 )
 
 // Sources lists every source.
 var Sources = []Source{
 	SourceOwner, SourceStaff, SourceCallback, SourceWebhook, SourceAPI, SourceHealthCheck,
-	SourceSystem, SourceSchedule, SourceEmail, SourceCLI, SourceDemo, SourceResend, SourceCampaign,
+	SourceSystem, SourceSchedule, SourceEmail, SourceCLI, SourceDemo, SourceResend, SourceCampaign, SourceRestore,
 }

@@ -622,7 +622,7 @@ func (s *Service) restore(ctx context.Context, cs store.ConnectState, v model.Ve
 		// meanwhile, that newer news stands.
 		if cur.State == model.StateReconnecting && cs.PrevState != "" {
 			if out, _, err = s.lifecycle.Transition(ctx, tx, v.ID, store.StateChange{
-				To: cs.PrevState, Reason: cs.PrevReason, ReasonDetail: cur.ReasonDetail, ResolutionURL: cur.ResolutionURL, Source: model.SourceCallback,
+				To: cs.PrevState, Reason: cs.PrevReason, ReasonDetail: cur.ReasonDetail, ResolutionURL: cur.ResolutionURL, Source: model.SourceRestore,
 			}); err != nil {
 				return err
 			}

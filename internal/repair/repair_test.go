@@ -506,6 +506,12 @@ func TestCallbackConnectErrorRestores(t *testing.T) {
 				if w.count(model.EventReconnectCompleted) != 0 {
 					t.Fatal("a failed Connect recorded a completion")
 				}
+				// The state comes back as a restore, not as the owner's
+				// callback: a campaign must not count it as completed, nor the
+				// host hear "reconnected".
+				if sc, _ := w.latest(model.EventStateChanged); sc.Source != model.SourceRestore || sc.ToState != model.StateNeedsReauth {
+					t.Fatalf("the restoring change %+v, want source %s", sc, model.SourceRestore)
+				}
 			})
 		}
 

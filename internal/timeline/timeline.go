@@ -236,7 +236,7 @@ var sourcePhrases = map[model.Source]string{
 	model.SourceOwner: "by the owner", model.SourceStaff: "by support staff", model.SourceWebhook: "reported by Smartcar",
 	model.SourceAPI: "reported by your backend", model.SourceHealthCheck: "found by a health check",
 	model.SourceSystem: "found by Reconnect", model.SourceCLI: "by an operator", model.SourceDemo: "demo data",
-	model.SourceCampaign: "by a campaign",
+	model.SourceCampaign: "by a campaign", model.SourceRestore: "as it was before the owner's unfinished attempt",
 }
 
 func sourceWords(s model.Source) string { return sourcePhrases[s] }
