@@ -138,13 +138,41 @@ func (l *Localizer) T(id string, data ...map[string]any) string {
 }
 
 // Messages lists every message id of a language, for the catalogue test.
+// A language's messages may be split over several files: lang.json and
+// area.lang.json (console.de.json, say), so each part of the product keeps
+// its own words; go-i18n reads the language from the name's last part.
 func Messages(lang string) (map[string]string, error) {
-	b, err := files.ReadFile("locales/" + lang + ".json")
+	entries, err := fs.ReadDir(files, "locales")
 	if err != nil {
 		return nil, err
 	}
 	m := map[string]string{}
-	return m, json.Unmarshal(b, &m)
+	found := false
+	for _, e := range entries {
+		name := e.Name()
+		if name != lang+".json" && !strings.HasSuffix(name, "."+lang+".json") {
+			continue
+		}
+		b, err := files.ReadFile("locales/" + name)
+		if err != nil {
+			return nil, err
+		}
+		part := map[string]string{}
+		if err := json.Unmarshal(b, &part); err != nil {
+			return nil, fmt.Errorf("i18n: %s: %w", name, err)
+		}
+		for id, s := range part {
+			if _, dup := m[id]; dup {
+				return nil, fmt.Errorf("i18n: %s: %q is already in another %s file", name, id, lang)
+			}
+			m[id] = s
+		}
+		found = true
+	}
+	if !found {
+		return nil, fmt.Errorf("i18n: no messages for %q", lang)
+	}
+	return m, nil
 }
 
 type ctxKey struct{}

@@ -86,3 +86,4 @@ func TestFrenchSpacesBeforeHighPunctuation(t *testing.T) {
 		}
 	}
 }
+
