@@ -149,6 +149,7 @@ func TestCampaignNoticesFollowTheScheduleAroundTheCutover(t *testing.T) {
 
 func scheduleAcrossCutover(t *testing.T, dialect, lang string) {
 	h := newCampaignHarness(t, dialect, func(c *notify.Config) {
+		branded(c) // the buttons carry the host's colour, as breakage emails do
 		c.SupportURL, c.SupportEmail, c.ReplyTo = "https://help.chargewell.example", "help@chargewell.example", true
 	})
 	tz := map[string]string{"en": "Europe/London", "de": "Europe/Berlin"}[lang]
