@@ -66,6 +66,9 @@ func Campaign(l *i18n.Localizer, c model.Campaign, app string, now time.Time, lo
 	}
 	if c.Reason == model.ReasonOther {
 		t.Reason = customMessage(c.CustomMessage, l.Lang())
+	} else if t.After {
+		// Told after the fact, the reason is in the past tense and dated.
+		t.Reason = l.T("campaign.reason_after."+string(c.Reason), d)
 	} else {
 		t.Reason = l.T("campaign.reason."+string(c.Reason), d)
 	}
