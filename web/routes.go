@@ -129,6 +129,7 @@ func (s *Server) routes(h handlers) {
 	// preview; admins define them, email themselves a test, and launch,
 	// pause, resume or cancel them, each behind a confirmation (GET asks,
 	// POST acts).
+	e.GET(paths.RouteConsoleNeedsPerson, con.NeedsPerson, agent...).Name = "console.needs_person"
 	e.GET(paths.RouteConsoleCampaigns, con.CampaignList, agent...).Name = "console.campaigns"
 	e.GET(paths.RouteConsoleCampaign, con.CampaignPage, agent...).Name = "console.campaign"
 	e.GET(paths.RouteConsoleCampaignNotices, con.CampaignNotices, agent...).Name = "console.campaign_notices"

@@ -17,6 +17,8 @@ type CampaignRow struct {
 // CampaignListView lists campaigns, newest first.
 type CampaignListView struct {
 	Chrome
+	// Migrations are the suspected migrations on the banner.
+	Migrations []MigrationAlert
 	Rows     []CampaignRow
 	OlderURL string
 }

@@ -82,6 +82,8 @@ type ActiveRow struct {
 
 // DashboardView is the console's start page.
 type DashboardView struct {
+	// Migrations are the suspected migrations on the banner.
+	Migrations []MigrationAlert
 	// FailedEvents counts received events that could not be applied;
 	// FailedURL (admins only) lists them.
 	FailedEvents int64
