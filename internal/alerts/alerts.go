@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -98,8 +99,18 @@ func (a *Service) CheckMigrations(ctx context.Context) ([]model.SuspectedMigrati
 	if err != nil {
 		return nil, err
 	}
+	if len(cands) == 0 {
+		return nil, nil
+	}
+	covered, err := a.coveredMakes(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var raised []model.SuspectedMigration
 	for _, c := range cands {
+		if covered[c.Make] {
+			continue
+		}
 		connected, err := a.store.ConnectedOfMake(ctx, c.Make)
 		if err != nil {
 			return raised, err
@@ -130,6 +141,25 @@ func (a *Service) CheckMigrations(ctx context.Context) ([]model.SuspectedMigrati
 		}
 	}
 	return raised, nil
+}
+
+// coveredMakes are the makes a running or paused campaign takes in whole
+// (no model, year, country or list narrowing it): their cars that break are
+// the campaign's business even before they join its cohort. Cars of a
+// narrower campaign are left out of the count car by car instead
+// (store.MigrationCandidates).
+func (a *Service) coveredMakes(ctx context.Context) (map[string]bool, error) {
+	live, err := a.store.LiveCampaigns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, c := range live {
+		if len(c.Models) == 0 && c.YearFrom == 0 && c.YearTo == 0 && len(c.Countries) == 0 && !c.HasVehicleList {
+			out[strings.ToUpper(c.Make)] = true
+		}
+	}
+	return out, nil
 }
 
 // FailedAttempt is told, inside the transaction that recorded it, that the
