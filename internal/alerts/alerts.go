@@ -95,22 +95,27 @@ func (a *Service) Window() time.Duration { return a.cfg.Window }
 func (a *Service) CheckMigrations(ctx context.Context) ([]model.SuspectedMigration, error) {
 	now := a.store.Now()
 	since := now.Add(-a.cfg.Window)
-	cands, err := a.store.MigrationCandidates(ctx, since, a.cfg.MinVehicles)
+	// A quiet hour ends here, after an index-only count.
+	if n, err := a.store.CountBreaks(ctx, since); err != nil || n < a.cfg.MinVehicles {
+		return nil, err
+	}
+	// Makes raised today, or taken in whole by a live campaign, are not
+	// counted again: during a burst only the other makes are.
+	skip, err := a.store.MakesRaisedOn(ctx, now.UTC().Format(time.DateOnly))
 	if err != nil {
 		return nil, err
 	}
-	if len(cands) == 0 {
-		return nil, nil
+	live, err := a.store.LiveCampaigns(ctx)
+	if err != nil {
+		return nil, err
 	}
-	covered, err := a.coveredMakes(ctx)
+	skip = append(skip, wholeMakes(live)...)
+	cands, err := a.store.MigrationCandidates(ctx, since, a.cfg.MinVehicles, skip, len(live) > 0)
 	if err != nil {
 		return nil, err
 	}
 	var raised []model.SuspectedMigration
 	for _, c := range cands {
-		if covered[c.Make] {
-			continue
-		}
 		connected, err := a.store.ConnectedOfMake(ctx, c.Make)
 		if err != nil {
 			return raised, err
@@ -143,23 +148,19 @@ func (a *Service) CheckMigrations(ctx context.Context) ([]model.SuspectedMigrati
 	return raised, nil
 }
 
-// coveredMakes are the makes a running or paused campaign takes in whole
-// (no model, year, country or list narrowing it): their cars that break are
-// the campaign's business even before they join its cohort. Cars of a
+// wholeMakes are the makes that campaigns take in whole (no model, year,
+// country or list narrowing them): their cars that break are the
+// campaign's business even before they join its cohort. Cars of a
 // narrower campaign are left out of the count car by car instead
 // (store.MigrationCandidates).
-func (a *Service) coveredMakes(ctx context.Context) (map[string]bool, error) {
-	live, err := a.store.LiveCampaigns(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]bool{}
+func wholeMakes(live []model.Campaign) []string {
+	var out []string
 	for _, c := range live {
 		if len(c.Models) == 0 && c.YearFrom == 0 && c.YearTo == 0 && len(c.Countries) == 0 && !c.HasVehicleList {
-			out[strings.ToUpper(c.Make)] = true
+			out = append(out, strings.ToUpper(c.Make))
 		}
 	}
-	return out, nil
+	return out
 }
 
 // FailedAttempt is told, inside the transaction that recorded it, that the

@@ -85,7 +85,7 @@ func TestMigrationThresholdsCountAndShare(t *testing.T) {
 		}
 		// An hour and more later the window is empty.
 		now = now.Add(61 * time.Minute)
-		if got, _ := s.MigrationCandidates(ctx, now.Add(-time.Hour), 1); len(got) != 0 {
+		if got, _ := s.MigrationCandidates(ctx, now.Add(-time.Hour), 1, nil, false); len(got) != 0 {
 			t.Fatalf("outside the window: %+v", got)
 		}
 	})

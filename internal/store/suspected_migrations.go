@@ -49,23 +49,38 @@ type MigrationCandidate struct {
 	Vehicles int
 }
 
+// CountBreaks counts the cars that moved from connected to needs_reauth at
+// or after since, of every make: an index-only count over the partial
+// index, so that a quiet hour costs the check almost nothing.
+func (s *Store) CountBreaks(ctx context.Context, since time.Time) (int, error) {
+	var n int64
+	err := s.q(ctx).Table("vehicle_events AS e").Where(newBreaks).Where("e.occurred_at >= ?", since.UTC()).Count(&n).Error
+	return int(n), wrap(err, "count breaks")
+}
+
 // MigrationCandidates lists the makes with at least minVehicles cars that
-// moved from connected to needs_reauth at or after since and are in no
-// running or paused campaign (a campaign covering them means staff already
-// know). One grouped query over the partial index of breaks.
-func (s *Store) MigrationCandidates(ctx context.Context, since time.Time, minVehicles int) ([]MigrationCandidate, error) {
+// moved from connected to needs_reauth at or after since, leaving out the
+// makes in skip and, when inCampaigns, the cars of running or paused
+// campaigns (a campaign covering them means staff already know). One
+// grouped query over the partial index of breaks; without inCampaigns it
+// spares the campaign lookup for every car.
+func (s *Store) MigrationCandidates(ctx context.Context, since time.Time, minVehicles int, skip []string, inCampaigns bool) ([]MigrationCandidate, error) {
 	var rows []struct {
 		Make     string
 		Vehicles int
 	}
-	err := s.q(ctx).Table("vehicle_events AS e").
+	q := s.q(ctx).Table("vehicle_events AS e").
 		Select("v.make AS make, COUNT(DISTINCT e.vehicle_id) AS vehicles").
 		Joins("JOIN vehicles v ON v.id = e.vehicle_id").
-		Where(newBreaks).Where("e.occurred_at >= ?", since.UTC()).
-		Where(`NOT EXISTS (SELECT 1 FROM campaign_vehicles cv JOIN campaigns c ON c.id = cv.campaign_id
-			WHERE cv.vehicle_id = e.vehicle_id AND c.state IN ?)`, liveCampaignStates).
-		Group("v.make").Having("COUNT(DISTINCT e.vehicle_id) >= ?", minVehicles).
-		Order("v.make").Scan(&rows).Error
+		Where(newBreaks).Where("e.occurred_at >= ?", since.UTC())
+	if len(skip) > 0 {
+		q = q.Where("v.make NOT IN ?", skip)
+	}
+	if inCampaigns {
+		q = q.Where(`NOT EXISTS (SELECT 1 FROM campaign_vehicles cv JOIN campaigns c ON c.id = cv.campaign_id
+			WHERE cv.vehicle_id = e.vehicle_id AND c.state IN ?)`, liveCampaignStates)
+	}
+	err := q.Group("v.make").Having("COUNT(DISTINCT e.vehicle_id) >= ?", minVehicles).Order("v.make").Scan(&rows).Error
 	if err != nil {
 		return nil, wrap(err, "migration candidates")
 	}
@@ -74,6 +89,13 @@ func (s *Store) MigrationCandidates(ctx context.Context, since time.Time, minVeh
 		out = append(out, MigrationCandidate{Make: r.Make, Vehicles: r.Vehicles})
 	}
 	return out, nil
+}
+
+// MakesRaisedOn lists the makes already raised on day (YYYY-MM-DD, UTC).
+func (s *Store) MakesRaisedOn(ctx context.Context, day string) ([]string, error) {
+	var out []string
+	err := s.q(ctx).Model(&suspectedMigrationRow{}).Where("day = ?", day).Pluck("make", &out).Error
+	return out, wrap(err, "makes raised on %s", day)
 }
 
 // FirstBreak is the earliest car of carMake that newly needed

@@ -57,14 +57,14 @@ func TestSuspectedMigrationCandidatesAndOncePerMakeAndDay(t *testing.T) {
 		}
 
 		since := now.Add(-time.Hour)
-		got, err := s.MigrationCandidates(ctx, since, 2)
+		got, err := s.MigrationCandidates(ctx, since, 2, nil, false)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(got) != 2 || got[0].Make != "FORD" || got[0].Vehicles != 2 || got[1].Make != "TESLA" || got[1].Vehicles != 7 {
 			t.Fatalf("candidates: %+v", got)
 		}
-		if got, _ := s.MigrationCandidates(ctx, since, 3); len(got) != 1 || got[0].Make != "TESLA" {
+		if got, _ := s.MigrationCandidates(ctx, since, 3, nil, false); len(got) != 1 || got[0].Make != "TESLA" {
 			t.Fatalf("at least 3: %+v", got)
 		}
 		if n, err := s.ConnectedOfMake(ctx, "TESLA"); err != nil || n != 3 {
@@ -113,8 +113,17 @@ func TestSuspectedMigrationCandidatesAndOncePerMakeAndDay(t *testing.T) {
 		if open, _ := s.OpenSuspectedMigrations(ctx, now.Add(-time.Hour), 10); len(open) != 0 {
 			t.Fatalf("a running campaign of the make still shows: %+v", open)
 		}
-		if got, _ := s.MigrationCandidates(ctx, since, 2); len(got) != 1 || got[0].Make != "FORD" {
+		if got, _ := s.MigrationCandidates(ctx, since, 2, nil, true); len(got) != 1 || got[0].Make != "FORD" {
 			t.Fatalf("cars a running campaign covers were counted: %+v", got)
+		}
+		if got, _ := s.MigrationCandidates(ctx, since, 2, []string{"FORD"}, false); len(got) != 1 || got[0].Make != "TESLA" {
+			t.Fatalf("skipping FORD: %+v", got)
+		}
+		if n, err := s.CountBreaks(ctx, since); err != nil || n != 9 {
+			t.Fatalf("breaks in the window: %d %v", n, err)
+		}
+		if got, err := s.MakesRaisedOn(ctx, "2026-11-30"); err != nil || len(got) != 1 || got[0] != "TESLA" {
+			t.Fatalf("raised today: %v %v", got, err)
 		}
 	})
 }
