@@ -19,8 +19,8 @@ type CampaignListView struct {
 	Chrome
 	// Migrations are the suspected migrations on the banner.
 	Migrations []MigrationAlert
-	Rows     []CampaignRow
-	OlderURL string
+	Rows       []CampaignRow
+	OlderURL   string
 }
 
 // CampaignForm is what staff typed into the create form, as typed, so a
