@@ -17,10 +17,11 @@ type CampaignRow struct {
 // CampaignListView lists campaigns, newest first.
 type CampaignListView struct {
 	Chrome
+	Rows     []CampaignRow
+	OlderURL string
+
 	// Migrations are the suspected migrations on the banner.
 	Migrations []MigrationAlert
-	Rows       []CampaignRow
-	OlderURL   string
 }
 
 // CampaignForm is what staff typed into the create form, as typed, so a

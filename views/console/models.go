@@ -82,8 +82,6 @@ type ActiveRow struct {
 
 // DashboardView is the console's start page.
 type DashboardView struct {
-	// Migrations are the suspected migrations on the banner.
-	Migrations []MigrationAlert
 	// FailedEvents counts received events that could not be applied;
 	// FailedURL (admins only) lists them.
 	FailedEvents int64
@@ -96,6 +94,9 @@ type DashboardView struct {
 	Active     []ActiveRow
 	// ConfigErrors are Connect's configuration errors over the last days.
 	ConfigErrors ConnectErrorBox
+
+	// Migrations are the suspected migrations on the banner.
+	Migrations []MigrationAlert
 }
 
 // ConnectErrorBox counts one Connect error code over a recent window.
