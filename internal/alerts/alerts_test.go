@@ -112,3 +112,61 @@ func counter(t *testing.T, reg *prometheus.Registry, name, label string) float64
 	}
 	return 0
 }
+
+// An owner who was sent every email of the schedule while the car stayed
+// broken is escalated once by the sweep; a car reconnected since is not.
+func TestSweepEscalatesOwnersPastTheirLastReminderOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		now := time.Now().UTC()
+		s := store.New(db).WithClock(func() time.Time { return now })
+		lc := lifecycle.New(s)
+		w := &sent{}
+		a := alerts.New(s, alerts.Config{Emails: 3}, w, nil, nil)
+		lc.AddHook(a)
+		told := func(host string) model.Vehicle {
+			t.Helper()
+			o, err := s.UpsertOwner(ctx, store.OwnerInput{HostUserID: host})
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := s.UpsertVehicle(ctx, store.VehicleInput{SmartcarID: "sc-" + host, OwnerID: &o.ID, Make: "BMW"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v, _, err = lc.Transition(ctx, nil, v.ID, store.StateChange{To: model.StateNeedsOEMAction, Source: model.SourceWebhook, At: now.Add(-96 * time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+			n, err := s.NotificationForUpdate(ctx, o.ID, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := now.Add(-time.Hour)
+			n.Active, n.SentCount, n.LastSentAt = true, 3, &last
+			if err := s.SaveNotification(ctx, n); err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		broken, fixed := told("still-broken"), told("fixed")
+		if _, _, err := lc.Transition(ctx, nil, fixed.ID, store.StateChange{To: model.StateConnected, Source: model.SourceWebhook}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := a.SweepReminders(ctx); err != nil || n != 1 {
+			t.Fatalf("sweep: %d %v", n, err)
+		}
+		if len(w.support) != 1 || w.support[0].VehicleID != broken.ID || w.support[0].Reason != model.EscalationRemindersExhausted {
+			t.Fatalf("webhooks: %+v", w.support)
+		}
+		if n, err := a.SweepReminders(ctx); err != nil || n != 0 || len(w.support) != 1 {
+			t.Fatalf("a second sweep: %d %v %+v", n, err, w.support)
+		}
+		// Reconnected, the episode ends.
+		if _, _, err := lc.Transition(ctx, nil, broken.ID, store.StateChange{To: model.StateConnected, Source: model.SourceWebhook}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.OpenEscalationOf(ctx, broken.ID); err == nil {
+			t.Fatal("a reconnected car keeps its escalation open")
+		}
+	})
+}
