@@ -169,6 +169,15 @@ func TestRemindersExhaustedFindsOwnersToldEverything(t *testing.T) {
 		if err != nil || len(got) != 1 || got[0].VehicleID != some.ID || got[0].CampaignID == nil || *got[0].CampaignID != c.ID {
 			t.Fatalf("every notice sent: %+v %v", got, err)
 		}
+		if _, _, err := s.OpenEscalation(ctx, model.Escalation{VehicleID: some.ID, OwnerID: some.OwnerID, CampaignID: &c.ID, Reason: model.EscalationRemindersExhausted}); err != nil {
+			t.Fatal(err)
+		}
+		if rows, err := s.EscalationQueue(ctx, c.ID, store.Page{}); err != nil || len(rows) != 1 || rows[0].VehicleID != some.ID {
+			t.Fatalf("the campaign's queue: %+v %v", rows, err)
+		}
+		if rows, _ := s.EscalationQueue(ctx, 0, store.Page{}); len(rows) != 2 || rows[0].VehicleID != some.ID {
+			t.Fatalf("the whole queue, newest first: %+v", rows)
+		}
 		if camp, err := s.LiveCampaignOf(ctx, some.ID); err != nil || camp == nil || *camp != c.ID {
 			t.Fatalf("live campaign of the car: %v %v", camp, err)
 		}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -84,6 +85,26 @@ func TestSuspectedMigrationCandidatesAndOncePerMakeAndDay(t *testing.T) {
 		if again, raised, err := s.RaiseSuspectedMigration(ctx, m); err != nil || raised {
 			t.Fatalf("a second raise the same day: %+v %v %v", again, raised, err)
 		}
+		// Instances checking at the same moment: one raises.
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		wins := 0
+		for range 8 {
+			wg.Go(func() {
+				ford := model.SuspectedMigration{Make: "FORD", VehicleCount: 2, FirstBreakAt: at}
+				if _, raised, err := s.RaiseSuspectedMigration(ctx, ford); err != nil {
+					t.Error(err)
+				} else if raised {
+					mu.Lock()
+					wins++
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if wins != 1 {
+			t.Fatalf("%d concurrent raises of one make and day succeeded", wins)
+		}
 		m.RaisedAt = now.Add(24 * time.Hour)
 		if _, raised, err := s.RaiseSuspectedMigration(ctx, m); err != nil || !raised {
 			t.Fatalf("the next day raises again: %v %v", raised, err)
@@ -93,7 +114,7 @@ func TestSuspectedMigrationCandidatesAndOncePerMakeAndDay(t *testing.T) {
 			t.Fatalf("by id: %+v %v", byID, err)
 		}
 		open, err := s.OpenSuspectedMigrations(ctx, now.Add(-time.Hour), 10)
-		if err != nil || len(open) != 2 || open[0].Day != "2026-12-01" {
+		if err != nil || len(open) != 3 || open[0].Day != "2026-12-01" {
 			t.Fatalf("open: %+v %v", open, err)
 		}
 
@@ -110,7 +131,7 @@ func TestSuspectedMigrationCandidatesAndOncePerMakeAndDay(t *testing.T) {
 		if _, err := s.SnapshotCohort(ctx, c.ID, store.CohortFilter{Make: "TESLA"}, store.Waves{Keep: 1000, First: now, Later: now}, now); err != nil {
 			t.Fatal(err)
 		}
-		if open, _ := s.OpenSuspectedMigrations(ctx, now.Add(-time.Hour), 10); len(open) != 0 {
+		if open, _ := s.OpenSuspectedMigrations(ctx, now.Add(-time.Hour), 10); len(open) != 1 || open[0].Make != "FORD" {
 			t.Fatalf("a running campaign of the make still shows: %+v", open)
 		}
 		if got, _ := s.MigrationCandidates(ctx, since, 2, nil, true); len(got) != 1 || got[0].Make != "FORD" {
@@ -122,7 +143,7 @@ func TestSuspectedMigrationCandidatesAndOncePerMakeAndDay(t *testing.T) {
 		if n, err := s.CountBreaks(ctx, since); err != nil || n != 9 {
 			t.Fatalf("breaks in the window: %d %v", n, err)
 		}
-		if got, err := s.MakesRaisedOn(ctx, "2026-11-30"); err != nil || len(got) != 1 || got[0] != "TESLA" {
+		if got, err := s.MakesRaisedOn(ctx, "2026-11-30"); err != nil || len(got) != 2 {
 			t.Fatalf("raised today: %v %v", got, err)
 		}
 	})
