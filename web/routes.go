@@ -124,12 +124,13 @@ func (s *Server) routes(h handlers) {
 	e.POST(paths.RouteConsoleOwnerShowLink, con.LinkShow, agent...).Name = "console.owner_show_link"
 	e.POST(paths.RouteConsoleOwnerImpersonate, con.ImpersonateStart, agent...).Name = "console.impersonate"
 	e.POST(paths.RouteConsoleImpersonationExit, con.ImpersonateExit, agent...).Name = "console.impersonation_exit"
+	// Owners who could not reconnect on their own.
+	e.GET(paths.RouteConsoleNeedsPerson, con.NeedsPerson, agent...).Name = "console.needs_person"
 
 	// Migration campaigns: agents read the list, a campaign and its notice
 	// preview; admins define them, email themselves a test, and launch,
 	// pause, resume or cancel them, each behind a confirmation (GET asks,
 	// POST acts).
-	e.GET(paths.RouteConsoleNeedsPerson, con.NeedsPerson, agent...).Name = "console.needs_person"
 	e.GET(paths.RouteConsoleCampaigns, con.CampaignList, agent...).Name = "console.campaigns"
 	e.GET(paths.RouteConsoleCampaign, con.CampaignPage, agent...).Name = "console.campaign"
 	e.GET(paths.RouteConsoleCampaignNotices, con.CampaignNotices, agent...).Name = "console.campaign_notices"
