@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	bt "reconnect/internal/browsertest"
+	"reconnect/internal/campaign"
 	"reconnect/internal/model"
 	"reconnect/internal/store"
 	"reconnect/web/paths"
@@ -82,10 +84,6 @@ func TestConsoleShowsSuspectedMigrationsAndWhoNeedsAPerson(t *testing.T) {
 			t.Fatalf("queue row: %q, %q", who, why)
 		}
 		bt.NoAxeViolations(t, ctx, "needs a person")
-		do(t, ctx, chromedp.Click(bt.TestID("queue-owner")), chromedp.WaitVisible(bt.TestID("console-who")))
-		if loc, err := bt.Location(ctx); err != nil || !strings.HasSuffix(loc, paths.ConsoleOwner(alice.Owner.ID)) {
-			t.Fatalf("the owner link went to %q (%v)", loc, err)
-		}
 
 		// An agent sees the banner without the button (campaigns are the
 		// admins'), and the queue.
@@ -95,5 +93,50 @@ func TestConsoleShowsSuspectedMigrationsAndWhoNeedsAPerson(t *testing.T) {
 			t.Fatal("an agent is offered to start a campaign")
 		}
 		do(t, agent, chromedp.Navigate(w.appURL+paths.ConsoleNeedsPerson(nil)), chromedp.WaitVisible(bt.TestID("queue-row")))
+
+		// Filtered by a campaign: alice's Tesla is in the Tesla campaign,
+		// not in the BMW one.
+		var ids []string
+		for _, mk := range []string{"TESLA", "BMW"} {
+			c, err := w.app.Campaigns.Create(bg, campaign.Input{Name: mk + " move", Make: mk, Reason: model.ReasonNewPlatform, CutoverAt: w.app.Store.Now().Add(time.Hour)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.app.Campaigns.Launch(bg, c.ID); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, strconv.FormatInt(c.ID, 10))
+		}
+		filter := func(id string) {
+			t.Helper()
+			do(t, ctx, chromedp.Navigate(w.appURL+paths.ConsoleNeedsPerson(nil)), chromedp.WaitVisible(bt.TestID("queue-campaign")))
+			if _, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="queue-campaign"]').value = `+jsString(id))); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := chromedp.RunResponse(ctx, chromedp.Click(bt.TestID("queue-filter"))); err != nil {
+				t.Fatal(err)
+			}
+			if got := inputValue(t, ctx, "queue-campaign"); got != id {
+				t.Fatalf("the filter shows %q, want %q", got, id)
+			}
+		}
+		filter(ids[0])
+		if n := count(t, ctx, `[data-testid="queue-row"]`); n != 1 {
+			t.Fatalf("%d owners in the Tesla campaign's queue", n)
+		}
+		filter(ids[1])
+		if n := count(t, ctx, `[data-testid="queue-empty"]`); n != 1 {
+			t.Fatal("the BMW campaign's queue is not empty")
+		}
+		bt.NoAxeViolations(t, ctx, "needs a person, filtered")
+		do(t, ctx, chromedp.Navigate(w.appURL+paths.Console()), chromedp.WaitVisible(bt.TestID("count-connected")))
+		if n := count(t, ctx, `[data-testid="migration-banner"]`); n != 0 {
+			t.Fatal("a running campaign of the make leaves the banner up")
+		}
+		filter(ids[0])
+		do(t, ctx, chromedp.Click(bt.TestID("queue-owner")), chromedp.WaitVisible(bt.TestID("console-who")))
+		if loc, err := bt.Location(ctx); err != nil || !strings.HasSuffix(loc, paths.ConsoleOwner(alice.Owner.ID)) {
+			t.Fatalf("the owner link went to %q (%v)", loc, err)
+		}
 	})
 }

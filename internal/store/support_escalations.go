@@ -176,7 +176,7 @@ type QueueRow struct {
 
 // EscalationQueue lists the open escalations whose car still waits for its
 // owner, newest first (newest raised), by page (ids below p.Before); campaignID narrows it
-// to one campaign's cars when not 0.
+// to one campaign's cars when not 0 (raised in it, or in its cohort since).
 func (s *Store) EscalationQueue(ctx context.Context, campaignID int64, p Page) ([]QueueRow, error) {
 	q := s.q(ctx).Table("support_escalations AS se").
 		Select(`se.id AS escalation_id, se.reason, se.failed_attempts, se.raised_at, se.campaign_id, v.id AS vehicle_id,
@@ -185,7 +185,9 @@ func (s *Store) EscalationQueue(ctx context.Context, campaignID int64, p Page) (
 		Joins("LEFT JOIN owners o ON o.id = se.owner_id").
 		Where("se.resolved_at IS NULL AND v.state IN ?", waitingStates)
 	if campaignID != 0 {
-		q = q.Where("se.campaign_id = ?", campaignID)
+		// The campaign it was raised in, or one the car has joined since.
+		q = q.Where("(se.campaign_id = ? OR EXISTS (SELECT 1 FROM campaign_vehicles cv WHERE cv.vehicle_id = se.vehicle_id AND cv.campaign_id = ?))",
+			campaignID, campaignID)
 	}
 	if p.Before > 0 {
 		q = q.Where("se.id < ?", p.Before)
