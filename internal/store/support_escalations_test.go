@@ -172,7 +172,9 @@ func TestRemindersExhaustedFindsOwnersToldEverything(t *testing.T) {
 		if _, _, err := s.OpenEscalation(ctx, model.Escalation{VehicleID: some.ID, OwnerID: some.OwnerID, CampaignID: &c.ID, Reason: model.EscalationRemindersExhausted}); err != nil {
 			t.Fatal(err)
 		}
-		if rows, err := s.EscalationQueue(ctx, c.ID, store.Page{}); err != nil || len(rows) != 1 || rows[0].VehicleID != some.ID {
+		// Both Kias are in the campaign: one was escalated in it, the other
+		// before it was launched.
+		if rows, err := s.EscalationQueue(ctx, c.ID, store.Page{}); err != nil || len(rows) != 2 || rows[0].VehicleID != some.ID || rows[1].VehicleID != told.ID {
 			t.Fatalf("the campaign's queue: %+v %v", rows, err)
 		}
 		if rows, _ := s.EscalationQueue(ctx, 0, store.Page{}); len(rows) != 2 || rows[0].VehicleID != some.ID {
