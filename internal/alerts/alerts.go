@@ -12,7 +12,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"reconnect/internal/lifecycle"
 	"reconnect/internal/model"
 	"reconnect/internal/store"
 )
@@ -172,22 +171,26 @@ func (a *Service) FailedAttempt(ctx context.Context, tx *store.Store, v model.Ve
 	if !v.State.NeedsOwner() {
 		return nil
 	}
-	n, err := tx.FailedAttemptsInEpisode(ctx, v.ID)
-	if err != nil || n < model.FailedAttemptsForSupport {
-		return err
-	}
-	_, err = a.escalate(ctx, tx, v, &ownerID, model.EscalationFailedAttempts, n)
+	_, err := a.escalate(ctx, tx, v, &ownerID, model.EscalationFailedAttempts, model.FailedAttemptsForSupport)
 	return err
 }
 
-// escalate opens the car's escalation unless it has one, and sends the
-// webhook when it opened one.
-func (a *Service) escalate(ctx context.Context, tx *store.Store, v model.Vehicle, ownerID *int64, reason model.EscalationReason, failed int) (bool, error) {
+// escalate opens the car's escalation in its current episode unless it has
+// one (or fewer than minFailed trips to Connect failed in it), and sends the
+// webhook when it opened one. The episode is read from the car's timeline,
+// so nothing has to happen when a car is reconnected: its next break starts
+// a new episode, and the escalation of the last one is closed here.
+func (a *Service) escalate(ctx context.Context, tx *store.Store, v model.Vehicle, ownerID *int64, reason model.EscalationReason, minFailed int) (bool, error) {
+	episode, failed, err := tx.Episode(ctx, v.ID)
+	if err != nil || failed < minFailed {
+		return false, err
+	}
 	camp, err := tx.LiveCampaignOf(ctx, v.ID)
 	if err != nil {
 		return false, err
 	}
-	e, opened, err := tx.OpenEscalation(ctx, model.Escalation{VehicleID: v.ID, OwnerID: ownerID, CampaignID: camp, Reason: reason, FailedAttempts: failed})
+	e, opened, err := tx.OpenEscalation(ctx, model.Escalation{VehicleID: v.ID, OwnerID: ownerID, CampaignID: camp, Reason: reason,
+		FailedAttempts: failed, EpisodeEventID: episode})
 	if err != nil || !opened {
 		return false, err
 	}
@@ -196,16 +199,6 @@ func (a *Service) escalate(ctx context.Context, tx *store.Store, v model.Vehicle
 	}
 	a.escalated.WithLabelValues(string(reason)).Inc()
 	return true, nil
-}
-
-// StateChanged ends the car's episode when it is reconnected (however it
-// came back): its open escalation is resolved, so a new breakage starts a
-// new one. Other changes cost nothing.
-func (a *Service) StateChanged(ctx context.Context, tx *store.Store, ch lifecycle.Change) error {
-	if ch.Vehicle.State != model.StateConnected {
-		return nil
-	}
-	return tx.ResolveEscalations(ctx, ch.Vehicle.ID, ch.At)
 }
 
 // sweepBatch bounds one sweep; the next takes the rest.
@@ -234,11 +227,7 @@ func (a *Service) SweepReminders(ctx context.Context) (int, error) {
 			if !v.State.NeedsOwner() || v.OwnerID == nil {
 				return nil
 			}
-			n, err := tx.FailedAttemptsInEpisode(ctx, v.ID)
-			if err != nil {
-				return err
-			}
-			ok, err := a.escalate(ctx, tx, v, v.OwnerID, model.EscalationRemindersExhausted, n)
+			ok, err := a.escalate(ctx, tx, v, v.OwnerID, model.EscalationRemindersExhausted, 0)
 			if ok {
 				added++
 			}

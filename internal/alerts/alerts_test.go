@@ -59,7 +59,6 @@ func TestMigrationThresholdsCountAndShare(t *testing.T) {
 		w := &sent{}
 		reg := prometheus.NewRegistry()
 		a := alerts.New(s, alerts.Config{MinVehicles: 10, MinShare: 0.05, Window: time.Hour}, w, nil, reg)
-		lc.AddHook(a)
 
 		cars(t, lc, s, "tesla", "TESLA", 100, 10)
 		cars(t, lc, s, "ford", "FORD", 300, 10)
@@ -123,7 +122,6 @@ func TestSweepEscalatesOwnersPastTheirLastReminderOnce(t *testing.T) {
 		lc := lifecycle.New(s)
 		w := &sent{}
 		a := alerts.New(s, alerts.Config{Emails: 3}, w, nil, nil)
-		lc.AddHook(a)
 		told := func(host string) model.Vehicle {
 			t.Helper()
 			o, err := s.UpsertOwner(ctx, store.OwnerInput{HostUserID: host})
@@ -161,12 +159,25 @@ func TestSweepEscalatesOwnersPastTheirLastReminderOnce(t *testing.T) {
 		if n, err := a.SweepReminders(ctx); err != nil || n != 0 || len(w.support) != 1 {
 			t.Fatalf("a second sweep: %d %v %+v", n, err, w.support)
 		}
-		// Reconnected, the episode ends.
+		if rows, err := s.EscalationQueue(ctx, 0, store.Page{}); err != nil || len(rows) != 1 || rows[0].VehicleID != broken.ID {
+			t.Fatalf("queue: %+v %v", rows, err)
+		}
+		// Reconnected, the episode ends and the car leaves the queue; broken
+		// again, past the last reminder, it is a new case.
 		if _, _, err := lc.Transition(ctx, nil, broken.ID, store.StateChange{To: model.StateConnected, Source: model.SourceWebhook}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.OpenEscalationOf(ctx, broken.ID); err == nil {
-			t.Fatal("a reconnected car keeps its escalation open")
+		if rows, _ := s.EscalationQueue(ctx, 0, store.Page{}); len(rows) != 0 {
+			t.Fatalf("a reconnected car is queued: %+v", rows)
+		}
+		if _, _, err := lc.Transition(ctx, nil, broken.ID, store.StateChange{To: model.StateNeedsReauth, Source: model.SourceWebhook, At: now.Add(-2 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := a.SweepReminders(ctx); err != nil || n != 1 || len(w.support) != 2 {
+			t.Fatalf("the next episode: %d %v %+v", n, err, w.support)
+		}
+		if rows, _ := s.EscalationQueue(ctx, 0, store.Page{}); len(rows) != 1 || rows[0].EscalationID == w.support[0].ID {
+			t.Fatalf("the queue holds the new episode's case: %+v", rows)
 		}
 	})
 }

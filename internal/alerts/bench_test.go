@@ -104,3 +104,4 @@ func BenchmarkCheckMigrationsQuiet(b *testing.B) {
 		})
 	}
 }
+

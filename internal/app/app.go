@@ -218,11 +218,10 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	a.Repair.ObserveConnectErrors(repair.NewConnectErrors(log.With("component", "repair"), a.Registry))
 
 	// Alerts: a make whose cars break together (checked by a periodic job),
-	// and owners who need a person: their third failed trip to Connect is
-	// told in its transaction, a reconnected car ends its episode.
+	// and owners who need a person: their third failed trip to Connect in
+	// an episode of a broken car is told in its transaction.
 	a.Alerts = alerts.New(a.Store, alertsConfig(cfg), a.HostWebhooks.Alerts(a.Jobs), log.With("component", "alerts"), a.Registry)
 	a.Repair.OnFailedAttempt(a.Alerts)
-	a.Lifecycle.AddHook(a.Alerts)
 
 	// The job workers of every part, and the periodic jobs.
 	if err := a.Jobs.Work(a.workers(), a.periodicJobs()...); err != nil {

@@ -52,7 +52,7 @@ func (r EscalationReason) Valid() bool { return slices.Contains(EscalationReason
 const FailedAttemptsForSupport = 3
 
 // Escalation is an owner who needs a person, for one episode of one car
-// (it ends when the car is reconnected).
+// (it ends when the car is reconnected; a new breakage starts a new one).
 type Escalation struct {
 	ID         int64
 	VehicleID  int64
@@ -62,6 +62,9 @@ type Escalation struct {
 	// FailedAttempts counts the failed trips to Connect in the episode
 	// when it was raised.
 	FailedAttempts int
+	// EpisodeEventID names the episode: the timeline entry of the break
+	// that started it (0 when none is kept).
+	EpisodeEventID int64
 	RaisedAt       time.Time
 	ResolvedAt     *time.Time
 }

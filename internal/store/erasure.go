@@ -328,6 +328,7 @@ var Columns = []Column{
 	column("support_escalations", "campaign_id", "", ""),
 	column("support_escalations", "reason", "", ""),
 	column("support_escalations", "failed_attempts", "", ""),
+	column("support_escalations", "episode_event_id", "", ""),
 	column("support_escalations", "raised_at", "", ""),
 	column("support_escalations", "resolved_at", "", ""),
 }

@@ -20,6 +20,7 @@ type escalationRow struct {
 	CampaignID     *int64
 	Reason         model.EscalationReason
 	FailedAttempts int
+	EpisodeEventID int64
 	RaisedAt       time.Time
 	ResolvedAt     *time.Time
 }
@@ -29,7 +30,7 @@ func (escalationRow) TableName() string { return "support_escalations" }
 
 func (r escalationRow) model() model.Escalation {
 	return model.Escalation{ID: r.ID, VehicleID: r.VehicleID, OwnerID: r.OwnerID, CampaignID: r.CampaignID, Reason: r.Reason,
-		FailedAttempts: r.FailedAttempts, RaisedAt: r.RaisedAt.UTC(), ResolvedAt: r.ResolvedAt}
+		FailedAttempts: r.FailedAttempts, EpisodeEventID: r.EpisodeEventID, RaisedAt: r.RaisedAt.UTC(), ResolvedAt: r.ResolvedAt}
 }
 
 // brokenStates are the states in which a car waits for its owner (not the
@@ -40,10 +41,21 @@ var brokenStates = []model.State{model.StateNeedsReauth, model.StateNeedsOEMActi
 // escalated owner stays in the queue while they try again.
 var waitingStates = []model.State{model.StateNeedsReauth, model.StateNeedsOEMAction, model.StateNeedsVirtualKey, model.StateReconnecting}
 
-// OpenEscalation records that e's owner needs a person, unless the car
-// already has an open escalation (one per episode: the episode ends with
-// ResolveEscalations). opened says whether this call recorded it.
-// e.RaisedAt is set from the store's clock when zero.
+// episodeStart is the SQL of the car's current episode, for a row whose
+// vehicle id is vehicleCol: the id of its latest break from connected, 0
+// when none.
+func episodeStart(vehicleCol string) string {
+	return "COALESCE((SELECT MAX(b.id) FROM vehicle_events b WHERE b.vehicle_id = " + vehicleCol +
+		" AND b.kind = '" + string(model.EventStateChanged) + "' AND b.from_state = '" + string(model.StateConnected) +
+		"' AND b.to_state IN ('" + string(model.StateNeedsReauth) + "', '" + string(model.StateNeedsOEMAction) + "', '" +
+		string(model.StateNeedsVirtualKey) + "')), 0)"
+}
+
+// OpenEscalation records that e's owner needs a person in the episode
+// e.EpisodeEventID, unless the car already has an escalation in it (once
+// per episode). A car's escalation from an earlier episode (it was
+// reconnected since) is closed first. opened says whether this call
+// recorded it. e.RaisedAt is set from the store's clock when zero.
 func (s *Store) OpenEscalation(ctx context.Context, e model.Escalation) (out model.Escalation, opened bool, err error) {
 	if !e.Reason.Valid() {
 		return e, false, wrap(ErrInvalid, "escalation reason %q", e.Reason)
@@ -51,46 +63,41 @@ func (s *Store) OpenEscalation(ctx context.Context, e model.Escalation) (out mod
 	if e.RaisedAt.IsZero() {
 		e.RaisedAt = s.now()
 	}
-	row := escalationRow{VehicleID: e.VehicleID, OwnerID: e.OwnerID, CampaignID: e.CampaignID, Reason: e.Reason,
-		FailedAttempts: e.FailedAttempts, RaisedAt: e.RaisedAt.UTC()}
-	res := s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
-	if res.Error != nil {
-		return e, false, wrap(res.Error, "escalate vehicle #%d", e.VehicleID)
-	}
-	return row.model(), res.RowsAffected == 1, nil
+	err = s.Tx(ctx, func(tx *Store) error {
+		err := tx.q(ctx).Model(&escalationRow{}).Where("vehicle_id = ? AND resolved_at IS NULL AND episode_event_id <> ?", e.VehicleID, e.EpisodeEventID).
+			Update("resolved_at", e.RaisedAt.UTC()).Error
+		if err != nil {
+			return wrap(err, "close past escalations of vehicle #%d", e.VehicleID)
+		}
+		row := escalationRow{VehicleID: e.VehicleID, OwnerID: e.OwnerID, CampaignID: e.CampaignID, Reason: e.Reason,
+			FailedAttempts: e.FailedAttempts, EpisodeEventID: e.EpisodeEventID, RaisedAt: e.RaisedAt.UTC()}
+		res := tx.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+		if res.Error != nil {
+			return wrap(res.Error, "escalate vehicle #%d", e.VehicleID)
+		}
+		out, opened = row.model(), res.RowsAffected == 1
+		return nil
+	})
+	return out, opened, err
 }
 
-// ResolveEscalations ends the car's open escalation, if any: its episode is
-// over (the car was reconnected).
-func (s *Store) ResolveEscalations(ctx context.Context, vehicleID int64, at time.Time) error {
-	err := s.q(ctx).Model(&escalationRow{}).Where("vehicle_id = ? AND resolved_at IS NULL", vehicleID).
-		Update("resolved_at", at.UTC()).Error
-	return wrap(err, "resolve escalations of vehicle #%d", vehicleID)
-}
-
-// OpenEscalationOf reads the car's open escalation; ErrNotFound when none.
-func (s *Store) OpenEscalationOf(ctx context.Context, vehicleID int64) (model.Escalation, error) {
-	var row escalationRow
-	err := s.q(ctx).Where("vehicle_id = ? AND resolved_at IS NULL", vehicleID).Take(&row).Error
-	return row.model(), wrap(err, "open escalation of vehicle #%d", vehicleID)
-}
-
-// FailedAttemptsInEpisode counts the owner's trips to Connect that failed
-// (an error from Connect, or a result we could not verify) since the car
-// last broke: the latest change from connected into a broken state starts
-// the episode. Two indexed reads of the car's own timeline.
-func (s *Store) FailedAttemptsInEpisode(ctx context.Context, vehicleID int64) (int, error) {
-	var start sql.NullInt64
-	err := s.q(ctx).Table("vehicle_events").Select("MAX(id)").
+// Episode is where the car's current episode stands: the id of the
+// timeline entry of the latest break from connected that started it (0 when
+// none is kept), and how many of the owner's trips to Connect failed since
+// (an error from Connect, or a result we could not verify). Two indexed
+// reads of the car's own timeline.
+func (s *Store) Episode(ctx context.Context, vehicleID int64) (start int64, failed int, err error) {
+	var first sql.NullInt64
+	err = s.q(ctx).Table("vehicle_events").Select("MAX(id)").
 		Where("vehicle_id = ? AND kind = ? AND from_state = ? AND to_state IN ?", vehicleID, model.EventStateChanged, model.StateConnected, brokenStates).
-		Row().Scan(&start)
+		Row().Scan(&first)
 	if err != nil {
-		return 0, wrap(err, "episode of vehicle #%d", vehicleID)
+		return 0, 0, wrap(err, "episode of vehicle #%d", vehicleID)
 	}
 	var n int64
-	err = s.q(ctx).Table("vehicle_events").Where("vehicle_id = ? AND id > ? AND kind IN ?", vehicleID, start.Int64,
+	err = s.q(ctx).Table("vehicle_events").Where("vehicle_id = ? AND id > ? AND kind IN ?", vehicleID, first.Int64,
 		[]model.EventKind{model.EventReconnectFailed, model.EventReconnectUnverified}).Count(&n).Error
-	return int(n), wrap(err, "failed attempts of vehicle #%d", vehicleID)
+	return first.Int64, int(n), wrap(err, "failed attempts of vehicle #%d", vehicleID)
 }
 
 // EscalationCandidate is a broken car whose owner was told everything the
@@ -105,9 +112,11 @@ type EscalationCandidate struct {
 // schedule is active with at least emails sent (the first email and every
 // reminder), the car having been broken when the last went out; and broken
 // cars in a running or paused campaign whose owner has been sent notices
-// and has none pending. Cars with an open escalation are left out.
+// and has none pending. Cars escalated in their current episode are left
+// out.
 func (s *Store) RemindersExhausted(ctx context.Context, emails, limit int) ([]EscalationCandidate, error) {
-	const noOpen = "NOT EXISTS (SELECT 1 FROM support_escalations se WHERE se.vehicle_id = v.id AND se.resolved_at IS NULL)"
+	noOpen := "NOT EXISTS (SELECT 1 FROM support_escalations se WHERE se.vehicle_id = v.id AND se.resolved_at IS NULL AND se.episode_event_id = " +
+		episodeStart("v.id") + ")"
 	var out []EscalationCandidate
 	err := s.q(ctx).Table("owner_notifications AS n").Select("v.id AS vehicle_id, v.owner_id").
 		Joins("JOIN vehicles v ON v.owner_id = n.owner_id").
@@ -174,16 +183,18 @@ type QueueRow struct {
 	Name           string
 }
 
-// EscalationQueue lists the open escalations whose car still waits for its
-// owner, newest first (newest raised), by page (ids below p.Before); campaignID narrows it
-// to one campaign's cars when not 0 (raised in it, or in its cohort since).
+// EscalationQueue lists the escalations of the cars' current episodes
+// whose car still waits for its owner (a car reconnected since has left),
+// newest first, by page (ids below p.Before); campaignID narrows it to one
+// campaign's cars when not 0 (raised in it, or in its cohort since).
 func (s *Store) EscalationQueue(ctx context.Context, campaignID int64, p Page) ([]QueueRow, error) {
 	q := s.q(ctx).Table("support_escalations AS se").
 		Select(`se.id AS escalation_id, se.reason, se.failed_attempts, se.raised_at, se.campaign_id, v.id AS vehicle_id,
 			v.make, v.model, v.year, v.state, se.owner_id, o.host_user_id, o.email, o.name`).
 		Joins("JOIN vehicles v ON v.id = se.vehicle_id").
 		Joins("LEFT JOIN owners o ON o.id = se.owner_id").
-		Where("se.resolved_at IS NULL AND v.state IN ?", waitingStates)
+		Where("se.resolved_at IS NULL AND v.state IN ?", waitingStates).
+		Where("se.episode_event_id = " + episodeStart("se.vehicle_id"))
 	if campaignID != 0 {
 		// The campaign it was raised in, or one the car has joined since.
 		q = q.Where("(se.campaign_id = ? OR EXISTS (SELECT 1 FROM campaign_vehicles cv WHERE cv.vehicle_id = se.vehicle_id AND cv.campaign_id = ?))",

@@ -42,18 +42,19 @@ func TestEscalationsOnePerEpisodeAndTheQueue(t *testing.T) {
 		if err := s.AddEvent(ctx, model.Event{VehicleID: &v.ID, OwnerID: &o.ID, Kind: model.EventReconnectUnverified, Source: model.SourceCallback, OccurredAt: now}); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := s.FailedAttemptsInEpisode(ctx, v.ID); err != nil || n != 3 {
-			t.Fatalf("failed attempts in the episode: %d %v", n, err)
+		episode, n, err := s.Episode(ctx, v.ID)
+		if err != nil || n != 3 || episode == 0 {
+			t.Fatalf("failed attempts in the episode %d: %d %v", episode, n, err)
 		}
 
 		if _, _, err := s.OpenEscalation(ctx, model.Escalation{VehicleID: v.ID, Reason: "bogus"}); !errors.Is(err, store.ErrInvalid) {
 			t.Fatalf("unknown reason: %v", err)
 		}
-		e, opened, err := s.OpenEscalation(ctx, model.Escalation{VehicleID: v.ID, OwnerID: &o.ID, Reason: model.EscalationFailedAttempts, FailedAttempts: 3})
+		e, opened, err := s.OpenEscalation(ctx, model.Escalation{VehicleID: v.ID, OwnerID: &o.ID, Reason: model.EscalationFailedAttempts, FailedAttempts: 3, EpisodeEventID: episode})
 		if err != nil || !opened || e.ID == 0 || !e.RaisedAt.Equal(now) {
 			t.Fatalf("open: %+v %v %v", e, opened, err)
 		}
-		if _, opened, err := s.OpenEscalation(ctx, model.Escalation{VehicleID: v.ID, OwnerID: &o.ID, Reason: model.EscalationRemindersExhausted}); err != nil || opened {
+		if _, opened, err := s.OpenEscalation(ctx, model.Escalation{VehicleID: v.ID, OwnerID: &o.ID, Reason: model.EscalationRemindersExhausted, EpisodeEventID: episode}); err != nil || opened {
 			t.Fatalf("a second escalation in the same episode: %v %v", opened, err)
 		}
 		rows, err := s.EscalationQueue(ctx, 0, store.Page{})
@@ -65,27 +66,30 @@ func TestEscalationsOnePerEpisodeAndTheQueue(t *testing.T) {
 			t.Fatalf("another campaign's queue: %+v", rows)
 		}
 
-		// Reconnected: the episode ends; a new break starts a new one.
-		if err := s.ResolveEscalations(ctx, v.ID, now); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.OpenEscalationOf(ctx, v.ID); !errors.Is(err, store.ErrNotFound) {
-			t.Fatalf("resolved, yet open: %v", err)
-		}
-		if rows, _ := s.EscalationQueue(ctx, 0, store.Page{}); len(rows) != 0 {
-			t.Fatalf("a resolved escalation is queued: %+v", rows)
-		}
+		// Reconnected: the car leaves the queue; a new break starts a new
+		// episode, whose escalation closes the last one's.
 		if _, _, _, err := s.SetState(ctx, v.ID, store.StateChange{To: model.StateConnected, Source: model.SourceCallback, At: now}); err != nil {
 			t.Fatal(err)
+		}
+		if rows, _ := s.EscalationQueue(ctx, 0, store.Page{}); len(rows) != 0 {
+			t.Fatalf("a reconnected car is queued: %+v", rows)
 		}
 		if _, _, _, err := s.SetState(ctx, v.ID, store.StateChange{To: model.StateNeedsReauth, Source: model.SourceWebhook, At: now.Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
-		if n, _ := s.FailedAttemptsInEpisode(ctx, v.ID); n != 0 {
-			t.Fatalf("a new episode starts at 0 failures, got %d", n)
+		if rows, _ := s.EscalationQueue(ctx, 0, store.Page{}); len(rows) != 0 {
+			t.Fatalf("the last episode's case is queued in the new one: %+v", rows)
 		}
-		if _, opened, err := s.OpenEscalation(ctx, model.Escalation{VehicleID: v.ID, OwnerID: &o.ID, Reason: model.EscalationRemindersExhausted}); err != nil || !opened {
+		next, n, err := s.Episode(ctx, v.ID)
+		if err != nil || next <= episode || n != 0 {
+			t.Fatalf("a new episode starts at 0 failures: episode %d after %d, %d failures, %v", next, episode, n, err)
+		}
+		e2, opened, err := s.OpenEscalation(ctx, model.Escalation{VehicleID: v.ID, OwnerID: &o.ID, Reason: model.EscalationRemindersExhausted, EpisodeEventID: next})
+		if err != nil || !opened {
 			t.Fatalf("a new episode escalates again: %v %v", opened, err)
+		}
+		if rows, _ := s.EscalationQueue(ctx, 0, store.Page{}); len(rows) != 1 || rows[0].EscalationID != e2.ID {
+			t.Fatalf("queue in the new episode: %+v", rows)
 		}
 	})
 }
@@ -129,7 +133,8 @@ func TestRemindersExhaustedFindsOwnersToldEverything(t *testing.T) {
 		if err != nil || len(got) != 1 || got[0].VehicleID != told.ID {
 			t.Fatalf("exhausted: %+v %v", got, err)
 		}
-		if _, _, err := s.OpenEscalation(ctx, model.Escalation{VehicleID: told.ID, OwnerID: told.OwnerID, Reason: model.EscalationRemindersExhausted}); err != nil {
+		toldEpisode, _, _ := s.Episode(ctx, told.ID)
+		if _, _, err := s.OpenEscalation(ctx, model.Escalation{VehicleID: told.ID, OwnerID: told.OwnerID, Reason: model.EscalationRemindersExhausted, EpisodeEventID: toldEpisode}); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := s.RemindersExhausted(ctx, 3, 10); len(got) != 0 {
@@ -169,7 +174,8 @@ func TestRemindersExhaustedFindsOwnersToldEverything(t *testing.T) {
 		if err != nil || len(got) != 1 || got[0].VehicleID != some.ID || got[0].CampaignID == nil || *got[0].CampaignID != c.ID {
 			t.Fatalf("every notice sent: %+v %v", got, err)
 		}
-		if _, _, err := s.OpenEscalation(ctx, model.Escalation{VehicleID: some.ID, OwnerID: some.OwnerID, CampaignID: &c.ID, Reason: model.EscalationRemindersExhausted}); err != nil {
+		someEpisode, _, _ := s.Episode(ctx, some.ID)
+		if _, _, err := s.OpenEscalation(ctx, model.Escalation{VehicleID: some.ID, OwnerID: some.OwnerID, CampaignID: &c.ID, Reason: model.EscalationRemindersExhausted, EpisodeEventID: someEpisode}); err != nil {
 			t.Fatal(err)
 		}
 		// Both Kias are in the campaign: one was escalated in it, the other

@@ -22,10 +22,13 @@ CREATE INDEX suspected_migrations_raised ON suspected_migrations (raised_at);
 CREATE INDEX vehicle_events_breaks ON vehicle_events (occurred_at)
     WHERE kind = 'state_changed' AND to_state = 'needs_reauth' AND from_state = 'connected';
 
--- Owners who need a person: one row per episode of a broken car (it ends
--- when the car is reconnected: resolved_at). The partial unique index keeps
--- one open row per car, so the escalation and its webhook happen once per
--- episode.
+-- Owners who need a person: one row per episode of a broken car. The
+-- episode is named by the timeline entry of the break that started it
+-- (episode_event_id; 0: none kept); once the car is reconnected and breaks
+-- again, the row belongs to a past episode and the next escalation closes
+-- it (resolved_at). The partial unique index keeps one open row per car, so
+-- the escalation and its webhook happen once per episode, without any work
+-- on the state changes themselves.
 CREATE TABLE support_escalations (
     id               INTEGER PRIMARY KEY AUTOINCREMENT,
     vehicle_id       INTEGER NOT NULL REFERENCES vehicles (id) ON DELETE CASCADE,
@@ -33,6 +36,7 @@ CREATE TABLE support_escalations (
     campaign_id      INTEGER REFERENCES campaigns (id) ON DELETE SET NULL,
     reason           TEXT NOT NULL,
     failed_attempts  INTEGER NOT NULL DEFAULT 0,
+    episode_event_id INTEGER NOT NULL DEFAULT 0,
     raised_at        DATETIME NOT NULL,
     resolved_at      DATETIME
 );
