@@ -104,4 +104,3 @@ func BenchmarkCheckMigrationsQuiet(b *testing.B) {
 		})
 	}
 }
-
