@@ -78,9 +78,6 @@ func New(s *store.Store, cfg Config, w Webhooks, log *slog.Logger, reg prometheu
 	return a
 }
 
-// Window is the sliding window of the migration check.
-func (a *Service) Window() time.Duration { return a.cfg.Window }
-
 // CheckMigrations raises a suspected migration for every make whose cars
 // crossed the threshold within the window up to now, unless the make was
 // already raised today (UTC). It returns the alerts this call raised.
