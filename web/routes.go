@@ -124,6 +124,8 @@ func (s *Server) routes(h handlers) {
 	e.POST(paths.RouteConsoleOwnerShowLink, con.LinkShow, agent...).Name = "console.owner_show_link"
 	e.POST(paths.RouteConsoleOwnerImpersonate, con.ImpersonateStart, agent...).Name = "console.impersonate"
 	e.POST(paths.RouteConsoleImpersonationExit, con.ImpersonateExit, agent...).Name = "console.impersonation_exit"
+	// Owners who could not reconnect on their own.
+	e.GET(paths.RouteConsoleNeedsPerson, con.NeedsPerson, agent...).Name = "console.needs_person"
 
 	// Migration campaigns: agents read the list, a campaign and its notice
 	// preview; admins define them, email themselves a test, and launch,

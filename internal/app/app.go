@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"reconnect/internal/alerts"
 	"reconnect/internal/audit"
 	"reconnect/internal/campaign"
 	"reconnect/internal/config"
@@ -70,6 +71,8 @@ type App struct {
 	Staff *staff.Service
 	// Campaigns runs planned carmaker migrations: cohorts, notices, completion.
 	Campaigns *campaign.Service
+	// Alerts raises suspected migrations and the "Needs a person" queue.
+	Alerts *alerts.Service
 	// Mail is the SMTP sender, nil while email is off; the console's test
 	// emails go through it directly.
 	Mail mail.Sender
@@ -214,6 +217,12 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	// Connect's errors are counted, and configuration errors logged for staff.
 	a.Repair.ObserveConnectErrors(repair.NewConnectErrors(log.With("component", "repair"), a.Registry))
 
+	// Alerts: a make whose cars break together (checked by a periodic job),
+	// and owners who need a person: their third failed trip to Connect in
+	// an episode of a broken car is told in its transaction.
+	a.Alerts = alerts.New(a.Store, alertsConfig(cfg), a.HostWebhooks.Alerts(a.Jobs), log.With("component", "alerts"), a.Registry)
+	a.Repair.OnFailedAttempt(a.Alerts)
+
 	// The job workers of every part, and the periodic jobs.
 	if err := a.Jobs.Work(a.workers(), a.periodicJobs()...); err != nil {
 		return nil, err
@@ -235,6 +244,17 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 		return nil, err
 	}
 	return a, nil
+}
+
+// alertsConfig maps our configuration onto the alerts'.
+func alertsConfig(c config.Config) alerts.Config {
+	emails := 0
+	if c.Email.Enabled() {
+		// The schedule sends the first email and each reminder, up to the cap.
+		emails = min(c.Email.Max, 1+len(c.Email.Reminders))
+	}
+	return alerts.Config{MinVehicles: c.Alerts.MigrationMinVehicles, MinShare: c.Alerts.MigrationMinShare,
+		Window: c.Alerts.MigrationWindow, Emails: emails}
 }
 
 // ingestConfig tunes the webhook pipeline to the database. Acknowledgements

@@ -6,6 +6,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"reconnect/internal/alerts"
 	"reconnect/internal/config"
 	"reconnect/internal/hostwebhook"
 	"reconnect/internal/ingest"
@@ -41,6 +42,9 @@ func (a *App) workers() *river.Workers {
 	river.AddWorker(w, &notify.FreshLinkWorker{FreshLinks: a.FreshLinks})
 	// The console: views as an owner that ran out while nobody looked.
 	river.AddWorker(w, &staff.SweepWorker{Staff: a.Staff})
+	// Alerts: the suspected-migration check and the sweep of owners whose
+	// reminders ran out.
+	a.Alerts.Register(w)
 	return w
 }
 
@@ -61,6 +65,8 @@ func (a *App) periodicJobs() []*river.PeriodicJob {
 		every(time.Minute, ingest.JoinArgs{}, false),
 		every(time.Minute, staff.SweepArgs{}, false),
 		every(time.Minute, repair.AbandonedArgs{}, false),
+		every(time.Minute, alerts.MigrationCheckArgs{}, false),
+		every(5*time.Minute, alerts.ReminderSweepArgs{}, false),
 	}
 	if d.HealthCheckEvery > 0 {
 		jobs = append(jobs, every(5*time.Minute, ingest.HealthCheckArgs{}, false))

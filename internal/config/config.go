@@ -71,6 +71,7 @@ type Config struct {
 	Retention Retention
 	Brand     Brand
 	Support   Support
+	Alerts    Alerts
 
 	// generated records which secrets were made up for a development run, so the
 	// operator is warned that sessions will not survive a restart.
@@ -285,6 +286,9 @@ func (c *Config) validate() error {
 	if err := c.Brand.validate(); err != nil {
 		return err
 	}
+	if err := c.Alerts.validate(); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -385,7 +389,7 @@ func (c Config) Redacted() [][2]string {
 		}
 	}
 	secure := c.Secure()
-	return [][2]string{
+	return append([][2]string{
 		{"RECONNECT_ENV", c.Env},
 		{"RECONNECT_ADDR", c.Addr},
 		{"RECONNECT_DATA_DIR", c.DataDir},
@@ -466,5 +470,5 @@ func (c Config) Redacted() [][2]string {
 		{"APP_BENEFIT_FR", c.Brand.BenefitFR},
 		{"APP_BENEFIT_ES", c.Brand.BenefitES},
 		{"OEM_LINKS_FILE", c.Brand.OEMLinksFile},
-	}
+	}, c.Alerts.redacted()...)
 }

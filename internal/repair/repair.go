@@ -53,7 +53,20 @@ type Service struct {
 	links *links.Service
 	// connectErrors counts and logs Connect's errors; nil does nothing.
 	connectErrors *ConnectErrors
+	// failed hears of every failed trip, in its transaction; nil: nobody.
+	failed FailedAttemptHook
 }
+
+// FailedAttemptHook is told, inside the transaction that recorded it, that
+// an owner's trip to Connect for v failed (an error from Connect, or a
+// result that could not be verified); v is the car after the trip.
+type FailedAttemptHook interface {
+	FailedAttempt(ctx context.Context, tx *store.Store, v model.Vehicle, ownerID int64) error
+}
+
+// OnFailedAttempt has h told of every failed trip; call it while wiring the
+// app, before serving.
+func (s *Service) OnFailedAttempt(h FailedAttemptHook) { s.failed = h }
 
 // ObserveConnectErrors has every Connect error counted and logged by m.
 func (s *Service) ObserveConnectErrors(m *ConnectErrors) { s.connectErrors = m }
@@ -627,7 +640,13 @@ func (s *Service) restore(ctx context.Context, cs store.ConnectState, v model.Ve
 				return err
 			}
 		}
-		return tx.AddEvent(ctx, model.Event{VehicleID: &v.ID, OwnerID: &cs.OwnerID, Kind: kind, Source: model.SourceCallback, Detail: jsonDetail(detail)})
+		if err := tx.AddEvent(ctx, model.Event{VehicleID: &v.ID, OwnerID: &cs.OwnerID, Kind: kind, Source: model.SourceCallback, Detail: jsonDetail(detail)}); err != nil {
+			return err
+		}
+		if s.failed != nil && (kind == model.EventReconnectFailed || kind == model.EventReconnectUnverified) {
+			return s.failed.FailedAttempt(ctx, tx, out, cs.OwnerID)
+		}
+		return nil
 	})
 	return out, err
 }

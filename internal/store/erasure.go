@@ -312,6 +312,25 @@ var Columns = []Column{
 	column("vehicles", "webhook_sequence", "", ""),
 	column("vehicles", "webhook_sequence_scope", "", ""),
 	column("vehicles", "owner_changed_at", "", ""),
+	// Alerts: a suspected migration names a make; an escalation names a
+	// car and its owner by our ids only, and goes with the car.
+	column("suspected_migrations", "id", "", ""),
+	column("suspected_migrations", "make", "", ""),
+	column("suspected_migrations", "day", "", ""),
+	column("suspected_migrations", "vehicle_count", "", ""),
+	column("suspected_migrations", "connected_count", "", ""),
+	column("suspected_migrations", "first_error", "", ""), // an error code Smartcar gave, no person's
+	column("suspected_migrations", "first_break_at", "", ""),
+	column("suspected_migrations", "raised_at", "", ""),
+	column("support_escalations", "id", "", ""),
+	column("support_escalations", "vehicle_id", "", ""),
+	column("support_escalations", "owner_id", "", ""),
+	column("support_escalations", "campaign_id", "", ""),
+	column("support_escalations", "reason", "", ""),
+	column("support_escalations", "failed_attempts", "", ""),
+	column("support_escalations", "episode_event_id", "", ""),
+	column("support_escalations", "raised_at", "", ""),
+	column("support_escalations", "resolved_at", "", ""),
 }
 
 // column is one entry of Columns; a call, so that its table and column

@@ -19,6 +19,9 @@ type CampaignListView struct {
 	Chrome
 	Rows     []CampaignRow
 	OlderURL string
+
+	// Migrations are the suspected migrations on the banner.
+	Migrations []MigrationAlert
 }
 
 // CampaignForm is what staff typed into the create form, as typed, so a

@@ -94,6 +94,9 @@ type DashboardView struct {
 	Active     []ActiveRow
 	// ConfigErrors are Connect's configuration errors over the last days.
 	ConfigErrors ConnectErrorBox
+
+	// Migrations are the suspected migrations on the banner.
+	Migrations []MigrationAlert
 }
 
 // ConnectErrorBox counts one Connect error code over a recent window.

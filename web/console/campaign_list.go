@@ -28,6 +28,9 @@ func (con *Handler) CampaignList(c echo.Context) error {
 		return err
 	}
 	v := consoleviews.CampaignListView{Chrome: con.chrome(c, "Campaigns", "campaigns")}
+	if v.Migrations, err = con.migrationAlerts(c); err != nil {
+		return err
+	}
 	if len(list) > campaignsPerPage {
 		list = list[:campaignsPerPage]
 		v.OlderURL = paths.ConsoleCampaigns(url.Values{"before": {strconv.FormatInt(list[len(list)-1].ID, 10)}})

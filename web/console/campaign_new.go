@@ -30,6 +30,9 @@ func (con *Handler) CampaignNew(c echo.Context) error {
 		Reason: string(model.ReasonNewPlatform), Flow: string(model.FlowReauthenticate), Breaks: true,
 		Offsets: strings.Join(offsets, ", "), IdempotencyKey: rand.Text(),
 	}
+	if err := con.prefillFromAlert(c, &f); err != nil {
+		return err
+	}
 	return render.HTML(c, http.StatusOK, consoleviews.CampaignNew(con.campaignFormView(c, f, nil)))
 }
 

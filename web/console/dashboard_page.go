@@ -31,6 +31,9 @@ func (con *Handler) Dashboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if v.Migrations, err = con.migrationAlerts(c); err != nil {
+		return err
+	}
 	for _, st := range model.States {
 		ch := consoleChip(st)
 		v.States = append(v.States, consoleviews.StateCount{State: string(st), Label: ch.Label, Tone: ch.Tone, Count: counts[st]})

@@ -91,6 +91,8 @@ const (
 	RouteConsoleWebhooks          = "/console/webhooks"
 	RouteConsoleFailedEvents      = "/console/failed-events"
 	RouteConsoleFailedEventRetry  = "/console/failed-events/:id/retry"
+	// Owners who could not reconnect on their own.
+	RouteConsoleNeedsPerson = "/console/needs-a-person"
 	// Migration campaigns: agents read them, admins define and move them.
 	// The four moves share one shape: GET asks to confirm, POST does it.
 	RouteConsoleCampaigns         = "/console/campaigns"
@@ -249,6 +251,16 @@ func ConsoleCampaigns(q url.Values) string { return withQuery(RouteConsoleCampai
 
 // ConsoleCampaignNew is the form that defines a campaign.
 func ConsoleCampaignNew() string { return RouteConsoleCampaignNew }
+
+// ConsoleCampaignNewFromAlert is the same form prefilled from a suspected
+// migration (its make, its first break as the cut-over).
+func ConsoleCampaignNewFromAlert(alertID int64) string {
+	return withQuery(RouteConsoleCampaignNew, url.Values{"suspected": {id(alertID)}})
+}
+
+// ConsoleNeedsPerson is the "Needs a person" queue; q carries the campaign
+// filter and the page (before), if any.
+func ConsoleNeedsPerson(q url.Values) string { return withQuery(RouteConsoleNeedsPerson, q) }
 
 // ConsoleCampaign is a campaign's page; q carries the vehicle search and
 // page (q, after), if any.
