@@ -66,6 +66,9 @@ func (s *Server) routes(h handlers) {
 	pages.POST(paths.RouteLink, h.owner.LinkContinue).Name = "owner.link_continue"
 	pages.POST(paths.RouteLinkRenew, h.owner.LinkRenew).Name = "owner.link_renew"
 	pages.POST(paths.RouteLinkResend, h.owner.LinkResend).Name = "owner.link_resend"
+	// The short code support read out over the phone opens the page too.
+	pages.GET(paths.RouteCode, h.owner.CodePage).Name = "owner.code"
+	pages.POST(paths.RouteCode, h.owner.CodeSubmit).Name = "owner.code_submit"
 	pages.GET(paths.RouteOwnerPage, h.owner.OwnerPage).Name = "owner.page"
 	pages.POST(paths.RouteVehicleReconnect, h.owner.VehicleReconnect).Name = "owner.vehicle_reconnect"
 	pages.GET(paths.RouteVehicleDecline, h.owner.VehicleDeclinePage).Name = "owner.vehicle_decline"

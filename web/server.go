@@ -143,7 +143,7 @@ func New(d Deps) (*Server, error) {
 	sessions := session.New(config.DecodedKeys(cfg.SessionKeys), cfg.Secure(), 12*3600)
 	h := handlers{sessions: sessions, i18n: d.I18n, brand: brandAssets}
 	h.console = &console.Handler{
-		AppName: cfg.AppName, Secure: cfg.Secure(), Log: d.Logger, DB: d.DB, Store: d.Store, I18n: d.I18n,
+		AppName: cfg.AppName, PublicBaseURL: cfg.PublicBaseURL, Secure: cfg.Secure(), Log: d.Logger, DB: d.DB, Store: d.Store, I18n: d.I18n,
 		Sessions: sessions, Staff: d.Staff, Audit: d.Audit, Campaigns: d.Campaigns,
 		PasswordOff: !cfg.Console.OIDC.PasswordLogin,
 	}

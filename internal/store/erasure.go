@@ -88,6 +88,13 @@ var Columns = []Column{
 	column("owner_links", "opened_at", "", ""),
 	column("owner_links", "created_at", "", ""),
 
+	column("owner_link_codes", "id", "", ""),
+	column("owner_link_codes", "link_id", "", ""),
+	column("owner_link_codes", "code_hash", "a credential to their page", ""),
+	column("owner_link_codes", "expires_at", "", ""),
+	column("owner_link_codes", "used_at", "", ""),
+	column("owner_link_codes", "created_at", "", ""),
+
 	column("connect_states", "id", "", ""),
 	column("connect_states", "outcome", "", ""),
 	column("connect_states", "prev_scopes", "", ""),
@@ -358,6 +365,7 @@ var erasedRows = []struct{ table, where string }{
 	{"smartcar_tokens", "owner_id = @owner_id OR smartcar_user_id IN (SELECT smartcar_user_id FROM vehicles WHERE id IN (" + ownerVehicles + ") AND smartcar_user_id <> '')"},
 	{"connect_states", "owner_id = @owner_id"},
 	{"unsubscribe_tokens", "owner_id = @owner_id"},
+	{"owner_link_codes", "link_id IN (SELECT id FROM owner_links WHERE owner_id = @owner_id)"},
 	{"owner_links", "owner_id = @owner_id"},
 }
 

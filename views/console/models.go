@@ -236,10 +236,14 @@ type AuditRow struct {
 	UserAgent string
 }
 
-// ShownLink is a fresh link shown once.
+// ShownLink is a fresh link shown once, with its short code for the
+// phone ("ABCD-EFGH") and the page the owner types it at.
 type ShownLink struct {
-	URL     string
-	Expires time.Time
+	URL         string
+	Expires     time.Time
+	Code        string
+	CodeExpires time.Time
+	CodeURL     string
 }
 
 // OwnerView is the owner detail page.

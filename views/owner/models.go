@@ -138,3 +138,11 @@ type ResultView struct {
 	// no way into the owner's page.
 	Elsewhere bool
 }
+
+// CodeView is the form an owner types a short code into.
+type CodeView struct {
+	layouts.Page
+	// Code is what they typed, shown again with Error.
+	Code  string
+	Error string
+}
