@@ -55,8 +55,7 @@ const (
 	RouteLink             = "/l/:token"
 	RouteLinkRenew        = "/l/:token/renew"
 	RouteLinkResend       = "/links/resend"
-	// Where an owner types the short code support read out over the phone.
-	RouteCode = "/code"
+	RouteCode             = "/code" // the short code support read out over the phone
 	RouteOwnerPage        = "/me"
 	RouteVehicleReconnect = "/me/vehicles/:id/reconnect"
 	RouteVehicleDecline   = "/me/vehicles/:id/decline"
