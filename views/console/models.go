@@ -5,6 +5,7 @@ package console
 import (
 	"time"
 
+	"reconnect/internal/useragent"
 	"reconnect/views/layouts"
 )
 
@@ -232,8 +233,21 @@ type AuditRow struct {
 	Action    string
 	Reason    string
 	Detail    string
-	IP        string
+	IP string
+	// UserAgent is the whole header; Agent what it says, for the short
+	// "Chrome 131 on macOS".
 	UserAgent string
+	Agent     useragent.Agent
+}
+
+// AuditFilter is the audit log's filter as the form shows it: the owner
+// (email, host user id or pseudonym), the staff member's email and the
+// days, YYYY-MM-DD. OwnerUnknown says no owner has that email or host id.
+type AuditFilter struct {
+	Owner        string
+	OwnerUnknown bool
+	StaffEmail   string
+	From, To     string
 }
 
 // ShownLink is a fresh link shown once, with its short code for the
@@ -310,8 +324,7 @@ type AuditView struct {
 	Chrome
 	Action   string
 	Actions  []Option
-	OwnerID  string
-	StaffID  string
+	Filter   AuditFilter
 	Rows     []AuditRow
 	OlderURL string
 	CSVURL   string
