@@ -187,6 +187,7 @@ func New(d Deps) (*Server, error) {
 	if loc, err := time.LoadLocation(cfg.Email.TimeZone); err == nil {
 		h.api.TimeZone, h.owner.TimeZone = loc, loc
 	}
+	h.console.OwnerCards = h.owner.Cards()
 	h.webhook = &webhook.Handler{Ingest: d.Ingest}
 	if d.DevInbox != nil {
 		h.devInbox = &devinbox.Handler{AppName: cfg.AppName, Inbox: d.DevInbox}

@@ -270,6 +270,8 @@ type OwnerView struct {
 	TimelineCSVURL string
 	OlderURL       string
 	Audit          []AuditRow
+	// Sees is what the owner's page shows now, car by car.
+	Sees OwnerSees
 	// EmailReady is false when no mailer is configured.
 	EmailReady bool
 	HasEmail   bool

@@ -38,6 +38,9 @@ type VehicleCard struct {
 	// Campaign is the carmaker migration the car must be re-authenticated
 	// for, or has been; nil when there is none.
 	Campaign *CampaignCard
+	// Preview shows the card as the owner sees it, to staff in the
+	// console: the buttons are there but do nothing.
+	Preview bool
 }
 
 // OEMFix sends the owner to the carmaker: a link to the page for their

@@ -26,6 +26,7 @@ import (
 	"reconnect/internal/store"
 	consoleviews "reconnect/views/console"
 	"reconnect/web/middleware"
+	"reconnect/web/ownercard"
 	"reconnect/web/paths"
 	"reconnect/web/render"
 	"reconnect/web/session"
@@ -58,6 +59,9 @@ type Handler struct {
 	// SSO signs staff in through the company's identity provider; nil
 	// when none is configured.
 	SSO SSO
+	// OwnerCards builds the owner page's cards and summary, so that "what
+	// the owner sees" is built by the owner page's own code.
+	OwnerCards ownercard.Builder
 	// PasswordOff leaves the identity provider as the only way in.
 	PasswordOff bool
 }
