@@ -225,15 +225,15 @@ func AddToDay(days []TimelineDay, r TimelineRow) []TimelineDay {
 
 // AuditRow is one audit log entry.
 type AuditRow struct {
-	ID        int64
-	At        time.Time
-	Staff     string
-	Owner     string
-	OwnerURL  string
-	Action    string
-	Reason    string
-	Detail    string
-	IP string
+	ID       int64
+	At       time.Time
+	Staff    string
+	Owner    string
+	OwnerURL string
+	Action   string
+	Reason   string
+	Detail   string
+	IP       string
 	// UserAgent is the whole header; Agent what it says, for the short
 	// "Chrome 131 on macOS".
 	UserAgent string
