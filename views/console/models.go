@@ -225,19 +225,19 @@ func AddToDay(days []TimelineDay, r TimelineRow) []TimelineDay {
 
 // AuditRow is one audit log entry.
 type AuditRow struct {
-	ID       int64
-	At       time.Time
-	Staff    string
-	Owner    string
-	OwnerURL string
-	Action   string
-	Reason   string
-	Detail   string
-	IP       string
-	// UserAgent is the whole header; Agent what it says, for the short
-	// "Chrome 131 on macOS".
+	ID        int64
+	At        time.Time
+	Staff     string
+	Owner     string
+	OwnerURL  string
+	Action    string
+	Reason    string
+	Detail    string
+	IP        string
 	UserAgent string
-	Agent     useragent.Agent
+	// Agent is what UserAgent (the whole header) says, for the short
+	// "Chrome 131 on macOS".
+	Agent useragent.Agent
 }
 
 // AuditFilter is the audit log's filter as the form shows it: the owner
