@@ -162,7 +162,7 @@ func (s *Server) routes(h handlers) {
 	// River UI is a single-page app whose API posts JSON without our form
 	// token; it gets cross-origin protection from the browser's fetch
 	// metadata instead, behind the same admin check.
-	jobs := []echo.MiddlewareFunc{con.English, con.RequireStaff, con.RequireAdmin, middleware.CrossOriginProtection, con.AuditJobChanges}
+	jobs := []echo.MiddlewareFunc{con.English, con.RequireStaff, con.RequireAdmin, middleware.CrossOriginProtection, con.AuditJobChanges, con.JobsBackLink}
 	ui := con.JobsUI()
 	for _, r := range e.Any(paths.RouteConsoleJobs, ui, jobs...) {
 		r.Name = "console.jobs"
