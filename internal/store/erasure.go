@@ -350,8 +350,11 @@ const ownerVehicles = "SELECT id FROM vehicles WHERE owner_id = @owner_id OR (ow
 // Smartcar ids come before the cars lose them.
 var ownerRows = []struct{ table, where string }{
 	{"webhook_events", "vehicle_id IN (SELECT smartcar_id FROM vehicles WHERE id IN (" + ownerVehicles + "))"},
-	{"vehicle_events", "owner_id = @owner_id OR vehicle_id IN (" + ownerVehicles + ")"},
-	{"host_webhook_deliveries", "owner_id = @owner_id OR vehicle_id IN (" + ownerVehicles + ")"},
+	// A car's history is split by owner (see lifecycle.ChangeOwner): the
+	// erasure takes the owner's own entries and the car's entries written
+	// before anyone was named its owner, never a previous or later owner's.
+	{"vehicle_events", "owner_id = @owner_id OR (owner_id IS NULL AND vehicle_id IN (" + ownerVehicles + "))"},
+	{"host_webhook_deliveries", "owner_id = @owner_id OR (owner_id IS NULL AND vehicle_id IN (" + ownerVehicles + "))"},
 	{"email_messages", "owner_id = @owner_id"},
 	{"impersonations", "owner_id = @owner_id"},
 	{"vehicles", "id IN (" + ownerVehicles + ")"},
