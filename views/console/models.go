@@ -130,6 +130,10 @@ type SearchCar struct {
 	VIN        string
 	SmartcarID string
 	Chip       Chip
+	// OwnerChangedAt is when the car changed hands, or may have
+	// (OwnerChangeSuspected); nil for neither.
+	OwnerChangedAt       *time.Time
+	OwnerChangeSuspected bool
 }
 
 // Highlight says which field of a result matched and how many of its
