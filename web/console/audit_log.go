@@ -123,7 +123,7 @@ func (con *Handler) AuditCSV(c echo.Context) error {
 	}
 	cur, _ := currentStaff(c)
 	ctx := c.Request().Context()
-	if err := con.Audit.RecordLook(ctx, audit.Entry{Actor: con.actor(c, cur), Action: model.AuditExported, Detail: keep.Encode()}); err != nil {
+	if err := con.Audit.RecordLook(ctx, audit.Entry{Actor: con.actor(c, cur), Action: model.AuditExported, Detail: exportDetail(f, keep)}); err != nil {
 		return err
 	}
 	h := c.Response().Header()
@@ -136,4 +136,25 @@ func (con *Handler) AuditCSV(c echo.Context) error {
 		con.Log.Error("audit export failed", "err", err)
 	}
 	return nil
+}
+
+// exportDetail is the filter of an export as the audit trail keeps it: the
+// owner by the pseudonyms found, never the email address or host user id
+// typed, which the append-only trail could not forget.
+func exportDetail(f store.AuditFilter, keep url.Values) string {
+	d := url.Values{}
+	for k, vs := range keep {
+		d[k] = vs
+	}
+	if d.Has("owner") {
+		d.Del("owner")
+		refs := "none"
+		if n := len(f.OwnerRefs); n > 1 {
+			// The last ref is the typed value itself, kept in case it is a
+			// pseudonym; the others are the owners it named.
+			refs = strings.Join(f.OwnerRefs[:n-1], ",")
+		}
+		d.Set("owner_refs", refs)
+	}
+	return d.Encode()
 }

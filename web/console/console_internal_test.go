@@ -1,8 +1,11 @@
 package console
 
 import (
+	"net/url"
 	"strings"
 	"testing"
+
+	"reconnect/internal/store"
 )
 
 func TestInjectBackLink(t *testing.T) {
@@ -19,5 +22,17 @@ func TestInjectBackLink(t *testing.T) {
 	}
 	if other := string(injectBackLink([]byte(`{"jobs":[]}`), "x")); other != `{"jobs":[]}` {
 		t.Fatalf("a page without a body was changed: %s", other)
+	}
+}
+
+// An export's trail names the owner by pseudonym, never by what was typed.
+func TestExportDetailKeepsNoOwnerAddress(t *testing.T) {
+	keep := url.Values{"owner": {"alice@example.com"}, "action": {"owner.viewed"}}
+	got := exportDetail(store.AuditFilter{OwnerRefs: []string{"ref-1", "alice@example.com"}}, keep)
+	if strings.Contains(got, "alice") || !strings.Contains(got, "owner_refs=ref-1") || !strings.Contains(got, "action=owner.viewed") {
+		t.Fatalf("detail %q", got)
+	}
+	if got := exportDetail(store.AuditFilter{OwnerRefs: []string{"nobody@example.com"}}, url.Values{"owner": {"nobody@example.com"}}); got != "owner_refs=none" {
+		t.Fatalf("detail for nobody %q", got)
 	}
 }
