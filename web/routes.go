@@ -66,6 +66,9 @@ func (s *Server) routes(h handlers) {
 	pages.POST(paths.RouteLink, h.owner.LinkContinue).Name = "owner.link_continue"
 	pages.POST(paths.RouteLinkRenew, h.owner.LinkRenew).Name = "owner.link_renew"
 	pages.POST(paths.RouteLinkResend, h.owner.LinkResend).Name = "owner.link_resend"
+	// The short code support read out over the phone opens the page too.
+	pages.GET(paths.RouteCode, h.owner.CodePage).Name = "owner.code"
+	pages.POST(paths.RouteCode, h.owner.CodeSubmit).Name = "owner.code_submit"
 	pages.GET(paths.RouteOwnerPage, h.owner.OwnerPage).Name = "owner.page"
 	pages.POST(paths.RouteVehicleReconnect, h.owner.VehicleReconnect).Name = "owner.vehicle_reconnect"
 	pages.GET(paths.RouteVehicleDecline, h.owner.VehicleDeclinePage).Name = "owner.vehicle_decline"
@@ -161,7 +164,7 @@ func (s *Server) routes(h handlers) {
 	// River UI is a single-page app whose API posts JSON without our form
 	// token; it gets cross-origin protection from the browser's fetch
 	// metadata instead, behind the same admin check.
-	jobs := []echo.MiddlewareFunc{con.English, con.RequireStaff, con.RequireAdmin, middleware.CrossOriginProtection, con.AuditJobChanges}
+	jobs := []echo.MiddlewareFunc{con.English, con.RequireStaff, con.RequireAdmin, middleware.CrossOriginProtection, con.AuditJobChanges, con.JobsBackLink}
 	ui := con.JobsUI()
 	for _, r := range e.Any(paths.RouteConsoleJobs, ui, jobs...) {
 		r.Name = "console.jobs"

@@ -46,6 +46,8 @@ func TestEveryPathBuilderHitsItsRoute(t *testing.T) {
 		{http.MethodPost, paths.Link("tok"), paths.RouteLink},
 		{http.MethodPost, paths.LinkRenew("tok"), paths.RouteLinkRenew},
 		{http.MethodPost, paths.LinkResend(), paths.RouteLinkResend},
+		{http.MethodGet, paths.Code(), paths.RouteCode},
+		{http.MethodPost, paths.Code(), paths.RouteCode},
 		{http.MethodGet, paths.OwnerPage(), paths.RouteOwnerPage},
 		{http.MethodGet, paths.OwnerVehicle(7), paths.RouteOwnerPage},
 		{http.MethodPost, paths.VehicleReconnect(7), paths.RouteVehicleReconnect},

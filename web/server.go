@@ -143,7 +143,7 @@ func New(d Deps) (*Server, error) {
 	sessions := session.New(config.DecodedKeys(cfg.SessionKeys), cfg.Secure(), 12*3600)
 	h := handlers{sessions: sessions, i18n: d.I18n, brand: brandAssets}
 	h.console = &console.Handler{
-		AppName: cfg.AppName, Secure: cfg.Secure(), Log: d.Logger, DB: d.DB, Store: d.Store, I18n: d.I18n,
+		AppName: cfg.AppName, PublicBaseURL: cfg.PublicBaseURL, Secure: cfg.Secure(), Log: d.Logger, DB: d.DB, Store: d.Store, I18n: d.I18n,
 		Sessions: sessions, Staff: d.Staff, Audit: d.Audit, Campaigns: d.Campaigns,
 		PasswordOff: !cfg.Console.OIDC.PasswordLogin,
 	}
@@ -187,6 +187,7 @@ func New(d Deps) (*Server, error) {
 	if loc, err := time.LoadLocation(cfg.Email.TimeZone); err == nil {
 		h.api.TimeZone, h.owner.TimeZone = loc, loc
 	}
+	h.console.OwnerCards = h.owner.Cards()
 	h.webhook = &webhook.Handler{Ingest: d.Ingest}
 	if d.DevInbox != nil {
 		h.devInbox = &devinbox.Handler{AppName: cfg.AppName, Inbox: d.DevInbox}

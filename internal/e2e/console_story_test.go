@@ -69,6 +69,10 @@ func TestAgentReadsWhyTheCarSaysDisconnected(t *testing.T) {
 		if n := count(t, ctx, `[data-testid="timeline"] .timeline-day h3`); n == 0 {
 			t.Fatal("the timeline has no days")
 		}
+		// The summary at the top names the last error without the timeline.
+		if e := text(t, ctx, "summary-error-"+tesla.SmartcarID); !strings.Contains(e, "AUTHENTICATION_FAILED") {
+			t.Errorf("the summary's last error reads %q", e)
+		}
 		bt.NoAxeViolations(t, ctx, "owner detail with the story")
 	})
 }

@@ -352,6 +352,12 @@ func TestConsoleAccessRules(t *testing.T) {
 	if title, _ := chromedp.Run(ctx, chromedp.Title()); !strings.Contains(title, "River") {
 		t.Fatalf("job dashboard title %q", title)
 	}
+	// A visible way back to the console.
+	if back := text(t, ctx, "jobs-back"); !strings.Contains(back, "Back to the console") {
+		t.Fatalf("the job dashboard's way back reads %q", back)
+	}
+	do(t, ctx, chromedp.Click(bt.TestID("jobs-back")), chromedp.WaitVisible(bt.TestID("console-who")))
+	do(t, ctx, chromedp.Navigate(w.appURL+"/console/jobs/"), chromedp.WaitVisible(chromedp.CSS(`#root a, #root button`)))
 	if status, _ := fetchStatus(t, ctx, "GET", "/console/jobs/api/jobs?state=available", ""); status != 200 {
 		t.Fatalf("job dashboard API: %d", status)
 	}

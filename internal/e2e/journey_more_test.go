@@ -145,6 +145,9 @@ func TestOwnerPagesAccessible(t *testing.T) {
 				}
 				do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`html[lang="`+lang+`"]`)))
 				check("start page")
+				do(t, ctx, chromedp.Navigate(w.appURL+"/code"), chromedp.WaitVisible(bt.TestID("code-submit")),
+					chromedp.SendKeys(bt.TestID("code-input"), "ABCD-2345"), chromedp.Click(bt.TestID("code-submit")), chromedp.WaitVisible(bt.TestID("code-error")))
+				check("short code page with an error")
 				do(t, ctx, chromedp.Navigate(w.appURL+"/l/"+strings.Repeat("x", 43)), chromedp.WaitVisible(bt.TestID("resend")))
 				check("unknown link")
 				do(t, ctx, chromedp.Navigate(w.appURL+"/me"), chromedp.WaitVisible(bt.TestID("resend")))

@@ -41,6 +41,11 @@ type observation struct {
 	triggers []string
 	verdicts []verdict
 	errors   []errorNote
+	// previous marks an event of the car's previous owner's time (see
+	// Processor.previousOwnersEvents): it is recorded on that owner's
+	// timeline (previousOwner, nil when unknown) and changes nothing.
+	previous      bool
+	previousOwner *int64
 }
 
 // errorNote is what the timeline keeps of one error.

@@ -364,7 +364,7 @@ type plannedChange struct {
 // source's clock). Senders' clocks are never compared with ours or with
 // each other's, so a sender running behind or ahead cannot outrank another.
 func plan(tv *store.TrackedVehicle, o *observation, clock *store.EventClock) (model.Event, []plannedChange) {
-	stale := o.at.Before(tv.StateGate()) || staleOnOwnClock(tv.SourceClocks, o)
+	stale := o.previous || o.at.Before(tv.StateGate()) || staleOnOwnClock(tv.SourceClocks, o)
 	var outs []Outcome
 	var changes []plannedChange
 	decisive := false
@@ -401,7 +401,11 @@ func plan(tv *store.TrackedVehicle, o *observation, clock *store.EventClock) (mo
 	if o.kind != model.EventHealthCheck && recordedOnly(outs) {
 		kind = model.EventErrorIgnored
 	}
-	return model.Event{VehicleID: &tv.ID, OwnerID: tv.OwnerID, Kind: kind, Source: o.source,
+	owner := tv.OwnerID
+	if o.previous {
+		owner = o.previousOwner
+	}
+	return model.Event{VehicleID: &tv.ID, OwnerID: owner, Kind: kind, Source: o.source,
 		Detail: o.detail(outs), OccurredAt: o.at}, changes
 }
 
@@ -439,6 +443,13 @@ func (p *Processor) vehicles(ctx context.Context, tx *store.Store, ids []string,
 		}
 		v, known := tracked[id]
 		if known && newSmartcarUser(v.Vehicle, facts) {
+			late, err := p.previousOwnersEvents(ctx, tx, v.Vehicle, obs[id], owner)
+			if err != nil {
+				return nil, err
+			}
+			if late {
+				continue
+			}
 			moved, err := p.changedHands(ctx, tx, v.Vehicle, facts, owner, obs[id][0].source)
 			if err != nil {
 				return nil, err
@@ -511,6 +522,43 @@ func (p *Processor) vehicles(ctx context.Context, tx *store.Store, ids []string,
 // to it, so it has most likely changed hands.
 func newSmartcarUser(v model.Vehicle, f facts) bool {
 	return v.OwnerID != nil && v.SmartcarUserID != "" && f.userID != "" && f.userID != v.SmartcarUserID
+}
+
+// previousOwnersEvents reports whether events naming a Smartcar user other
+// than the car's are the previous owner's, arriving late: the car changed
+// hands, and the events either name (by external id) an owner the car had
+// before, or reached us before it changed hands (a backlog, a Smartcar
+// retry). Such events must not move the car back nor reopen that owner's
+// episode: they are marked previous, recorded on the previous owner's
+// timeline and change nothing. A car that truly goes back to a previous
+// owner does so through the host or that owner's own Connect.
+func (p *Processor) previousOwnersEvents(ctx context.Context, tx *store.Store, v model.Vehicle, obs []*observation, named *int64) (bool, error) {
+	if v.OwnerChangedAt == nil {
+		return false, nil
+	}
+	before, err := tx.PreviousOwnersOf(ctx, v.ID, v.OwnerID)
+	if err != nil {
+		return false, err
+	}
+	late := named != nil && slices.Contains(before, *named)
+	for _, o := range obs {
+		late = late || o.at.Before(*v.OwnerChangedAt)
+	}
+	if !late {
+		return false, nil
+	}
+	var prev *int64
+	switch {
+	case named != nil && slices.Contains(before, *named):
+		prev = named
+	case len(before) > 0:
+		prev = &before[0]
+	}
+	for _, o := range obs {
+		o.previous, o.previousOwner = true, prev
+	}
+	p.log.Info("events of a car's previous owner arrived late; recorded, nothing changed", "vehicle_id", v.ID)
+	return true, nil
 }
 
 // changedHands records a car that reappeared under another Smartcar user:

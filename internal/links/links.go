@@ -156,6 +156,12 @@ func (s *Service) Resolve(ctx context.Context, token string) (Resolved, error) {
 	if err != nil {
 		return Resolved{}, err
 	}
+	return s.resolveLink(ctx, l)
+}
+
+// resolveLink is Resolve for a link already found.
+func (s *Service) resolveLink(ctx context.Context, l store.OwnerLink) (Resolved, error) {
+	var err error
 	r := Resolved{Link: l}
 	if r.Owner, err = s.store.OwnerByID(ctx, l.OwnerID); err != nil {
 		return Resolved{}, err
@@ -196,6 +202,11 @@ func (s *Service) Open(ctx context.Context, token string) (Resolved, error) {
 	if err != nil || !r.Status.Usable() {
 		return r, err
 	}
+	return s.open(ctx, r)
+}
+
+// open uses a usable link and writes it on the owner's timeline.
+func (s *Service) open(ctx context.Context, r Resolved) (Resolved, error) {
 	ok, err := s.store.UseLink(ctx, r.Link.ID, r.Link.Purpose.SingleUse())
 	if err != nil {
 		return Resolved{}, err

@@ -113,7 +113,7 @@ var otherNames = map[string]bool{
 	// HTTP: form fields, query and path parameters.
 	"FormValue": true, "QueryParam": true, "Param": true,
 	// url.Values.
-	"Set": true, "Get": true, "Add": true, "Del": true,
+	"Set": true, "Get": true, "Add": true, "Del": true, "Has": true,
 	// Command-line flags and commands.
 	"NewFlagSet": true, "String": true, "Bool": true, "Int": true, "Duration": true,
 	// SQL through GORM.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -138,14 +139,26 @@ func (f *FreshLinks) Email(ctx context.Context, o model.Owner, by audit.Actor) e
 	})
 }
 
-// Show mints a fresh link for a staff member to read out or paste, and
-// audits it. Only its hash is stored, so it can be shown this once.
-func (f *FreshLinks) Show(ctx context.Context, o model.Owner, by audit.Actor) (links.Minted, error) {
-	var m links.Minted
+// Shown is a fresh link shown to staff, with the short code that opens it
+// when read out over the phone (see links.MintCode).
+type Shown struct {
+	links.Minted
+	Code          string
+	CodeExpiresAt time.Time
+}
+
+// Show mints a fresh link, and a short code for it, for a staff member to
+// read out or paste, and audits it. Only their hashes are stored, so they
+// can be shown this once; either opens the owner's page, once.
+func (f *FreshLinks) Show(ctx context.Context, o model.Owner, by audit.Actor) (Shown, error) {
+	var m Shown
 	err := f.store.Tx(ctx, func(tx *store.Store) error {
 		var err error
-		m, err = f.links.Mint(ctx, tx, links.Mint{OwnerID: o.ID, Purpose: model.PurposeStaffShown, Source: model.SourceStaff, SourceRef: by.StaffEmail})
+		m.Minted, err = f.links.Mint(ctx, tx, links.Mint{OwnerID: o.ID, Purpose: model.PurposeStaffShown, Source: model.SourceStaff, SourceRef: by.StaffEmail})
 		if err != nil {
+			return err
+		}
+		if m.Code, m.CodeExpiresAt, err = f.links.MintCode(ctx, tx, m.Link); err != nil {
 			return err
 		}
 		return f.audit.Record(ctx, tx, audit.Entry{Actor: by, Owner: &o, Action: model.AuditLinkShown,

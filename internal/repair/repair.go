@@ -473,7 +473,15 @@ func (s *Service) finishFullConnect(ctx context.Context, cs store.ConnectState, 
 		}
 		// A car that was another owner's changes hands, on both timelines
 		// and with the host told: never silently.
-		if _, err := s.lifecycle.SaveOwnedVehicle(ctx, nil, in, model.OwnerChangeConnect, model.SourceCallback); err != nil {
+		before, err := s.store.VehicleBySmartcarID(ctx, id)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return "", nil, err
+		}
+		saved, err := s.lifecycle.SaveOwnedVehicle(ctx, nil, in, model.OwnerChangeConnect, model.SourceCallback)
+		if err != nil {
+			return "", nil, err
+		}
+		if err := s.takeOver(ctx, before, saved); err != nil {
 			return "", nil, err
 		}
 	}
@@ -483,6 +491,19 @@ func (s *Service) finishFullConnect(ctx context.Context, cs store.ConnectState, 
 		granted = p.Permissions
 	}
 	return userID, s.notePermissions(ctx, cs, v, granted), nil
+}
+
+// takeOver settles the state of a car that this Connect moved from another
+// owner: the new owner just granted access to it, so it is connected, and
+// whatever the previous owner said or left undone (a decline as sold, a
+// reconnect they never finished) is theirs, not the new owner's.
+func (s *Service) takeOver(ctx context.Context, before, after model.Vehicle) error {
+	moved := before.ID != 0 && before.OwnerID != nil && after.OwnerID != nil && *before.OwnerID != *after.OwnerID
+	if !moved || after.State == model.StateConnected {
+		return nil
+	}
+	_, _, err := s.lifecycle.Transition(ctx, nil, after.ID, store.StateChange{To: model.StateConnected, Source: model.SourceCallback})
+	return err
 }
 
 // notePermissions compares what a full Connect asked for (the configured

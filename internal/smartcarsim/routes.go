@@ -70,6 +70,7 @@ func (s *Sim) routes() []route {
 		{"DELETE /_control/vehicles/{id}/failure", s.controlClearFailure},
 		{"POST /_control/vehicles/{id}/state", s.controlSendState},
 		{"POST /_control/vehicles/{id}/noise", s.controlSendNoise},
+		{"POST /_control/vehicles/{id}/sell", s.controlSellVehicle},
 		{"POST /_control/migrations", s.controlMigrate},
 		{"GET /_control/webhook", s.controlGetWebhook},
 		{"PUT /_control/webhook", s.controlSetWebhook},

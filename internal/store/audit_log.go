@@ -221,9 +221,17 @@ func newAuditID() string {
 type AuditFilter struct {
 	StaffID *int64
 	OwnerID *int64
-	Action  model.AuditAction
-	Before  int64
-	Limit   int
+	// OwnerRefs keeps the rows about any of these owners, by the pseudonym
+	// the rows carry (owners.audit_id); a non-nil empty list keeps none.
+	OwnerRefs []string
+	// StaffEmail keeps one staff member's rows, by the address they had
+	// (case-insensitive).
+	StaffEmail string
+	Action     model.AuditAction
+	// From and To bound the time, From included and To not; zero is open.
+	From, To time.Time
+	Before   int64
+	Limit    int
 }
 
 // AuditEntries lists entries newest first.
@@ -235,8 +243,24 @@ func (s *Store) AuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, 
 	if f.OwnerID != nil {
 		q = q.Where("owner_id = ?", *f.OwnerID)
 	}
+	if f.OwnerRefs != nil {
+		if len(f.OwnerRefs) == 0 {
+			q = q.Where("1 = 0")
+		} else {
+			q = q.Where("owner_ref IN ?", f.OwnerRefs)
+		}
+	}
+	if f.StaffEmail != "" {
+		q = q.Where("LOWER(staff_email) = ?", strings.ToLower(f.StaffEmail))
+	}
 	if f.Action != "" {
 		q = q.Where("action = ?", f.Action)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("at < ?", f.To.UTC())
 	}
 	if f.Before > 0 {
 		q = q.Where("id < ?", f.Before)

@@ -88,6 +88,13 @@ var Columns = []Column{
 	column("owner_links", "opened_at", "", ""),
 	column("owner_links", "created_at", "", ""),
 
+	column("owner_link_codes", "id", "", ""),
+	column("owner_link_codes", "link_id", "", ""),
+	column("owner_link_codes", "code_hash", "a credential to their page", ""),
+	column("owner_link_codes", "expires_at", "", ""),
+	column("owner_link_codes", "used_at", "", ""),
+	column("owner_link_codes", "created_at", "", ""),
+
 	column("connect_states", "id", "", ""),
 	column("connect_states", "outcome", "", ""),
 	column("connect_states", "prev_scopes", "", ""),
@@ -362,8 +369,11 @@ const ownerVehicles = "SELECT id FROM vehicles WHERE owner_id = @owner_id OR (ow
 // Smartcar ids come before the cars lose them.
 var ownerRows = []struct{ table, where string }{
 	{"webhook_events", "vehicle_id IN (SELECT smartcar_id FROM vehicles WHERE id IN (" + ownerVehicles + "))"},
-	{"vehicle_events", "owner_id = @owner_id OR vehicle_id IN (" + ownerVehicles + ")"},
-	{"host_webhook_deliveries", "owner_id = @owner_id OR vehicle_id IN (" + ownerVehicles + ")"},
+	// A car's history is split by owner (see lifecycle.ChangeOwner): the
+	// erasure takes the owner's own entries and the car's entries written
+	// before anyone was named its owner, never a previous or later owner's.
+	{"vehicle_events", "owner_id = @owner_id OR (owner_id IS NULL AND vehicle_id IN (" + ownerVehicles + "))"},
+	{"host_webhook_deliveries", "owner_id = @owner_id OR (owner_id IS NULL AND vehicle_id IN (" + ownerVehicles + "))"},
 	{"email_messages", "owner_id = @owner_id"},
 	{"impersonations", "owner_id = @owner_id"},
 	{"vehicles", "id IN (" + ownerVehicles + ")"},
@@ -377,6 +387,7 @@ var erasedRows = []struct{ table, where string }{
 	{"smartcar_tokens", "owner_id = @owner_id OR smartcar_user_id IN (SELECT smartcar_user_id FROM vehicles WHERE id IN (" + ownerVehicles + ") AND smartcar_user_id <> '')"},
 	{"connect_states", "owner_id = @owner_id"},
 	{"unsubscribe_tokens", "owner_id = @owner_id"},
+	{"owner_link_codes", "link_id IN (SELECT id FROM owner_links WHERE owner_id = @owner_id)"},
 	{"owner_links", "owner_id = @owner_id"},
 }
 

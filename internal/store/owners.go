@@ -98,6 +98,17 @@ func (s *Store) OwnerByEmail(ctx context.Context, email string) (model.Owner, er
 	return o, wrap(err, "owner by email")
 }
 
+// AuditIDsOfOwner lists the audit pseudonyms of the owners someone names
+// by email address (case-insensitive) or host user id: the rows the audit
+// log holds about them carry these. An erased owner keeps theirs, but no
+// longer their address or host user id.
+func (s *Store) AuditIDsOfOwner(ctx context.Context, emailOrHostID string) ([]string, error) {
+	ids := []string{}
+	err := s.q(ctx).Model(&model.Owner{}).Where("email = ? OR host_user_id = ?", normalizeEmail(emailOrHostID), emailOrHostID).
+		Order("id").Pluck("audit_id", &ids).Error
+	return ids, wrap(err, "owner pseudonyms")
+}
+
 // OwnerIDsByHostIDs maps host user ids to owner ids, for the ones that exist.
 func (s *Store) OwnerIDsByHostIDs(ctx context.Context, hostIDs []string) (map[string]int64, error) {
 	out := map[string]int64{}

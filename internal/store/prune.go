@@ -1,4 +1,4 @@
-// Tables owner_links, connect_states, rate_limits, webhook_events,
+// Tables owner_link_codes, owner_links, connect_states, rate_limits, webhook_events,
 // host_webhook_deliveries, staff_sessions, impersonations: pruning old rows;
 // and the retention of the timeline and of email contents.
 
@@ -15,6 +15,7 @@ import (
 // (PruneHistory), the audit log only prune-audit, and no table not listed
 // is pruned.
 var prunable = []struct{ table, column string }{
+	{"owner_link_codes", "expires_at"},
 	{"owner_links", "expires_at"},
 	{"connect_states", "expires_at"},
 	{"rate_limits", "window_start"},

@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -135,6 +136,28 @@ func (s *Store) ConnectErrorsSince(ctx context.Context, code string, since time.
 	if len(last) == 1 {
 		t := last[0].OccurredAt
 		out.Last = &t
+	}
+	return out, nil
+}
+
+// PreviousOwnersOf lists the owners a car had before its current one
+// (except), most recent first: those with a change of hands of the car on
+// their timeline.
+func (s *Store) PreviousOwnersOf(ctx context.Context, vehicleID int64, except *int64) ([]int64, error) {
+	q := s.q(ctx).Model(&model.Event{}).Select("owner_id").
+		Where("vehicle_id = ? AND kind = ? AND owner_id IS NOT NULL", vehicleID, model.EventOwnerChanged)
+	if except != nil {
+		q = q.Where("owner_id <> ?", *except)
+	}
+	var rows []int64
+	if err := q.Order("id DESC").Pluck("owner_id", &rows).Error; err != nil {
+		return nil, wrap(err, "previous owners of vehicle #%d", vehicleID)
+	}
+	out := make([]int64, 0, len(rows))
+	for _, id := range rows {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ package console
 import (
 	"time"
 
+	"reconnect/internal/useragent"
 	"reconnect/views/layouts"
 )
 
@@ -132,6 +133,10 @@ type SearchCar struct {
 	VIN        string
 	SmartcarID string
 	Chip       Chip
+	// OwnerChangedAt is when the car changed hands, or may have
+	// (OwnerChangeSuspected); nil for neither.
+	OwnerChangedAt       *time.Time
+	OwnerChangeSuspected bool
 }
 
 // Highlight says which field of a result matched and how many of its
@@ -237,12 +242,29 @@ type AuditRow struct {
 	Detail    string
 	IP        string
 	UserAgent string
+	// Agent is what UserAgent (the whole header) says, for the short
+	// "Chrome 131 on macOS".
+	Agent useragent.Agent
 }
 
-// ShownLink is a fresh link shown once.
+// AuditFilter is the audit log's filter as the form shows it: the owner
+// (email, host user id or pseudonym), the staff member's email and the
+// days, YYYY-MM-DD. OwnerUnknown says no owner has that email or host id.
+type AuditFilter struct {
+	Owner        string
+	OwnerUnknown bool
+	StaffEmail   string
+	From, To     string
+}
+
+// ShownLink is a fresh link shown once, with its short code for the
+// phone ("ABCD-EFGH") and the page the owner types it at.
 type ShownLink struct {
-	URL     string
-	Expires time.Time
+	URL         string
+	Expires     time.Time
+	Code        string
+	CodeExpires time.Time
+	CodeURL     string
 }
 
 // OwnerView is the owner detail page.
@@ -255,6 +277,8 @@ type OwnerView struct {
 	TimelineCSVURL string
 	OlderURL       string
 	Audit          []AuditRow
+	// Sees is what the owner's page shows now, car by car.
+	Sees OwnerSees
 	// EmailReady is false when no mailer is configured.
 	EmailReady bool
 	HasEmail   bool
@@ -309,8 +333,7 @@ type AuditView struct {
 	Chrome
 	Action   string
 	Actions  []Option
-	OwnerID  string
-	StaffID  string
+	Filter   AuditFilter
 	Rows     []AuditRow
 	OlderURL string
 	CSVURL   string

@@ -38,6 +38,9 @@ type VehicleCard struct {
 	// Campaign is the carmaker migration the car must be re-authenticated
 	// for, or has been; nil when there is none.
 	Campaign *CampaignCard
+	// Preview shows the card as the owner sees it, to staff in the
+	// console: the buttons are there but do nothing.
+	Preview bool
 }
 
 // OEMFix sends the owner to the carmaker: a link to the page for their
@@ -137,4 +140,12 @@ type ResultView struct {
 	// Elsewhere: a browser without the owner's session; the page offers
 	// no way into the owner's page.
 	Elsewhere bool
+}
+
+// CodeView is the form an owner types a short code into.
+type CodeView struct {
+	layouts.Page
+	// Code is what they typed, shown again with Error.
+	Code  string
+	Error string
 }

@@ -5,12 +5,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"reconnect/internal/audit"
 	"reconnect/internal/model"
 	"reconnect/internal/store"
+	"reconnect/internal/useragent"
 	consoleviews "reconnect/views/console"
 	"reconnect/web/paths"
 	"reconnect/web/render"
@@ -21,7 +23,7 @@ func auditRows(entries []store.AuditEntry) []consoleviews.AuditRow {
 	for _, e := range entries {
 		r := consoleviews.AuditRow{
 			ID: e.ID, At: e.At, Staff: e.StaffEmail, Action: string(e.Action), Reason: e.Reason,
-			Detail: clipText(e.Detail, 300), IP: e.IP, UserAgent: clipText(e.UserAgent, 120),
+			Detail: clipText(e.Detail, 300), IP: e.IP, UserAgent: e.UserAgent, Agent: useragent.Parse(e.UserAgent),
 		}
 		if e.OwnerID != nil {
 			// The pseudonym: the trail never names an owner by anything they are.
@@ -32,31 +34,58 @@ func auditRows(entries []store.AuditEntry) []consoleviews.AuditRow {
 	return out
 }
 
-// auditFilter reads the filter from the query string; the values echo
-// back into the form and the CSV link.
-func auditFilter(c echo.Context) (store.AuditFilter, url.Values) {
-	var f store.AuditFilter
-	keep := url.Values{}
+// auditDay reads a YYYY-MM-DD date (UTC), as a date field sends it.
+func auditDay(s string) (time.Time, bool) {
+	d, err := time.Parse(time.DateOnly, strings.TrimSpace(s))
+	return d, err == nil
+}
+
+// auditFilter reads the filter from the query string: the owner by email
+// address or host user id (or the pseudonym the rows show), the staff
+// member's email, the action, and a range of days (both included). The
+// values echo back into the form and the CSV link; ownerKnown is false when
+// an owner was asked for and no owner matches.
+func (con *Handler) auditFilter(c echo.Context) (f store.AuditFilter, keep url.Values, ownerKnown bool, err error) {
+	keep, ownerKnown = url.Values{}, true
 	for _, a := range model.AuditActions {
 		if c.QueryParam("action") == string(a) {
 			f.Action = a
 			keep.Set("action", string(a))
 		}
 	}
-	if id, err := strconv.ParseInt(strings.TrimSpace(c.QueryParam("owner")), 10, 64); err == nil {
-		f.OwnerID = &id
-		keep.Set("owner", strconv.FormatInt(id, 10))
+	if who := strings.TrimSpace(c.QueryParam("owner")); who != "" && len(who) <= 320 {
+		// Rows name owners by pseudonym only: find the owners the value
+		// names and keep the rows that carry their pseudonyms. The value
+		// itself may be a pseudonym, copied from a row.
+		refs, err := con.Store.AuditIDsOfOwner(c.Request().Context(), who)
+		if err != nil {
+			return f, keep, false, err
+		}
+		ownerKnown = len(refs) > 0
+		f.OwnerRefs = append(refs, who)
+		keep.Set("owner", who)
 	}
-	if id, err := strconv.ParseInt(strings.TrimSpace(c.QueryParam("staff")), 10, 64); err == nil {
-		f.StaffID = &id
-		keep.Set("staff", strconv.FormatInt(id, 10))
+	if email := strings.TrimSpace(c.QueryParam("staff")); email != "" && len(email) <= 320 {
+		f.StaffEmail = email
+		keep.Set("staff", email)
 	}
-	return f, keep
+	if d, ok := auditDay(c.QueryParam("from")); ok {
+		f.From = d
+		keep.Set("from", d.Format(time.DateOnly))
+	}
+	if d, ok := auditDay(c.QueryParam("to")); ok {
+		f.To = d.AddDate(0, 0, 1)
+		keep.Set("to", d.Format(time.DateOnly))
+	}
+	return f, keep, ownerKnown, nil
 }
 
 // AuditLog lists the audit log, newest first, filtered.
 func (con *Handler) AuditLog(c echo.Context) error {
-	f, keep := auditFilter(c)
+	f, keep, ownerKnown, err := con.auditFilter(c)
+	if err != nil {
+		return err
+	}
 	f.Before, _ = strconv.ParseInt(c.QueryParam("before"), 10, 64)
 	const pageSize = 100
 	f.Limit = pageSize
@@ -65,7 +94,9 @@ func (con *Handler) AuditLog(c echo.Context) error {
 		return err
 	}
 	v := consoleviews.AuditView{
-		Chrome: con.chrome(c, "Audit log", "audit"), Action: string(f.Action), OwnerID: keep.Get("owner"), StaffID: keep.Get("staff"),
+		Chrome: con.chrome(c, "Audit log", "audit"), Action: string(f.Action),
+		Filter: consoleviews.AuditFilter{Owner: keep.Get("owner"), OwnerUnknown: !ownerKnown, StaffEmail: keep.Get("staff"),
+			From: keep.Get("from"), To: keep.Get("to")},
 		Rows: auditRows(entries), CSVURL: paths.ConsoleAuditCSV(keep),
 	}
 	v.Actions = append(v.Actions, consoleviews.Option{Value: "", Label: "Any action", Selected: f.Action == ""})
@@ -86,10 +117,13 @@ func (con *Handler) AuditLog(c echo.Context) error {
 // AuditCSV streams the filtered audit log as CSV. The export is itself
 // audited first, so even a failed download leaves a trace.
 func (con *Handler) AuditCSV(c echo.Context) error {
-	f, keep := auditFilter(c)
+	f, keep, _, err := con.auditFilter(c)
+	if err != nil {
+		return err
+	}
 	cur, _ := currentStaff(c)
 	ctx := c.Request().Context()
-	if err := con.Audit.RecordLook(ctx, audit.Entry{Actor: con.actor(c, cur), Action: model.AuditExported, Detail: keep.Encode()}); err != nil {
+	if err := con.Audit.RecordLook(ctx, audit.Entry{Actor: con.actor(c, cur), Action: model.AuditExported, Detail: exportDetail(f, keep)}); err != nil {
 		return err
 	}
 	h := c.Response().Header()
@@ -102,4 +136,25 @@ func (con *Handler) AuditCSV(c echo.Context) error {
 		con.Log.Error("audit export failed", "err", err)
 	}
 	return nil
+}
+
+// exportDetail is the filter of an export as the audit trail keeps it: the
+// owner by the pseudonyms found, never the email address or host user id
+// typed, which the append-only trail could not forget.
+func exportDetail(f store.AuditFilter, keep url.Values) string {
+	d := url.Values{}
+	for k, vs := range keep {
+		d[k] = vs
+	}
+	if d.Has("owner") {
+		d.Del("owner")
+		refs := "none"
+		if n := len(f.OwnerRefs); n > 1 {
+			// The last ref is the typed value itself, kept in case it is a
+			// pseudonym; the others are the owners it named.
+			refs = strings.Join(f.OwnerRefs[:n-1], ",")
+		}
+		d.Set("owner_refs", refs)
+	}
+	return d.Encode()
 }

@@ -19,13 +19,14 @@ import (
 	"reconnect/internal/campaign"
 	"reconnect/internal/database"
 	"reconnect/internal/i18n"
-	"reconnect/internal/links"
 	"reconnect/internal/mail"
 	"reconnect/internal/model"
+	"reconnect/internal/notify"
 	"reconnect/internal/staff"
 	"reconnect/internal/store"
 	consoleviews "reconnect/views/console"
 	"reconnect/web/middleware"
+	"reconnect/web/ownercard"
 	"reconnect/web/paths"
 	"reconnect/web/render"
 	"reconnect/web/session"
@@ -34,6 +35,9 @@ import (
 // Handler holds what the console uses, and nothing else.
 type Handler struct {
 	AppName string
+	// PublicBaseURL names the page owners type a short code at, as the
+	// agent reads it out.
+	PublicBaseURL string
 	// Secure marks the staff cookie Secure (the public address is https).
 	Secure bool
 	Log    *slog.Logger
@@ -55,6 +59,9 @@ type Handler struct {
 	// SSO signs staff in through the company's identity provider; nil
 	// when none is configured.
 	SSO SSO
+	// OwnerCards builds the owner page's cards and summary, so that "what
+	// the owner sees" is built by the owner page's own code.
+	OwnerCards ownercard.Builder
 	// PasswordOff leaves the identity provider as the only way in.
 	PasswordOff bool
 }
@@ -72,7 +79,8 @@ type FreshLinks interface {
 	EmailReady() bool
 	// Email refuses with notify.ErrEmailOff or notify.ErrNoAddress.
 	Email(ctx context.Context, o model.Owner, by audit.Actor) error
-	Show(ctx context.Context, o model.Owner, by audit.Actor) (links.Minted, error)
+	// Show mints a link and its short code for the phone.
+	Show(ctx context.Context, o model.Owner, by audit.Actor) (notify.Shown, error)
 }
 
 // The staff cookie is separate from the owner's, so an owner session never

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"reconnect/internal/links"
 	"reconnect/internal/notify"
 	consoleviews "reconnect/views/console"
 	"reconnect/web/paths"
@@ -36,8 +37,9 @@ func (con *Handler) LinkSend(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, back)
 }
 
-// LinkShow makes a fresh link and shows it this once, to read out or paste.
-// Only its hash is stored, so it cannot be shown again.
+// LinkShow makes a fresh link, and a short code for the phone, and shows
+// them this once, to read out or paste. Only their hashes are stored, so
+// they cannot be shown again.
 func (con *Handler) LinkShow(c echo.Context) error {
 	o, err := con.ownerParam(c)
 	if err != nil {
@@ -52,6 +54,6 @@ func (con *Handler) LinkShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v.Shown = &consoleviews.ShownLink{URL: m.URL, Expires: m.ExpiresAt}
+	v.Shown = &consoleviews.ShownLink{URL: m.URL, Expires: m.ExpiresAt, Code: links.FormatCode(m.Code), CodeExpires: m.CodeExpiresAt, CodeURL: con.PublicBaseURL + paths.Code()}
 	return render.HTML(c, http.StatusOK, consoleviews.Owner(v))
 }

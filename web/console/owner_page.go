@@ -61,6 +61,9 @@ func (con *Handler) ownerView(c echo.Context, o model.Owner) (consoleviews.Owner
 	if err != nil {
 		return v, err
 	}
+	if v.Sees, err = con.ownerSees(ctx, o, vs); err != nil {
+		return v, err
+	}
 	titles := map[int64]string{}
 	for _, veh := range vs {
 		titles[veh.ID] = vehicletext.Title(veh)

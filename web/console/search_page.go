@@ -150,7 +150,8 @@ func (con *Handler) searchRow(c echo.Context, h store.SearchHit, f store.SearchF
 		cars = vs
 	}
 	for _, v := range cars {
-		r.Cars = append(r.Cars, consoleviews.SearchCar{Title: vehicletext.Title(v), VIN: v.VIN, SmartcarID: v.SmartcarID, Chip: consoleChip(v.State)})
+		r.Cars = append(r.Cars, consoleviews.SearchCar{Title: vehicletext.Title(v), VIN: v.VIN, SmartcarID: v.SmartcarID, Chip: consoleChip(v.State),
+			OwnerChangedAt: v.OwnerChangedAt, OwnerChangeSuspected: v.OwnerChangedAt != nil && v.State == model.StateDeclined})
 	}
 	var value string
 	switch f {

@@ -42,6 +42,12 @@ func (h *Handler) LinkContinue(c echo.Context) error {
 	if !r.Status.Usable() {
 		return h.renderLinkStatus(c, c.Param("token"), r)
 	}
+	return h.openOwnerSession(c, r)
+}
+
+// openOwnerSession signs the owner of a link just used in and sends them
+// to their page (or the car the link names).
+func (h *Handler) openOwnerSession(c echo.Context, r links.Resolved) error {
 	// The same owner opening a link again (the email tapped twice, a second
 	// tab) keeps the session, so a trip to Connect already under way in the
 	// first tab can still finish. Anyone else gets a fresh session id.

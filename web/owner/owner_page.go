@@ -5,7 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"reconnect/internal/model"
+	"reconnect/internal/i18n"
 	ownerviews "reconnect/views/owner"
 	"reconnect/web/render"
 )
@@ -27,36 +27,10 @@ func (h *Handler) OwnerPage(c echo.Context) error {
 	if first := strings.Fields(who.Owner.Name); len(first) > 0 {
 		v.Greeting = render.T(c, "owner.greeting", map[string]any{"Name": first[0]})
 	}
-	need, declined := 0, 0
 	for _, veh := range vs {
 		v.Vehicles = append(v.Vehicles, h.vehicleCard(ctx, veh))
-		switch {
-		case veh.State.NeedsOwner():
-			need++
-		case veh.State == model.StateDeclined:
-			declined++
-		}
 	}
-	data := map[string]any{"App": h.AppName, "Count": need}
-	// The summary says what is true of every car: a declined car is not
-	// connected, so "all connected" is said only when all are.
-	var summary []string
-	switch {
-	case len(vs) == 0:
-		summary = append(summary, render.T(c, "owner.no_vehicles"))
-	case need > 0:
-		summary = append(summary, render.T(c, "owner.summary_some", data))
-	case declined == 0:
-		summary = append(summary, render.T(c, "owner.summary_none", data))
-	}
-	if declined > 0 {
-		data["Count"] = declined
-		summary = append(summary, render.T(c, "owner.summary_declined", data))
-		if need == 0 && declined < len(vs) {
-			summary = append(summary, render.T(c, "owner.summary_connected_rest", data))
-		}
-	}
-	v.Summary = strings.Join(summary, " ")
+	v.Summary = h.Cards().Summary(i18n.From(ctx), vs)
 	if !who.ReadOnly {
 		// The notice names its car by id; its text is made here, now.
 		if n, ok := h.Sessions.Flash(c); ok {

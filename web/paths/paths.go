@@ -55,6 +55,7 @@ const (
 	RouteLink             = "/l/:token"
 	RouteLinkRenew        = "/l/:token/renew"
 	RouteLinkResend       = "/links/resend"
+	RouteCode             = "/code" // the short code support read out over the phone
 	RouteOwnerPage        = "/me"
 	RouteVehicleReconnect = "/me/vehicles/:id/reconnect"
 	RouteVehicleDecline   = "/me/vehicles/:id/decline"
@@ -127,6 +128,9 @@ func LinkRenew(token string) string { return Link(token) + "/renew" }
 
 // LinkResend is where an owner asks for a fresh link.
 func LinkResend() string { return RouteLinkResend }
+
+// Code is where an owner types the short code support read out to them.
+func Code() string { return RouteCode }
 
 // OwnerPage lists the signed-in owner's vehicles.
 func OwnerPage() string { return RouteOwnerPage }
