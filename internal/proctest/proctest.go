@@ -112,6 +112,7 @@ func (s *Server) Launch(ctx context.Context) error {
 	s.cmd.Env = s.Env
 	s.logs = &syncBuffer{}
 	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
+	dieWithParent(s.cmd)
 	if err := s.cmd.Start(); err != nil {
 		return err
 	}
