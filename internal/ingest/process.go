@@ -332,6 +332,14 @@ func (p *Processor) apply(ctx context.Context, tx *store.Store, claimed []store.
 	if err := tx.AddEvents(ctx, inputs); err != nil {
 		return 0, err
 	}
+	// The hooks of a change lock the owner's rows (the email schedule, the
+	// campaign notices). Two processors (of one instance or of several)
+	// whose batches hold cars of the same owners would take those locks in
+	// the order of their batches and could deadlock; in owner order they
+	// only wait. The sort is stable, so each car's changes keep their order.
+	slices.SortStableFunc(changes, func(a, b plannedChange) int {
+		return cmp.Or(cmp.Compare(ownerKey(a.owner), ownerKey(b.owner)), cmp.Compare(a.vehicleID, b.vehicleID))
+	})
 	for _, c := range changes {
 		if _, _, err := p.machine.Transition(ctx, tx, c.vehicleID, c.change); err != nil {
 			return 0, fmt.Errorf("ingest: apply event %s: %w", c.eventID, err)
@@ -349,8 +357,17 @@ func (p *Processor) apply(ctx context.Context, tx *store.Store, claimed []store.
 // plannedChange is a state change an event calls for.
 type plannedChange struct {
 	vehicleID int64
+	owner     *int64 // the car's owner, whose rows the change's hooks lock
 	eventID   string
 	change    store.StateChange
+}
+
+// ownerKey orders changes by owner; cars without one first.
+func ownerKey(id *int64) int64 {
+	if id == nil {
+		return 0
+	}
+	return *id
 }
 
 // plan decides what one event does to tv and moves tv (in memory) to where
@@ -376,7 +393,7 @@ func plan(tv *store.TrackedVehicle, o *observation, clock *store.EventClock) (mo
 		if !d.change || (d.to == tv.State && d.reason == tv.Reason) {
 			continue
 		}
-		changes = append(changes, plannedChange{vehicleID: tv.ID, eventID: o.inbox.EventID, change: store.StateChange{
+		changes = append(changes, plannedChange{vehicleID: tv.ID, owner: tv.OwnerID, eventID: o.inbox.EventID, change: store.StateChange{
 			To: d.to, Reason: d.reason, ResolutionURL: d.url, Source: o.source, At: o.at,
 			Detail: changeDetail(o.inbox.EventID, o.eventType),
 		}})

@@ -474,12 +474,19 @@ func (s *Service) recordSent(ctx context.Context, tx *store.Store, at *attempt) 
 	if err != nil {
 		return err
 	}
+	now := tx.Now()
 	// A fix during the SMTP conversation may have ended the episode; then
-	// there is nothing to move on.
+	// there is nothing to move on. The email went out all the same, so it
+	// counts for the minimum interval: without that, a car that broke again
+	// started an episode whose first email went at once, minutes after
+	// this one.
 	if !n.Active || n.Episode != at.email.Episode || n.SentCount >= at.email.Seq {
+		if n.LastSentAt == nil || n.LastSentAt.Before(now) {
+			n.LastSentAt = &now
+			return tx.SaveNotification(ctx, n)
+		}
 		return nil
 	}
-	now := tx.Now()
 	n.SentCount, n.LastSentAt = at.email.Seq, &now
 	if at.email.Seq == 1 {
 		n.FirstSentAt = &now

@@ -338,3 +338,38 @@ func TestSlowServerAnswerIsNotRetriedInsideTheWindow(t *testing.T) {
 		}
 	})
 }
+
+// A car fixed while its email is being handed to the SMTP server ends the
+// episode, but the email went out: when the car breaks again soon after,
+// the next email waits for the minimum interval like any other. (It used to
+// go at once: the email counted for nothing once its episode had ended.)
+func TestEmailSentWhileTheCarWasFixedCountsForTheMinimumInterval(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dialect string) {
+		h := newHarness(t, dialect, func(c *notify.Config) { c.Quiet.Off = true })
+		o, cars := h.owner("alice", "alice@example.com", "en", "UTC", tesla)
+		fixed := false
+		h.mail.Fail = func(mail.Message) error {
+			if !fixed { // Smartcar's RESOLVED arrives during the conversation
+				fixed = true
+				h.fix(cars[0], model.SourceWebhook)
+			}
+			return nil
+		}
+		h.breakAuth(cars[0])
+		h.clock.Advance(h.cfg.Debounce)
+		sentAt := h.clock.Now()
+		if res := h.tick(o); !res.Sent {
+			t.Fatalf("first email: %+v", res)
+		}
+		h.clock.Advance(time.Hour)
+		h.breakAuth(cars[0])
+		h.clock.Advance(h.cfg.Debounce)
+		h.tick(o)
+		if n := len(h.mail.To("alice@example.com")); n != 1 {
+			t.Fatalf("%d emails within the minimum interval, want 1", n)
+		}
+		if due := h.due(o); due.Before(sentAt.Add(h.cfg.MinInterval)) {
+			t.Fatalf("next email due %v, want no sooner than %v", due, sentAt.Add(h.cfg.MinInterval))
+		}
+	})
+}

@@ -125,3 +125,15 @@ func (s *Store) forUpdate(q *gorm.DB, options string) *gorm.DB {
 	}
 	return q.Clauses(clause.Locking{Strength: "UPDATE", Options: options})
 }
+
+// lockRowForChange is lockRow for a row whose key the transaction leaves
+// alone (FOR NO KEY UPDATE): rows that reference it by foreign key can
+// still be inserted meanwhile. FOR UPDATE would also block those inserts'
+// key checks (FOR KEY SHARE), so a transaction holding another lock and
+// inserting such a row could deadlock with the holder.
+func (s *Store) lockRowForChange(q *gorm.DB) *gorm.DB {
+	if !s.postgres() {
+		return q
+	}
+	return q.Clauses(clause.Locking{Strength: "NO KEY UPDATE"})
+}

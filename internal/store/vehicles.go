@@ -329,13 +329,16 @@ func (v TrackedVehicle) StateGate() time.Time {
 
 // TrackVehicles loads the vehicles with these Smartcar ids, keyed by Smartcar
 // id. On PostgreSQL it locks them, in id order so that two processors never
-// deadlock, for the rest of the caller's transaction.
+// deadlock, for the rest of the caller's transaction. The lock leaves their
+// keys alone (FOR NO KEY UPDATE): an owner's email job that holds the
+// owner's schedule and inserts a link to one of these cars (a foreign key)
+// must not wait for the processor, which may be waiting for that schedule.
 func (s *Store) TrackVehicles(ctx context.Context, smartcarIDs []string) (map[string]TrackedVehicle, error) {
 	out := make(map[string]TrackedVehicle, len(smartcarIDs))
 	if len(smartcarIDs) == 0 {
 		return out, nil
 	}
-	q := s.lockRow(s.q(ctx).Where("smartcar_id IN ?", smartcarIDs).Order("id"))
+	q := s.lockRowForChange(s.q(ctx).Where("smartcar_id IN ?", smartcarIDs).Order("id"))
 	var vs []TrackedVehicle
 	if err := q.Find(&vs).Error; err != nil {
 		return nil, wrap(err, "track %d vehicles", len(smartcarIDs))

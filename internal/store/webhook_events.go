@@ -143,8 +143,17 @@ func (s *Store) inboxInsert(events []InboxEvent, unique []int) (string, []any) {
 			ids[k], sources[k], types[k], vehicles[k] = e.EventID, e.Source, e.EventType, e.VehicleID
 			bodies[k], deliv[k], recv[k] = e.Body, delivered(e), received(e)
 		}
+		// NOT EXISTS skips events already recorded before the unique index
+		// is asked: ON CONFLICT alone waits for any transaction that holds
+		// the existing row, and the processor holds it, updated, for its
+		// whole batch. A duplicate (Smartcar retrying while another
+		// instance already recorded the event) then waited for the batch
+		// and could miss the commit limit (503). Rows in flight in another
+		// writer's uncommitted batch are invisible here and still meet ON
+		// CONFLICT, a wait of one short commit.
 		return "INSERT INTO webhook_events (" + inboxColumns + ") SELECT e, s, t, v, b, d, r, '" + InboxPending + "'" +
-				" FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::timestamptz[], $7::timestamptz[]) AS u(e, s, t, v, b, d, r) ORDER BY e" + tail,
+				" FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::timestamptz[], $7::timestamptz[]) AS u(e, s, t, v, b, d, r)" +
+				" WHERE NOT EXISTS (SELECT 1 FROM webhook_events w WHERE w.event_id = u.e) ORDER BY e" + tail,
 			[]any{ids, sources, types, vehicles, bodies, deliv, recv}
 	}
 	var b strings.Builder
