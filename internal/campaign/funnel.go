@@ -193,7 +193,11 @@ func (s *Service) Funnel(ctx context.Context, id int64, f FunnelFilter) (Funnel,
 	if err != nil {
 		return Funnel{}, err
 	}
-	if out.Facets, err = s.store.CampaignFunnelFacets(ctx, id); err != nil {
+	// The filters' choices come from the whole cohort: the groups read,
+	// unless they are narrowed.
+	if f == (FunnelFilter{}) {
+		out.Facets = store.FacetsOf(groups)
+	} else if out.Facets, err = s.store.CampaignFunnelFacets(ctx, id); err != nil {
 		return Funnel{}, err
 	}
 	sent, err := s.store.CampaignNoticeCounts(ctx, id)

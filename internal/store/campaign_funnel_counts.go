@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"reconnect/internal/model"
@@ -215,18 +216,36 @@ type FunnelFacets struct {
 }
 
 // CampaignFunnelFacets lists the distinct waves, models and countries of
-// the campaign's counted vehicles.
+// the campaign's counted vehicles, in one read of the counters.
 func (s *Store) CampaignFunnelFacets(ctx context.Context, campaignID int64) (FunnelFacets, error) {
+	gs, err := s.CampaignFunnelGroups(ctx, campaignID, FunnelFilter{})
+	if err != nil {
+		return FunnelFacets{}, err
+	}
+	return FacetsOf(gs), nil
+}
+
+// FacetsOf lists the distinct waves, models and countries of the groups.
+func FacetsOf(gs []FunnelGroup) FunnelFacets {
 	var out FunnelFacets
-	const from = " FROM campaign_funnel_counts WHERE campaign_id = ? AND vehicles <> 0 ORDER BY "
-	err := s.q(ctx).Raw("SELECT DISTINCT wave"+from+"wave", campaignID).Scan(&out.Waves).Error
-	if err == nil {
-		err = s.q(ctx).Raw("SELECT DISTINCT model"+from+"model", campaignID).Scan(&out.Models).Error
+	for _, g := range gs {
+		if g.Vehicles == 0 {
+			continue
+		}
+		if !slices.Contains(out.Waves, g.Wave) {
+			out.Waves = append(out.Waves, g.Wave)
+		}
+		if !slices.Contains(out.Models, g.Model) {
+			out.Models = append(out.Models, g.Model)
+		}
+		if !slices.Contains(out.Countries, g.Country) {
+			out.Countries = append(out.Countries, g.Country)
+		}
 	}
-	if err == nil {
-		err = s.q(ctx).Raw("SELECT DISTINCT country"+from+"country", campaignID).Scan(&out.Countries).Error
-	}
-	return out, wrap(err, "funnel filters of campaign #%d", campaignID)
+	slices.Sort(out.Waves)
+	slices.Sort(out.Models)
+	slices.Sort(out.Countries)
+	return out
 }
 
 // sqlText quotes a constant of the code (never input) as an SQL string.
