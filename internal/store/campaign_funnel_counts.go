@@ -129,11 +129,19 @@ func (s *Store) addContributions(ctx context.Context, campaignID int64, state in
 	if err != nil {
 		return wrap(err, "funnel of campaign #%d: counts", campaignID)
 	}
-	for _, col := range []string{"notified", "opened", "completed"} {
-		vals := map[string]string{"notified": "0", "opened": "0", "completed": "0"}
-		vals[col] = sign + "COUNT(*)"
+	// campaign_funnel_days has a column per step of the chart, named after it.
+	chart := []model.FunnelStep{model.StepNotified, model.StepOpened, model.StepCompleted}
+	for _, st := range chart {
+		col := string(st)
+		vals := make([]string, len(chart))
+		for i, other := range chart {
+			vals[i] = "0"
+			if other == st {
+				vals[i] = sign + "COUNT(*)"
+			}
+		}
 		err := s.q(ctx).Exec(`INSERT INTO campaign_funnel_days (campaign_id, wave, model, country, day, notified, opened, completed)
-			SELECT campaign_id, `+countedGroup+`, counted_`+col+`_day, `+vals["notified"]+`, `+vals["opened"]+`, `+vals["completed"]+`
+			SELECT campaign_id, `+countedGroup+`, counted_`+col+`_day, `+strings.Join(vals, ", ")+`
 			FROM campaign_vehicles WHERE campaign_id = ? AND funnel_dirty = ? AND counted_`+col+`_day <> ''
 			GROUP BY campaign_id, `+countedGroup+`, counted_`+col+`_day
 			ON CONFLICT (campaign_id, wave, model, country, day) DO UPDATE SET
