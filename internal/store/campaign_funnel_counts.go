@@ -1,5 +1,6 @@
 // Table campaign_funnel_counts: a campaign's vehicles by their one funnel
-// step, kept up to date from the dirty rows of campaign_vehicles.
+// step, kept up to date from the queue of changed vehicles
+// (campaign_funnel_dirty, which only this file reads and writes).
 
 package store
 
@@ -16,56 +17,65 @@ import (
 // SQLite has one connection, so its transactions are already one at a time.
 const funnelCountLock = 0x66756e6e // "funn"
 
-// Values of campaign_vehicles.funnel_dirty.
-const (
-	funnelClean   = 0
-	funnelDirty   = 1 // changed since it was counted
-	funnelClaimed = 2 // a recount took it and subtracted what it was counted as
-	funnelRecount = 3 // recounted, its new contribution not yet added
-)
+// inCampaign selects one vehicle's row of one campaign, for queueFunnel.
+const inCampaign = "campaign_id = ? AND vehicle_id = ?"
 
-// markFunnelDirty is the SET clause every change to a campaign_vehicles
-// row adds, so the next read of the funnel recounts the row.
-const markFunnelDirty = "funnel_dirty = 1"
+// queueFunnel queues the campaign rows that where (over campaign_vehicles)
+// selects for a recount: their step, or what it depends on, may have
+// changed. A vehicle queued already stays queued once.
+func (s *Store) queueFunnel(ctx context.Context, where string, args ...any) error {
+	err := s.q(ctx).Exec(`INSERT INTO campaign_funnel_dirty (campaign_id, vehicle_id)
+		SELECT campaign_id, vehicle_id FROM campaign_vehicles WHERE `+where+` ON CONFLICT DO NOTHING`, args...).Error
+	return wrap(err, "queue funnel recount")
+}
 
-// MarkOwnerFunnelDirty marks every campaign row of the owner's vehicles for
-// a recount: their address, subscription or a campaign email's outcome
+// MarkOwnerFunnelDirty queues every campaign row of the owner's vehicles
+// for a recount: their address, subscription or a campaign email's outcome
 // changed, and with it maybe their step (notified or unreachable).
 func (s *Store) MarkOwnerFunnelDirty(ctx context.Context, ownerID int64) error {
-	err := s.q(ctx).Exec("UPDATE campaign_vehicles SET "+markFunnelDirty+" WHERE owner_id = ? AND funnel_dirty = 0", ownerID).Error
-	return wrap(err, "funnel of owner #%d", ownerID)
+	return s.queueFunnel(ctx, "owner_id = ?", ownerID)
 }
 
-// MarkVehicleFunnelDirty marks the vehicle's campaign rows for a recount
-// when it is now counted under another model or country than mdl and
-// country.
+// MarkVehicleFunnelDirty queues the vehicle's campaign rows for a recount
+// when it is counted under another model or country than mdl and country.
 func (s *Store) MarkVehicleFunnelDirty(ctx context.Context, vehicleID int64, mdl, country string) error {
-	err := s.q(ctx).Exec(`UPDATE campaign_vehicles SET `+markFunnelDirty+` WHERE vehicle_id = ? AND funnel_dirty = 0
-		AND (counted_model <> ? OR counted_country <> ?)`, vehicleID, mdl, country).Error
-	return wrap(err, "funnel of vehicle #%d", vehicleID)
+	return s.queueFunnel(ctx, "vehicle_id = ? AND counted_step <> '' AND (counted_model <> ? OR counted_country <> ?)", vehicleID, mdl, country)
 }
 
-// RecountCampaignFunnel marks all of the campaign's rows for a recount and
-// recounts them: the counters then hold exactly what a pass over the cohort
-// gives. For repairs and tests; the funnel's reader recounts only what
-// changed (RefreshCampaignFunnel).
+// RecountCampaignFunnel queues all of the campaign's rows and recounts
+// them: the counters then hold exactly what a pass over the cohort gives.
+// For repairs and tests; the funnel's reader recounts only what changed
+// (RefreshCampaignFunnel).
 func (s *Store) RecountCampaignFunnel(ctx context.Context, campaignID int64) error {
-	err := s.q(ctx).Exec("UPDATE campaign_vehicles SET "+markFunnelDirty+" WHERE campaign_id = ? AND funnel_dirty = 0", campaignID).Error
-	if err != nil {
-		return wrap(err, "recount funnel of campaign #%d", campaignID)
+	if err := s.queueFunnel(ctx, "campaign_id = ?", campaignID); err != nil {
+		return err
 	}
 	return s.RefreshCampaignFunnel(ctx, campaignID)
 }
 
-// RefreshCampaignFunnel brings the campaign's counters up to date: each row
-// marked dirty since the last refresh leaves the counters of what it was
-// counted as and joins those of what it is now, in one transaction. With
-// nothing dirty it costs one index lookup; a just-launched cohort is
-// counted in a few set-wise statements.
+// RefreshCampaignFunnel brings the campaign's counters up to date: each
+// queued vehicle leaves the counters of what it was counted as and joins
+// those of what it is now, in one transaction. With nothing queued it
+// costs two primary-key lookups. A cohort never counted (just launched) is
+// queued whole first and counted in a few set-wise statements.
 func (s *Store) RefreshCampaignFunnel(ctx context.Context, campaignID int64) error {
-	var dirty []int
-	err := s.q(ctx).Raw("SELECT 1 FROM campaign_vehicles WHERE campaign_id = ? AND funnel_dirty > 0 LIMIT 1", campaignID).Scan(&dirty).Error
-	if err != nil || len(dirty) == 0 {
+	var counted []int
+	err := s.q(ctx).Raw("SELECT 1 FROM campaign_funnel_counts WHERE campaign_id = ? LIMIT 1", campaignID).Scan(&counted).Error
+	if err != nil {
+		return wrap(err, "funnel of campaign #%d", campaignID)
+	}
+	if len(counted) == 0 {
+		var any []int
+		if err := s.q(ctx).Raw("SELECT 1 FROM campaign_vehicles WHERE campaign_id = ? LIMIT 1", campaignID).Scan(&any).Error; err != nil || len(any) == 0 {
+			return wrap(err, "funnel of campaign #%d", campaignID)
+		}
+		if err := s.queueFunnel(ctx, "campaign_id = ? AND counted_step = ''", campaignID); err != nil {
+			return err
+		}
+	}
+	var queued []int
+	err = s.q(ctx).Raw("SELECT 1 FROM campaign_funnel_dirty WHERE campaign_id = ? LIMIT 1", campaignID).Scan(&queued).Error
+	if err != nil || len(queued) == 0 {
 		return wrap(err, "funnel of campaign #%d", campaignID)
 	}
 	return s.Tx(ctx, func(tx *Store) error { return tx.recount(ctx, campaignID) })
@@ -73,6 +83,10 @@ func (s *Store) RefreshCampaignFunnel(ctx context.Context, campaignID int64) err
 
 // counted is a group of campaign_vehicles as the counters know them.
 const countedGroup = "counted_wave, counted_model, counted_country"
+
+// claimedRows selects the rows of campaign_vehicles (cv) this recount took.
+const claimedRows = `cv.campaign_id = ? AND EXISTS (SELECT 1 FROM campaign_funnel_dirty q
+	WHERE q.campaign_id = cv.campaign_id AND q.vehicle_id = cv.vehicle_id AND q.claimed)`
 
 func (s *Store) recount(ctx context.Context, campaignID int64) error {
 	if s.postgres() {
@@ -83,13 +97,13 @@ func (s *Store) recount(ctx context.Context, campaignID int64) error {
 	exec := func(what, q string, args ...any) error {
 		return wrap(s.q(ctx).Exec(q, args...).Error, "funnel of campaign #%d: %s", campaignID, what)
 	}
-	// Claim the dirty rows (on PostgreSQL this also locks them, so a change
-	// waits for the recount and marks its row again after it).
-	if err := exec("claim", "UPDATE campaign_vehicles SET funnel_dirty = ? WHERE campaign_id = ? AND funnel_dirty = ?",
-		funnelClaimed, campaignID, funnelDirty); err != nil {
+	// Claim the queue (on PostgreSQL this also locks it, so a vehicle
+	// queued again meanwhile waits for this recount and then stays queued
+	// for the next).
+	if err := exec("claim", "UPDATE campaign_funnel_dirty SET claimed = ? WHERE campaign_id = ?", true, campaignID); err != nil {
 		return err
 	}
-	if err := s.addContributions(ctx, campaignID, funnelClaimed, "-"); err != nil {
+	if err := s.addContributions(ctx, campaignID, "-"); err != nil {
 		return err
 	}
 	detail := `CASE WHEN cv.completed_at IS NULL AND cv.declined_at IS NOT NULL THEN cv.declined_reason
@@ -100,15 +114,14 @@ func (s *Store) recount(ctx context.Context, campaignID int64) error {
 		counted_model = COALESCE((SELECT v.model FROM vehicles v WHERE v.id = cv.vehicle_id), ''),
 		counted_country = COALESCE((SELECT v.country FROM vehicles v WHERE v.id = cv.vehicle_id), ''),
 		counted_notified_day = `+day("notified_at")+`, counted_opened_day = `+day("opened_at")+`,
-		counted_completed_day = `+day("completed_at")+`, funnel_dirty = ?
-		WHERE cv.campaign_id = ? AND cv.funnel_dirty = ?`, funnelRecount, campaignID, funnelClaimed); err != nil {
+		counted_completed_day = `+day("completed_at")+`
+		WHERE `+claimedRows, campaignID); err != nil {
 		return err
 	}
-	if err := s.addContributions(ctx, campaignID, funnelRecount, ""); err != nil {
+	if err := s.addContributions(ctx, campaignID, ""); err != nil {
 		return err
 	}
-	if err := exec("settle", "UPDATE campaign_vehicles SET funnel_dirty = ? WHERE campaign_id = ? AND funnel_dirty = ?",
-		funnelClean, campaignID, funnelRecount); err != nil {
+	if err := exec("settle", "DELETE FROM campaign_funnel_dirty WHERE campaign_id = ? AND claimed = ?", campaignID, true); err != nil {
 		return err
 	}
 	if err := exec("tidy counts", "DELETE FROM campaign_funnel_counts WHERE campaign_id = ? AND vehicles = 0", campaignID); err != nil {
@@ -117,15 +130,15 @@ func (s *Store) recount(ctx context.Context, campaignID int64) error {
 	return exec("tidy days", "DELETE FROM campaign_funnel_days WHERE campaign_id = ? AND notified = 0 AND opened = 0 AND completed = 0", campaignID)
 }
 
-// addContributions adds (sign "") or subtracts (sign "-") what the rows in
-// dirty state `state` are counted as to the step counters and the days.
-func (s *Store) addContributions(ctx context.Context, campaignID int64, state int, sign string) error {
+// addContributions adds (sign "") or subtracts (sign "-") what the claimed
+// rows are counted as to the step counters and the days.
+func (s *Store) addContributions(ctx context.Context, campaignID int64, sign string) error {
 	err := s.q(ctx).Exec(`INSERT INTO campaign_funnel_counts (campaign_id, wave, model, country, step, notice, detail, vehicles)
 		SELECT campaign_id, `+countedGroup+`, counted_step, counted_notice, counted_detail, `+sign+`COUNT(*)
-		FROM campaign_vehicles WHERE campaign_id = ? AND funnel_dirty = ? AND counted_step <> ''
+		FROM campaign_vehicles cv WHERE `+claimedRows+` AND counted_step <> ''
 		GROUP BY campaign_id, `+countedGroup+`, counted_step, counted_notice, counted_detail
 		ON CONFLICT (campaign_id, wave, model, country, step, notice, detail)
-		DO UPDATE SET vehicles = campaign_funnel_counts.vehicles + excluded.vehicles`, campaignID, state).Error
+		DO UPDATE SET vehicles = campaign_funnel_counts.vehicles + excluded.vehicles`, campaignID).Error
 	if err != nil {
 		return wrap(err, "funnel of campaign #%d: counts", campaignID)
 	}
@@ -142,11 +155,11 @@ func (s *Store) addContributions(ctx context.Context, campaignID int64, state in
 		}
 		err := s.q(ctx).Exec(`INSERT INTO campaign_funnel_days (campaign_id, wave, model, country, day, notified, opened, completed)
 			SELECT campaign_id, `+countedGroup+`, counted_`+col+`_day, `+strings.Join(vals, ", ")+`
-			FROM campaign_vehicles WHERE campaign_id = ? AND funnel_dirty = ? AND counted_`+col+`_day <> ''
+			FROM campaign_vehicles cv WHERE `+claimedRows+` AND counted_`+col+`_day <> ''
 			GROUP BY campaign_id, `+countedGroup+`, counted_`+col+`_day
 			ON CONFLICT (campaign_id, wave, model, country, day) DO UPDATE SET
 				notified = campaign_funnel_days.notified + excluded.notified, opened = campaign_funnel_days.opened + excluded.opened,
-				completed = campaign_funnel_days.completed + excluded.completed`, campaignID, state).Error
+				completed = campaign_funnel_days.completed + excluded.completed`, campaignID).Error
 		if err != nil {
 			return wrap(err, "funnel of campaign #%d: days %s", campaignID, col)
 		}

@@ -120,14 +120,17 @@ func (s *Store) JoinCampaign(ctx context.Context, campaignID int64, v model.Vehi
 		return false, false, wrap(res.Error, "join vehicle #%d to campaign #%d", v.ID, campaignID)
 	}
 	if res.RowsAffected == 1 {
-		return true, v.OwnerID != nil, nil
+		return true, v.OwnerID != nil, s.queueFunnel(ctx, inCampaign, campaignID, v.ID)
 	}
 	if v.OwnerID == nil {
 		return false, false, nil
 	}
-	res = s.q(ctx).Exec(`UPDATE campaign_vehicles SET owner_id = ?, `+markFunnelDirty+` WHERE campaign_id = ? AND vehicle_id = ? AND (owner_id IS NULL OR owner_id <> ?)`,
+	res = s.q(ctx).Exec(`UPDATE campaign_vehicles SET owner_id = ? WHERE campaign_id = ? AND vehicle_id = ? AND (owner_id IS NULL OR owner_id <> ?)`,
 		*v.OwnerID, campaignID, v.ID, *v.OwnerID)
-	return false, res.RowsAffected == 1, wrap(res.Error, "owner of vehicle #%d in campaign #%d", v.ID, campaignID)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return false, false, wrap(res.Error, "owner of vehicle #%d in campaign #%d", v.ID, campaignID)
+	}
+	return false, true, s.queueFunnel(ctx, inCampaign, campaignID, v.ID)
 }
 
 // CampaignVehicleOf reads one vehicle's row in a campaign.
@@ -204,17 +207,23 @@ func earlier(a, b model.Campaign) bool {
 // CompleteCampaignVehicle marks the vehicle completed in the campaign, by
 // source, unless it already is (or declined). done is false then.
 func (s *Store) CompleteCampaignVehicle(ctx context.Context, campaignID, vehicleID int64, source model.Source, at time.Time) (done bool, err error) {
-	res := s.q(ctx).Exec("UPDATE campaign_vehicles SET completed_at = ?, completed_source = ?, "+markFunnelDirty+" WHERE campaign_id = ? AND vehicle_id = ? AND "+openVehicle,
+	res := s.q(ctx).Exec("UPDATE campaign_vehicles SET completed_at = ?, completed_source = ? WHERE campaign_id = ? AND vehicle_id = ? AND "+openVehicle,
 		at, source, campaignID, vehicleID)
-	return res.RowsAffected == 1, wrap(res.Error, "complete vehicle #%d in campaign #%d", vehicleID, campaignID)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return false, wrap(res.Error, "complete vehicle #%d in campaign #%d", vehicleID, campaignID)
+	}
+	return true, s.queueFunnel(ctx, inCampaign, campaignID, vehicleID)
 }
 
 // DeclineCampaignVehicle marks the vehicle declined in the campaign with
 // the owner's reason, unless it is already completed or declined.
 func (s *Store) DeclineCampaignVehicle(ctx context.Context, campaignID, vehicleID int64, reason string, at time.Time) (done bool, err error) {
-	res := s.q(ctx).Exec("UPDATE campaign_vehicles SET declined_at = ?, declined_reason = ?, "+markFunnelDirty+" WHERE campaign_id = ? AND vehicle_id = ? AND "+openVehicle,
+	res := s.q(ctx).Exec("UPDATE campaign_vehicles SET declined_at = ?, declined_reason = ? WHERE campaign_id = ? AND vehicle_id = ? AND "+openVehicle,
 		at, Clip(reason, 200), campaignID, vehicleID)
-	return res.RowsAffected == 1, wrap(res.Error, "decline vehicle #%d in campaign #%d", vehicleID, campaignID)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return false, wrap(res.Error, "decline vehicle #%d in campaign #%d", vehicleID, campaignID)
+	}
+	return true, s.queueFunnel(ctx, inCampaign, campaignID, vehicleID)
 }
 
 // MarkCampaignStep records the first time an open vehicle reached a funnel
@@ -223,16 +232,22 @@ func (s *Store) MarkCampaignStep(ctx context.Context, campaignID, vehicleID int6
 	if column != "opened_at" && column != "started_at" {
 		return wrap(ErrInvalid, "campaign step %q", column)
 	}
-	err := s.q(ctx).Exec("UPDATE campaign_vehicles SET "+column+" = ?, "+markFunnelDirty+" WHERE campaign_id = ? AND vehicle_id = ? AND "+column+" IS NULL AND "+openVehicle,
-		at, campaignID, vehicleID).Error
-	return wrap(err, "campaign #%d step %s of vehicle #%d", campaignID, column, vehicleID)
+	res := s.q(ctx).Exec("UPDATE campaign_vehicles SET "+column+" = ? WHERE campaign_id = ? AND vehicle_id = ? AND "+column+" IS NULL AND "+openVehicle,
+		at, campaignID, vehicleID)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return wrap(res.Error, "campaign #%d step %s of vehicle #%d", campaignID, column, vehicleID)
+	}
+	return s.queueFunnel(ctx, inCampaign, campaignID, vehicleID)
 }
 
 // FailCampaignVehicle records the latest failed repair attempt.
 func (s *Store) FailCampaignVehicle(ctx context.Context, campaignID, vehicleID int64, errText string, at time.Time) error {
-	err := s.q(ctx).Exec("UPDATE campaign_vehicles SET failed_at = ?, failed_error = ?, "+markFunnelDirty+" WHERE campaign_id = ? AND vehicle_id = ? AND "+openVehicle,
-		at, Clip(errText, 300), campaignID, vehicleID).Error
-	return wrap(err, "fail vehicle #%d in campaign #%d", vehicleID, campaignID)
+	res := s.q(ctx).Exec("UPDATE campaign_vehicles SET failed_at = ?, failed_error = ? WHERE campaign_id = ? AND vehicle_id = ? AND "+openVehicle,
+		at, Clip(errText, 300), campaignID, vehicleID)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return wrap(res.Error, "fail vehicle #%d in campaign #%d", vehicleID, campaignID)
+	}
+	return s.queueFunnel(ctx, inCampaign, campaignID, vehicleID)
 }
 
 // OpenCampaignVehiclesOfOwner lists the owner's vehicles in the campaign
@@ -246,9 +261,12 @@ func (s *Store) OpenCampaignVehiclesOfOwner(ctx context.Context, campaignID, own
 // MarkOwnerNotified records that the owner was told about the campaign at
 // `at`, on each of their open vehicles not marked before.
 func (s *Store) MarkOwnerNotified(ctx context.Context, campaignID, ownerID int64, at time.Time) error {
-	err := s.q(ctx).Exec("UPDATE campaign_vehicles SET notified_at = ?, "+markFunnelDirty+" WHERE campaign_id = ? AND owner_id = ? AND notified_at IS NULL AND "+openVehicle,
-		at, campaignID, ownerID).Error
-	return wrap(err, "mark owner #%d notified in campaign #%d", ownerID, campaignID)
+	res := s.q(ctx).Exec("UPDATE campaign_vehicles SET notified_at = ? WHERE campaign_id = ? AND owner_id = ? AND notified_at IS NULL AND "+openVehicle,
+		at, campaignID, ownerID)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return wrap(res.Error, "mark owner #%d notified in campaign #%d", ownerID, campaignID)
+	}
+	return s.queueFunnel(ctx, "campaign_id = ? AND owner_id = ?", campaignID, ownerID)
 }
 
 // FunnelCounts are a campaign's cumulative counts of vehicles by step.
@@ -368,7 +386,8 @@ type CampaignExportRow struct {
 // time, however large the cohort. An error from fn stops the walk.
 func (s *Store) EachCampaignExportRow(ctx context.Context, campaignID int64, fn func(CampaignExportRow) error) error {
 	q := `SELECT COALESCE(o.host_user_id, ''), v.smartcar_id, COALESCE(v.vin, ''), v.make, v.model, v.year, COALESCE(v.country, ''),
-		CASE WHEN cv.funnel_dirty = 0 THEN cv.counted_step ELSE ` + funnelStepSQL() + ` END, cv.declined_reason,
+		CASE WHEN cv.counted_step <> '' AND NOT EXISTS (SELECT 1 FROM campaign_funnel_dirty q WHERE q.campaign_id = cv.campaign_id
+			AND q.vehicle_id = cv.vehicle_id) THEN cv.counted_step ELSE ` + funnelStepSQL() + ` END, cv.declined_reason,
 		(SELECT MAX(n.sent_at) FROM campaign_notices n WHERE n.campaign_id = cv.campaign_id AND n.owner_id = cv.owner_id AND n.status = ` + sqlText(string(NoticeSent)) + `),
 		cv.completed_at
 		FROM campaign_vehicles cv JOIN vehicles v ON v.id = cv.vehicle_id LEFT JOIN owners o ON o.id = cv.owner_id
@@ -401,27 +420,36 @@ func (s *Store) MarkCampaignOpenedByEmail(ctx context.Context, ownerID, vehicleI
 	if messageID == "" {
 		return nil
 	}
-	err := s.q(ctx).Exec(`UPDATE campaign_vehicles SET opened_at = ?, `+markFunnelDirty+` WHERE vehicle_id = ? AND owner_id = ? AND opened_at IS NULL AND `+openVehicle+`
+	res := s.q(ctx).Exec(`UPDATE campaign_vehicles SET opened_at = ? WHERE vehicle_id = ? AND owner_id = ? AND opened_at IS NULL AND `+openVehicle+`
 		AND campaign_id IN (SELECT campaign_id FROM campaign_notices WHERE owner_id = ? AND email_message_id = ?)`,
-		at, vehicleID, ownerID, ownerID, messageID).Error
-	return wrap(err, "campaign link of vehicle #%d opened", vehicleID)
+		at, vehicleID, ownerID, ownerID, messageID)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return wrap(res.Error, "campaign link of vehicle #%d opened", vehicleID)
+	}
+	return s.queueFunnel(ctx, "vehicle_id = ?", vehicleID)
 }
 
 // FailLiveCampaignVehicle records a failed trip to Connect (errText is
 // Smartcar's error code) on the vehicle in every running or paused
 // campaign it is open in.
 func (s *Store) FailLiveCampaignVehicle(ctx context.Context, vehicleID int64, errText string, at time.Time) error {
-	err := s.q(ctx).Exec(`UPDATE campaign_vehicles SET failed_at = ?, failed_error = ?, `+markFunnelDirty+` WHERE vehicle_id = ? AND `+openVehicle+`
+	res := s.q(ctx).Exec(`UPDATE campaign_vehicles SET failed_at = ?, failed_error = ? WHERE vehicle_id = ? AND `+openVehicle+`
 		AND campaign_id IN (SELECT id FROM campaigns WHERE state IN ?)`,
-		at, Clip(errText, 300), vehicleID, []model.CampaignState{model.CampaignRunning, model.CampaignPaused}).Error
-	return wrap(err, "failed trip of vehicle #%d in its campaigns", vehicleID)
+		at, Clip(errText, 300), vehicleID, []model.CampaignState{model.CampaignRunning, model.CampaignPaused})
+	if res.Error != nil || res.RowsAffected == 0 {
+		return wrap(res.Error, "failed trip of vehicle #%d in its campaigns", vehicleID)
+	}
+	return s.queueFunnel(ctx, "vehicle_id = ?", vehicleID)
 }
 
 // MarkCampaignVehicleNotified records that the vehicle's owner was told
 // about the campaign another way than by email (the host's status API
 // handed the campaign's message out), the first time.
 func (s *Store) MarkCampaignVehicleNotified(ctx context.Context, campaignID, vehicleID int64, at time.Time) error {
-	err := s.q(ctx).Exec("UPDATE campaign_vehicles SET notified_at = ?, "+markFunnelDirty+" WHERE campaign_id = ? AND vehicle_id = ? AND notified_at IS NULL AND "+openVehicle,
-		at, campaignID, vehicleID).Error
-	return wrap(err, "mark vehicle #%d notified in campaign #%d", vehicleID, campaignID)
+	res := s.q(ctx).Exec("UPDATE campaign_vehicles SET notified_at = ? WHERE campaign_id = ? AND vehicle_id = ? AND notified_at IS NULL AND "+openVehicle,
+		at, campaignID, vehicleID)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return wrap(res.Error, "mark vehicle #%d notified in campaign #%d", vehicleID, campaignID)
+	}
+	return s.queueFunnel(ctx, inCampaign, campaignID, vehicleID)
 }

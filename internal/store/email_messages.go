@@ -129,9 +129,7 @@ func (s *Store) FinishEmail(ctx context.Context, id int64, status string, code i
 	}
 	// Whether a campaign email reached its owner decides their funnel step
 	// (notified or unreachable).
-	err := s.q(ctx).Exec("UPDATE campaign_vehicles SET "+markFunnelDirty+
-		" WHERE owner_id = (SELECT owner_id FROM email_messages WHERE id = ?) AND funnel_dirty = 0", id).Error
-	return wrap(err, "finish email #%d: funnel", id)
+	return s.queueFunnel(ctx, "owner_id = (SELECT owner_id FROM email_messages WHERE id = ?)", id)
 }
 
 // EmailIDsOfOwner lists the ids of every email to the owner, for erasure

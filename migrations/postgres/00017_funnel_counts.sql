@@ -3,12 +3,17 @@
 -- cohort: a 200,000-vehicle campaign's funnel took seconds to compute.
 -- Every change to a vehicle's part in a campaign (or to what its step
 -- depends on: its owner's address, the campaign emails' outcome, its model)
--- marks its row funnel_dirty = 1; the funnel's reader first moves each
--- dirty row's contribution, recorded in the counted_* columns, from the
--- counters of what it was counted as to those of what it is now, and then
--- reads the few counter rows. funnel_dirty 2 and 3 are a recount's claim
--- and its second half, inside one transaction.
-ALTER TABLE campaign_vehicles ADD COLUMN funnel_dirty INTEGER NOT NULL DEFAULT 1;
+-- queues the vehicle in campaign_funnel_dirty; the funnel's reader first
+-- moves each queued vehicle's contribution, recorded in the counted_*
+-- columns, from the counters of what it was counted as to those of what it
+-- is now, and then reads the few counter rows. claimed marks the vehicles a
+-- recount took, so a vehicle queued meanwhile waits for the next one.
+CREATE TABLE campaign_funnel_dirty (
+    campaign_id  BIGINT NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+    vehicle_id   BIGINT NOT NULL,
+    claimed      BOOLEAN NOT NULL DEFAULT FALSE,
+    PRIMARY KEY (campaign_id, vehicle_id)
+);
 ALTER TABLE campaign_vehicles ADD COLUMN counted_step TEXT NOT NULL DEFAULT '';
 ALTER TABLE campaign_vehicles ADD COLUMN counted_wave INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE campaign_vehicles ADD COLUMN counted_model TEXT NOT NULL DEFAULT '';
@@ -18,7 +23,6 @@ ALTER TABLE campaign_vehicles ADD COLUMN counted_detail TEXT NOT NULL DEFAULT ''
 ALTER TABLE campaign_vehicles ADD COLUMN counted_notified_day TEXT NOT NULL DEFAULT '';
 ALTER TABLE campaign_vehicles ADD COLUMN counted_opened_day TEXT NOT NULL DEFAULT '';
 ALTER TABLE campaign_vehicles ADD COLUMN counted_completed_day TEXT NOT NULL DEFAULT '';
-CREATE INDEX campaign_vehicles_funnel_dirty ON campaign_vehicles (campaign_id) WHERE funnel_dirty > 0;
 -- An owner's rows in every campaign, marked when their address, their
 -- subscription or a campaign email's outcome changes.
 CREATE INDEX campaign_vehicles_owner_any ON campaign_vehicles (owner_id);
@@ -73,7 +77,6 @@ DROP TABLE campaign_funnel_days;
 DROP TABLE campaign_funnel_counts;
 DROP INDEX connect_states_vehicle;
 DROP INDEX campaign_vehicles_owner_any;
-DROP INDEX campaign_vehicles_funnel_dirty;
 ALTER TABLE campaign_vehicles DROP COLUMN counted_completed_day;
 ALTER TABLE campaign_vehicles DROP COLUMN counted_opened_day;
 ALTER TABLE campaign_vehicles DROP COLUMN counted_notified_day;
@@ -83,4 +86,4 @@ ALTER TABLE campaign_vehicles DROP COLUMN counted_country;
 ALTER TABLE campaign_vehicles DROP COLUMN counted_model;
 ALTER TABLE campaign_vehicles DROP COLUMN counted_wave;
 ALTER TABLE campaign_vehicles DROP COLUMN counted_step;
-ALTER TABLE campaign_vehicles DROP COLUMN funnel_dirty;
+DROP TABLE campaign_funnel_dirty;
