@@ -84,9 +84,13 @@ func (s *Store) RefreshCampaignFunnel(ctx context.Context, campaignID int64) err
 // counted is a group of campaign_vehicles as the counters know them.
 const countedGroup = "counted_wave, counted_model, counted_country"
 
-// claimedRows selects the rows of campaign_vehicles (cv) this recount took.
-const claimedRows = `cv.campaign_id = ? AND EXISTS (SELECT 1 FROM campaign_funnel_dirty q
-	WHERE q.campaign_id = cv.campaign_id AND q.vehicle_id = cv.vehicle_id AND q.claimed)`
+// claimedRows joins the queue (q) to the rows of campaign_vehicles (cv)
+// this recount took; it reads from the queue, so a few changes cost a few
+// primary-key lookups however large the cohort.
+const (
+	claimedFrom  = `campaign_funnel_dirty q JOIN campaign_vehicles cv ON cv.campaign_id = q.campaign_id AND cv.vehicle_id = q.vehicle_id`
+	claimedWhere = `q.campaign_id = ? AND q.claimed`
+)
 
 func (s *Store) recount(ctx context.Context, campaignID int64) error {
 	if s.postgres() {
@@ -115,7 +119,7 @@ func (s *Store) recount(ctx context.Context, campaignID int64) error {
 		counted_country = COALESCE((SELECT v.country FROM vehicles v WHERE v.id = cv.vehicle_id), ''),
 		counted_notified_day = `+day("notified_at")+`, counted_opened_day = `+day("opened_at")+`,
 		counted_completed_day = `+day("completed_at")+`
-		WHERE `+claimedRows, campaignID); err != nil {
+		FROM campaign_funnel_dirty q WHERE q.campaign_id = cv.campaign_id AND q.vehicle_id = cv.vehicle_id AND `+claimedWhere, campaignID); err != nil {
 		return err
 	}
 	if err := s.addContributions(ctx, campaignID, ""); err != nil {
@@ -134,9 +138,9 @@ func (s *Store) recount(ctx context.Context, campaignID int64) error {
 // rows are counted as to the step counters and the days.
 func (s *Store) addContributions(ctx context.Context, campaignID int64, sign string) error {
 	err := s.q(ctx).Exec(`INSERT INTO campaign_funnel_counts (campaign_id, wave, model, country, step, notice, detail, vehicles)
-		SELECT campaign_id, `+countedGroup+`, counted_step, counted_notice, counted_detail, `+sign+`COUNT(*)
-		FROM campaign_vehicles cv WHERE `+claimedRows+` AND counted_step <> ''
-		GROUP BY campaign_id, `+countedGroup+`, counted_step, counted_notice, counted_detail
+		SELECT cv.campaign_id, `+countedGroup+`, counted_step, counted_notice, counted_detail, `+sign+`COUNT(*)
+		FROM `+claimedFrom+` WHERE `+claimedWhere+` AND cv.counted_step <> ''
+		GROUP BY cv.campaign_id, `+countedGroup+`, counted_step, counted_notice, counted_detail
 		ON CONFLICT (campaign_id, wave, model, country, step, notice, detail)
 		DO UPDATE SET vehicles = campaign_funnel_counts.vehicles + excluded.vehicles`, campaignID).Error
 	if err != nil {
@@ -154,9 +158,9 @@ func (s *Store) addContributions(ctx context.Context, campaignID int64, sign str
 			}
 		}
 		err := s.q(ctx).Exec(`INSERT INTO campaign_funnel_days (campaign_id, wave, model, country, day, notified, opened, completed)
-			SELECT campaign_id, `+countedGroup+`, counted_`+col+`_day, `+strings.Join(vals, ", ")+`
-			FROM campaign_vehicles cv WHERE `+claimedRows+` AND counted_`+col+`_day <> ''
-			GROUP BY campaign_id, `+countedGroup+`, counted_`+col+`_day
+			SELECT cv.campaign_id, `+countedGroup+`, counted_`+col+`_day, `+strings.Join(vals, ", ")+`
+			FROM `+claimedFrom+` WHERE `+claimedWhere+` AND cv.counted_`+col+`_day <> ''
+			GROUP BY cv.campaign_id, `+countedGroup+`, counted_`+col+`_day
 			ON CONFLICT (campaign_id, wave, model, country, day) DO UPDATE SET
 				notified = campaign_funnel_days.notified + excluded.notified, opened = campaign_funnel_days.opened + excluded.opened,
 				completed = campaign_funnel_days.completed + excluded.completed`, campaignID).Error
