@@ -42,22 +42,19 @@ func (s *Store) MarkVehicleFunnelDirty(ctx context.Context, vehicleID int64, mdl
 	return s.queueFunnel(ctx, "vehicle_id = ? AND counted_step <> '' AND (counted_model <> ? OR counted_country <> ?)", vehicleID, mdl, country)
 }
 
-// RecountCampaignFunnel queues all of the campaign's rows and recounts
-// them: the counters then hold exactly what a pass over the cohort gives.
-// For repairs and tests; the funnel's reader recounts only what changed
+// RecountCampaignFunnel recounts every vehicle of the campaign: the
+// counters then hold exactly what a pass over the cohort gives. For repairs
+// and tests; the funnel's reader recounts only what changed
 // (RefreshCampaignFunnel).
 func (s *Store) RecountCampaignFunnel(ctx context.Context, campaignID int64) error {
-	if err := s.queueFunnel(ctx, "campaign_id = ?", campaignID); err != nil {
-		return err
-	}
-	return s.RefreshCampaignFunnel(ctx, campaignID)
+	return s.Tx(ctx, func(tx *Store) error { return tx.recount(ctx, campaignID, true) })
 }
 
 // RefreshCampaignFunnel brings the campaign's counters up to date: each
 // queued vehicle leaves the counters of what it was counted as and joins
 // those of what it is now, in one transaction. With nothing queued it
 // costs two primary-key lookups. A cohort never counted (just launched) is
-// queued whole first and counted in a few set-wise statements.
+// counted whole, in a few set-wise statements over its rows.
 func (s *Store) RefreshCampaignFunnel(ctx context.Context, campaignID int64) error {
 	var counted []int
 	err := s.q(ctx).Raw("SELECT 1 FROM campaign_funnel_counts WHERE campaign_id = ? LIMIT 1", campaignID).Scan(&counted).Error
@@ -69,30 +66,42 @@ func (s *Store) RefreshCampaignFunnel(ctx context.Context, campaignID int64) err
 		if err := s.q(ctx).Raw("SELECT 1 FROM campaign_vehicles WHERE campaign_id = ? LIMIT 1", campaignID).Scan(&any).Error; err != nil || len(any) == 0 {
 			return wrap(err, "funnel of campaign #%d", campaignID)
 		}
-		if err := s.queueFunnel(ctx, "campaign_id = ? AND counted_step = ''", campaignID); err != nil {
-			return err
-		}
+		// Not through the queue: 200,000 rows in and out of it would leave
+		// its index full of dead entries for every read until a vacuum.
+		return s.Tx(ctx, func(tx *Store) error { return tx.recount(ctx, campaignID, true) })
 	}
 	var queued []int
 	err = s.q(ctx).Raw("SELECT 1 FROM campaign_funnel_dirty WHERE campaign_id = ? LIMIT 1", campaignID).Scan(&queued).Error
 	if err != nil || len(queued) == 0 {
 		return wrap(err, "funnel of campaign #%d", campaignID)
 	}
-	return s.Tx(ctx, func(tx *Store) error { return tx.recount(ctx, campaignID) })
+	return s.Tx(ctx, func(tx *Store) error { return tx.recount(ctx, campaignID, false) })
 }
 
 // counted is a group of campaign_vehicles as the counters know them.
 const countedGroup = "counted_wave, counted_model, counted_country"
 
-// claimedRows joins the queue (q) to the rows of campaign_vehicles (cv)
-// this recount took; it reads from the queue, so a few changes cost a few
-// primary-key lookups however large the cohort.
-const (
-	claimedFrom  = `campaign_funnel_dirty q JOIN campaign_vehicles cv ON cv.campaign_id = q.campaign_id AND cv.vehicle_id = q.vehicle_id`
-	claimedWhere = `q.campaign_id = ? AND q.claimed`
-)
+// taken selects the rows of campaign_vehicles (cv) a recount works on:
+// every row of the campaign, or those it took from the queue (q), read from
+// the queue so that a few changes cost a few primary-key lookups however
+// large the cohort. The SQL has one parameter, the campaign's id.
+type taken struct{ from, where, updateFrom string }
 
-func (s *Store) recount(ctx context.Context, campaignID int64) error {
+func takenRows(all bool) taken {
+	if all {
+		return taken{from: "campaign_vehicles cv", where: "cv.campaign_id = ?", updateFrom: "WHERE "}
+	}
+	return taken{
+		from:       "campaign_funnel_dirty q JOIN campaign_vehicles cv ON cv.campaign_id = q.campaign_id AND cv.vehicle_id = q.vehicle_id",
+		where:      "q.campaign_id = ? AND q.claimed",
+		updateFrom: "FROM campaign_funnel_dirty q WHERE q.campaign_id = cv.campaign_id AND q.vehicle_id = cv.vehicle_id AND ",
+	}
+}
+
+// recount moves the taken rows (all: every row of the campaign) from the
+// counters of what they were counted as to those of what they are now.
+func (s *Store) recount(ctx context.Context, campaignID int64, all bool) error {
+	rows := takenRows(all)
 	if s.postgres() {
 		if err := s.q(ctx).Exec("SELECT pg_advisory_xact_lock(?, ?)", funnelCountLock, int32(campaignID)).Error; err != nil {
 			return wrap(err, "lock funnel of campaign #%d", campaignID)
@@ -107,7 +116,7 @@ func (s *Store) recount(ctx context.Context, campaignID int64) error {
 	if err := exec("claim", "UPDATE campaign_funnel_dirty SET claimed = ? WHERE campaign_id = ?", true, campaignID); err != nil {
 		return err
 	}
-	if err := s.addContributions(ctx, campaignID, "-"); err != nil {
+	if err := s.addContributions(ctx, campaignID, rows, "-"); err != nil {
 		return err
 	}
 	detail := `CASE WHEN cv.completed_at IS NULL AND cv.declined_at IS NOT NULL THEN cv.declined_reason
@@ -119,10 +128,10 @@ func (s *Store) recount(ctx context.Context, campaignID int64) error {
 		counted_country = COALESCE((SELECT v.country FROM vehicles v WHERE v.id = cv.vehicle_id), ''),
 		counted_notified_day = `+day("notified_at")+`, counted_opened_day = `+day("opened_at")+`,
 		counted_completed_day = `+day("completed_at")+`
-		FROM campaign_funnel_dirty q WHERE q.campaign_id = cv.campaign_id AND q.vehicle_id = cv.vehicle_id AND `+claimedWhere, campaignID); err != nil {
+		`+rows.updateFrom+rows.where, campaignID); err != nil {
 		return err
 	}
-	if err := s.addContributions(ctx, campaignID, ""); err != nil {
+	if err := s.addContributions(ctx, campaignID, rows, ""); err != nil {
 		return err
 	}
 	if err := exec("settle", "DELETE FROM campaign_funnel_dirty WHERE campaign_id = ? AND claimed = ?", campaignID, true); err != nil {
@@ -134,12 +143,12 @@ func (s *Store) recount(ctx context.Context, campaignID int64) error {
 	return exec("tidy days", "DELETE FROM campaign_funnel_days WHERE campaign_id = ? AND notified = 0 AND opened = 0 AND completed = 0", campaignID)
 }
 
-// addContributions adds (sign "") or subtracts (sign "-") what the claimed
+// addContributions adds (sign "") or subtracts (sign "-") what the taken
 // rows are counted as to the step counters and the days.
-func (s *Store) addContributions(ctx context.Context, campaignID int64, sign string) error {
+func (s *Store) addContributions(ctx context.Context, campaignID int64, rows taken, sign string) error {
 	err := s.q(ctx).Exec(`INSERT INTO campaign_funnel_counts (campaign_id, wave, model, country, step, notice, detail, vehicles)
 		SELECT cv.campaign_id, `+countedGroup+`, counted_step, counted_notice, counted_detail, `+sign+`COUNT(*)
-		FROM `+claimedFrom+` WHERE `+claimedWhere+` AND cv.counted_step <> ''
+		FROM `+rows.from+` WHERE `+rows.where+` AND cv.counted_step <> ''
 		GROUP BY cv.campaign_id, `+countedGroup+`, counted_step, counted_notice, counted_detail
 		ON CONFLICT (campaign_id, wave, model, country, step, notice, detail)
 		DO UPDATE SET vehicles = campaign_funnel_counts.vehicles + excluded.vehicles`, campaignID).Error
@@ -159,7 +168,7 @@ func (s *Store) addContributions(ctx context.Context, campaignID int64, sign str
 		}
 		err := s.q(ctx).Exec(`INSERT INTO campaign_funnel_days (campaign_id, wave, model, country, day, notified, opened, completed)
 			SELECT cv.campaign_id, `+countedGroup+`, counted_`+col+`_day, `+strings.Join(vals, ", ")+`
-			FROM `+claimedFrom+` WHERE `+claimedWhere+` AND cv.counted_`+col+`_day <> ''
+			FROM `+rows.from+` WHERE `+rows.where+` AND cv.counted_`+col+`_day <> ''
 			GROUP BY cv.campaign_id, `+countedGroup+`, counted_`+col+`_day
 			ON CONFLICT (campaign_id, wave, model, country, day) DO UPDATE SET
 				notified = campaign_funnel_days.notified + excluded.notified, opened = campaign_funnel_days.opened + excluded.opened,
