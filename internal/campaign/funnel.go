@@ -170,7 +170,7 @@ type Funnel struct {
 	DeclinedBy []DetailCount
 	FailedBy   []DetailCount
 	Days       []FunnelDay
-	Forecast  Forecast
+	Forecast   Forecast
 	// Facets are the filters' choices, from the whole cohort.
 	Facets store.FunnelFacets
 }

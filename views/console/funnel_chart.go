@@ -70,9 +70,9 @@ type Chart struct {
 
 // Chart size and margins (SVG user units; the SVG scales to its box).
 const (
-	chartWidth, chartHeight        = 720.0, 300.0
-	chartLeft, chartRight          = 64.0, 704.0
-	chartTop, chartBottom          = 16.0, 256.0
+	chartWidth, chartHeight         = 720.0, 300.0
+	chartLeft, chartRight           = 64.0, 704.0
+	chartTop, chartBottom           = 16.0, 256.0
 	chartMaxXTicks, chartYTickParts = 8, 4
 )
 

@@ -26,16 +26,16 @@ type funnelJSON struct {
 	Cohort     int64                      `json:"cohort"`
 	Steps      map[model.FunnelStep]int64 `json:"steps"`
 	// Conversions go from each step of the main line to the next.
-	Conversions      []conversionJSON   `json:"conversions"`
-	DeclinedByReason []reasonCountJSON  `json:"declined_by_reason"`
-	FailedByError    []errorCountJSON   `json:"failed_by_error"`
-	ByWave           []breakdownJSON    `json:"by_wave"`
-	ByModel          []breakdownJSON    `json:"by_model"`
-	ByCountry        []breakdownJSON    `json:"by_country"`
-	ByNotice         []noticeJSON       `json:"by_notice"`
-	ByDay            []funnelDayJSON    `json:"by_day"`
-	Forecast         forecastJSON       `json:"forecast"`
-	Filters          funnelFacetsJSON   `json:"filters"`
+	Conversions      []conversionJSON  `json:"conversions"`
+	DeclinedByReason []reasonCountJSON `json:"declined_by_reason"`
+	FailedByError    []errorCountJSON  `json:"failed_by_error"`
+	ByWave           []breakdownJSON   `json:"by_wave"`
+	ByModel          []breakdownJSON   `json:"by_model"`
+	ByCountry        []breakdownJSON   `json:"by_country"`
+	ByNotice         []noticeJSON      `json:"by_notice"`
+	ByDay            []funnelDayJSON   `json:"by_day"`
+	Forecast         forecastJSON      `json:"forecast"`
+	Filters          funnelFacetsJSON  `json:"filters"`
 }
 
 type funnelFilterJSON struct {
