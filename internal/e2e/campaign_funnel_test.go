@@ -63,6 +63,10 @@ func TestCampaignFunnelCountsAPersonNotAScannerAndShowsThePage(t *testing.T) {
 		return f.Steps
 	}
 
+	// The inbox has the message before the app records the server's
+	// answer, and with it that Carol was told.
+	waitFor(t, "Carol's email recorded as sent", 30*time.Second, func() bool { return steps()[model.StepNotified] >= 1 })
+
 	// A gateway renders the page and presses the button with its own
 	// client: nothing is opened.
 	scanner := newBrowser(t, w.appURL)
