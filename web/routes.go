@@ -49,6 +49,8 @@ func (s *Server) routes(h handlers) {
 	// A list of up to a million lines: its own 64 MiB limit (server.go
 	// exempts it from MAX_BODY_BYTES), read as a stream.
 	api.POST(paths.RouteAPICampaignVehiclesCSV, h.api.CampaignVehiclesUpload).Name = "api.campaign_vehicles_upload"
+	api.GET(paths.RouteAPICampaignVehiclesCSV, h.api.CampaignVehiclesCSV).Name = "api.campaign_vehicles_csv"
+	api.GET(paths.RouteAPICampaignFunnel, h.api.CampaignFunnel).Name = "api.campaign_funnel"
 	api.POST(paths.RouteAPIVehicleReauthenticated, h.api.VehicleReauthenticated).Name = "api.vehicle_reauthenticated"
 
 	// Smartcar signs its deliveries; there is no session, so no CSRF.
@@ -137,6 +139,8 @@ func (s *Server) routes(h handlers) {
 	e.GET(paths.RouteConsoleCampaigns, con.CampaignList, agent...).Name = "console.campaigns"
 	e.GET(paths.RouteConsoleCampaign, con.CampaignPage, agent...).Name = "console.campaign"
 	e.GET(paths.RouteConsoleCampaignNotices, con.CampaignNotices, agent...).Name = "console.campaign_notices"
+	e.GET(paths.RouteConsoleCampaignFunnel, con.CampaignFunnel, agent...).Name = "console.campaign_funnel"
+	e.GET(paths.RouteConsoleCampaignVehiclesCSV, con.CampaignVehiclesCSV, agent...).Name = "console.campaign_vehicles_csv"
 	e.GET(paths.RouteConsoleCampaignNew, con.CampaignNew, admin...).Name = "console.campaign_new"
 	e.POST(paths.RouteConsoleCampaigns, con.CampaignCreate, admin...).Name = "console.campaign_create"
 	e.POST(paths.RouteConsoleCampaignTestEmail, con.CampaignTestEmail, admin...).Name = "console.campaign_test_email"

@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -68,6 +69,21 @@ func (sc *StepCounts) convert() {
 	}
 }
 
+// byCount lists m most vehicles first, then by detail.
+func byCount(m map[string]int64) []DetailCount {
+	out := make([]DetailCount, 0, len(m))
+	for d, n := range m {
+		out = append(out, DetailCount{Detail: d, Vehicles: n})
+	}
+	slices.SortFunc(out, func(a, b DetailCount) int {
+		if a.Vehicles != b.Vehicles {
+			return cmp.Compare(b.Vehicles, a.Vehicles)
+		}
+		return strings.Compare(a.Detail, b.Detail)
+	})
+	return out
+}
+
 func ratio(a, b int64) float64 {
 	if b == 0 {
 		return 0
@@ -90,6 +106,14 @@ type NoticeAttribution struct {
 	Sent      int64
 	Completed int64
 	Rate      float64
+}
+
+// DetailCount is how many vehicles stopped at a step for one reason: the
+// owner's reason for declining, or Connect's error for a failure ("" when
+// none was given).
+type DetailCount struct {
+	Detail   string
+	Vehicles int64
 }
 
 // FunnelDay is one UTC day of the chart: how many vehicles had been
@@ -141,8 +165,12 @@ type Funnel struct {
 	ByModel   []Breakdown
 	ByCountry []Breakdown
 	ByNotice  []NoticeAttribution
-	Days      []FunnelDay
-	Forecast  Forecast
+	// DeclinedBy and FailedBy break the declined and failed steps down by
+	// reason and by error, most vehicles first.
+	DeclinedBy []DetailCount
+	FailedBy   []DetailCount
+	Days       []FunnelDay
+	Forecast   Forecast
 	// Facets are the filters' choices, from the whole cohort.
 	Facets store.FunnelFacets
 }
@@ -156,18 +184,23 @@ func (s *Service) Funnel(ctx context.Context, id int64, f FunnelFilter) (Funnel,
 	}
 	now := s.store.Now()
 	out := Funnel{Campaign: c, Filter: f, StepCounts: newStepCounts()}
+	if c.LaunchedAt != nil {
+		if err := s.store.RefreshCampaignFunnel(ctx, id); err != nil {
+			return Funnel{}, err
+		}
+	}
 	groups, err := s.store.CampaignFunnelGroups(ctx, id, f)
 	if err != nil {
 		return Funnel{}, err
 	}
-	if out.Facets, err = s.store.CampaignFunnelFacets(ctx, id); err != nil {
+	// The filters' choices come from the whole cohort: the groups read,
+	// unless they are narrowed.
+	if f == (FunnelFilter{}) {
+		out.Facets = store.FacetsOf(groups)
+	} else if out.Facets, err = s.store.CampaignFunnelFacets(ctx, id); err != nil {
 		return Funnel{}, err
 	}
-	steps, err := s.store.CampaignNoticeSteps(ctx, id)
-	if err != nil {
-		return Funnel{}, err
-	}
-	stepOf, err := s.store.NoticeStepOf(ctx, id)
+	sent, err := s.store.CampaignNoticeCounts(ctx, id)
 	if err != nil {
 		return Funnel{}, err
 	}
@@ -182,14 +215,21 @@ func (s *Service) Funnel(ctx context.Context, id int64, f FunnelFilter) (Funnel,
 		}
 		b.add(g.Step, g.Vehicles)
 	}
-	attributed := map[int64]int64{} // notice step id (0: direct) → completions
+	attributed := map[string]int64{} // notice step key ("": direct) → completions
+	declined, failed := map[string]int64{}, map[string]int64{}
 	for _, g := range groups {
+		switch g.Step {
+		case model.StepDeclined:
+			declined[g.Detail] += g.Vehicles
+		case model.StepFailed:
+			failed[g.Detail] += g.Vehicles
+		}
 		out.add(g.Step, g.Vehicles)
 		into(waves, &waveKeys, fmt.Sprint(g.Wave), g)
 		into(models, &modelKeys, g.Model, g)
 		into(countries, &countryKeys, g.Country, g)
 		if g.Step == model.StepCompleted {
-			attributed[stepOf[g.NoticeID]] += g.Vehicles
+			attributed[g.Notice] += g.Vehicles
 		}
 	}
 	out.convert()
@@ -204,12 +244,13 @@ func (s *Service) Funnel(ctx context.Context, id int64, f FunnelFilter) (Funnel,
 		return bs
 	}
 	out.ByWave, out.ByModel, out.ByCountry = collect(waves, waveKeys), collect(models, modelKeys), collect(countries, countryKeys)
-	for _, st := range steps {
-		a := NoticeAttribution{Notice: noticeLabel(st), Sent: st.Sent, Completed: attributed[st.ID]}
+	for _, st := range noticeSteps(c, sent) {
+		a := NoticeAttribution{Notice: noticeLabel(st), Sent: st.Sent, Completed: attributed[st.Key()]}
 		a.Rate = ratio(a.Completed, a.Sent)
 		out.ByNotice = append(out.ByNotice, a)
 	}
-	out.ByNotice = append(out.ByNotice, NoticeAttribution{Notice: model.FunnelAttributionDirect, Completed: attributed[0]})
+	out.ByNotice = append(out.ByNotice, NoticeAttribution{Notice: model.FunnelAttributionDirect, Completed: attributed[""]})
+	out.DeclinedBy, out.FailedBy = byCount(declined), byCount(failed)
 
 	days, err := s.store.CampaignFunnelDays(ctx, id, f)
 	if err != nil {
@@ -220,6 +261,36 @@ func (s *Service) Funnel(ctx context.Context, id int64, f FunnelFilter) (Funnel,
 		out.Forecast = forecast(*c.LaunchedAt, now, c.CutoverAt, days, out.Steps[model.StepCompleted], out.Cohort)
 	}
 	return out, nil
+}
+
+// noticeSteps lists the campaign's notice steps in due order: every offset
+// of its schedule, sent or not, then each "new date" notice that went out,
+// with how many of each were sent.
+func noticeSteps(c model.Campaign, sent []store.NoticeCount) []store.NoticeCount {
+	byKey := map[string]store.NoticeCount{}
+	for _, n := range sent {
+		byKey[n.Key()] = n
+	}
+	var out []store.NoticeCount
+	for _, d := range c.NoticeOffsets {
+		n := store.NoticeCount{Kind: store.NoticeScheduled, OffsetSeconds: int64(d / time.Second)}
+		if got, ok := byKey[n.Key()]; ok {
+			n = got
+		}
+		delete(byKey, n.Key())
+		out = append(out, n)
+	}
+	rest := make([]store.NoticeCount, 0, len(byKey))
+	for _, n := range byKey {
+		rest = append(rest, n)
+	}
+	slices.SortFunc(rest, func(a, b store.NoticeCount) int {
+		if a.Revision != b.Revision {
+			return cmp.Compare(a.Revision, b.Revision)
+		}
+		return cmp.Compare(a.OffsetSeconds, b.OffsetSeconds)
+	})
+	return append(out, rest...)
 }
 
 // noticeLabel names a notice step as the API spells offsets ("-336h",

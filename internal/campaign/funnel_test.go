@@ -3,6 +3,7 @@ package campaign_test
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"testing"
 	"time"
 
@@ -29,6 +30,7 @@ import (
 //	jay    Model 3 FR  completed by the host (day 2)
 //	kim    Model Y FR  completed by the host (day 3)
 //	lee    Model Y FR  completed by the host (day 3)
+//	max    Model 3 DE  email, continued, left for Connect and never came back
 //
 // The campaign launches on 1 March 09:00 UTC, its cut-over is 7 March
 // 09:00, and "now" is 5 March 12:00.
@@ -52,6 +54,7 @@ func buildHistory(t *testing.T, db *database.DB) *history {
 		{"gina", "Model Y", "DE", "gina@example.com"}, {"hank", "Model Y", "DE", ""},
 		{"ivan", "Model 3", "FR", "ivan@example.com"}, {"jay", "Model 3", "FR", "jay@example.com"},
 		{"kim", "Model Y", "FR", "kim@example.com"}, {"lee", "Model Y", "FR", "lee@example.com"},
+		{"max", "Model 3", "DE", "max@example.com"},
 	} {
 		o := w.owner("host-"+c.name, c.email)
 		h.owners[c.name] = o
@@ -63,12 +66,13 @@ func buildHistory(t *testing.T, db *database.DB) *history {
 
 	// Day 0: the first notice goes to everyone with an address but gina.
 	mail := map[string]string{}
-	for _, name := range []string{"alice", "bob", "carol", "dave", "frank", "ivan"} {
+	for _, name := range []string{"alice", "bob", "carol", "dave", "frank", "ivan", "max"} {
 		mail[name] = h.send(name, name != "frank")
 	}
 	if err := w.svc.Shown(w.ctx, nil, h.c.ID, h.cars["hank"].ID, w.clock()); err != nil {
 		t.Fatal(err)
 	}
+	h.count()
 	w.advance(time.Hour)
 	alice := h.link("alice", mail["alice"])
 	if err := h.links.RecordScan(w.ctx, alice.Token, "scanner"); err != nil { // a gateway's GET: not opened
@@ -81,16 +85,20 @@ func buildHistory(t *testing.T, db *database.DB) *history {
 	h.open(alice)
 	h.open(h.link("carol", mail["carol"]))
 	h.open(h.link("ivan", mail["ivan"]))
+	h.open(h.link("max", mail["max"]))
 	h.transition("dave", store.StateChange{To: model.StateDeclined, Reason: "sold", Source: model.SourceOwner})
 
 	// Day 0 afternoon: carol leaves for Connect, which answers an error.
+	h.count()
 	w.advance(3 * time.Hour)
 	h.transition("carol", store.StateChange{To: model.StateReconnecting, Source: model.SourceOwner})
+	h.transition("max", store.StateChange{To: model.StateReconnecting, Source: model.SourceOwner})
 	if err := w.store.FailLiveCampaignVehicle(w.ctx, h.cars["carol"].ID, "access_denied", w.clock()); err != nil {
 		t.Fatal(err)
 	}
 
 	// Day 1: alice reconnects in the session her email's link opened.
+	h.count()
 	w.advance(21 * time.Hour) // 2 March 10:00
 	h.transition("alice", store.StateChange{To: model.StateReconnecting, Source: model.SourceOwner})
 	aliceID := h.cars["alice"].ID
@@ -105,13 +113,26 @@ func buildHistory(t *testing.T, db *database.DB) *history {
 	h.transition("alice", store.StateChange{To: model.StateConnected, Source: model.SourceCallback})
 
 	// Days 2 and 3: the host reports its own re-authentications.
+	h.count()
 	w.advance(24 * time.Hour)
 	h.reauthenticated("jay")
+	h.count()
 	w.advance(24 * time.Hour)
 	h.reauthenticated("kim")
 	h.reauthenticated("lee")
+	h.count()
 	w.advance(26 * time.Hour) // 5 March 12:00
 	return h
+}
+
+// count reads the funnel, so that the counters follow the history step
+// by step (each read recounts only the vehicles that changed since the
+// last) rather than all at once at the end.
+func (h *history) count() {
+	h.t.Helper()
+	if _, err := h.svc.Funnel(h.ctx, h.c.ID, campaign.FunnelFilter{}); err != nil {
+		h.t.Fatal(err)
+	}
 }
 
 // send records the -144h notice's email to the owner, accepted by the
@@ -199,15 +220,18 @@ func TestFunnelCountsEveryVehicleAtItsFurthestStep(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if f.Cohort != 12 {
-			t.Fatalf("cohort %d, want 12", f.Cohort)
+		if f.Cohort != 13 {
+			t.Fatalf("cohort %d, want 13", f.Cohort)
 		}
 		wantSteps(t, "all", f.Steps, map[model.FunnelStep]int64{
-			model.StepCompleted: 4, model.StepDeclined: 1, model.StepFailed: 1, model.StepStarted: 0, model.StepOpened: 1,
+			model.StepCompleted: 4, model.StepDeclined: 1, model.StepFailed: 1, model.StepStarted: 1, model.StepOpened: 1,
 			model.StepNotified: 2, model.StepUnreachable: 2, model.StepNotNotified: 1,
 		})
-		// Reached along the line: 12 → 7 (2+1+0+4) → 5 → 4 → 4.
-		want := [][2]int64{{12, 7}, {7, 5}, {5, 4}, {4, 4}}
+		// Reached along the line: 13 → 8 (2+1+1+4) → 6 → 5 → 4.
+		want := [][2]int64{{13, 8}, {8, 6}, {6, 5}, {5, 4}}
+		if len(f.Conversions) != len(want) {
+			t.Fatalf("conversions %+v", f.Conversions)
+		}
 		for i, c := range f.Conversions {
 			if c.FromReached != want[i][0] || c.ToReached != want[i][1] || math.Abs(c.Rate-float64(want[i][1])/float64(want[i][0])) > 1e-9 {
 				t.Errorf("%s→%s: %d→%d (%.3f), want %d→%d", c.From, c.To, c.FromReached, c.ToReached, c.Rate, want[i][0], want[i][1])
@@ -221,20 +245,37 @@ func TestFunnelCountsEveryVehicleAtItsFurthestStep(t *testing.T) {
 			return m
 		}
 		models := byKey(f.ByModel)
-		wantSteps(t, "Model 3", models["Model 3"], map[model.FunnelStep]int64{model.StepCompleted: 2, model.StepFailed: 1, model.StepDeclined: 1, model.StepOpened: 1})
+		wantSteps(t, "Model 3", models["Model 3"], map[model.FunnelStep]int64{model.StepCompleted: 2, model.StepFailed: 1, model.StepDeclined: 1,
+			model.StepOpened: 1, model.StepStarted: 1})
 		wantSteps(t, "Model Y", models["Model Y"], map[model.FunnelStep]int64{model.StepCompleted: 2, model.StepNotified: 2, model.StepUnreachable: 2, model.StepNotNotified: 1})
 		countries := byKey(f.ByCountry)
-		wantSteps(t, "DE", countries["DE"], map[model.FunnelStep]int64{model.StepCompleted: 1, model.StepNotified: 2, model.StepUnreachable: 2, model.StepNotNotified: 1})
+		wantSteps(t, "DE", countries["DE"], map[model.FunnelStep]int64{model.StepCompleted: 1, model.StepNotified: 2, model.StepUnreachable: 2,
+			model.StepNotNotified: 1, model.StepStarted: 1})
 		wantSteps(t, "FR", countries["FR"], map[model.FunnelStep]int64{model.StepCompleted: 3, model.StepFailed: 1, model.StepDeclined: 1, model.StepOpened: 1})
-		if len(f.ByWave) != 1 || f.ByWave[0].Key != "1" || f.ByWave[0].Cohort != 12 {
-			t.Errorf("by wave %+v, want one wave of 12", f.ByWave)
+		if len(f.ByWave) != 1 || f.ByWave[0].Key != "1" || f.ByWave[0].Cohort != 13 {
+			t.Errorf("by wave %+v, want one wave of 13", f.ByWave)
+		}
+		// Model 3's own line: 6 → 4 (opened 1, started 1, completed 2;
+		// carol's failure and dave's decline left it) → 4 → 3 → 2.
+		wantConv := [][2]int64{{6, 4}, {4, 4}, {4, 3}, {3, 2}}
+		for i, c := range f.ByModel[0].Conversions {
+			if f.ByModel[0].Key != "Model 3" || c.FromReached != wantConv[i][0] || c.ToReached != wantConv[i][1] {
+				t.Errorf("Model 3 %s→%s: %d→%d, want %d→%d", c.From, c.To, c.FromReached, c.ToReached, wantConv[i][0], wantConv[i][1])
+			}
+		}
+		// Beside the line: why they stopped.
+		if len(f.DeclinedBy) != 1 || f.DeclinedBy[0] != (campaign.DetailCount{Detail: "sold", Vehicles: 1}) {
+			t.Errorf("declined by reason %+v", f.DeclinedBy)
+		}
+		if len(f.FailedBy) != 1 || f.FailedBy[0] != (campaign.DetailCount{Detail: "access_denied", Vehicles: 1}) {
+			t.Errorf("failed by error %+v", f.FailedBy)
 		}
 
 		// Attribution: alice's completion came from the -144h email's link;
-		// the host's three are direct. Six -144h notices were sent (frank's
+		// the host's three are direct. Seven -144h notices were sent (frank's
 		// too: handed over, then refused).
 		wantNotices := []campaign.NoticeAttribution{
-			{Notice: "-144h", Sent: 6, Completed: 1, Rate: 1.0 / 6},
+			{Notice: "-144h", Sent: 7, Completed: 1, Rate: 1.0 / 7},
 			{Notice: "+0h", Sent: 0, Completed: 0},
 			{Notice: model.FunnelAttributionDirect, Completed: 3},
 		}
@@ -277,16 +318,16 @@ func TestFunnelDaysAreCumulativeFromLaunchWithTheCutoverMarked(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// notified_at on day 0: the six emails handed over and hank's
-		// status; opened: alice, carol, ivan.
+		// notified_at on day 0: the seven emails handed over and hank's
+		// status; opened: alice, carol, ivan, max.
 		want := []campaign.FunnelDay{
-			{Day: "2027-03-01", Notified: 7, Opened: 3, Completed: 0},
-			{Day: "2027-03-02", Notified: 7, Opened: 3, Completed: 1},
-			{Day: "2027-03-03", Notified: 7, Opened: 3, Completed: 2},
-			{Day: "2027-03-04", Notified: 7, Opened: 3, Completed: 4},
-			{Day: "2027-03-05", Notified: 7, Opened: 3, Completed: 4},
-			{Day: "2027-03-06", Notified: 7, Opened: 3, Completed: 4},
-			{Day: "2027-03-07", Notified: 7, Opened: 3, Completed: 4, Cutover: true},
+			{Day: "2027-03-01", Notified: 8, Opened: 4, Completed: 0},
+			{Day: "2027-03-02", Notified: 8, Opened: 4, Completed: 1},
+			{Day: "2027-03-03", Notified: 8, Opened: 4, Completed: 2},
+			{Day: "2027-03-04", Notified: 8, Opened: 4, Completed: 4},
+			{Day: "2027-03-05", Notified: 8, Opened: 4, Completed: 4},
+			{Day: "2027-03-06", Notified: 8, Opened: 4, Completed: 4},
+			{Day: "2027-03-07", Notified: 8, Opened: 4, Completed: 4, Cutover: true},
 		}
 		if len(f.Days) != len(want) {
 			t.Fatalf("days %+v", f.Days)
@@ -335,3 +376,55 @@ func TestFunnelForecastSaysNotEnoughDataBeforeThreeDays(t *testing.T) {
 		}
 	})
 }
+
+// The counters are kept by recounting only the vehicles that changed; after
+// the whole history, and after changes the campaign itself does not make
+// (an owner's address, a car's model), they hold what a recount of every
+// vehicle gives.
+func TestFunnelCountersFollowEachChangeAsAFullRecountWould(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		h := buildHistory(t, db)
+		same := func(when string) campaign.Funnel {
+			t.Helper()
+			kept, err := h.svc.Funnel(h.ctx, h.c.ID, campaign.FunnelFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := h.store.RecountCampaignFunnel(h.ctx, h.c.ID); err != nil {
+				t.Fatal(err)
+			}
+			full, err := h.svc.Funnel(h.ctx, h.c.ID, campaign.FunnelFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, pair := range [][2]any{
+				{kept.StepCounts, full.StepCounts}, {kept.ByWave, full.ByWave}, {kept.ByModel, full.ByModel},
+				{kept.ByCountry, full.ByCountry}, {kept.ByNotice, full.ByNotice}, {kept.Days, full.Days},
+				{kept.DeclinedBy, full.DeclinedBy}, {kept.FailedBy, full.FailedBy}, {kept.Facets, full.Facets},
+			} {
+				if !reflect.DeepEqual(pair[0], pair[1]) {
+					t.Errorf("%s: kept %+v, recounted %+v", when, pair[0], pair[1])
+				}
+			}
+			return kept
+		}
+		same("after the history")
+
+		// Gina's address is removed before anything reached her: she cannot
+		// be told now. Erin's car turns out to be a Model 3.
+		if _, err := h.store.UpsertOwner(h.ctx, store.OwnerInput{HostUserID: "host-gina"}); err != nil {
+			t.Fatal(err)
+		}
+		h.car("sc-erin", ptr(h.owners["erin"]), "TESLA", "Model 3", 2024, "DE")
+		f := same("after gina and erin changed")
+		wantSteps(t, "all", f.Steps, map[model.FunnelStep]int64{
+			model.StepCompleted: 4, model.StepDeclined: 1, model.StepFailed: 1, model.StepStarted: 1, model.StepOpened: 1,
+			model.StepNotified: 2, model.StepUnreachable: 3, model.StepNotNotified: 0,
+		})
+		if len(f.ByModel) != 2 || f.ByModel[0].Key != "Model 3" || f.ByModel[0].Cohort != 7 || f.ByModel[0].Steps[model.StepUnreachable] != 1 {
+			t.Errorf("by model %+v", f.ByModel)
+		}
+	})
+}
+
+func ptr[T any](v T) *T { return &v }

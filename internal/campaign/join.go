@@ -21,6 +21,10 @@ import (
 // rules, and the lifecycle is where vehicle writes meet their
 // consequences, in one transaction.
 func (s *Service) VehicleSaved(ctx context.Context, tx *store.Store, v model.Vehicle) error {
+	// A car counted under another model or country moves in the funnels.
+	if err := tx.MarkVehicleFunnelDirty(ctx, v.ID, v.Model, v.Country); err != nil {
+		return err
+	}
 	live, err := tx.LiveCampaigns(ctx)
 	if err != nil || len(live) == 0 {
 		return err

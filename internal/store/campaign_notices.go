@@ -138,7 +138,13 @@ func (s *Store) MarkNotice(ctx context.Context, id int64, status NoticeStatus, m
 		up["skip_reason"] = Clip(skipReason, 200)
 	}
 	res := s.q(ctx).Model(&Notice{}).Where("id = ? AND status = ?", id, NoticePending).Updates(up)
-	return res.RowsAffected == 1, wrap(res.Error, "mark notice #%d %s", id, status)
+	if res.Error != nil || res.RowsAffected != 1 {
+		return false, wrap(res.Error, "mark notice #%d %s", id, status)
+	}
+	if status == NoticeSent {
+		return true, s.countNoticeSent(ctx, id)
+	}
+	return true, nil
 }
 
 // CancelOwnerNotices withdraws an owner's pending notices in a campaign.

@@ -5,7 +5,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"slices"
 	"strings"
 	"time"
 
@@ -121,14 +120,17 @@ func (s *Store) JoinCampaign(ctx context.Context, campaignID int64, v model.Vehi
 		return false, false, wrap(res.Error, "join vehicle #%d to campaign #%d", v.ID, campaignID)
 	}
 	if res.RowsAffected == 1 {
-		return true, v.OwnerID != nil, nil
+		return true, v.OwnerID != nil, s.queueFunnel(ctx, inCampaign, campaignID, v.ID)
 	}
 	if v.OwnerID == nil {
 		return false, false, nil
 	}
 	res = s.q(ctx).Exec(`UPDATE campaign_vehicles SET owner_id = ? WHERE campaign_id = ? AND vehicle_id = ? AND (owner_id IS NULL OR owner_id <> ?)`,
 		*v.OwnerID, campaignID, v.ID, *v.OwnerID)
-	return false, res.RowsAffected == 1, wrap(res.Error, "owner of vehicle #%d in campaign #%d", v.ID, campaignID)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return false, false, wrap(res.Error, "owner of vehicle #%d in campaign #%d", v.ID, campaignID)
+	}
+	return false, true, s.queueFunnel(ctx, inCampaign, campaignID, v.ID)
 }
 
 // CampaignVehicleOf reads one vehicle's row in a campaign.
@@ -207,7 +209,10 @@ func earlier(a, b model.Campaign) bool {
 func (s *Store) CompleteCampaignVehicle(ctx context.Context, campaignID, vehicleID int64, source model.Source, at time.Time) (done bool, err error) {
 	res := s.q(ctx).Exec("UPDATE campaign_vehicles SET completed_at = ?, completed_source = ? WHERE campaign_id = ? AND vehicle_id = ? AND "+openVehicle,
 		at, source, campaignID, vehicleID)
-	return res.RowsAffected == 1, wrap(res.Error, "complete vehicle #%d in campaign #%d", vehicleID, campaignID)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return false, wrap(res.Error, "complete vehicle #%d in campaign #%d", vehicleID, campaignID)
+	}
+	return true, s.queueFunnel(ctx, inCampaign, campaignID, vehicleID)
 }
 
 // DeclineCampaignVehicle marks the vehicle declined in the campaign with
@@ -215,7 +220,10 @@ func (s *Store) CompleteCampaignVehicle(ctx context.Context, campaignID, vehicle
 func (s *Store) DeclineCampaignVehicle(ctx context.Context, campaignID, vehicleID int64, reason string, at time.Time) (done bool, err error) {
 	res := s.q(ctx).Exec("UPDATE campaign_vehicles SET declined_at = ?, declined_reason = ? WHERE campaign_id = ? AND vehicle_id = ? AND "+openVehicle,
 		at, Clip(reason, 200), campaignID, vehicleID)
-	return res.RowsAffected == 1, wrap(res.Error, "decline vehicle #%d in campaign #%d", vehicleID, campaignID)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return false, wrap(res.Error, "decline vehicle #%d in campaign #%d", vehicleID, campaignID)
+	}
+	return true, s.queueFunnel(ctx, inCampaign, campaignID, vehicleID)
 }
 
 // MarkCampaignStep records the first time an open vehicle reached a funnel
@@ -224,16 +232,22 @@ func (s *Store) MarkCampaignStep(ctx context.Context, campaignID, vehicleID int6
 	if column != "opened_at" && column != "started_at" {
 		return wrap(ErrInvalid, "campaign step %q", column)
 	}
-	err := s.q(ctx).Exec("UPDATE campaign_vehicles SET "+column+" = ? WHERE campaign_id = ? AND vehicle_id = ? AND "+column+" IS NULL AND "+openVehicle,
-		at, campaignID, vehicleID).Error
-	return wrap(err, "campaign #%d step %s of vehicle #%d", campaignID, column, vehicleID)
+	res := s.q(ctx).Exec("UPDATE campaign_vehicles SET "+column+" = ? WHERE campaign_id = ? AND vehicle_id = ? AND "+column+" IS NULL AND "+openVehicle,
+		at, campaignID, vehicleID)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return wrap(res.Error, "campaign #%d step %s of vehicle #%d", campaignID, column, vehicleID)
+	}
+	return s.queueFunnel(ctx, inCampaign, campaignID, vehicleID)
 }
 
 // FailCampaignVehicle records the latest failed repair attempt.
 func (s *Store) FailCampaignVehicle(ctx context.Context, campaignID, vehicleID int64, errText string, at time.Time) error {
-	err := s.q(ctx).Exec("UPDATE campaign_vehicles SET failed_at = ?, failed_error = ? WHERE campaign_id = ? AND vehicle_id = ? AND "+openVehicle,
-		at, Clip(errText, 300), campaignID, vehicleID).Error
-	return wrap(err, "fail vehicle #%d in campaign #%d", vehicleID, campaignID)
+	res := s.q(ctx).Exec("UPDATE campaign_vehicles SET failed_at = ?, failed_error = ? WHERE campaign_id = ? AND vehicle_id = ? AND "+openVehicle,
+		at, Clip(errText, 300), campaignID, vehicleID)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return wrap(res.Error, "fail vehicle #%d in campaign #%d", vehicleID, campaignID)
+	}
+	return s.queueFunnel(ctx, inCampaign, campaignID, vehicleID)
 }
 
 // OpenCampaignVehiclesOfOwner lists the owner's vehicles in the campaign
@@ -247,9 +261,12 @@ func (s *Store) OpenCampaignVehiclesOfOwner(ctx context.Context, campaignID, own
 // MarkOwnerNotified records that the owner was told about the campaign at
 // `at`, on each of their open vehicles not marked before.
 func (s *Store) MarkOwnerNotified(ctx context.Context, campaignID, ownerID int64, at time.Time) error {
-	err := s.q(ctx).Exec("UPDATE campaign_vehicles SET notified_at = ? WHERE campaign_id = ? AND owner_id = ? AND notified_at IS NULL AND "+openVehicle,
-		at, campaignID, ownerID).Error
-	return wrap(err, "mark owner #%d notified in campaign #%d", ownerID, campaignID)
+	res := s.q(ctx).Exec("UPDATE campaign_vehicles SET notified_at = ? WHERE campaign_id = ? AND owner_id = ? AND notified_at IS NULL AND "+openVehicle,
+		at, campaignID, ownerID)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return wrap(res.Error, "mark owner #%d notified in campaign #%d", ownerID, campaignID)
+	}
+	return s.queueFunnel(ctx, "campaign_id = ? AND owner_id = ?", campaignID, ownerID)
 }
 
 // FunnelCounts are a campaign's cumulative counts of vehicles by step.
@@ -349,214 +366,6 @@ func (s *Store) CampaignOwners(ctx context.Context, campaignID int64) (CampaignO
 	return out, wrap(err, "owners of campaign #%d", campaignID)
 }
 
-// FunnelFilter narrows a campaign's funnel to one wave, model or country;
-// the zero value keeps every vehicle.
-type FunnelFilter struct {
-	Wave    int
-	Model   string
-	Country string
-}
-
-func (f FunnelFilter) where() (string, []any) {
-	q, args := "", []any{}
-	if f.Wave > 0 {
-		q, args = q+" AND cv.wave = ?", append(args, f.Wave)
-	}
-	if f.Model != "" {
-		q, args = q+" AND v.model = ?", append(args, f.Model)
-	}
-	if f.Country != "" {
-		q, args = q+" AND COALESCE(v.country, '') = ?", append(args, f.Country)
-	}
-	return q, args
-}
-
-// sqlText quotes a constant of the code (never input) as an SQL string.
-func sqlText(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-// noticeEmails is the join from a vehicle's row (cv) to the emails that
-// carried its campaign's notices to its owner.
-const noticeEmails = `FROM campaign_notices n JOIN email_messages e ON e.message_id = n.email_message_id
-	WHERE n.campaign_id = cv.campaign_id AND n.owner_id = cv.owner_id`
-
-// funnelStepSQL is one vehicle's funnel step (model.FunnelPrecedence) as
-// an SQL expression over cv (campaign_vehicles), v (vehicles) and o (its
-// owner, left-joined).
-//
-// notified_at is written with the email in the transaction that records
-// it, before the mail server has it; so an owner counts as notified once
-// one of the campaign's emails to them was accepted (status sent), or when
-// no email was involved at all (the host's status API handed the message
-// out). An owner whose campaign emails all failed for good is unreachable.
-func funnelStepSQL() string {
-	accepted := `EXISTS (SELECT 1 ` + noticeEmails + ` AND e.status = ` + sqlText(EmailSent) + `)`
-	anyEmail := `EXISTS (SELECT 1 ` + noticeEmails + `)`
-	failed := `(EXISTS (SELECT 1 ` + noticeEmails + ` AND e.status = ` + sqlText(EmailFailed) + `) AND NOT ` + accepted + `)`
-	cond := map[model.FunnelStep]string{
-		model.StepCompleted:   "cv.completed_at IS NOT NULL",
-		model.StepDeclined:    "cv.declined_at IS NOT NULL",
-		model.StepFailed:      "cv.failed_at IS NOT NULL",
-		model.StepStarted:     "cv.started_at IS NOT NULL",
-		model.StepOpened:      "cv.opened_at IS NOT NULL",
-		model.StepNotified:    "cv.notified_at IS NOT NULL AND (" + accepted + " OR NOT " + anyEmail + ")",
-		model.StepUnreachable: "cv.owner_id IS NULL OR COALESCE(o.email, '') = '' OR o.unsubscribed_at IS NOT NULL OR " + failed,
-	}
-	var b strings.Builder
-	b.WriteString("CASE")
-	for _, st := range model.FunnelPrecedence {
-		if c, ok := cond[st]; ok {
-			b.WriteString(" WHEN " + c + " THEN " + sqlText(string(st)))
-		}
-	}
-	b.WriteString(" ELSE " + sqlText(string(model.StepNotNotified)) + " END")
-	return b.String()
-}
-
-// attributedNoticeSQL is the id of the campaign notice whose email link
-// opened the session a vehicle completed in: the link of the last trip to
-// Connect that fixed the car before its completion, when that link came
-// from one of this campaign's emails. NULL (direct) otherwise, and for
-// completions that came by another way than a Connect callback.
-func attributedNoticeSQL() string {
-	return `CASE WHEN cv.completed_at IS NOT NULL AND cv.completed_source = ` + sqlText(string(model.SourceCallback)) + ` THEN (
-		SELECT n.id FROM connect_states cs JOIN owner_links l ON l.id = cs.link_id
-		JOIN campaign_notices n ON n.campaign_id = cv.campaign_id AND n.owner_id = l.owner_id AND n.email_message_id = l.source_ref
-		WHERE cs.id = (SELECT MAX(cs2.id) FROM connect_states cs2 WHERE cs2.vehicle_id = cv.vehicle_id
-			AND cs2.outcome = ` + sqlText(OutcomeFixed) + ` AND cs2.created_at <= cv.completed_at)
-		AND l.source_ref <> '' ORDER BY n.id LIMIT 1) END`
-}
-
-// FunnelGroup counts a campaign's vehicles that share a step, a wave, a
-// model, a country and (for completions) the notice they are attributed
-// to. NoticeID is 0 for "direct".
-type FunnelGroup struct {
-	Step     model.FunnelStep
-	Wave     int
-	Model    string
-	Country  string
-	NoticeID int64
-	Vehicles int64
-}
-
-// CampaignFunnelGroups counts the campaign's vehicles (narrowed by f) by
-// step, wave, model, country and attributed notice, in one statement: the
-// few groups, never the vehicles, come back.
-func (s *Store) CampaignFunnelGroups(ctx context.Context, campaignID int64, f FunnelFilter) ([]FunnelGroup, error) {
-	where, args := f.where()
-	q := `SELECT step, wave, model, country, COALESCE(notice_id, 0), COUNT(*) FROM (
-		SELECT ` + funnelStepSQL() + ` AS step, cv.wave AS wave, v.model AS model, COALESCE(v.country, '') AS country,
-			` + attributedNoticeSQL() + ` AS notice_id
-		FROM campaign_vehicles cv JOIN vehicles v ON v.id = cv.vehicle_id LEFT JOIN owners o ON o.id = cv.owner_id
-		WHERE cv.campaign_id = ?` + where + `) x
-		GROUP BY step, wave, model, country, COALESCE(notice_id, 0) ORDER BY wave, model, country`
-	rows, err := s.q(ctx).Raw(q, append([]any{campaignID}, args...)...).Rows()
-	if err != nil {
-		return nil, wrap(err, "funnel of campaign #%d", campaignID)
-	}
-	defer rows.Close()
-	var out []FunnelGroup
-	for rows.Next() {
-		var g FunnelGroup
-		var step string
-		if err := rows.Scan(&step, &g.Wave, &g.Model, &g.Country, &g.NoticeID, &g.Vehicles); err != nil {
-			return nil, wrap(err, "funnel of campaign #%d: scan", campaignID)
-		}
-		g.Step = model.FunnelStep(step)
-		out = append(out, g)
-	}
-	return out, wrap(rows.Err(), "funnel of campaign #%d", campaignID)
-}
-
-// FunnelDay is how many of a campaign's vehicles reached the steps of the
-// chart on one UTC day ("2027-03-01").
-type FunnelDay struct {
-	Day       string
-	Notified  int64
-	Opened    int64
-	Completed int64
-}
-
-// utcDay is the UTC calendar day of a timestamp column as YYYY-MM-DD.
-// SQLite keeps the store's UTC times as text that starts with the date.
-func (s *Store) utcDay(col string) string {
-	if s.postgres() {
-		return "to_char(" + col + " AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
-	}
-	return "substr(" + col + ", 1, 10)"
-}
-
-// CampaignFunnelDays counts, per UTC day, the campaign's vehicles (narrowed
-// by f) first notified, opened and completed that day, in day order; days
-// on which nothing happened are left out.
-func (s *Store) CampaignFunnelDays(ctx context.Context, campaignID int64, f FunnelFilter) ([]FunnelDay, error) {
-	where, args := f.where()
-	byDay := map[string]*FunnelDay{}
-	for _, col := range []string{"notified_at", "opened_at", "completed_at"} {
-		q := `SELECT ` + s.utcDay("cv."+col) + ` AS day, COUNT(*) FROM campaign_vehicles cv JOIN vehicles v ON v.id = cv.vehicle_id
-			WHERE cv.campaign_id = ? AND cv.` + col + ` IS NOT NULL` + where + ` GROUP BY day`
-		rows, err := s.q(ctx).Raw(q, append([]any{campaignID}, args...)...).Rows()
-		if err != nil {
-			return nil, wrap(err, "funnel days of campaign #%d", campaignID)
-		}
-		for rows.Next() {
-			var day string
-			var n int64
-			if err := rows.Scan(&day, &n); err != nil {
-				rows.Close()
-				return nil, wrap(err, "funnel days of campaign #%d: scan", campaignID)
-			}
-			d := byDay[day]
-			if d == nil {
-				d = &FunnelDay{Day: day}
-				byDay[day] = d
-			}
-			switch col {
-			case "notified_at":
-				d.Notified += n
-			case "opened_at":
-				d.Opened += n
-			default:
-				d.Completed += n
-			}
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, wrap(err, "funnel days of campaign #%d", campaignID)
-		}
-	}
-	out := make([]FunnelDay, 0, len(byDay))
-	for _, d := range byDay {
-		out = append(out, *d)
-	}
-	slices.SortFunc(out, func(a, b FunnelDay) int { return strings.Compare(a.Day, b.Day) })
-	return out, nil
-}
-
-// FunnelFacets are the waves, models and countries of a campaign's
-// cohort, sorted: the choices of the funnel's filters.
-type FunnelFacets struct {
-	Waves     []int
-	Models    []string
-	Countries []string
-}
-
-// CampaignFunnelFacets lists the distinct waves, models and countries of
-// the campaign's vehicles.
-func (s *Store) CampaignFunnelFacets(ctx context.Context, campaignID int64) (FunnelFacets, error) {
-	var out FunnelFacets
-	err := s.q(ctx).Raw(`SELECT DISTINCT wave FROM campaign_vehicles WHERE campaign_id = ? ORDER BY wave`, campaignID).Scan(&out.Waves).Error
-	if err == nil {
-		err = s.q(ctx).Raw(`SELECT DISTINCT v.model FROM campaign_vehicles cv JOIN vehicles v ON v.id = cv.vehicle_id
-			WHERE cv.campaign_id = ? ORDER BY v.model`, campaignID).Scan(&out.Models).Error
-	}
-	if err == nil {
-		err = s.q(ctx).Raw(`SELECT DISTINCT COALESCE(v.country, '') AS c FROM campaign_vehicles cv JOIN vehicles v ON v.id = cv.vehicle_id
-			WHERE cv.campaign_id = ? ORDER BY c`, campaignID).Scan(&out.Countries).Error
-	}
-	return out, wrap(err, "funnel filters of campaign #%d", campaignID)
-}
-
 // CampaignExportRow is one vehicle of a campaign's CSV export.
 type CampaignExportRow struct {
 	HostUserID     string
@@ -577,7 +386,8 @@ type CampaignExportRow struct {
 // time, however large the cohort. An error from fn stops the walk.
 func (s *Store) EachCampaignExportRow(ctx context.Context, campaignID int64, fn func(CampaignExportRow) error) error {
 	q := `SELECT COALESCE(o.host_user_id, ''), v.smartcar_id, COALESCE(v.vin, ''), v.make, v.model, v.year, COALESCE(v.country, ''),
-		` + funnelStepSQL() + `, cv.declined_reason,
+		CASE WHEN cv.counted_step <> '' AND NOT EXISTS (SELECT 1 FROM campaign_funnel_dirty q WHERE q.campaign_id = cv.campaign_id
+			AND q.vehicle_id = cv.vehicle_id) THEN cv.counted_step ELSE ` + funnelStepSQL() + ` END, cv.declined_reason,
 		(SELECT MAX(n.sent_at) FROM campaign_notices n WHERE n.campaign_id = cv.campaign_id AND n.owner_id = cv.owner_id AND n.status = ` + sqlText(string(NoticeSent)) + `),
 		cv.completed_at
 		FROM campaign_vehicles cv JOIN vehicles v ON v.id = cv.vehicle_id LEFT JOIN owners o ON o.id = cv.owner_id
@@ -603,41 +413,6 @@ func (s *Store) EachCampaignExportRow(ctx context.Context, campaignID int64, fn 
 	return wrap(rows.Err(), "export of campaign #%d", campaignID)
 }
 
-// NoticeCount is how many of a campaign's notices of one step were sent.
-type NoticeCount struct {
-	ID            int64 // the lowest id of the step, to name it
-	Kind          NoticeKind
-	OffsetSeconds int64
-	Revision      int
-	Sent          int64
-}
-
-// CampaignNoticeSteps lists each notice step of the campaign (schedule
-// offset, or new date and revision) with how many were sent, in due order.
-func (s *Store) CampaignNoticeSteps(ctx context.Context, campaignID int64) ([]NoticeCount, error) {
-	var out []NoticeCount
-	err := s.q(ctx).Raw(`SELECT MIN(id) AS id, kind, offset_seconds, revision,
-		COUNT(CASE WHEN status = ? THEN 1 END) AS sent
-		FROM campaign_notices WHERE campaign_id = ? GROUP BY kind, offset_seconds, revision ORDER BY MIN(due_at), MIN(id)`,
-		NoticeSent, campaignID).Scan(&out).Error
-	return out, wrap(err, "notice steps of campaign #%d", campaignID)
-}
-
-// NoticeStepOf maps every notice id of the campaign to the lowest id of
-// its step, so attributed notices group by step.
-func (s *Store) NoticeStepOf(ctx context.Context, campaignID int64) (map[int64]int64, error) {
-	type pair struct{ ID, Step int64 }
-	var ps []pair
-	err := s.q(ctx).Raw(`SELECT n.id AS id, (SELECT MIN(m.id) FROM campaign_notices m WHERE m.campaign_id = n.campaign_id
-		AND m.kind = n.kind AND m.offset_seconds = n.offset_seconds AND m.revision = n.revision) AS step
-		FROM campaign_notices n WHERE n.campaign_id = ? AND n.status = ?`, campaignID, NoticeSent).Scan(&ps).Error
-	out := make(map[int64]int64, len(ps))
-	for _, p := range ps {
-		out[p.ID] = p.Step
-	}
-	return out, wrap(err, "notice steps of campaign #%d", campaignID)
-}
-
 // MarkCampaignOpenedByEmail records that a person continued a link from
 // the email with this Message-ID about the vehicle: opened_at, the first
 // time, in each campaign whose notice that email carried to the owner.
@@ -645,27 +420,36 @@ func (s *Store) MarkCampaignOpenedByEmail(ctx context.Context, ownerID, vehicleI
 	if messageID == "" {
 		return nil
 	}
-	err := s.q(ctx).Exec(`UPDATE campaign_vehicles SET opened_at = ? WHERE vehicle_id = ? AND owner_id = ? AND opened_at IS NULL AND `+openVehicle+`
+	res := s.q(ctx).Exec(`UPDATE campaign_vehicles SET opened_at = ? WHERE vehicle_id = ? AND owner_id = ? AND opened_at IS NULL AND `+openVehicle+`
 		AND campaign_id IN (SELECT campaign_id FROM campaign_notices WHERE owner_id = ? AND email_message_id = ?)`,
-		at, vehicleID, ownerID, ownerID, messageID).Error
-	return wrap(err, "campaign link of vehicle #%d opened", vehicleID)
+		at, vehicleID, ownerID, ownerID, messageID)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return wrap(res.Error, "campaign link of vehicle #%d opened", vehicleID)
+	}
+	return s.queueFunnel(ctx, "vehicle_id = ?", vehicleID)
 }
 
 // FailLiveCampaignVehicle records a failed trip to Connect (errText is
 // Smartcar's error code) on the vehicle in every running or paused
 // campaign it is open in.
 func (s *Store) FailLiveCampaignVehicle(ctx context.Context, vehicleID int64, errText string, at time.Time) error {
-	err := s.q(ctx).Exec(`UPDATE campaign_vehicles SET failed_at = ?, failed_error = ? WHERE vehicle_id = ? AND `+openVehicle+`
+	res := s.q(ctx).Exec(`UPDATE campaign_vehicles SET failed_at = ?, failed_error = ? WHERE vehicle_id = ? AND `+openVehicle+`
 		AND campaign_id IN (SELECT id FROM campaigns WHERE state IN ?)`,
-		at, Clip(errText, 300), vehicleID, []model.CampaignState{model.CampaignRunning, model.CampaignPaused}).Error
-	return wrap(err, "failed trip of vehicle #%d in its campaigns", vehicleID)
+		at, Clip(errText, 300), vehicleID, []model.CampaignState{model.CampaignRunning, model.CampaignPaused})
+	if res.Error != nil || res.RowsAffected == 0 {
+		return wrap(res.Error, "failed trip of vehicle #%d in its campaigns", vehicleID)
+	}
+	return s.queueFunnel(ctx, "vehicle_id = ?", vehicleID)
 }
 
 // MarkCampaignVehicleNotified records that the vehicle's owner was told
 // about the campaign another way than by email (the host's status API
 // handed the campaign's message out), the first time.
 func (s *Store) MarkCampaignVehicleNotified(ctx context.Context, campaignID, vehicleID int64, at time.Time) error {
-	err := s.q(ctx).Exec("UPDATE campaign_vehicles SET notified_at = ? WHERE campaign_id = ? AND vehicle_id = ? AND notified_at IS NULL AND "+openVehicle,
-		at, campaignID, vehicleID).Error
-	return wrap(err, "mark vehicle #%d notified in campaign #%d", vehicleID, campaignID)
+	res := s.q(ctx).Exec("UPDATE campaign_vehicles SET notified_at = ? WHERE campaign_id = ? AND vehicle_id = ? AND notified_at IS NULL AND "+openVehicle,
+		at, campaignID, vehicleID)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return wrap(res.Error, "mark vehicle #%d notified in campaign #%d", vehicleID, campaignID)
+	}
+	return s.queueFunnel(ctx, inCampaign, campaignID, vehicleID)
 }

@@ -124,7 +124,12 @@ func (s *Store) FinishEmail(ctx context.Context, id int64, status string, code i
 	if status == EmailSent {
 		up["sent_at"] = s.now()
 	}
-	return wrap(s.q(ctx).Model(&EmailMessage{}).Where("id = ?", id).Updates(up).Error, "finish email #%d", id)
+	if err := s.q(ctx).Model(&EmailMessage{}).Where("id = ?", id).Updates(up).Error; err != nil {
+		return wrap(err, "finish email #%d", id)
+	}
+	// Whether a campaign email reached its owner decides their funnel step
+	// (notified or unreachable).
+	return s.queueFunnel(ctx, "owner_id = (SELECT owner_id FROM email_messages WHERE id = ?)", id)
 }
 
 // EmailIDsOfOwner lists the ids of every email to the owner, for erasure

@@ -286,6 +286,39 @@ var Columns = []Column{
 	column("campaign_vehicles", "started_at", "", ""),
 	column("campaign_vehicles", "vehicle_id", "", ""),
 	column("campaign_vehicles", "wave", "", ""),
+	column("campaign_vehicles", "counted_step", "", ""),
+	column("campaign_vehicles", "counted_wave", "", ""),
+	column("campaign_vehicles", "counted_model", "", ""),
+	column("campaign_vehicles", "counted_country", "", ""),
+	column("campaign_vehicles", "counted_notice", "", ""),
+	column("campaign_vehicles", "counted_detail", "", ""), // a copy of declined_reason or failed_error
+	column("campaign_vehicles", "counted_notified_day", "", ""),
+	column("campaign_vehicles", "counted_opened_day", "", ""),
+	column("campaign_vehicles", "counted_completed_day", "", ""),
+	column("campaign_funnel_dirty", "campaign_id", "", ""),
+	column("campaign_funnel_dirty", "vehicle_id", "", ""),
+	column("campaign_funnel_dirty", "claimed", "", ""),
+	column("campaign_funnel_counts", "campaign_id", "", ""),
+	column("campaign_funnel_counts", "wave", "", ""),
+	column("campaign_funnel_counts", "model", "", ""),
+	column("campaign_funnel_counts", "country", "", ""),
+	column("campaign_funnel_counts", "step", "", ""),
+	column("campaign_funnel_counts", "notice", "", ""),
+	column("campaign_funnel_counts", "detail", "", ""),
+	column("campaign_funnel_counts", "vehicles", "", ""),
+	column("campaign_funnel_days", "campaign_id", "", ""),
+	column("campaign_funnel_days", "wave", "", ""),
+	column("campaign_funnel_days", "model", "", ""),
+	column("campaign_funnel_days", "country", "", ""),
+	column("campaign_funnel_days", "day", "", ""),
+	column("campaign_funnel_days", "notified", "", ""),
+	column("campaign_funnel_days", "opened", "", ""),
+	column("campaign_funnel_days", "completed", "", ""),
+	column("campaign_notice_counts", "campaign_id", "", ""),
+	column("campaign_notice_counts", "kind", "", ""),
+	column("campaign_notice_counts", "offset_seconds", "", ""),
+	column("campaign_notice_counts", "revision", "", ""),
+	column("campaign_notice_counts", "sent", "", ""),
 	column("campaigns", "breaks_connections", "", ""),
 	column("campaigns", "cancelled_at", "", ""),
 	column("campaigns", "countries", "", ""),
@@ -448,5 +481,9 @@ func (s *Store) EraseOwner(ctx context.Context, ownerID int64, hostUserID string
 	}
 	// No more email: the schedule ends.
 	err := s.q(ctx).Exec("UPDATE owner_notifications SET active = ?, due_at = NULL, updated_at = ? WHERE owner_id = ?", false, s.now(), ownerID).Error
-	return wrap(err, "erase owner schedule #%d", ownerID)
+	if err != nil {
+		return wrap(err, "erase owner schedule #%d", ownerID)
+	}
+	// Without an address their campaign vehicles are unreachable now.
+	return s.MarkOwnerFunnelDirty(ctx, ownerID)
 }

@@ -40,7 +40,13 @@ func (s *Store) UpsertOwner(ctx context.Context, in OwnerInput) (model.Owner, er
 	if err != nil {
 		return model.Owner{}, wrap(err, "upsert owner %s", in.HostUserID)
 	}
-	return s.OwnerByHostID(ctx, in.HostUserID)
+	o, err = s.OwnerByHostID(ctx, in.HostUserID)
+	if err != nil {
+		return o, err
+	}
+	// A new or emptied address may move their vehicles between the
+	// funnel's unreachable and notified steps.
+	return o, s.MarkOwnerFunnelDirty(ctx, o.ID)
 }
 
 // OwnerByHostID finds an owner by the host app's user id.
@@ -85,10 +91,10 @@ func (s *Store) OwnerByID(ctx context.Context, id int64) (model.Owner, error) {
 func (s *Store) unsubscribeOwner(ctx context.Context, id int64, now time.Time) (bool, error) {
 	res := s.q(ctx).Model(&model.Owner{}).Where("id = ? AND unsubscribed_at IS NULL", id).
 		Updates(map[string]any{"unsubscribed_at": now, "updated_at": now})
-	if res.Error != nil {
+	if res.Error != nil || res.RowsAffected == 0 {
 		return false, wrap(res.Error, "unsubscribe owner #%d", id)
 	}
-	return res.RowsAffected == 1, nil
+	return true, s.MarkOwnerFunnelDirty(ctx, id)
 }
 
 // OwnerByEmail finds the owner with that address (case-insensitive).

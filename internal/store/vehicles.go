@@ -624,6 +624,9 @@ func (s *Store) MoveVehicle(ctx context.Context, vehicleID int64, to *int64, ext
 	if err := s.q(ctx).Exec("UPDATE campaign_vehicles SET owner_id = ? WHERE vehicle_id = ? AND "+openVehicle, to, vehicleID).Error; err != nil {
 		return model.Vehicle{}, wrap(err, "move vehicle #%d in campaigns", vehicleID)
 	}
+	if err := s.queueFunnel(ctx, "vehicle_id = ?", vehicleID); err != nil {
+		return model.Vehicle{}, err
+	}
 	return s.VehicleByID(ctx, vehicleID)
 }
 

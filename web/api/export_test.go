@@ -7,3 +7,11 @@ import "reflect"
 func RequestTypes() []reflect.Type {
 	return []reflect.Type{reflect.TypeFor[ownerJSON](), reflect.TypeFor[vehicleJSON](), reflect.TypeFor[linkRequest]()}
 }
+
+// SetExportFlushed makes the vehicle export call f after each flush, until
+// the returned function restores it.
+func SetExportFlushed(f func(rows int64)) (restore func()) {
+	old := exportFlushed
+	exportFlushed = f
+	return func() { exportFlushed = old }
+}

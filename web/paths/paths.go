@@ -39,6 +39,7 @@ const (
 	RouteAPICampaignResume         = "/campaigns/:id/resume"
 	RouteAPICampaignCancel         = "/campaigns/:id/cancel"
 	RouteAPICampaignVehiclesCSV    = "/campaigns/:id/vehicles.csv"
+	RouteAPICampaignFunnel         = "/campaigns/:id/funnel"
 	RouteAPIVehicleReauthenticated = "/vehicles/:vehicle_id/reauthenticated"
 
 	// Smartcar's webhook deliveries.
@@ -105,6 +106,9 @@ const (
 	RouteConsoleCampaignPause     = "/console/campaigns/:id/pause"
 	RouteConsoleCampaignResume    = "/console/campaigns/:id/resume"
 	RouteConsoleCampaignCancel    = "/console/campaigns/:id/cancel"
+	// A campaign's funnel, and its vehicles as CSV (agents read both).
+	RouteConsoleCampaignFunnel      = "/console/campaigns/:id/funnel"
+	RouteConsoleCampaignVehiclesCSV = "/console/campaigns/:id/vehicles.csv"
 	// ConsoleJobs is where River UI, the job queue dashboard, is mounted;
 	// River UI serves everything below it.
 	ConsoleJobs          = "/console/jobs"
@@ -285,6 +289,17 @@ func ConsoleCampaignTestEmail(campaignID int64) string {
 // POST acts).
 func ConsoleCampaignMove(campaignID int64, move string) string {
 	return consoleCampaign(campaignID, "/"+move)
+}
+
+// ConsoleCampaignFunnel is a campaign's funnel page; q carries its
+// filters (wave, model, country), if any.
+func ConsoleCampaignFunnel(campaignID int64, q url.Values) string {
+	return withQuery(consoleCampaign(campaignID, "/funnel"), q)
+}
+
+// ConsoleCampaignVehiclesCSV downloads a campaign's vehicles as CSV.
+func ConsoleCampaignVehiclesCSV(campaignID int64) string {
+	return consoleCampaign(campaignID, "/vehicles.csv")
 }
 
 func consoleCampaign(campaignID int64, action string) string {

@@ -176,6 +176,20 @@ func (d *Detection) Download(path string) (int, http.Header, []byte) {
 	return res.StatusCode, res.Header, raw
 }
 
+// Stream GETs an API path with the key and hands back the response as it
+// arrives, for tests that read a streamed answer piece by piece; the
+// caller closes its body.
+func (d *Detection) Stream(path string) *http.Response {
+	d.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, d.url+path, nil)
+	req.Header.Set("Authorization", "Bearer "+d.apiKey)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return res
+}
+
 // Recorded counts the webhook events in the inbox.
 func (d *Detection) Recorded() int64 {
 	d.t.Helper()
