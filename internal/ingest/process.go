@@ -333,7 +333,7 @@ func (p *Processor) apply(ctx context.Context, tx *store.Store, claimed []store.
 		return 0, err
 	}
 	for _, c := range changes {
-		if _, _, err := p.machine.Transition(ctx, tx, c.vehicleID, c.change); err != nil {
+		if _, _, err := p.machine.TransitionFrom(ctx, tx, c.vehicleID, c.from, c.fromReason, c.change); err != nil {
 			return 0, fmt.Errorf("ingest: apply event %s: %w", c.eventID, err)
 		}
 	}
@@ -350,7 +350,11 @@ func (p *Processor) apply(ctx context.Context, tx *store.Store, claimed []store.
 type plannedChange struct {
 	vehicleID int64
 	eventID   string
-	change    store.StateChange
+	// from and fromReason are where the vehicle stands before the change,
+	// as read and locked in the batch's transaction.
+	from       model.State
+	fromReason string
+	change     store.StateChange
 }
 
 // plan decides what one event does to tv and moves tv (in memory) to where
@@ -376,7 +380,7 @@ func plan(tv *store.TrackedVehicle, o *observation, clock *store.EventClock) (mo
 		if !d.change || (d.to == tv.State && d.reason == tv.Reason) {
 			continue
 		}
-		changes = append(changes, plannedChange{vehicleID: tv.ID, eventID: o.inbox.EventID, change: store.StateChange{
+		changes = append(changes, plannedChange{vehicleID: tv.ID, eventID: o.inbox.EventID, from: tv.State, fromReason: tv.Reason, change: store.StateChange{
 			To: d.to, Reason: d.reason, ResolutionURL: d.url, Source: o.source, At: o.at,
 			Detail: changeDetail(o.inbox.EventID, o.eventType),
 		}})

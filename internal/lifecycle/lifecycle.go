@@ -104,13 +104,40 @@ func (m *Machine) Transition(ctx context.Context, tx *store.Store, vehicleID int
 	if err != nil || !changed {
 		return v, changed, err
 	}
+	if err := m.changed(ctx, tx, v, from, ch); err != nil {
+		return v, false, err
+	}
+	return v, true, nil
+}
+
+// TransitionFrom is Transition within tx for a caller that has read the
+// vehicle in tx (and locked it, on PostgreSQL) and knows it stands at
+// state from with reason fromReason: the change is then written without
+// reading the vehicle again (store.SetStateFrom). Should the vehicle stand
+// elsewhere by now, it is Transition.
+func (m *Machine) TransitionFrom(ctx context.Context, tx *store.Store, vehicleID int64, from model.State, fromReason string, ch store.StateChange) (v model.Vehicle, changed bool, err error) {
+	v, ok, err := tx.SetStateFrom(ctx, vehicleID, from, fromReason, ch)
+	if err != nil {
+		return v, false, err
+	}
+	if !ok {
+		return m.Transition(ctx, tx, vehicleID, ch)
+	}
+	if err := m.changed(ctx, tx, v, from, ch); err != nil {
+		return v, false, err
+	}
+	return v, true, nil
+}
+
+// changed runs the hooks on a change that was written.
+func (m *Machine) changed(ctx context.Context, tx *store.Store, v model.Vehicle, from model.State, ch store.StateChange) error {
 	c := Change{Vehicle: v, From: from, Reason: ch.Reason, Source: ch.Source, At: v.StateChangedAt, PermissionsLost: ch.PermissionsLost}
 	for _, h := range m.hooks {
 		if err := h.StateChanged(ctx, tx, c); err != nil {
-			return v, false, err
+			return err
 		}
 	}
-	return v, true, nil
+	return nil
 }
 
 // OwnerChange describes a car that changed hands, or seems to have.

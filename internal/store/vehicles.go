@@ -3,6 +3,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -262,6 +263,51 @@ func (s *Store) SetState(ctx context.Context, vehicleID int64, ch StateChange) (
 		})
 	})
 	return v, from, changed, err
+}
+
+// SetStateFrom is SetState for a caller that read the vehicle in its own
+// transaction (locked on PostgreSQL) and knows where it stands: the vehicle
+// changes only if it is still in state from with reason fromReason, in one
+// statement that returns the row as changed, and the timeline entry follows
+// in a second. No savepoint and no read first: applying a burst of webhooks
+// makes one such change per event, and SetState's four extra round trips
+// were most of the cost. ok is false, and nothing is written, when the
+// vehicle no longer stands there (a hook moved it since): the caller then
+// uses SetState. It must run inside a transaction (Store.Tx).
+func (s *Store) SetStateFrom(ctx context.Context, vehicleID int64, from model.State, fromReason string, ch StateChange) (v model.Vehicle, ok bool, err error) {
+	if !ch.To.Valid() {
+		return model.Vehicle{}, false, fmt.Errorf("store: set state %q: %w", ch.To, ErrInvalid)
+	}
+	if ch.To == from && ch.Reason == fromReason {
+		return model.Vehicle{}, false, nil
+	}
+	now := s.now()
+	at := ch.At
+	if at.IsZero() {
+		at = now
+	}
+	rows, err := s.q(ctx).Raw("UPDATE vehicles SET state = ?, reason = ?, reason_detail = ?, resolution_url = ?, state_changed_at = ?, updated_at = ?"+
+		" WHERE id = ? AND state = ? AND reason = ? RETURNING "+vehicleColumns,
+		ch.To, ch.Reason, ch.ReasonDetail, ch.ResolutionURL, at.UTC(), now, vehicleID, from, fromReason).Rows()
+	if err != nil {
+		return model.Vehicle{}, false, wrap(err, "update state of vehicle #%d", vehicleID)
+	}
+	found := rows.Next()
+	if found {
+		v, err = scanVehicle(rows)
+	}
+	if cerr := rows.Close(); err == nil {
+		err = cmp.Or(rows.Err(), cerr)
+	}
+	if err != nil || !found {
+		return model.Vehicle{}, false, wrap(err, "update state of vehicle #%d", vehicleID)
+	}
+	err = s.q(ctx).Exec("INSERT INTO vehicle_events (vehicle_id, owner_id, kind, source, from_state, to_state, detail, occurred_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		v.ID, v.OwnerID, model.EventStateChanged, ch.Source, from, ch.To, ch.Detail, at.UTC(), now).Error
+	if err != nil {
+		return model.Vehicle{}, false, wrap(err, "add event %s", model.EventStateChanged)
+	}
+	return v, true, nil
 }
 
 // CountByState returns how many vehicles are in each state.
