@@ -47,6 +47,10 @@ type ProcessorConfig struct {
 	// receiver most of the time: recording is what must not fall behind,
 	// applying catches up after.
 	Load func() float64
+	// Rate, when set, reports how many events a second the receiver has
+	// recorded recently. A fast commit keeps batches small even under a
+	// burst, so a high rate counts as a burst too.
+	Rate func() float64
 }
 
 func (c ProcessorConfig) withDefaults() ProcessorConfig {
@@ -113,19 +117,28 @@ func (p *Processor) Run(ctx context.Context) {
 // applied.
 const maxYield = 5 * time.Millisecond
 
-// A receiver committing burstLoad events at a time is under a burst; the
-// processor then pauses at least burstPause between batches.
+// A receiver committing burstLoad events at a time, or recording burstRate
+// events a second, is under a burst; the processor then pauses at least
+// burstPause between batches. burstRate is far above what an install sees
+// outside a carmaker's migration, and below what one instance records in
+// one.
 const (
 	burstLoad  = 16
+	burstRate  = 1000
 	burstPause = 25 * time.Millisecond
 )
+
+// burst reports whether the receiver is under a burst.
+func (p *Processor) burst() bool {
+	return p.cfg.Load != nil && p.cfg.Load() >= burstLoad || p.cfg.Rate != nil && p.cfg.Rate() >= burstRate
+}
 
 func (p *Processor) work(ctx context.Context, worker int) {
 	backoff := time.Duration(0)
 	size := p.cfg.Batch
 	var took time.Duration
 	for ctx.Err() == nil {
-		if p.cfg.Load != nil && p.cfg.Load() >= burstLoad {
+		if p.burst() {
 			// During a burst one worker applies events, an eighth of the
 			// time: the CPU and the database go to recording, and the
 			// backlog is applied once the burst is over.
