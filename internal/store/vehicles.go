@@ -149,20 +149,36 @@ func (s *Store) VehicleByID(ctx context.Context, id int64) (model.Vehicle, error
 const vehicleColumns = "id, smartcar_id, owner_id, smartcar_user_id, external_id, make, model, year, vin, nickname, country, priority, state, reason, reason_detail, resolution_url, state_changed_at, last_signal_at, snoozed_until, owner_changed_at, created_at, updated_at"
 
 func scanVehicle(r scanner) (model.Vehicle, error) {
-	var v model.Vehicle
-	var owner sql.NullInt64
-	var signal, snoozed, ownerChanged sql.NullTime
-	var state string
-	var country sql.NullString
-	err := r.Scan(&v.ID, &v.SmartcarID, &owner, &v.SmartcarUserID, &v.ExternalID, &v.Make, &v.Model, &v.Year, &v.VIN,
-		&v.Nickname, &country, &v.Priority, &state, &v.Reason, &v.ReasonDetail, &v.ResolutionURL, &v.StateChangedAt, &signal, &snoozed, &ownerChanged, &v.CreatedAt, &v.UpdatedAt)
-	v.State, v.Country = model.State(state), country.String
-	if owner.Valid {
-		id := owner.Int64
+	var vs vehicleScan
+	err := r.Scan(vs.dest()...)
+	return vs.vehicle(), err
+}
+
+// vehicleScan is a vehicles row being scanned: dest for Scan, then vehicle.
+type vehicleScan struct {
+	v                             model.Vehicle
+	owner                         sql.NullInt64
+	signal, snoozed, ownerChanged sql.NullTime
+	state                         string
+	country                       sql.NullString
+}
+
+func (s *vehicleScan) dest() []any {
+	v := &s.v
+	return []any{&v.ID, &v.SmartcarID, &s.owner, &v.SmartcarUserID, &v.ExternalID, &v.Make, &v.Model, &v.Year, &v.VIN,
+		&v.Nickname, &s.country, &v.Priority, &s.state, &v.Reason, &v.ReasonDetail, &v.ResolutionURL, &v.StateChangedAt,
+		&s.signal, &s.snoozed, &s.ownerChanged, &v.CreatedAt, &v.UpdatedAt}
+}
+
+func (s *vehicleScan) vehicle() model.Vehicle {
+	v := s.v
+	v.State, v.Country = model.State(s.state), s.country.String
+	if s.owner.Valid {
+		id := s.owner.Int64
 		v.OwnerID = &id
 	}
-	v.LastSignalAt, v.SnoozedUntil, v.OwnerChangedAt = nullTime(signal), nullTime(snoozed), nullTime(ownerChanged)
-	return v, err
+	v.LastSignalAt, v.SnoozedUntil, v.OwnerChangedAt = nullTime(s.signal), nullTime(s.snoozed), nullTime(s.ownerChanged)
+	return v
 }
 
 func (s *Store) queryVehicles(ctx context.Context, where string, args ...any) ([]model.Vehicle, error) {
@@ -193,8 +209,14 @@ func (s *Store) VehiclesByOwner(ctx context.Context, ownerID int64) ([]model.Veh
 	if err != nil {
 		return nil, wrap(err, "vehicles of owner #%d", ownerID)
 	}
-	sort.SliceStable(vs, func(i, j int) bool { return ownerOrder[vs[i].State] < ownerOrder[vs[j].State] })
+	sortForOwner(vs)
 	return vs, nil
+}
+
+// sortForOwner puts the vehicles that need the owner first, keeping the
+// order of the rest.
+func sortForOwner(vs []model.Vehicle) {
+	sort.SliceStable(vs, func(i, j int) bool { return ownerOrder[vs[i].State] < ownerOrder[vs[j].State] })
 }
 
 // statesNeedingOwner are the states model.State.NeedsOwner names.

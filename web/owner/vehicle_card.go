@@ -15,6 +15,33 @@ import (
 
 // vehicleCard builds the view model of one vehicle in the request's language.
 func (h *Handler) vehicleCard(ctx context.Context, v model.Vehicle) ownerviews.VehicleCard {
+	st, ok := h.campaignOf(ctx, v)
+	return h.card(ctx, v, st, ok)
+}
+
+// vehicleCards is vehicleCard for each of a page's cars, the campaigns of
+// those inCampaign looked up together.
+func (h *Handler) vehicleCards(ctx context.Context, vs []model.Vehicle, inCampaign map[int64]bool) []ownerviews.VehicleCard {
+	var members []model.Vehicle
+	for _, v := range vs {
+		if inCampaign[v.ID] {
+			members = append(members, v)
+		}
+	}
+	var standings map[int64]campaign.Standing
+	if len(members) > 0 {
+		standings = h.campaignsOf(ctx, members)
+	}
+	cards := make([]ownerviews.VehicleCard, 0, len(vs))
+	for _, v := range vs {
+		st, ok := standings[v.ID]
+		cards = append(cards, h.card(ctx, v, st, ok))
+	}
+	return cards
+}
+
+// card builds a car's card; st is the campaign it follows when inCampaign.
+func (h *Handler) card(ctx context.Context, v model.Vehicle, st campaign.Standing, inCampaign bool) ownerviews.VehicleCard {
 	l := i18n.From(ctx)
 	data := map[string]any{"Make": makeName(v.Make), "App": h.AppName, "Car": carTitle(v)}
 	card := ownerviews.VehicleCard{
@@ -43,7 +70,7 @@ func (h *Handler) vehicleCard(ctx context.Context, v model.Vehicle) ownerviews.V
 	if v.SnoozedUntil != nil && v.SnoozedUntil.After(h.Store.Now()) && v.State.NeedsOwner() {
 		card.Snoozed = l.T("owner.snoozed", map[string]any{"Date": formatDate(l.Lang(), *v.SnoozedUntil)})
 	}
-	if st, ok := h.campaignOf(ctx, v); ok {
+	if inCampaign {
 		card.Campaign = h.campaignCard(l, v, st)
 		// Reconnecting early is the point: the button shows while the car
 		// still works, and the trip is the campaign's.
@@ -75,6 +102,25 @@ func (h *Handler) campaignOf(ctx context.Context, v model.Vehicle) (campaign.Sta
 		return campaign.Standing{}, false
 	}
 	return st, ok
+}
+
+// campaignsOf is campaignOf for several cars at once, keyed by vehicle id.
+func (h *Handler) campaignsOf(ctx context.Context, vs []model.Vehicle) map[int64]campaign.Standing {
+	if h.Campaigns == nil {
+		return nil
+	}
+	ids := make([]int64, 0, len(vs))
+	for _, v := range vs {
+		if v.State != model.StateDeclined {
+			ids = append(ids, v.ID)
+		}
+	}
+	out, err := h.Campaigns.ForVehicles(ctx, ids, h.Store.Now())
+	if err != nil {
+		h.Log.Warn("campaigns of vehicles", "vehicles", len(ids), "err", err)
+		return nil
+	}
+	return out
 }
 
 // campaignCard words the campaign in the owner's language and time zone,
