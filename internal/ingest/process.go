@@ -345,10 +345,12 @@ func (p *Processor) apply(ctx context.Context, tx *store.Store, claimed []store.
 	if err := tx.AddEvents(ctx, inputs); err != nil {
 		return 0, err
 	}
-	for _, c := range changes {
-		if _, _, err := p.machine.TransitionFrom(ctx, tx, c.vehicleID, c.from, c.fromReason, c.change); err != nil {
-			return 0, fmt.Errorf("ingest: apply event %s: %w", c.eventID, err)
-		}
+	steps := make([]lifecycle.Step, len(changes))
+	for i, c := range changes {
+		steps[i] = lifecycle.Step{VehicleID: c.vehicleID, OwnerID: c.ownerID, From: c.from, FromReason: c.fromReason, Change: c.change}
+	}
+	if err := p.machine.TransitionsFrom(ctx, tx, steps); err != nil {
+		return 0, fmt.Errorf("ingest: apply %d state changes: %w", len(steps), err)
 	}
 	if err := tx.SetEventClocks(ctx, clocks); err != nil {
 		return 0, err
@@ -362,11 +364,11 @@ func (p *Processor) apply(ctx context.Context, tx *store.Store, claimed []store.
 // plannedChange is a state change an event calls for.
 type plannedChange struct {
 	vehicleID int64
-	eventID   string
 	// from and fromReason are where the vehicle stands before the change,
 	// as read and locked in the batch's transaction.
 	from       model.State
 	fromReason string
+	ownerID    *int64
 	change     store.StateChange
 }
 
@@ -393,7 +395,7 @@ func plan(tv *store.TrackedVehicle, o *observation, clock *store.EventClock) (mo
 		if !d.change || (d.to == tv.State && d.reason == tv.Reason) {
 			continue
 		}
-		changes = append(changes, plannedChange{vehicleID: tv.ID, eventID: o.inbox.EventID, from: tv.State, fromReason: tv.Reason, change: store.StateChange{
+		changes = append(changes, plannedChange{vehicleID: tv.ID, from: tv.State, fromReason: tv.Reason, ownerID: tv.OwnerID, change: store.StateChange{
 			To: d.to, Reason: d.reason, ResolutionURL: d.url, Source: o.source, At: o.at,
 			Detail: changeDetail(o.inbox.EventID, o.eventType),
 		}})

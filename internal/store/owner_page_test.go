@@ -122,3 +122,53 @@ func TestSetStateFromChangesOnlyWhereTheCallerReadIt(t *testing.T) {
 		}
 	})
 }
+
+// SetStatesFrom makes each change SetStateFrom would, in one go, with the
+// timeline entries in the order given; a car that no longer stands where
+// it was read is left alone and reported so.
+func TestSetStatesFromChangesEachCarAsOneByOne(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		s := store.New(db)
+		o, _ := s.UpsertOwner(ctx, store.OwnerInput{HostUserID: "alice"})
+		a, _ := s.UpsertVehicle(ctx, store.VehicleInput{SmartcarID: "a", OwnerID: &o.ID, Make: "TESLA"})
+		b, _ := s.UpsertVehicle(ctx, store.VehicleInput{SmartcarID: "b", Make: "FORD"})
+		c, _ := s.UpsertVehicle(ctx, store.VehicleInput{SmartcarID: "c", Make: "BMW"})
+		at := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+		reauth := "CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED"
+		chs := []store.StateFrom{
+			{VehicleID: b.ID, From: model.StateConnected, Change: store.StateChange{To: model.StateNeedsReauth, Reason: reauth, Source: model.SourceWebhook, At: at, Detail: `{"event_id":"b"}`}},
+			{VehicleID: c.ID, From: model.StateNeedsReauth, FromReason: reauth, Change: store.StateChange{To: model.StateConnected, Source: model.SourceWebhook, At: at}},
+			{VehicleID: a.ID, From: model.StateConnected, Change: store.StateChange{To: model.StateNeedsOEMAction, Reason: "SUBSCRIPTION", ResolutionURL: "https://example.com/fix", Source: model.SourceWebhook, At: at.Add(time.Second)}},
+		}
+		var vs []model.Vehicle
+		var ok []bool
+		err := s.Tx(ctx, func(tx *store.Store) error {
+			var err error
+			vs, ok, err = tx.SetStatesFrom(ctx, chs)
+			return err
+		})
+		if err != nil || len(ok) != 3 || !ok[0] || ok[1] || !ok[2] {
+			t.Fatalf("changed %v, %v (c was read as broken but is connected: it must be left alone)", ok, err)
+		}
+		if vs[0].ID != b.ID || vs[0].State != model.StateNeedsReauth || vs[2].ID != a.ID || vs[2].State != model.StateNeedsOEMAction ||
+			vs[2].ResolutionURL != "https://example.com/fix" || vs[2].OwnerID == nil || *vs[2].OwnerID != o.ID || !vs[2].StateChangedAt.Equal(at.Add(time.Second)) {
+			t.Fatalf("vehicles as changed: %+v", vs)
+		}
+		if now, _ := s.VehicleByID(ctx, c.ID); now.State != model.StateConnected {
+			t.Fatalf("c: %s", now.State)
+		}
+		var added []model.Event
+		for _, v := range []model.Vehicle{b, a} {
+			evs, _ := s.EventsByVehicle(ctx, v.ID, store.Page{Limit: 1})
+			added = append(added, evs[0])
+		}
+		if added[0].Kind != model.EventStateChanged || added[0].ToState != model.StateNeedsReauth || added[0].Detail != `{"event_id":"b"}` || added[0].OwnerID != nil ||
+			added[1].ToState != model.StateNeedsOEMAction || added[1].OwnerID == nil || !added[1].OccurredAt.Equal(at.Add(time.Second)) || added[0].ID > added[1].ID {
+			t.Fatalf("timeline entries (in the order given): %+v", added)
+		}
+		if evs, _ := s.EventsByVehicle(ctx, c.ID, store.Page{}); len(evs) != 1 {
+			t.Fatalf("c got a timeline entry: %+v", evs)
+		}
+	})
+}

@@ -332,6 +332,95 @@ func (s *Store) SetStateFrom(ctx context.Context, vehicleID int64, from model.St
 	return v, true, nil
 }
 
+// StateFrom is one change for SetStatesFrom: the vehicle, where the caller
+// read it standing, and the change.
+type StateFrom struct {
+	VehicleID  int64
+	From       model.State
+	FromReason string
+	Change     StateChange
+}
+
+// SetStatesFrom is SetStateFrom for several vehicles, each at most once.
+// It returns, per change, the vehicle as changed and whether it was (see
+// SetStateFrom). On PostgreSQL the changes go in one UPDATE and their
+// timeline entries in one INSERT, in the given order, where each change
+// cost two round trips; SQLite, which has none, makes them one by one.
+func (s *Store) SetStatesFrom(ctx context.Context, chs []StateFrom) ([]model.Vehicle, []bool, error) {
+	out, ok := make([]model.Vehicle, len(chs)), make([]bool, len(chs))
+	if !s.postgres() || len(chs) == 1 {
+		for i, c := range chs {
+			var err error
+			if out[i], ok[i], err = s.SetStateFrom(ctx, c.VehicleID, c.From, c.FromReason, c.Change); err != nil {
+				return nil, nil, err
+			}
+		}
+		return out, ok, nil
+	}
+	now := s.now()
+	n := len(chs)
+	ids, from, fromReason := make([]int64, 0, n), make([]string, 0, n), make([]string, 0, n)
+	to, reason, detail, url, at := make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]time.Time, 0, n)
+	for _, c := range chs {
+		if !c.Change.To.Valid() {
+			return nil, nil, fmt.Errorf("store: set state %q: %w", c.Change.To, ErrInvalid)
+		}
+		t := c.Change.At
+		if t.IsZero() {
+			t = now
+		}
+		ids, from, fromReason = append(ids, c.VehicleID), append(from, string(c.From)), append(fromReason, c.FromReason)
+		to, reason = append(to, string(c.Change.To)), append(reason, c.Change.Reason)
+		detail, url, at = append(detail, c.Change.ReasonDetail), append(url, c.Change.ResolutionURL), append(at, t.UTC())
+	}
+	pool := s.q(ctx).Statement.ConnPool
+	rows, err := pool.QueryContext(ctx, "UPDATE vehicles AS v SET state = u.st, reason = u.re, reason_detail = u.rd, resolution_url = u.ru, state_changed_at = u.at, updated_at = $9"+
+		" FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[]) AS u(id, fs, fr, st, re, rd, ru, at)"+
+		" WHERE v.id = u.id AND v.state = u.fs AND v.reason = u.fr AND NOT (u.st = u.fs AND u.re = u.fr) RETURNING "+prefixed("v.", vehicleColumns),
+		ids, from, fromReason, to, reason, detail, url, at, now)
+	if err != nil {
+		return nil, nil, wrap(err, "update state of %d vehicles", n)
+	}
+	changed := make(map[int64]model.Vehicle, n)
+	for rows.Next() {
+		v, err := scanVehicle(rows)
+		if err != nil {
+			rows.Close()
+			return nil, nil, wrap(err, "update state of %d vehicles", n)
+		}
+		changed[v.ID] = v
+	}
+	if err := cmp.Or(rows.Close(), rows.Err()); err != nil {
+		return nil, nil, wrap(err, "update state of %d vehicles", n)
+	}
+	// The timeline entries of the changes made, in the order given.
+	var evVehicle []int64
+	var evOwner []*int64
+	var evSource, evFrom, evTo, evDetail []string
+	var evAt []time.Time
+	for i, c := range chs {
+		v, done := changed[c.VehicleID]
+		if !done {
+			continue
+		}
+		out[i], ok[i] = v, true
+		evVehicle, evOwner = append(evVehicle, v.ID), append(evOwner, v.OwnerID)
+		evSource, evFrom, evTo = append(evSource, string(c.Change.Source)), append(evFrom, string(c.From)), append(evTo, string(c.Change.To))
+		evDetail, evAt = append(evDetail, c.Change.Detail), append(evAt, at[i])
+	}
+	if len(evVehicle) == 0 {
+		return out, ok, nil
+	}
+	_, err = pool.ExecContext(ctx, "INSERT INTO vehicle_events (vehicle_id, owner_id, kind, source, from_state, to_state, detail, occurred_at, created_at)"+
+		" SELECT u.vid, u.oid, $1, u.src, u.fs, u.ts, u.det, u.at, $2"+
+		" FROM unnest($3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[]) WITH ORDINALITY AS u(vid, oid, src, fs, ts, det, at, n) ORDER BY u.n",
+		string(model.EventStateChanged), now, evVehicle, evOwner, evSource, evFrom, evTo, evDetail, evAt)
+	if err != nil {
+		return nil, nil, wrap(err, "add %d events %s", len(evVehicle), model.EventStateChanged)
+	}
+	return out, ok, nil
+}
+
 // CountByState returns how many vehicles are in each state.
 func (s *Store) CountByState(ctx context.Context) (map[model.State]int64, error) {
 	var rows []struct {
