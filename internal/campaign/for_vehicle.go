@@ -26,18 +26,41 @@ func (s *Service) ForVehicle(ctx context.Context, vehicleID int64, now time.Time
 	if err != nil {
 		return Standing{}, false, err
 	}
+	st, ok = standing(vcs, now)
+	return st, ok, nil
+}
+
+// ForVehicles is ForVehicle for several vehicles in two queries at most,
+// keyed by vehicle id; vehicles with nothing to show are left out.
+func (s *Service) ForVehicles(ctx context.Context, vehicleIDs []int64, now time.Time) (map[int64]Standing, error) {
+	live, err := s.store.LiveCampaignsOfVehicles(ctx, vehicleIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]Standing, len(live))
+	for id, vcs := range live {
+		if st, ok := standing(vcs, now); ok {
+			out[id] = st
+		}
+	}
+	return out, nil
+}
+
+// standing picks, among a vehicle's live campaigns (earliest cut-over
+// first), the one its card shows.
+func standing(vcs []store.VehicleCampaign, now time.Time) (Standing, bool) {
 	for _, vc := range vcs {
 		if vc.Vehicle.Open() {
 			if vc.Vehicle.ReleasedAt.After(now) {
-				return Standing{}, false, nil // told with its wave, not before
+				return Standing{}, false // told with its wave, not before
 			}
-			return Standing{Campaign: vc.Campaign, Member: vc.Vehicle}, true, nil
+			return Standing{Campaign: vc.Campaign, Member: vc.Vehicle}, true
 		}
 	}
 	for _, vc := range vcs {
 		if vc.Vehicle.CompletedAt != nil {
-			return Standing{Campaign: vc.Campaign, Member: vc.Vehicle, Done: true}, true, nil
+			return Standing{Campaign: vc.Campaign, Member: vc.Vehicle, Done: true}, true
 		}
 	}
-	return Standing{}, false, nil
+	return Standing{}, false
 }

@@ -63,7 +63,7 @@ func New(s *store.Store, m *lifecycle.Machine, log *slog.Logger, metrics *Metric
 	svc := &Service{store: s, log: log, tokens: cfg.ManagementTokens, timeout: cfg.RecordTimeout, metrics: metrics}
 	var processor *Processor
 	svc.writer = NewWriter(s, cfg.Writer, metrics, func() { processor.Wake() })
-	cfg.Processor.Load = svc.writer.Load
+	cfg.Processor.Load, cfg.Processor.Rate = svc.writer.Load, svc.writer.Rate
 	if cfg.YieldToReceiver {
 		cfg.Processor.Yield = svc.writer.Busy
 	}

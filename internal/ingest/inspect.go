@@ -74,7 +74,7 @@ func Inspect(body []byte, signature string, tokens []string, received time.Time)
 			return d, &SignatureError{SigMismatch}
 		}
 	}
-	ev, err := smartcar.ParseWebhook(body)
+	ev, err := smartcar.ParseWebhookEnvelope(body)
 	if err != nil {
 		if key == "" {
 			return d, &SignatureError{SigMissing}

@@ -47,6 +47,10 @@ type ProcessorConfig struct {
 	// receiver most of the time: recording is what must not fall behind,
 	// applying catches up after.
 	Load func() float64
+	// Rate, when set, reports how many events a second the receiver has
+	// recorded recently. A fast commit keeps batches small even under a
+	// burst, so a high rate counts as a burst too.
+	Rate func() float64
 }
 
 func (c ProcessorConfig) withDefaults() ProcessorConfig {
@@ -113,19 +117,28 @@ func (p *Processor) Run(ctx context.Context) {
 // applied.
 const maxYield = 5 * time.Millisecond
 
-// A receiver committing burstLoad events at a time is under a burst; the
-// processor then pauses at least burstPause between batches.
+// A receiver committing burstLoad events at a time, or recording burstRate
+// events a second, is under a burst; the processor then pauses at least
+// burstPause between batches. burstRate is far above what an install sees
+// outside a carmaker's migration, and below what one instance records in
+// one.
 const (
 	burstLoad  = 16
+	burstRate  = 1000
 	burstPause = 25 * time.Millisecond
 )
+
+// burst reports whether the receiver is under a burst.
+func (p *Processor) burst() bool {
+	return p.cfg.Load != nil && p.cfg.Load() >= burstLoad || p.cfg.Rate != nil && p.cfg.Rate() >= burstRate
+}
 
 func (p *Processor) work(ctx context.Context, worker int) {
 	backoff := time.Duration(0)
 	size := p.cfg.Batch
 	var took time.Duration
 	for ctx.Err() == nil {
-		if p.cfg.Load != nil && p.cfg.Load() >= burstLoad {
+		if p.burst() {
 			// During a burst one worker applies events, an eighth of the
 			// time: the CPU and the database go to recording, and the
 			// backlog is applied once the burst is over.
@@ -336,14 +349,17 @@ func (p *Processor) apply(ctx context.Context, tx *store.Store, claimed []store.
 	// campaign notices). Two processors (of one instance or of several)
 	// whose batches hold cars of the same owners would take those locks in
 	// the order of their batches and could deadlock; in owner order they
-	// only wait. The sort is stable, so each car's changes keep their order.
+	// only wait. The sort is stable, so each car's changes keep their order,
+	// and each round of TransitionsFrom keeps it too.
 	slices.SortStableFunc(changes, func(a, b plannedChange) int {
-		return cmp.Or(cmp.Compare(ownerKey(a.owner), ownerKey(b.owner)), cmp.Compare(a.vehicleID, b.vehicleID))
+		return cmp.Or(cmp.Compare(ownerKey(a.ownerID), ownerKey(b.ownerID)), cmp.Compare(a.vehicleID, b.vehicleID))
 	})
-	for _, c := range changes {
-		if _, _, err := p.machine.Transition(ctx, tx, c.vehicleID, c.change); err != nil {
-			return 0, fmt.Errorf("ingest: apply event %s: %w", c.eventID, err)
-		}
+	steps := make([]lifecycle.Step, len(changes))
+	for i, c := range changes {
+		steps[i] = lifecycle.Step{VehicleID: c.vehicleID, OwnerID: c.ownerID, From: c.from, FromReason: c.fromReason, Change: c.change}
+	}
+	if err := p.machine.TransitionsFrom(ctx, tx, steps); err != nil {
+		return 0, fmt.Errorf("ingest: apply %d state changes: %w", len(steps), err)
 	}
 	if err := tx.SetEventClocks(ctx, clocks); err != nil {
 		return 0, err
@@ -357,9 +373,12 @@ func (p *Processor) apply(ctx context.Context, tx *store.Store, claimed []store.
 // plannedChange is a state change an event calls for.
 type plannedChange struct {
 	vehicleID int64
-	owner     *int64 // the car's owner, whose rows the change's hooks lock
-	eventID   string
-	change    store.StateChange
+	// from and fromReason are where the vehicle stands before the change,
+	// as read and locked in the batch's transaction.
+	from       model.State
+	fromReason string
+	ownerID    *int64
+	change     store.StateChange
 }
 
 // ownerKey orders changes by owner; cars without one first.
@@ -393,7 +412,7 @@ func plan(tv *store.TrackedVehicle, o *observation, clock *store.EventClock) (mo
 		if !d.change || (d.to == tv.State && d.reason == tv.Reason) {
 			continue
 		}
-		changes = append(changes, plannedChange{vehicleID: tv.ID, owner: tv.OwnerID, eventID: o.inbox.EventID, change: store.StateChange{
+		changes = append(changes, plannedChange{vehicleID: tv.ID, from: tv.State, fromReason: tv.Reason, ownerID: tv.OwnerID, change: store.StateChange{
 			To: d.to, Reason: d.reason, ResolutionURL: d.url, Source: o.source, At: o.at,
 			Detail: changeDetail(o.inbox.EventID, o.eventType),
 		}})

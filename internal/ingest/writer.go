@@ -66,7 +66,17 @@ type Writer struct {
 	// receiver is being pushed right now.
 	load      atomic.Int64
 	lastFlush atomic.Int64 // unix nanoseconds
+
+	// The recording rate, counted per rateWindow: a burst shows in it even
+	// when each commit is quick and batches stay small.
+	rateMu   sync.Mutex
+	window   time.Time // start of the window being counted
+	inWindow int       // events recorded in it
+	lastRate float64   // events per second in the window before
 }
+
+// rateWindow is the span the recording rate is counted over.
+const rateWindow = 100 * time.Millisecond
 
 type pending struct {
 	ev   store.InboxEvent
@@ -125,6 +135,30 @@ func (w *Writer) Load() float64 {
 		return 0 // the burst is over
 	}
 	return float64(w.load.Load()) / 16
+}
+
+// Rate is how many events a second were recorded recently (over the last
+// complete rateWindow); 0 once nothing has been recorded for two windows.
+func (w *Writer) Rate() float64 {
+	w.rateMu.Lock()
+	defer w.rateMu.Unlock()
+	if time.Since(w.window) > 2*rateWindow {
+		return 0
+	}
+	return w.lastRate
+}
+
+func (w *Writer) countRate(n int, now time.Time) {
+	w.rateMu.Lock()
+	defer w.rateMu.Unlock()
+	if d := now.Sub(w.window); d >= rateWindow {
+		w.lastRate = 0
+		if d < 2*rateWindow {
+			w.lastRate = float64(w.inWindow) / d.Seconds()
+		}
+		w.window, w.inWindow = now, 0
+	}
+	w.inWindow += n
 }
 
 // Close stops accepting events, writes those already queued and waits.
@@ -187,7 +221,9 @@ func (w *Writer) flush(batch []*pending) {
 	w.metrics.batch(len(batch), time.Since(start), err)
 	old := w.load.Load()
 	w.load.Store(old - old/8 + int64(len(batch))*16/8)
-	w.lastFlush.Store(time.Now().UnixNano())
+	now := time.Now()
+	w.lastFlush.Store(now.UnixNano())
+	w.countRate(len(batch), now)
 	if err != nil {
 		err = fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}

@@ -104,13 +104,105 @@ func (m *Machine) Transition(ctx context.Context, tx *store.Store, vehicleID int
 	if err != nil || !changed {
 		return v, changed, err
 	}
+	if err := m.changed(ctx, tx, v, from, ch); err != nil {
+		return v, false, err
+	}
+	return v, true, nil
+}
+
+// TransitionFrom is Transition within tx for a caller that has read the
+// vehicle in tx (and locked it, on PostgreSQL) and knows it stands at
+// state from with reason fromReason: the change is then written without
+// reading the vehicle again (store.SetStateFrom). Should the vehicle stand
+// elsewhere by now, it is Transition.
+func (m *Machine) TransitionFrom(ctx context.Context, tx *store.Store, vehicleID int64, from model.State, fromReason string, ch store.StateChange) (v model.Vehicle, changed bool, err error) {
+	v, ok, err := tx.SetStateFrom(ctx, vehicleID, from, fromReason, ch)
+	if err != nil {
+		return v, false, err
+	}
+	if !ok {
+		return m.Transition(ctx, tx, vehicleID, ch)
+	}
+	if err := m.changed(ctx, tx, v, from, ch); err != nil {
+		return v, false, err
+	}
+	return v, true, nil
+}
+
+// Step is one change for TransitionsFrom: TransitionFrom's arguments, and
+// the vehicle's owner as read with it (nil: none).
+type Step struct {
+	VehicleID  int64
+	OwnerID    *int64
+	From       model.State
+	FromReason string
+	Change     store.StateChange
+}
+
+// TransitionsFrom makes steps within tx as TransitionFrom would one by
+// one, but writes them in rounds: each round's changes in one statement
+// and their timeline entries in another (store.SetStatesFrom), then each
+// change's hooks. A round holds at most one change per vehicle and per
+// owner, and never one that would overtake an earlier step of its vehicle
+// or owner: each owner's changes (and each car's) keep the steps' order,
+// and a hook sees every other car of the owner as it stood when that
+// change was made, as it would one by one; only changes of different
+// owners may come in another order than the steps'. A
+// step whose vehicle no longer stands where it was read goes through
+// Transition. Applying a burst of webhooks on PostgreSQL, this turns two
+// round trips per change into two per round.
+func (m *Machine) TransitionsFrom(ctx context.Context, tx *store.Store, steps []Step) error {
+	for len(steps) > 0 {
+		var round []Step
+		var rest []Step
+		vehicles, owners := map[int64]bool{}, map[int64]bool{}
+		for _, st := range steps {
+			free := !vehicles[st.VehicleID] && (st.OwnerID == nil || !owners[*st.OwnerID])
+			// Taken or not, the step holds its vehicle and owner for the
+			// round: a later step of either waits for the next one.
+			vehicles[st.VehicleID] = true
+			if st.OwnerID != nil {
+				owners[*st.OwnerID] = true
+			}
+			if free {
+				round = append(round, st)
+			} else {
+				rest = append(rest, st)
+			}
+		}
+		chs := make([]store.StateFrom, len(round))
+		for i, st := range round {
+			chs[i] = store.StateFrom{VehicleID: st.VehicleID, From: st.From, FromReason: st.FromReason, Change: st.Change}
+		}
+		vs, ok, err := tx.SetStatesFrom(ctx, chs)
+		if err != nil {
+			return err
+		}
+		for i, st := range round {
+			if !ok[i] {
+				if _, _, err := m.Transition(ctx, tx, st.VehicleID, st.Change); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := m.changed(ctx, tx, vs[i], st.From, st.Change); err != nil {
+				return err
+			}
+		}
+		steps = rest
+	}
+	return nil
+}
+
+// changed runs the hooks on a change that was written.
+func (m *Machine) changed(ctx context.Context, tx *store.Store, v model.Vehicle, from model.State, ch store.StateChange) error {
 	c := Change{Vehicle: v, From: from, Reason: ch.Reason, Source: ch.Source, At: v.StateChangedAt, PermissionsLost: ch.PermissionsLost}
 	for _, h := range m.hooks {
 		if err := h.StateChanged(ctx, tx, c); err != nil {
-			return v, false, err
+			return err
 		}
 	}
-	return v, true, nil
+	return nil
 }
 
 // OwnerChange describes a car that changed hands, or seems to have.

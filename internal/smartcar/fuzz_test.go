@@ -37,6 +37,63 @@ func FuzzParseWebhook(f *testing.F) {
 		for _, we := range ev.Errors {
 			_ = Classify(we.AsError())
 		}
+		// What the receiver reads agrees with the whole parse.
+		env, err := ParseWebhookEnvelope(body)
+		if err != nil {
+			t.Fatalf("envelope refused what ParseWebhook read: %v", err)
+		}
+		if !sameEnvelope(env, ev) {
+			t.Fatalf("envelope %+v differs from event %+v", env, ev)
+		}
+	})
+}
+
+// sameEnvelope reports whether a and b agree on what the receiver reads.
+func sameEnvelope(a, b *WebhookEvent) bool {
+	return a.EventID == b.EventID && a.Type == b.Type && a.Version == b.Version && a.VehicleID == b.VehicleID &&
+		a.Vehicle.ID == b.Vehicle.ID && a.Challenge == b.Challenge && a.DeliveredAt.Equal(b.DeliveredAt) &&
+		a.WebhookID == b.WebhookID && a.Known() == b.Known() && bytes.Equal(a.Raw, b.Raw)
+}
+
+func TestEnvelopeReadsWhatTheWholeParseReads(t *testing.T) {
+	bodies := fixtures(t, "webhook_*.json")
+	bodies = append(bodies,
+		[]byte(`{"eventId":"e","eventType":"VEHICLE_ERROR","data":{"vehicle":{"id":"v"}},"meta":{"version":"4.0","deliveredAt":"2026-01-02T03:04:05Z","webhookId":"w"}}`),
+		[]byte(`{"eventType":"VEHICLE_STATE","vehicleId":"v","meta":{"version":"4.0"}}`))
+	for _, body := range bodies {
+		ev, err := ParseWebhook(body)
+		if err != nil {
+			t.Fatalf("%s: %v", body, err)
+		}
+		env, err := ParseWebhookEnvelope(body)
+		if err != nil || !sameEnvelope(env, ev) {
+			t.Errorf("%.60s: envelope %+v, %v; whole %+v", body, env, err, ev)
+		}
+	}
+	for _, body := range []string{`[1]`, `{"eventId":`, `{"eventId":"x"}`, `{"eventType":"VERIFY","data":{}}`} {
+		if ev, err := ParseWebhookEnvelope([]byte(body)); !errors.Is(err, ErrMalformedWebhook) {
+			t.Errorf("%s: got %+v, %v; want ErrMalformedWebhook", body, ev, err)
+		}
+	}
+}
+
+// BenchmarkParseWebhook compares the whole parse (when an event is
+// applied) with the envelope the receiver reads, on a VEHICLE_ERROR.
+func BenchmarkParseWebhook(b *testing.B) {
+	body := fixture(b, "webhook_v4_vehicle_error.json")
+	b.Run("whole", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := ParseWebhook(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("envelope", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := ParseWebhookEnvelope(body); err != nil {
+				b.Fatal(err)
+			}
+		}
 	})
 }
 

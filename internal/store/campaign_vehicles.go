@@ -5,6 +5,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"time"
 
@@ -164,6 +165,47 @@ func (s *Store) LiveCampaignsOfVehicle(ctx context.Context, vehicleID int64) ([]
 		out = append(out, VehicleCampaign{Campaign: c, Vehicle: cv})
 	}
 	sortByCutover(out)
+	return out, nil
+}
+
+// LiveCampaignsOfVehicles is LiveCampaignsOfVehicle for several vehicles
+// at once, keyed by vehicle id (vehicles in none are left out): one query
+// for the memberships, and one for their campaigns when there are any. The
+// owner's page asks it for all the owner's cars; a query per car was a
+// third of the page's cost.
+func (s *Store) LiveCampaignsOfVehicles(ctx context.Context, vehicleIDs []int64) (map[int64][]VehicleCampaign, error) {
+	out := map[int64][]VehicleCampaign{}
+	if len(vehicleIDs) == 0 {
+		return out, nil
+	}
+	var cvs []CampaignVehicle
+	err := s.q(ctx).Where("vehicle_id IN ? AND campaign_id IN (SELECT id FROM campaigns WHERE state IN ?)",
+		vehicleIDs, []model.CampaignState{model.CampaignRunning, model.CampaignPaused}).Find(&cvs).Error
+	if err != nil || len(cvs) == 0 {
+		return out, wrap(err, "campaigns of %d vehicles", len(vehicleIDs))
+	}
+	var ids []int64
+	for _, cv := range cvs {
+		if !slices.Contains(ids, cv.CampaignID) {
+			ids = append(ids, cv.CampaignID)
+		}
+	}
+	var rows []campaignRow
+	if err := s.q(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, wrap(err, "campaigns of %d vehicles", len(vehicleIDs))
+	}
+	byID := make(map[int64]model.Campaign, len(rows))
+	for _, r := range rows {
+		byID[r.ID] = r.campaign()
+	}
+	for _, cv := range cvs {
+		if c, ok := byID[cv.CampaignID]; ok {
+			out[cv.VehicleID] = append(out[cv.VehicleID], VehicleCampaign{Campaign: c, Vehicle: cv})
+		}
+	}
+	for _, vcs := range out {
+		sortByCutover(vcs)
+	}
 	return out, nil
 }
 

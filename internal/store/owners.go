@@ -62,11 +62,86 @@ func (s *Store) OwnerByHostID(ctx context.Context, hostUserID string) (model.Own
 const ownerColumns = "id, host_user_id, audit_id, email, name, locale, time_zone, unsubscribed_at, created_at, updated_at"
 
 func scanOwner(r scanner) (model.Owner, error) {
-	var o model.Owner
-	var unsub sql.NullTime
-	err := r.Scan(&o.ID, &o.HostUserID, &o.AuditID, &o.Email, &o.Name, &o.Locale, &o.TimeZone, &unsub, &o.CreatedAt, &o.UpdatedAt)
-	o.UnsubscribedAt = nullTime(unsub)
-	return o, err
+	var ow ownerScan
+	err := r.Scan(ow.dest()...)
+	return ow.owner(), err
+}
+
+// ownerScan is an owners row being scanned: dest for Scan, then owner.
+type ownerScan struct {
+	o     model.Owner
+	unsub sql.NullTime
+}
+
+func (s *ownerScan) dest() []any {
+	o := &s.o
+	return []any{&o.ID, &o.HostUserID, &o.AuditID, &o.Email, &o.Name, &o.Locale, &o.TimeZone, &s.unsub, &o.CreatedAt, &o.UpdatedAt}
+}
+
+func (s *ownerScan) owner() model.Owner {
+	s.o.UnsubscribedAt = nullTime(s.unsub)
+	return s.o
+}
+
+// OwnerPage is what the owner's page shows of the database: the owner, their
+// vehicles in VehiclesByOwner's order, and which of those are in a running
+// or paused campaign (the only ones whose campaign needs looking up). One
+// query reads all three, where three or more read them before.
+type OwnerPage struct {
+	Owner    model.Owner
+	Vehicles []model.Vehicle
+	// InCampaign holds the ids of the vehicles in a live campaign.
+	InCampaign map[int64]bool
+}
+
+// ownerPageQuery joins the owner to their vehicles, each with whether it is
+// in a live campaign. An owner without vehicles has no row: OwnerByID reads
+// them then.
+var ownerPageQuery = "SELECT " + prefixed("o.", ownerColumns) + ", " + prefixed("v.", vehicleColumns) +
+	", EXISTS (SELECT 1 FROM campaign_vehicles cv JOIN campaigns c ON c.id = cv.campaign_id WHERE cv.vehicle_id = v.id AND c.state IN (?, ?))" +
+	" FROM owners o JOIN vehicles v ON v.owner_id = o.id WHERE o.id = ? ORDER BY v.id"
+
+// prefixed qualifies each column of a comma-separated list with a table alias.
+func prefixed(alias, columns string) string {
+	cols := strings.Split(columns, ", ")
+	for i, c := range cols {
+		cols[i] = alias + c
+	}
+	return strings.Join(cols, ", ")
+}
+
+// OwnerPageOf reads an owner's page (see OwnerPage); ErrNotFound when there
+// is no such owner.
+func (s *Store) OwnerPageOf(ctx context.Context, ownerID int64) (OwnerPage, error) {
+	p := OwnerPage{InCampaign: map[int64]bool{}}
+	rows, err := s.q(ctx).Raw(ownerPageQuery, model.CampaignRunning, model.CampaignPaused, ownerID).Rows()
+	if err != nil {
+		return p, wrap(err, "owner page #%d", ownerID)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ow ownerScan
+		var vs vehicleScan
+		var live bool
+		if err := rows.Scan(append(append(ow.dest(), vs.dest()...), &live)...); err != nil {
+			return p, wrap(err, "owner page #%d", ownerID)
+		}
+		p.Owner = ow.owner()
+		v := vs.vehicle()
+		p.Vehicles = append(p.Vehicles, v)
+		if live {
+			p.InCampaign[v.ID] = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return p, wrap(err, "owner page #%d", ownerID)
+	}
+	if len(p.Vehicles) == 0 {
+		p.Owner, err = s.OwnerByID(ctx, ownerID)
+		return p, err
+	}
+	sortForOwner(p.Vehicles)
+	return p, nil
 }
 
 // OwnerByID finds an owner by our id.

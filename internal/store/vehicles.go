@@ -3,6 +3,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -148,20 +149,36 @@ func (s *Store) VehicleByID(ctx context.Context, id int64) (model.Vehicle, error
 const vehicleColumns = "id, smartcar_id, owner_id, smartcar_user_id, external_id, make, model, year, vin, nickname, country, priority, state, reason, reason_detail, resolution_url, state_changed_at, last_signal_at, snoozed_until, owner_changed_at, created_at, updated_at"
 
 func scanVehicle(r scanner) (model.Vehicle, error) {
-	var v model.Vehicle
-	var owner sql.NullInt64
-	var signal, snoozed, ownerChanged sql.NullTime
-	var state string
-	var country sql.NullString
-	err := r.Scan(&v.ID, &v.SmartcarID, &owner, &v.SmartcarUserID, &v.ExternalID, &v.Make, &v.Model, &v.Year, &v.VIN,
-		&v.Nickname, &country, &v.Priority, &state, &v.Reason, &v.ReasonDetail, &v.ResolutionURL, &v.StateChangedAt, &signal, &snoozed, &ownerChanged, &v.CreatedAt, &v.UpdatedAt)
-	v.State, v.Country = model.State(state), country.String
-	if owner.Valid {
-		id := owner.Int64
+	var vs vehicleScan
+	err := r.Scan(vs.dest()...)
+	return vs.vehicle(), err
+}
+
+// vehicleScan is a vehicles row being scanned: dest for Scan, then vehicle.
+type vehicleScan struct {
+	v                             model.Vehicle
+	owner                         sql.NullInt64
+	signal, snoozed, ownerChanged sql.NullTime
+	state                         string
+	country                       sql.NullString
+}
+
+func (s *vehicleScan) dest() []any {
+	v := &s.v
+	return []any{&v.ID, &v.SmartcarID, &s.owner, &v.SmartcarUserID, &v.ExternalID, &v.Make, &v.Model, &v.Year, &v.VIN,
+		&v.Nickname, &s.country, &v.Priority, &s.state, &v.Reason, &v.ReasonDetail, &v.ResolutionURL, &v.StateChangedAt,
+		&s.signal, &s.snoozed, &s.ownerChanged, &v.CreatedAt, &v.UpdatedAt}
+}
+
+func (s *vehicleScan) vehicle() model.Vehicle {
+	v := s.v
+	v.State, v.Country = model.State(s.state), s.country.String
+	if s.owner.Valid {
+		id := s.owner.Int64
 		v.OwnerID = &id
 	}
-	v.LastSignalAt, v.SnoozedUntil, v.OwnerChangedAt = nullTime(signal), nullTime(snoozed), nullTime(ownerChanged)
-	return v, err
+	v.LastSignalAt, v.SnoozedUntil, v.OwnerChangedAt = nullTime(s.signal), nullTime(s.snoozed), nullTime(s.ownerChanged)
+	return v
 }
 
 func (s *Store) queryVehicles(ctx context.Context, where string, args ...any) ([]model.Vehicle, error) {
@@ -192,8 +209,14 @@ func (s *Store) VehiclesByOwner(ctx context.Context, ownerID int64) ([]model.Veh
 	if err != nil {
 		return nil, wrap(err, "vehicles of owner #%d", ownerID)
 	}
-	sort.SliceStable(vs, func(i, j int) bool { return ownerOrder[vs[i].State] < ownerOrder[vs[j].State] })
+	sortForOwner(vs)
 	return vs, nil
+}
+
+// sortForOwner puts the vehicles that need the owner first, keeping the
+// order of the rest.
+func sortForOwner(vs []model.Vehicle) {
+	sort.SliceStable(vs, func(i, j int) bool { return ownerOrder[vs[i].State] < ownerOrder[vs[j].State] })
 }
 
 // statesNeedingOwner are the states model.State.NeedsOwner names.
@@ -262,6 +285,140 @@ func (s *Store) SetState(ctx context.Context, vehicleID int64, ch StateChange) (
 		})
 	})
 	return v, from, changed, err
+}
+
+// SetStateFrom is SetState for a caller that read the vehicle in its own
+// transaction (locked on PostgreSQL) and knows where it stands: the vehicle
+// changes only if it is still in state from with reason fromReason, in one
+// statement that returns the row as changed, and the timeline entry follows
+// in a second. No savepoint and no read first: applying a burst of webhooks
+// makes one such change per event, and SetState's four extra round trips
+// were most of the cost. ok is false, and nothing is written, when the
+// vehicle no longer stands there (a hook moved it since): the caller then
+// uses SetState. It must run inside a transaction (Store.Tx).
+func (s *Store) SetStateFrom(ctx context.Context, vehicleID int64, from model.State, fromReason string, ch StateChange) (v model.Vehicle, ok bool, err error) {
+	if !ch.To.Valid() {
+		return model.Vehicle{}, false, fmt.Errorf("store: set state %q: %w", ch.To, ErrInvalid)
+	}
+	if ch.To == from && ch.Reason == fromReason {
+		return model.Vehicle{}, false, nil
+	}
+	now := s.now()
+	at := ch.At
+	if at.IsZero() {
+		at = now
+	}
+	rows, err := s.q(ctx).Raw("UPDATE vehicles SET state = ?, reason = ?, reason_detail = ?, resolution_url = ?, state_changed_at = ?, updated_at = ?"+
+		" WHERE id = ? AND state = ? AND reason = ? RETURNING "+vehicleColumns,
+		ch.To, ch.Reason, ch.ReasonDetail, ch.ResolutionURL, at.UTC(), now, vehicleID, from, fromReason).Rows()
+	if err != nil {
+		return model.Vehicle{}, false, wrap(err, "update state of vehicle #%d", vehicleID)
+	}
+	found := rows.Next()
+	if found {
+		v, err = scanVehicle(rows)
+	}
+	if cerr := rows.Close(); err == nil {
+		err = cmp.Or(rows.Err(), cerr)
+	}
+	if err != nil || !found {
+		return model.Vehicle{}, false, wrap(err, "update state of vehicle #%d", vehicleID)
+	}
+	err = s.q(ctx).Exec("INSERT INTO vehicle_events (vehicle_id, owner_id, kind, source, from_state, to_state, detail, occurred_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		v.ID, v.OwnerID, model.EventStateChanged, ch.Source, from, ch.To, ch.Detail, at.UTC(), now).Error
+	if err != nil {
+		return model.Vehicle{}, false, wrap(err, "add event %s", model.EventStateChanged)
+	}
+	return v, true, nil
+}
+
+// StateFrom is one change for SetStatesFrom: the vehicle, where the caller
+// read it standing, and the change.
+type StateFrom struct {
+	VehicleID  int64
+	From       model.State
+	FromReason string
+	Change     StateChange
+}
+
+// SetStatesFrom is SetStateFrom for several vehicles, each at most once.
+// It returns, per change, the vehicle as changed and whether it was (see
+// SetStateFrom). On PostgreSQL the changes go in one UPDATE and their
+// timeline entries in one INSERT, in the given order, where each change
+// cost two round trips; SQLite, which has none, makes them one by one.
+func (s *Store) SetStatesFrom(ctx context.Context, chs []StateFrom) ([]model.Vehicle, []bool, error) {
+	out, ok := make([]model.Vehicle, len(chs)), make([]bool, len(chs))
+	if !s.postgres() || len(chs) == 1 {
+		for i, c := range chs {
+			var err error
+			if out[i], ok[i], err = s.SetStateFrom(ctx, c.VehicleID, c.From, c.FromReason, c.Change); err != nil {
+				return nil, nil, err
+			}
+		}
+		return out, ok, nil
+	}
+	now := s.now()
+	n := len(chs)
+	ids, from, fromReason := make([]int64, 0, n), make([]string, 0, n), make([]string, 0, n)
+	to, reason, detail, url, at := make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]time.Time, 0, n)
+	for _, c := range chs {
+		if !c.Change.To.Valid() {
+			return nil, nil, fmt.Errorf("store: set state %q: %w", c.Change.To, ErrInvalid)
+		}
+		t := c.Change.At
+		if t.IsZero() {
+			t = now
+		}
+		ids, from, fromReason = append(ids, c.VehicleID), append(from, string(c.From)), append(fromReason, c.FromReason)
+		to, reason = append(to, string(c.Change.To)), append(reason, c.Change.Reason)
+		detail, url, at = append(detail, c.Change.ReasonDetail), append(url, c.Change.ResolutionURL), append(at, t.UTC())
+	}
+	pool := s.q(ctx).Statement.ConnPool
+	rows, err := pool.QueryContext(ctx, "UPDATE vehicles AS v SET state = u.st, reason = u.re, reason_detail = u.rd, resolution_url = u.ru, state_changed_at = u.at, updated_at = $9"+
+		" FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[]) AS u(id, fs, fr, st, re, rd, ru, at)"+
+		" WHERE v.id = u.id AND v.state = u.fs AND v.reason = u.fr AND NOT (u.st = u.fs AND u.re = u.fr) RETURNING "+prefixed("v.", vehicleColumns),
+		ids, from, fromReason, to, reason, detail, url, at, now)
+	if err != nil {
+		return nil, nil, wrap(err, "update state of %d vehicles", n)
+	}
+	changed := make(map[int64]model.Vehicle, n)
+	for rows.Next() {
+		v, err := scanVehicle(rows)
+		if err != nil {
+			rows.Close()
+			return nil, nil, wrap(err, "update state of %d vehicles", n)
+		}
+		changed[v.ID] = v
+	}
+	if err := cmp.Or(rows.Close(), rows.Err()); err != nil {
+		return nil, nil, wrap(err, "update state of %d vehicles", n)
+	}
+	// The timeline entries of the changes made, in the order given.
+	var evVehicle []int64
+	var evOwner []*int64
+	var evSource, evFrom, evTo, evDetail []string
+	var evAt []time.Time
+	for i, c := range chs {
+		v, done := changed[c.VehicleID]
+		if !done {
+			continue
+		}
+		out[i], ok[i] = v, true
+		evVehicle, evOwner = append(evVehicle, v.ID), append(evOwner, v.OwnerID)
+		evSource, evFrom, evTo = append(evSource, string(c.Change.Source)), append(evFrom, string(c.From)), append(evTo, string(c.Change.To))
+		evDetail, evAt = append(evDetail, c.Change.Detail), append(evAt, at[i])
+	}
+	if len(evVehicle) == 0 {
+		return out, ok, nil
+	}
+	_, err = pool.ExecContext(ctx, "INSERT INTO vehicle_events (vehicle_id, owner_id, kind, source, from_state, to_state, detail, occurred_at, created_at)"+
+		" SELECT u.vid, u.oid, $1, u.src, u.fs, u.ts, u.det, u.at, $2"+
+		" FROM unnest($3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[]) WITH ORDINALITY AS u(vid, oid, src, fs, ts, det, at, n) ORDER BY u.n",
+		string(model.EventStateChanged), now, evVehicle, evOwner, evSource, evFrom, evTo, evDetail, evAt)
+	if err != nil {
+		return nil, nil, wrap(err, "add %d events %s", len(evVehicle), model.EventStateChanged)
+	}
+	return out, ok, nil
 }
 
 // CountByState returns how many vehicles are in each state.

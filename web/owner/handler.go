@@ -65,6 +65,8 @@ type Handler struct {
 // it completed (*campaign.Service).
 type CampaignStanding interface {
 	ForVehicle(ctx context.Context, vehicleID int64, now time.Time) (campaign.Standing, bool, error)
+	// ForVehicles is ForVehicle for several vehicles, keyed by vehicle id.
+	ForVehicles(ctx context.Context, vehicleIDs []int64, now time.Time) (map[int64]campaign.Standing, error)
 }
 
 // FreshLinkRequester emails a fresh link to the owner with an address, if

@@ -12,24 +12,19 @@ import (
 
 // OwnerPage lists the owner's vehicles, those that need the owner first.
 func (h *Handler) OwnerPage(c echo.Context) error {
-	who, err := h.Viewer.Current(c)
+	who, page, err := h.Viewer.CurrentPage(c)
 	if err != nil {
 		return h.pageError(c, err)
 	}
 	ctx := c.Request().Context()
-	vs, err := h.Store.VehiclesByOwner(ctx, who.Owner.ID)
-	if err != nil {
-		return err
-	}
+	vs := page.Vehicles
 	v := ownerviews.VehiclesView{Page: h.layout(c, render.T(c, "owner.title")), ReadOnly: who.ReadOnly}
 	v.Banner = who.Banner
 	v.Greeting = render.T(c, "owner.greeting_anon")
 	if first := strings.Fields(who.Owner.Name); len(first) > 0 {
 		v.Greeting = render.T(c, "owner.greeting", map[string]any{"Name": first[0]})
 	}
-	for _, veh := range vs {
-		v.Vehicles = append(v.Vehicles, h.vehicleCard(ctx, veh))
-	}
+	v.Vehicles = h.vehicleCards(ctx, vs, page.InCampaign)
 	v.Summary = h.Cards().Summary(i18n.From(ctx), vs)
 	if !who.ReadOnly {
 		// The notice names its car by id; its text is made here, now.

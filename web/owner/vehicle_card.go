@@ -21,6 +21,12 @@ func (h *Handler) vehicleCard(ctx context.Context, v model.Vehicle) ownerviews.V
 	return h.Cards().Card(ctx, v)
 }
 
+// vehicleCards is vehicleCard for each of a page's cars, the campaigns of
+// those inCampaign looked up together.
+func (h *Handler) vehicleCards(ctx context.Context, vs []model.Vehicle, inCampaign map[int64]bool) []ownerviews.VehicleCard {
+	return h.Cards().Cards(ctx, vs, inCampaign)
+}
+
 func (h *Handler) oemFix(l *i18n.Localizer, make string, c model.OEMCase) ownerviews.OEMFix {
 	return h.Cards().OEMFix(l, make, c)
 }

@@ -23,6 +23,9 @@ import (
 // it completed (*campaign.Service).
 type CampaignStanding interface {
 	ForVehicle(ctx context.Context, vehicleID int64, now time.Time) (campaign.Standing, bool, error)
+	// ForVehicles is ForVehicle for several cars at once, keyed by
+	// vehicle id; cars with nothing to show are left out.
+	ForVehicles(ctx context.Context, vehicleIDs []int64, now time.Time) (map[int64]campaign.Standing, error)
 }
 
 // Builder builds cards in the language of the context's localizer.
@@ -42,6 +45,39 @@ type Builder struct {
 
 // Card builds the view model of one vehicle in the context's language.
 func (b Builder) Card(ctx context.Context, v model.Vehicle) ownerviews.VehicleCard {
+	st, ok := b.CampaignOf(ctx, v)
+	return b.card(ctx, v, st, ok)
+}
+
+// Cards is Card for each of a page's cars; the campaigns of those that
+// inCampaign marks are looked up together, the others not at all.
+func (b Builder) Cards(ctx context.Context, vs []model.Vehicle, inCampaign map[int64]bool) []ownerviews.VehicleCard {
+	var standings map[int64]campaign.Standing
+	if b.Campaigns != nil {
+		var ids []int64
+		for _, v := range vs {
+			if inCampaign[v.ID] && v.State != model.StateDeclined {
+				ids = append(ids, v.ID)
+			}
+		}
+		if len(ids) > 0 {
+			var err error
+			if standings, err = b.Campaigns.ForVehicles(ctx, ids, b.Store.Now()); err != nil {
+				// The page must not fail for it: the cards show without.
+				b.Log.Warn("campaigns of vehicles", "vehicles", len(ids), "err", err)
+			}
+		}
+	}
+	cards := make([]ownerviews.VehicleCard, 0, len(vs))
+	for _, v := range vs {
+		st, ok := standings[v.ID]
+		cards = append(cards, b.card(ctx, v, st, ok))
+	}
+	return cards
+}
+
+// card builds a car's card; st is the campaign it follows when inCampaign.
+func (b Builder) card(ctx context.Context, v model.Vehicle, st campaign.Standing, inCampaign bool) ownerviews.VehicleCard {
 	l := i18n.From(ctx)
 	data := map[string]any{"Make": vehicletext.MakeName(v.Make), "App": b.AppName, "Car": vehicletext.Title(v)}
 	card := ownerviews.VehicleCard{
@@ -70,7 +106,7 @@ func (b Builder) Card(ctx context.Context, v model.Vehicle) ownerviews.VehicleCa
 	if v.SnoozedUntil != nil && v.SnoozedUntil.After(b.Store.Now()) && v.State.NeedsOwner() {
 		card.Snoozed = l.T("owner.snoozed", map[string]any{"Date": formatDate(l.Lang(), *v.SnoozedUntil)})
 	}
-	if st, ok := b.CampaignOf(ctx, v); ok {
+	if inCampaign {
 		card.Campaign = b.campaignCard(l, v, st)
 		// Reconnecting early is the point: the button shows while the car
 		// still works, and the trip is the campaign's.

@@ -64,31 +64,55 @@ func New(sessions *session.Manager, st *store.Store, cat *i18n.Catalog, imperson
 // them: the switcher's choice, then the owner's locale, then the browser.
 // Staff viewing as an owner come first, and ignore any owner cookie.
 func (f *Finder) Current(c echo.Context) (Viewer, error) {
+	v, _, err := f.current(c, false)
+	return v, err
+}
+
+// CurrentPage is Current for the owner's page: the owner is read together
+// with their vehicles (store.OwnerPageOf), in one query for an owner's own
+// session.
+func (f *Finder) CurrentPage(c echo.Context) (Viewer, store.OwnerPage, error) {
+	return f.current(c, true)
+}
+
+func (f *Finder) current(c echo.Context, page bool) (Viewer, store.OwnerPage, error) {
+	ctx := c.Request().Context()
+	var p store.OwnerPage
 	if f.impersonation != nil {
 		if v, ok, err := f.impersonation.ViewAs(c); err != nil || ok {
 			if ok {
 				f.LocalizeFor(c, v.Owner)
+				if page {
+					p, err = f.store.OwnerPageOf(ctx, v.Owner.ID)
+				}
 			}
-			return v, err
+			return v, p, err
 		}
 	}
 	id, ok := f.sessions.OwnerID(c)
 	if !ok {
-		return Viewer{}, ErrNoOwnerSession
+		return Viewer{}, p, ErrNoOwnerSession
 	}
-	o, err := f.store.OwnerByID(c.Request().Context(), id)
+	var o model.Owner
+	var err error
+	if page {
+		p, err = f.store.OwnerPageOf(ctx, id)
+		o = p.Owner
+	} else {
+		o, err = f.store.OwnerByID(ctx, id)
+	}
 	if errors.Is(err, store.ErrNotFound) {
-		return Viewer{}, ErrNoOwnerSession
+		return Viewer{}, p, ErrNoOwnerSession
 	}
 	if err != nil {
-		return Viewer{}, err
+		return Viewer{}, p, err
 	}
 	v := Viewer{Owner: o, SID: f.sessions.SID(c)}
 	if l, ok := f.sessions.LinkID(c); ok {
 		v.LinkID = &l
 	}
 	f.LocalizeFor(c, o)
-	return v, nil
+	return v, p, nil
 }
 
 // StaffPresent reports whether a support staff member is signed in to the

@@ -144,7 +144,11 @@ type result struct {
 	peakRSS     int64 // bytes, sampled during the burst and its drain
 	drain       time.Duration
 	drainOK     bool
-	skipped     string
+	// drainRate is the burst's state changes (one per event: each is for a
+	// vehicle never seen) applied per second once the last one was
+	// acknowledged: those still pending then over the time to apply them.
+	drainRate float64
+	skipped   string
 }
 
 func run(ctx context.Context, o options) error {
@@ -376,8 +380,12 @@ func measureReconnect(ctx context.Context, o options, dialect string) (result, e
 	burst.distinct = true
 	r.burstRate, r.burstErrors = count(p.url, burst, o.concurrency, o.burst)
 	endOfBurst := time.Now()
+	left, _ := st.InboxPendingCount(ctx)
 	r.drainOK = waitDrained(ctx, st, 10*time.Minute)
 	r.drain = time.Since(endOfBurst)
+	if r.drain > 0 {
+		r.drainRate = float64(left) / r.drain.Seconds()
+	}
 	close(sampling)
 	r.peakRSS = peak.Load()
 	return r, nil
@@ -595,14 +603,14 @@ func render(o options, rs []result, took time.Duration) string {
 	fmt.Fprintf(&b, "Measured %s on %d cores (%s), %s/%s, %s; concurrency %d, signed VEHICLE_ERROR bodies of ~%d bytes; the whole run took %s.\n\n",
 		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), cpuModel(), runtime.GOOS, runtime.GOARCH, runtime.Version(),
 		o.concurrency, len(newEvents("x").body(1)), took.Round(time.Second))
-	fmt.Fprintf(&b, "| | durable ingest (events/s) | ratio to ceiling | server CPU per event | ack p50 / p99 at %d/s | RSS peak, %d-event burst | burst rate (events/s) | drain after the burst |\n", o.rate, o.burst)
-	b.WriteString("|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| | durable ingest (events/s) | ratio to ceiling | server CPU per event | ack p50 / p99 at %d/s | RSS peak, %d-event burst | burst rate (events/s) | drain after the burst | backlog applied (state changes/s) |\n", o.rate, o.burst)
+	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rs {
 		if r.skipped != "" {
-			fmt.Fprintf(&b, "| %s | skipped: %s | | | | | | |\n", r.name, r.skipped)
+			fmt.Fprintf(&b, "| %s | skipped: %s | | | | | | | |\n", r.name, r.skipped)
 			continue
 		}
-		ratio, burst, rss, drain := "1.00", "–", "–", "–"
+		ratio, burst, rss, drain, applied := "1.00", "–", "–", "–", "–"
 		if r.name != ceil.name {
 			ratio = fmt.Sprintf("%.2f", r.maxRate/ceil.maxRate)
 			burst = fmt.Sprintf("%.0f", r.burstRate)
@@ -611,13 +619,14 @@ func render(o options, rs []result, took time.Duration) string {
 			if !r.drainOK {
 				drain = "not drained in " + drain
 			}
+			applied = fmt.Sprintf("%.0f", r.drainRate)
 		}
 		errs := ""
 		if n := r.maxErrors + r.latErrors + r.burstErrors; n > 0 {
 			errs = fmt.Sprintf(" (%d non-2xx)", n)
 		}
-		fmt.Fprintf(&b, "| %s | %.0f%s | %s | %d µs | %s / %s | %s | %s | %s |\n", r.name, r.maxRate, errs, ratio,
-			r.cpuPerEvent.Microseconds(), r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), rss, burst, drain)
+		fmt.Fprintf(&b, "| %s | %.0f%s | %s | %d µs | %s / %s | %s | %s | %s | %s |\n", r.name, r.maxRate, errs, ratio,
+			r.cpuPerEvent.Microseconds(), r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), rss, burst, drain, applied)
 	}
 	b.WriteString("\n")
 	return b.String()
