@@ -90,7 +90,8 @@ func (s *Server) routes(h handlers) {
 	}
 
 	// Support staff: their own cookie, roles, and an audit trail. Every
-	// page is English, every form carries a CSRF token, and the staff
+	// page speaks the staff member's language (their choice, else their
+	// browser's), every form carries a CSRF token, and the staff
 	// cookie is the only way in: agents reach the second group, admins
 	// also the third.
 	//
@@ -98,7 +99,7 @@ func (s *Server) routes(h handlers) {
 	// group with middleware a catch-all, and three groups on one prefix
 	// would fight over it.
 	con := h.console
-	public := []echo.MiddlewareFunc{middleware.CSRF(h.sessions, nil), con.English, middleware.TextInput}
+	public := []echo.MiddlewareFunc{middleware.CSRF(h.sessions, nil), con.Localize, middleware.TextInput}
 	agent := slices.Concat(public, []echo.MiddlewareFunc{con.RequireStaff})
 	admin := slices.Concat(agent, []echo.MiddlewareFunc{con.RequireAdmin})
 
@@ -117,6 +118,7 @@ func (s *Server) routes(h handlers) {
 
 	e.GET(paths.RouteConsole, con.Dashboard, agent...).Name = "console.dashboard"
 	e.POST(paths.RouteConsoleLogout, con.Logout, agent...).Name = "console.logout"
+	e.POST(paths.RouteConsoleLanguage, con.LanguageSubmit, agent...).Name = "console.language"
 	e.GET(paths.RouteConsoleSearch, con.Search, agent...).Name = "console.search"
 	e.GET(paths.RouteConsoleOwner, con.OwnerDetail, agent...).Name = "console.owner"
 	e.GET(paths.RouteConsoleOwnerEventsCSV, con.OwnerEventsCSV, agent...).Name = "console.owner_events_csv"
@@ -159,7 +161,7 @@ func (s *Server) routes(h handlers) {
 	// River UI is a single-page app whose API posts JSON without our form
 	// token; it gets cross-origin protection from the browser's fetch
 	// metadata instead, behind the same admin check.
-	jobs := []echo.MiddlewareFunc{con.English, con.RequireStaff, con.RequireAdmin, middleware.CrossOriginProtection, con.AuditJobChanges}
+	jobs := []echo.MiddlewareFunc{con.Localize, con.RequireStaff, con.RequireAdmin, middleware.CrossOriginProtection, con.AuditJobChanges}
 	ui := con.JobsUI()
 	for _, r := range e.Any(paths.RouteConsoleJobs, ui, jobs...) {
 		r.Name = "console.jobs"

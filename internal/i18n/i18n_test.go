@@ -86,4 +86,3 @@ func TestFrenchSpacesBeforeHighPunctuation(t *testing.T) {
 		}
 	}
 }
-

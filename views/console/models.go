@@ -1,5 +1,7 @@
 // Package console holds the support console's pages and their view models.
-// The console is in English; every string here is final text.
+// The pages speak the staff member's language: templates translate their
+// words with i18n.T; view models carry data, and the handlers translate
+// the sentences they build.
 package console
 
 import (
@@ -16,6 +18,11 @@ type Chrome struct {
 	StaffEmail string
 	StaffRole  string
 	Admin      bool
+	// StaffLocale is the console language the staff member chose; empty
+	// follows the browser.
+	StaffLocale string
+	// Here is the page the language choice comes back to.
+	Here string
 	// Section marks the current navigation item (dashboard, search,
 	// campaigns, staff, audit, webhooks).
 	Section string

@@ -63,7 +63,7 @@ func (con *Handler) StaffCreate(c echo.Context) error {
 	}
 	switch {
 	case errors.As(err, &bad):
-		status, v.Errors = http.StatusUnprocessableEntity, consoleviews.FieldErrors{bad.Field: bad.Message}
+		status, v.Errors = http.StatusUnprocessableEntity, consoleviews.FieldErrors{bad.Field: inputMessage(c, bad)}
 	case errors.Is(err, staff.ErrExists):
 		status, v.Errors = http.StatusUnprocessableEntity, consoleviews.FieldErrors{"email": "A staff member with this email exists. Make them a new password link from the list instead."}
 	case err != nil:
