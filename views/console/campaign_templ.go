@@ -1086,7 +1086,7 @@ func cohort(c CohortView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = chip(Chip{Label: s.Label, Tone: s.Tone}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = chip(Chip{Label: s.Label, Tone: s.Tone, Msg: "console.state." + s.State}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

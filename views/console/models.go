@@ -5,7 +5,10 @@
 package console
 
 import (
+	"context"
 	"time"
+
+	"reconnect/internal/i18n"
 
 	"reconnect/views/layouts"
 )
@@ -31,10 +34,22 @@ type Chrome struct {
 	FlashTone string
 }
 
-// Chip is a state badge.
+// Chip is a state badge. Msg, when set, is the catalogue message that
+// says Label in the page's language.
 type Chip struct {
 	Label string
 	Tone  string
+	Msg   string
+}
+
+// Text is the chip's words in the context's language.
+func (c Chip) Text(ctx context.Context) string {
+	if c.Msg != "" {
+		if s := i18n.T(ctx, c.Msg); s != c.Msg {
+			return s
+		}
+	}
+	return c.Label
 }
 
 // FieldErrors maps a form field to what is wrong with it.
