@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"reconnect/internal/campaign"
+	"reconnect/internal/i18n"
 	"reconnect/internal/model"
 	consoleviews "reconnect/views/console"
 )
@@ -38,6 +39,7 @@ var campaignChips = map[model.CampaignState]consoleviews.Chip{
 
 func campaignChip(st model.CampaignState) consoleviews.Chip {
 	if ch, ok := campaignChips[st]; ok {
+		ch.Msg = "console.campaign.state_" + string(st)
 		return ch
 	}
 	return consoleviews.Chip{Label: string(st), Tone: "neutral"}
@@ -196,19 +198,39 @@ func progressLine(c model.Campaign, p campaign.Progress, now time.Time) string {
 	return s + ", next notice in " + span(p.NextNoticeAt.Sub(now))
 }
 
-// listProgress is one campaign's progress in the list.
+// listProgress is one campaign's progress in the list, in the request's
+// language.
 func (con *Handler) listProgress(ctx context.Context, c model.Campaign) (string, error) {
 	if c.State == model.CampaignDraft {
 		co, err := con.Campaigns.Preview(ctx, c.ID)
 		if err != nil {
 			return "", err
 		}
-		return plural(co.Vehicles, "vehicle matches", "vehicles match") + " now", nil
+		if co.Vehicles == 1 {
+			return i18n.T(ctx, "console.campaigns.matches_one"), nil
+		}
+		return i18n.T(ctx, "console.campaigns.matches", map[string]any{"Count": thousandsIn(ctx, co.Vehicles)}), nil
 	}
 	p, err := con.Campaigns.Progress(ctx, c.ID)
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%s of %s owners notified, %s of %s vehicles completed",
-		thousands(p.OwnersNotified), thousands(p.Owners), thousands(p.Counts.Completed), thousands(p.Counts.Vehicles)), nil
+	return i18n.T(ctx, "console.campaigns.progress", map[string]any{
+		"Notified": thousandsIn(ctx, p.OwnersNotified), "Owners": thousandsIn(ctx, p.Owners),
+		"Completed": thousandsIn(ctx, p.Counts.Completed), "Vehicles": thousandsIn(ctx, p.Counts.Vehicles),
+	}), nil
+}
+
+// thousandsIn writes 48000 with the language's thousands separator:
+// "48,000", "48.000", "48 000" (a narrow no-break space, so the number
+// never wraps).
+func thousandsIn(ctx context.Context, n int64) string {
+	s := thousands(n)
+	switch i18n.From(ctx).Lang() {
+	case "de", "es":
+		return strings.ReplaceAll(s, ",", ".")
+	case "fr":
+		return strings.ReplaceAll(s, ",", "\u202f")
+	}
+	return s
 }
