@@ -16,6 +16,7 @@ import (
 	"reconnect/internal/campaign"
 	"reconnect/internal/model"
 	"reconnect/internal/store"
+	"reconnect/web/paths"
 )
 
 // prefersLanguage makes the browser ask for these languages, in order, as
@@ -65,12 +66,13 @@ func TestConsoleSpeaksTheStaffMembersLanguage(t *testing.T) {
 		w.vehicle(t, "demo-alice", "TESLA")
 		alice := w.owner(t, "demo-alice")
 		bg := context.Background()
-		if _, err := w.app.Campaigns.Create(bg, campaign.Input{Name: "Tesla sign-in change", Make: "TESLA", Reason: model.ReasonNewSignIn,
-			CutoverAt: w.app.Store.Now().Add(10 * 24 * time.Hour)}); err != nil {
+		camp, err := w.app.Campaigns.Create(bg, campaign.Input{Name: "Tesla sign-in change", Make: "TESLA", Reason: model.ReasonNewSignIn,
+			CutoverAt: w.app.Store.Now().Add(10 * 24 * time.Hour)})
+		if err != nil {
 			t.Fatal(err)
 		}
 		link := staffLink(t, w, "lena@support.example", store.RoleAdmin)
-		ctx := bt.New(t, 240*time.Second)
+		ctx := bt.New(t, 300*time.Second)
 		do(t, ctx, prefersLanguage("de-DE,de,en"))
 
 		lang := func() string {
@@ -121,6 +123,10 @@ func TestConsoleSpeaksTheStaffMembersLanguage(t *testing.T) {
 			{"search results", "/console/search?q=demo-alice", "result-demo-alice"},
 			{"owner page", owner, "impersonate-reason"},
 			{"campaign list", "/console/campaigns", "campaigns-table"},
+			{"new campaign form", paths.ConsoleCampaignNew(), "campaign-form"},
+			{"campaign page, draft", paths.ConsoleCampaign(camp.ID, nil), "campaign-notices"},
+			{"notice preview", paths.ConsoleCampaignNotices(camp.ID), "notice-step"},
+			{"launch confirmation", paths.ConsoleCampaignMove(camp.ID, "launch"), "confirm-submit"},
 			{"audit log", "/console/audit", "audit-table"},
 			{"staff", "/console/staff", "staff-table"},
 			{"webhook log, received", "/console/webhooks", "webhooks-out"},
@@ -159,10 +165,12 @@ func TestConsoleSpeaksTheStaffMembersLanguage(t *testing.T) {
 		choose := func(tag string) {
 			t.Helper()
 			do(t, ctx, chromedp.Navigate(w.appURL+"/console/campaigns"), chromedp.WaitVisible(bt.TestID("console-language")),
-				chromedp.SetValue(bt.TestID("console-language"), tag),
-				chromedp.Click(bt.TestID("console-language-submit")),
-				chromedp.WaitVisible(bt.TestID("campaigns-table")),
-			)
+				chromedp.SetValue(bt.TestID("console-language"), tag))
+			// Wait for the page the form leads to, not the one it is on.
+			if _, err := chromedp.RunResponse(ctx, chromedp.Click(bt.TestID("console-language-submit"))); err != nil {
+				t.Fatal(err)
+			}
+			do(t, ctx, chromedp.WaitVisible(bt.TestID("campaigns-table")))
 			if loc, _ := bt.Location(ctx); !strings.HasSuffix(loc, "/console/campaigns") {
 				t.Fatalf("after choosing %q the browser is at %s, want the page it was on", tag, loc)
 			}
