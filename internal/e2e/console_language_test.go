@@ -38,18 +38,17 @@ type consolePage struct {
 }
 
 // englishWords are words every console page used to say in English; none
-// may be left on a page in another language. Data (emails, ids, the
-// timeline's sentences, stored details, language names) is taken out of
-// the page before the check; see visibleWords.
+// may be left on a page in another language. Data (emails, ids, stored
+// details, language names) is taken out of the page before the check; see
+// visibleWords.
 var englishWords = regexp.MustCompile(`\b(the|and|with|your|of|to|Sign|Search|Dashboard|Owner|Owners|Vehicle|Vehicles|Campaigns?|Staff|Audit|Reason|State|Source|When|None|No|Nothing|Older|Download|Filter|Any|Back|Help|Received|Failed|Events?|Jobs|Email|Language|Since|Why|Action|Address|Role|Actions|Never|Add|Password|Retry|Created|Attempts|Last|Type|Progress|Make)\b`)
 
 // visibleWords is the page's text a staff member reads as the console's
-// own words: without data cells (ids, VINs, stored details), the
-// timeline's sentences, pre-formatted payloads and anything marked as
-// being in another language.
+// own words: without data cells (ids, VINs, stored details),
+// pre-formatted payloads and anything marked as being in another language.
 const visibleWords = `(() => {
 	const b = document.body.cloneNode(true);
-	b.querySelectorAll('[data-testid="timeline"], .detail, .mono, pre, code, [lang], [data-testid="console-who"], td, th[scope="row"], h1[data-testid="owner-heading"], dd, title, script').forEach(e => e.remove());
+	b.querySelectorAll('.detail, .mono, pre, code, [lang], [data-testid="console-who"], td, th[scope="row"], h1[data-testid="owner-heading"], dd, title, script').forEach(e => e.remove());
 	return b.innerText;
 })()`
 
@@ -190,6 +189,19 @@ func TestConsoleSpeaksTheStaffMembersLanguage(t *testing.T) {
 		changes, err := w.app.Store.AuditEntries(bg, store.AuditFilter{Action: model.AuditStaffLanguageSet})
 		if err != nil || len(changes) != 1 || !strings.Contains(changes[0].Detail, "browser → fr") || changes[0].StaffEmail != "lena@support.example" {
 			t.Fatalf("the language change in the audit log: %+v %v", changes, err)
+		}
+
+		// A language the console does not speak is refused, and the form
+		// never sends anyone out of the console.
+		token := csrfOf(t, ctx)
+		if status, _ := fetchStatus(t, ctx, "POST", "/console/language", "lang=ja&_csrf="+token); status != 400 {
+			t.Fatalf("an unsupported language: %d, want 400", status)
+		}
+		if _, final := fetchStatus(t, ctx, "POST", "/console/language", "lang=fr&next=https%3A%2F%2Fevil.example%2F&_csrf="+token); !strings.HasPrefix(final, w.appURL+"/console") {
+			t.Fatalf("the language form sent the browser to %s", final)
+		}
+		if status, _ := fetchStatus(t, ctx, "POST", "/console/language", "lang=de"); status != 403 {
+			t.Fatalf("the language form without its token: %d, want 403", status)
 		}
 
 		choose("en")

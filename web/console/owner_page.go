@@ -87,7 +87,7 @@ func (con *Handler) ownerView(c echo.Context, o model.Owner) (consoleviews.Owner
 		return v, err
 	}
 	for _, e := range evs {
-		row := consoleviews.TimelineRow{At: e.OccurredAt, What: timeline.Sentence(e, facts), Source: string(e.Source), Detail: e.Detail}
+		row := consoleviews.TimelineRow{At: e.OccurredAt, What: timeline.SentenceIn(i18n.From(ctx), e, facts), Source: string(e.Source), Detail: e.Detail}
 		if e.VehicleID != nil {
 			row.Vehicle = titles[*e.VehicleID]
 			if row.Vehicle == "" {
