@@ -165,8 +165,10 @@ func TestConsoleSpeaksTheStaffMembersLanguage(t *testing.T) {
 			t.Helper()
 			do(t, ctx, chromedp.Navigate(w.appURL+"/console/campaigns"), chromedp.WaitVisible(bt.TestID("console-language")),
 				chromedp.SetValue(bt.TestID("console-language"), tag))
-			// Wait for the page the form leads to, not the one it is on.
-			if _, err := chromedp.RunResponse(ctx, chromedp.Click(bt.TestID("console-language-submit"))); err != nil {
+			// Submitted by the form itself (no click that a moving layout
+			// could miss), waiting for the page it leads to, not the one
+			// it is on.
+			if _, err := chromedp.RunResponse(ctx, chromedp.Submit(bt.TestID("console-language-form"))); err != nil {
 				t.Fatal(err)
 			}
 			do(t, ctx, chromedp.WaitVisible(bt.TestID("campaigns-table")))
@@ -189,6 +191,25 @@ func TestConsoleSpeaksTheStaffMembersLanguage(t *testing.T) {
 		changes, err := w.app.Store.AuditEntries(bg, store.AuditFilter{Action: model.AuditStaffLanguageSet})
 		if err != nil || len(changes) != 1 || !strings.Contains(changes[0].Detail, "browser → fr") || changes[0].StaffEmail != "lena@support.example" {
 			t.Fatalf("the language change in the audit log: %+v %v", changes, err)
+		}
+
+		// Viewing as the owner, the owner's pages keep their language and
+		// the banner speaks the staff member's.
+		do(t, ctx, chromedp.Navigate(w.appURL+owner), chromedp.WaitVisible(bt.TestID("impersonate-reason")),
+			chromedp.SendKeys(bt.TestID("impersonate-reason"), "Ticket 12: checking the banner"),
+			chromedp.Click(bt.TestID("impersonate")),
+			chromedp.WaitVisible(bt.TestID("impersonation-banner")),
+		)
+		bannerLang, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="impersonation-banner"]').lang`))
+		if err != nil || bannerLang != "fr" || !strings.Contains(text(t, ctx, "impersonation-banner"), "consulte les pages en tant que") {
+			t.Fatalf("banner on the owner's page: lang %q (%v), %q", bannerLang, err, text(t, ctx, "impersonation-banner"))
+		}
+		if l := lang(); l == "fr" {
+			t.Fatal("the owner's page took the staff member's language")
+		}
+		bt.NoAxeViolations(t, ctx, "owner page viewed as the owner, French banner")
+		if _, err := chromedp.RunResponse(ctx, chromedp.Submit(bt.TestID("impersonation-exit"))); err != nil {
+			t.Fatal(err)
 		}
 
 		// A language the console does not speak is refused, and the form

@@ -118,96 +118,96 @@ func SentenceIn(l *i18n.Localizer, e model.Event, f Facts) string {
 	if e.VehicleID != nil && f.Make[*e.VehicleID] != "" {
 		mk = f.Make[*e.VehicleID]
 	}
-	T := func(id string, data ...map[string]any) string { return l.T("console.timeline."+id, data...) }
+	T := func(id string, data ...map[string]any) string { return l.T(id, data...) }
 	errs := func() map[string]any { return map[string]any{"Errors": errorsPhrase(l, d.Errors, mk)} }
 	switch e.Kind {
 	case model.EventStateChanged:
 		return stateSentence(l, e.FromState, e.ToState, e.Source, d.Abandoned)
 	case model.EventVehicleAdded:
-		return T("car_added")
+		return T("console.timeline.car_added")
 	case model.EventWebhookReceived:
 		if len(d.Errors) > 0 {
-			return T("smartcar_reported", errs())
+			return T("console.timeline.smartcar_reported", errs())
 		}
 		if len(d.Triggers) > 0 || d.Type == "VEHICLE_STATE" {
-			return T("smartcar_data")
+			return T("console.timeline.smartcar_data")
 		}
-		return T("smartcar_event") + paren(d.Type)
+		return T("console.timeline.smartcar_event") + paren(d.Type)
 	case model.EventErrorReported:
 		system := e.Source == model.SourceSystem
 		switch {
 		case len(d.Errors) == 0 && system:
-			return T("refresh_failed_plain")
+			return T("console.timeline.refresh_failed_plain")
 		case len(d.Errors) == 0:
-			return T("backend_reported_plain")
+			return T("console.timeline.backend_reported_plain")
 		case system:
-			return T("refresh_failed", errs())
+			return T("console.timeline.refresh_failed", errs())
 		}
-		return T("backend_reported", errs())
+		return T("console.timeline.backend_reported", errs())
 	case model.EventErrorIgnored:
-		return T("error_ignored", errs())
+		return T("console.timeline.error_ignored", errs())
 	case model.EventHealthCheck:
 		if len(d.Errors) > 0 {
-			return T("health_check_error", errs())
+			return T("console.timeline.health_check_error", errs())
 		}
-		return T("health_check_ok")
+		return T("console.timeline.health_check_ok")
 	case model.EventTokenRefreshed:
-		return T("token_refreshed")
+		return T("console.timeline.token_refreshed")
 	case model.EventTokensStored:
-		return T("tokens_stored")
+		return T("console.timeline.tokens_stored")
 	case model.EventPermissionsNarrowed:
 		if len(d.Missing) > 0 {
-			return T("permissions_narrowed_missing", map[string]any{"Missing": strings.Join(d.Missing, ", ")})
+			return T("console.timeline.permissions_narrowed_missing", map[string]any{"Missing": strings.Join(d.Missing, ", ")})
 		}
-		return T("permissions_narrowed")
+		return T("console.timeline.permissions_narrowed")
 	case model.EventOwnerChanged:
-		return T("owner_changed") + paren(words(d.Cause))
+		return T("console.timeline.owner_changed") + paren(words(d.Cause))
 	case model.EventOwnerChangeSuspected:
-		return T("owner_change_suspected") + paren(words(d.Cause))
+		return T("console.timeline.owner_change_suspected") + paren(words(d.Cause))
 	case model.EventLinkOpened:
-		return T("link_opened") + linkOrigin(l, d.Source, d.Purpose)
+		return T("console.timeline.link_opened") + linkOrigin(l, d.Source, d.Purpose)
 	case model.EventLinkScanned:
-		return T("link_scanned")
+		return T("console.timeline.link_scanned")
 	case model.EventFreshLinkRequested:
-		return T("fresh_link_requested")
+		return T("console.timeline.fresh_link_requested")
 	case model.EventReconnectStarted:
-		return T("reconnect_started")
+		return T("console.timeline.reconnect_started")
 	case model.EventReconnectFailed:
-		return T("reconnect_failed", map[string]any{"Error": connectError(l, d.Error, d.Description)})
+		return T("console.timeline.reconnect_failed", map[string]any{"Error": connectError(l, d.Error, d.Description)})
 	case model.EventReconnectCompleted:
-		return T("reconnect_completed")
+		return T("console.timeline.reconnect_completed")
 	case model.EventReconnectUnverified:
-		return T("reconnect_unverified")
+		return T("console.timeline.reconnect_unverified")
 	case model.EventReconnectAbandoned:
-		return T("reconnect_abandoned")
+		return T("console.timeline.reconnect_abandoned")
 	case model.EventDeclined:
-		return T("declined") + paren(words(d.Reason))
+		return T("console.timeline.declined") + paren(words(d.Reason))
 	case model.EventSnoozed:
 		if t, err := time.Parse(time.RFC3339, d.Until); err == nil {
-			return T("snoozed_until", map[string]any{"Date": l.DayMonth(t.UTC()) + " " + strconv.Itoa(t.UTC().Year())})
+			return T("console.timeline.snoozed_until", map[string]any{"Date": l.DayMonth(t.UTC()) + " " + strconv.Itoa(t.UTC().Year())})
 		}
-		return T("snoozed")
+		return T("console.timeline.snoozed")
 	case model.EventEmailSent:
 		return emailSentence(l, d, f, e.OccurredAt)
 	case model.EventEmailFailed:
-		s := T("email_failed")
+		s := T("console.timeline.email_failed")
 		if subj := f.Subject[d.EmailID]; subj != "" {
-			s = T("email_failed_subject", map[string]any{"Subject": subj})
+			s = T("console.timeline.email_failed_subject", map[string]any{"Subject": subj})
 		}
 		if d.Error != "" {
 			s += " (" + d.Error + ")"
 		}
 		return s
 	case model.EventEmailSkipped:
-		return T("email_skipped") + paren(skipReason(l, d.Reason))
+		return T("console.timeline.email_skipped") + paren(skipReason(l, d.Reason))
 	case model.EventUnsubscribed:
-		return T("unsubscribed")
+		return T("console.timeline.unsubscribed")
 	case model.EventRemindersStopped:
-		return T("reminders_stopped") + paren(words(d.Reason))
+		return T("console.timeline.reminders_stopped") + paren(words(d.Reason))
 	case model.EventCampaignJoined:
-		return T("campaign_joined", map[string]any{"Campaign": campaignName(l, f, d.CampaignID)})
+		return T("console.timeline.campaign_joined", map[string]any{"Campaign": campaignName(l, f, d.CampaignID)})
 	case model.EventCampaignCompleted:
-		return T("campaign_completed", map[string]any{"Campaign": campaignName(l, f, d.CampaignID)})
+		return T("console.timeline.campaign_completed", map[string]any{"Campaign": campaignName(l, f, d.CampaignID)})
 	}
 	return unlabelled + words(string(e.Kind))
 }
@@ -221,7 +221,7 @@ const unlabelled = "Unlabelled event: "
 // States inside a sentence are console.timeline.state_<state>, written as
 // they read mid-sentence in each language.
 func stateSentence(l *i18n.Localizer, from, to model.State, src model.Source, abandoned bool) string {
-	T := func(id string, data ...map[string]any) string { return l.T("console.timeline."+id, data...) }
+	T := func(id string, data ...map[string]any) string { return l.T(id, data...) }
 	inSentence := func(st model.State) string {
 		id := "console.timeline.state_" + string(st)
 		if s := l.T(id); s != id {
@@ -232,25 +232,25 @@ func stateSentence(l *i18n.Localizer, from, to model.State, src model.Source, ab
 	now := inSentence(to)
 	switch {
 	case from == "":
-		return T("state_set", map[string]any{"State": now})
+		return T("console.timeline.state_set", map[string]any{"State": now})
 	case to == model.StateConnected && src == model.SourceCallback:
-		return T("connected_by_repair")
+		return T("console.timeline.connected_by_repair")
 	case to == model.StateConnected && abandoned:
-		return T("connected_after_abandon")
+		return T("console.timeline.connected_after_abandon")
 	case to == model.StateConnected:
-		was := T("was", map[string]any{"State": inSentence(from)})
+		was := T("console.timeline.was", map[string]any{"State": inSentence(from)})
 		if w := sourceWords(l, src); w != "" {
 			was = w + "; " + was
 		}
-		return T("connected_again", map[string]any{"Was": was})
+		return T("console.timeline.connected_again", map[string]any{"Was": was})
 	case from == model.StateConnected:
-		return T("connection_broke", map[string]any{"State": now})
+		return T("console.timeline.connection_broke", map[string]any{"State": now})
 	case to == model.StateReconnecting:
-		return T("went_to_connect", map[string]any{"State": inSentence(from)})
+		return T("console.timeline.went_to_connect", map[string]any{"State": inSentence(from)})
 	case to == model.StateDeclined:
-		return T("declined_state", map[string]any{"State": inSentence(from)})
+		return T("console.timeline.declined_state", map[string]any{"State": inSentence(from)})
 	}
-	return T("state_changed", map[string]any{"From": inSentence(from), "To": now})
+	return T("console.timeline.state_changed", map[string]any{"From": inSentence(from), "To": now})
 }
 
 // sourceWords says who made a change (console.timeline.source_<source>);

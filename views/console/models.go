@@ -6,7 +6,10 @@ package console
 
 import (
 	"context"
+	"io"
 	"time"
+
+	"github.com/a-h/templ"
 
 	"reconnect/internal/i18n"
 
@@ -411,4 +414,13 @@ type FailedEventRow struct {
 	OwnerURL   string
 	Error      string
 	RetryURL   string
+}
+
+// InLanguage renders c in l's language whatever the page's: the
+// impersonation banner speaks the staff member's language on the owner's
+// pages, which speak the owner's.
+func InLanguage(l *i18n.Localizer, c templ.Component) templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		return c.Render(i18n.WithLocalizer(ctx, l), w)
+	})
 }

@@ -47,7 +47,11 @@ func (con *Handler) ViewAs(c echo.Context) (viewer.Viewer, bool, error) {
 	if err := con.Staff.RecordOwnerPage(ctx, im, by, req.URL.Path); err != nil {
 		return viewer.Viewer{}, false, err
 	}
-	return viewer.Viewer{Owner: im.Owner, ReadOnly: true, Banner: consoleviews.Banner(con.bannerView(c, cur, im))}, true, nil
+	// The owner's pages speak the owner's language; the banner, the staff
+	// member's.
+	staffLang := con.I18n.Localizer(con.I18n.Match(cur.Staff.Locale, req.Header.Get("Accept-Language")))
+	banner := consoleviews.InLanguage(staffLang, consoleviews.Banner(con.bannerView(c, cur, im)))
+	return viewer.Viewer{Owner: im.Owner, ReadOnly: true, Banner: banner}, true, nil
 }
 
 // StaffSignedIn reports whether the staff cookie holds a live session
