@@ -70,6 +70,9 @@ func (con *Handler) campaignFormError(c echo.Context, f consoleviews.CampaignFor
 		return err
 	}
 	field, msg := formField(fe.Field, fe.Message)
+	if fe.Field == campaign.IdempotencyKeyField {
+		msg = i18n.T(c.Request().Context(), "console.campaign_new.err_used")
+	}
 	return render.HTML(c, http.StatusUnprocessableEntity, consoleviews.CampaignNew(con.campaignFormView(c, f, consoleviews.FieldErrors{field: msg})))
 }
 
