@@ -95,7 +95,8 @@ func (s *Server) routes(h handlers) {
 	}
 
 	// Support staff: their own cookie, roles, and an audit trail. Every
-	// page is English, every form carries a CSRF token, and the staff
+	// page speaks the staff member's language (their choice, else their
+	// browser's), every form carries a CSRF token, and the staff
 	// cookie is the only way in: agents reach the second group, admins
 	// also the third.
 	//
@@ -103,7 +104,7 @@ func (s *Server) routes(h handlers) {
 	// group with middleware a catch-all, and three groups on one prefix
 	// would fight over it.
 	con := h.console
-	public := []echo.MiddlewareFunc{middleware.CSRF(h.sessions, nil), con.English, middleware.TextInput}
+	public := []echo.MiddlewareFunc{middleware.CSRF(h.sessions, nil), con.Localize, middleware.TextInput}
 	agent := slices.Concat(public, []echo.MiddlewareFunc{con.RequireStaff})
 	admin := slices.Concat(agent, []echo.MiddlewareFunc{con.RequireAdmin})
 
@@ -122,6 +123,7 @@ func (s *Server) routes(h handlers) {
 
 	e.GET(paths.RouteConsole, con.Dashboard, agent...).Name = "console.dashboard"
 	e.POST(paths.RouteConsoleLogout, con.Logout, agent...).Name = "console.logout"
+	e.POST(paths.RouteConsoleLanguage, con.LanguageSubmit, agent...).Name = "console.language"
 	e.GET(paths.RouteConsoleSearch, con.Search, agent...).Name = "console.search"
 	e.GET(paths.RouteConsoleOwner, con.OwnerDetail, agent...).Name = "console.owner"
 	e.GET(paths.RouteConsoleOwnerEventsCSV, con.OwnerEventsCSV, agent...).Name = "console.owner_events_csv"
@@ -168,7 +170,7 @@ func (s *Server) routes(h handlers) {
 	// River UI is a single-page app whose API posts JSON without our form
 	// token; it gets cross-origin protection from the browser's fetch
 	// metadata instead, behind the same admin check.
-	jobs := []echo.MiddlewareFunc{con.English, con.RequireStaff, con.RequireAdmin, middleware.CrossOriginProtection, con.AuditJobChanges, con.JobsBackLink}
+	jobs := []echo.MiddlewareFunc{con.Localize, con.RequireStaff, con.RequireAdmin, middleware.CrossOriginProtection, con.AuditJobChanges, con.JobsBackLink}
 	ui := con.JobsUI()
 	for _, r := range e.Any(paths.RouteConsoleJobs, ui, jobs...) {
 		r.Name = "console.jobs"

@@ -69,6 +69,7 @@ func TestEveryPathBuilderHitsItsRoute(t *testing.T) {
 		{http.MethodGet, paths.ConsolePassword("tok"), paths.RouteConsolePassword},
 		{http.MethodPost, paths.ConsolePassword("tok"), paths.RouteConsolePassword},
 		{http.MethodPost, paths.ConsoleLogout(), paths.RouteConsoleLogout},
+		{http.MethodPost, paths.ConsoleLanguage(), paths.RouteConsoleLanguage},
 		{http.MethodGet, paths.ConsoleSearch(nil), paths.RouteConsoleSearch},
 		{http.MethodGet, paths.ConsoleSearch(q), paths.RouteConsoleSearch},
 		{http.MethodGet, paths.ConsoleOwner(5), paths.RouteConsoleOwner},

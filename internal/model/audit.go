@@ -54,6 +54,8 @@ const (
 	AuditStaffSSOCreated     AuditAction = "staff.sso_created"
 	AuditStaffSSOLinked      AuditAction = "staff.sso_linked"
 	AuditStaffSSORoleChanged AuditAction = "staff.sso_role_changed"
+	// A staff member chose the console's language (or to follow the browser).
+	AuditStaffLanguageSet AuditAction = "staff.language_set"
 )
 
 // AuditActions lists every action in the order the audit log's filter offers them.
@@ -67,4 +69,5 @@ var AuditActions = []AuditAction{
 	AuditCampaignPaused, AuditCampaignResumed, AuditCampaignFinished, AuditCampaignCancelled,
 	AuditCampaignTestSent,
 	AuditStaffSSOCreated, AuditStaffSSOLinked, AuditStaffSSORoleChanged,
+	AuditStaffLanguageSet,
 }

@@ -254,6 +254,8 @@ var Columns = []Column{
 	column("staff", "oidc_subject", "", ""),
 	column("staff_oidc_states", "state_hash", "", ""),
 	column("staff_oidc_states", "expires_at", "", ""),
+	// The console language a staff member chose: a setting, not about owners.
+	column("staff", "locale", "", ""),
 	// Campaigns: the definitions name no person; a campaign's explicit
 	// vehicle list does, and its rows of the owner's cars are deleted.
 	column("campaign_notices", "campaign_id", "", ""),

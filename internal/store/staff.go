@@ -31,8 +31,11 @@ type Staff struct {
 	PasswordTokenExpires *time.Time
 	DisabledAt           *time.Time
 	LastLoginAt          *time.Time
-	CreatedAt            time.Time
-	UpdatedAt            time.Time
+	// Locale is the console language the staff member chose ("de"); empty
+	// follows their browser.
+	Locale    string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // TableName pins the table, since GORM would guess "staffs".
@@ -128,4 +131,10 @@ func (s *Store) SetStaffDisabled(ctx context.Context, id int64, disabled bool) e
 // UnlockStaff lifts a lockout before it runs out.
 func (s *Store) UnlockStaff(ctx context.Context, id int64) error {
 	return s.updateStaff(ctx, id, "unlock", map[string]any{"failed_attempts": 0, "locked_until": nil})
+}
+
+// SetStaffLocale stores the console language a staff member chose ("" to
+// follow the browser); ErrNotFound for an unknown id.
+func (s *Store) SetStaffLocale(ctx context.Context, id int64, locale string) error {
+	return s.updateStaff(ctx, id, "locale", map[string]any{"locale": locale})
 }

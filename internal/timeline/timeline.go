@@ -7,11 +7,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"reconnect/internal/i18n"
 	"reconnect/internal/model"
 	"reconnect/internal/store"
 	"reconnect/internal/vehicletext"
@@ -102,101 +102,112 @@ type errorNote struct {
 	Description string `json:"description"`
 }
 
-// Sentence says in plain words what e records.
-func Sentence(e model.Event, f Facts) string {
+// Sentence says in plain words, in English, what e records: the
+// timeline export's sentence.
+func Sentence(e model.Event, f Facts) string { return SentenceIn(english, e, f) }
+
+// english is the language of the export and of Sentence.
+var english = i18n.From(context.Background())
+
+// SentenceIn says what e records in l's language (console.timeline.*
+// messages); the console's owner page says it in the staff member's.
+func SentenceIn(l *i18n.Localizer, e model.Event, f Facts) string {
 	var d detail
 	_ = json.Unmarshal([]byte(e.Detail), &d) // a detail we cannot read leaves the sentence plain
-	mk := "carmaker"
+	mk := l.T("console.timeline.carmaker")
 	if e.VehicleID != nil && f.Make[*e.VehicleID] != "" {
 		mk = f.Make[*e.VehicleID]
 	}
+	T := func(id string, data ...map[string]any) string { return l.T(id, data...) }
+	errs := func() map[string]any { return map[string]any{"Errors": errorsPhrase(l, d.Errors, mk)} }
 	switch e.Kind {
 	case model.EventStateChanged:
-		return stateSentence(e.FromState, e.ToState, e.Source, d.Abandoned)
+		return stateSentence(l, e.FromState, e.ToState, e.Source, d.Abandoned)
 	case model.EventVehicleAdded:
-		return "Car added"
+		return T("console.timeline.car_added")
 	case model.EventWebhookReceived:
 		if len(d.Errors) > 0 {
-			return "Smartcar reported: " + errorsPhrase(d.Errors, mk)
+			return T("console.timeline.smartcar_reported", errs())
 		}
 		if len(d.Triggers) > 0 || d.Type == "VEHICLE_STATE" {
-			return "Smartcar sent the car's data (the connection works)"
+			return T("console.timeline.smartcar_data")
 		}
-		return "Smartcar sent an event" + paren(d.Type)
+		return T("console.timeline.smartcar_event") + paren(d.Type)
 	case model.EventErrorReported:
-		who := "Your backend reported: "
-		if e.Source == model.SourceSystem {
-			who = "Renewing Smartcar access failed: "
+		system := e.Source == model.SourceSystem
+		switch {
+		case len(d.Errors) == 0 && system:
+			return T("console.timeline.refresh_failed_plain")
+		case len(d.Errors) == 0:
+			return T("console.timeline.backend_reported_plain")
+		case system:
+			return T("console.timeline.refresh_failed", errs())
 		}
-		if len(d.Errors) == 0 {
-			return strings.TrimSuffix(who, ": ") + " an error"
-		}
-		return who + errorsPhrase(d.Errors, mk)
+		return T("console.timeline.backend_reported", errs())
 	case model.EventErrorIgnored:
-		return "Recorded, nothing for the owner to do: " + errorsPhrase(d.Errors, mk)
+		return T("console.timeline.error_ignored", errs())
 	case model.EventHealthCheck:
 		if len(d.Errors) > 0 {
-			return "Health check: Smartcar answered " + errorsPhrase(d.Errors, mk)
+			return T("console.timeline.health_check_error", errs())
 		}
-		return "Health check: the car answered (the connection works)"
+		return T("console.timeline.health_check_ok")
 	case model.EventTokenRefreshed:
-		return "Smartcar access renewed"
+		return T("console.timeline.token_refreshed")
 	case model.EventTokensStored:
-		return "New Smartcar access stored"
+		return T("console.timeline.tokens_stored")
 	case model.EventPermissionsNarrowed:
-		s := "Owner granted fewer permissions than the car had"
 		if len(d.Missing) > 0 {
-			s += " (missing " + strings.Join(d.Missing, ", ") + ")"
+			return T("console.timeline.permissions_narrowed_missing", map[string]any{"Missing": strings.Join(d.Missing, ", ")})
 		}
-		return s
+		return T("console.timeline.permissions_narrowed")
 	case model.EventOwnerChanged:
-		return "The car changed hands" + paren(words(d.Cause))
+		return T("console.timeline.owner_changed") + paren(words(d.Cause))
 	case model.EventOwnerChangeSuspected:
-		return "The car may have changed hands" + paren(words(d.Cause))
+		return T("console.timeline.owner_change_suspected") + paren(words(d.Cause))
 	case model.EventLinkOpened:
-		return "Owner opened their page" + linkOrigin(d.Source, d.Purpose)
+		return T("console.timeline.link_opened") + linkOrigin(l, d.Source, d.Purpose)
 	case model.EventLinkScanned:
-		return "A mail scanner checked the link; it opened nothing (not the owner)"
+		return T("console.timeline.link_scanned")
 	case model.EventFreshLinkRequested:
-		return "A fresh link was asked for"
+		return T("console.timeline.fresh_link_requested")
 	case model.EventReconnectStarted:
-		return "Owner started reconnecting"
+		return T("console.timeline.reconnect_started")
 	case model.EventReconnectFailed:
-		return "Connect: " + connectError(d.Error, d.Description)
+		return T("console.timeline.reconnect_failed", map[string]any{"Error": connectError(l, d.Error, d.Description)})
 	case model.EventReconnectCompleted:
-		return "Reconnected, confirmed by Smartcar"
+		return T("console.timeline.reconnect_completed")
 	case model.EventReconnectUnverified:
-		return "Owner came back from Connect, but Smartcar could not confirm the car yet"
+		return T("console.timeline.reconnect_unverified")
 	case model.EventReconnectAbandoned:
-		return "Owner left Connect without finishing; the car was checked"
+		return T("console.timeline.reconnect_abandoned")
 	case model.EventDeclined:
-		return "Owner said they will not reconnect" + paren(words(d.Reason))
+		return T("console.timeline.declined") + paren(words(d.Reason))
 	case model.EventSnoozed:
 		if t, err := time.Parse(time.RFC3339, d.Until); err == nil {
-			return "Owner asked to be reminded later (after " + t.UTC().Format("2 Jan 2006") + ")"
+			return T("console.timeline.snoozed_until", map[string]any{"Date": l.DayMonth(t.UTC()) + " " + strconv.Itoa(t.UTC().Year())})
 		}
-		return "Owner asked to be reminded later"
+		return T("console.timeline.snoozed")
 	case model.EventEmailSent:
-		return emailSentence(d, f, e.OccurredAt)
+		return emailSentence(l, d, f, e.OccurredAt)
 	case model.EventEmailFailed:
-		s := "Email could not be sent"
+		s := T("console.timeline.email_failed")
 		if subj := f.Subject[d.EmailID]; subj != "" {
-			s += ": " + subj
+			s = T("console.timeline.email_failed_subject", map[string]any{"Subject": subj})
 		}
 		if d.Error != "" {
 			s += " (" + d.Error + ")"
 		}
 		return s
 	case model.EventEmailSkipped:
-		return "Email not sent" + paren(skipReason(d.Reason))
+		return T("console.timeline.email_skipped") + paren(skipReason(l, d.Reason))
 	case model.EventUnsubscribed:
-		return "Owner unsubscribed from emails"
+		return T("console.timeline.unsubscribed")
 	case model.EventRemindersStopped:
-		return "Email reminders stopped" + paren(words(d.Reason))
+		return T("console.timeline.reminders_stopped") + paren(words(d.Reason))
 	case model.EventCampaignJoined:
-		return "Joined the campaign " + campaignName(f, d.CampaignID)
+		return T("console.timeline.campaign_joined", map[string]any{"Campaign": campaignName(l, f, d.CampaignID)})
 	case model.EventCampaignCompleted:
-		return "Reconnected for the campaign " + campaignName(f, d.CampaignID)
+		return T("console.timeline.campaign_completed", map[string]any{"Campaign": campaignName(l, f, d.CampaignID)})
 	}
 	return unlabelled + words(string(e.Kind))
 }
@@ -207,83 +218,83 @@ const unlabelled = "Unlabelled event: "
 
 // stateSentence says a state change. A change to connected is told by who
 // made it, since that is what staff are asked ("did the owner fix it?").
-func stateSentence(from, to model.State, src model.Source, abandoned bool) string {
-	now := StateLabel(to)
+// States inside a sentence are console.timeline.state_<state>, written as
+// they read mid-sentence in each language.
+func stateSentence(l *i18n.Localizer, from, to model.State, src model.Source, abandoned bool) string {
+	T := func(id string, data ...map[string]any) string { return l.T(id, data...) }
+	inSentence := func(st model.State) string {
+		id := "console.timeline.state_" + string(st)
+		if s := l.T(id); s != id {
+			return s
+		}
+		return strings.ToLower(StateLabel(st))
+	}
+	now := inSentence(to)
 	switch {
 	case from == "":
-		return "State set: " + strings.ToLower(now)
+		return T("console.timeline.state_set", map[string]any{"State": now})
 	case to == model.StateConnected && src == model.SourceCallback:
-		return "Connected again, by the owner's repair"
+		return T("console.timeline.connected_by_repair")
 	case to == model.StateConnected && abandoned:
-		return "Connected again: the car answered after the owner left Connect"
+		return T("console.timeline.connected_after_abandon")
 	case to == model.StateConnected:
-		was := "was " + strings.ToLower(StateLabel(from))
-		if w := sourceWords(src); w != "" {
+		was := T("console.timeline.was", map[string]any{"State": inSentence(from)})
+		if w := sourceWords(l, src); w != "" {
 			was = w + "; " + was
 		}
-		return "Connected again (" + was + ")"
+		return T("console.timeline.connected_again", map[string]any{"Was": was})
 	case from == model.StateConnected:
-		return "Connection broke: " + strings.ToLower(now)
+		return T("console.timeline.connection_broke", map[string]any{"State": now})
 	case to == model.StateReconnecting:
-		return "Owner went to Smartcar Connect (was: " + strings.ToLower(StateLabel(from)) + ")"
+		return T("console.timeline.went_to_connect", map[string]any{"State": inSentence(from)})
 	case to == model.StateDeclined:
-		return "Owner declined to reconnect (was: " + strings.ToLower(StateLabel(from)) + ")"
+		return T("console.timeline.declined_state", map[string]any{"State": inSentence(from)})
 	}
-	return "State changed from " + strings.ToLower(StateLabel(from)) + " to " + strings.ToLower(now)
+	return T("console.timeline.state_changed", map[string]any{"From": inSentence(from), "To": now})
 }
 
-var sourcePhrases = map[model.Source]string{
-	model.SourceOwner: "by the owner", model.SourceStaff: "by support staff", model.SourceWebhook: "reported by Smartcar",
-	model.SourceAPI: "reported by your backend", model.SourceHealthCheck: "found by a health check",
-	model.SourceSystem: "found by Reconnect", model.SourceCLI: "by an operator", model.SourceDemo: "demo data",
-	model.SourceCampaign: "by a campaign", model.SourceRestore: "as it was before the owner's unfinished attempt",
+// sourceWords says who made a change (console.timeline.source_<source>);
+// a source without a message says nothing.
+func sourceWords(l *i18n.Localizer, s model.Source) string {
+	return phrase(l, "console.timeline.source_"+string(s), "")
 }
 
-func sourceWords(s model.Source) string { return sourcePhrases[s] }
-
-// codePhrases say Smartcar's account error codes; %s is the make.
-var codePhrases = map[string]string{
-	"AUTHENTICATION_FAILED": "%s account sign-in failed",
-	"PERMISSION":            "access turned off in the %s account",
-	"SUBSCRIPTION":          "%s connected-services subscription not active",
-	"ACCOUNT_ISSUE":         "%s account needs attention",
-	"VEHICLE_MISSING":       "car no longer in the %s account",
-	"NO_VEHICLES":           "no cars in the %s account",
-	"VIRTUAL_KEY_REQUIRED":  "%s needs a virtual key",
+// phrase translates id, or gives fallback when the catalogue has no such
+// message: a code Smartcar added, a source added to the vocabulary.
+func phrase(l *i18n.Localizer, id, fallback string) string {
+	if s := l.T(id); s != id {
+		return s
+	}
+	return fallback
 }
 
-// typePhrases say the error types whose code matters less than their kind.
-var typePhrases = map[string]string{
-	"VEHICLE_STATE": "the car could not answer (asleep, offline or busy)", "vehicle_state_error": "the car could not answer (asleep, offline or busy)",
-	"RATE_LIMIT": "Smartcar's rate limit", "rate_limit_error": "Smartcar's rate limit",
-	"UPSTREAM": "the carmaker's servers failed", "SERVER": "Smartcar's servers failed",
-	"AUTHENTICATION": "Smartcar refused our access token", "authentication_error": "Smartcar refused our access token",
-	"invalid_grant": "Smartcar access was revoked", "PERMISSION": "a permission the car lacks",
-	"BILLING": "a Smartcar billing limit", "COMPATIBILITY": "the car does not support this",
-}
+// Smartcar's account error codes are said by console.timeline.code_<code>
+// ({{.Make}} is the make), the error types whose code matters less than
+// their kind by console.timeline.type_<type>.
 
-func errorsPhrase(es []errorNote, mk string) string {
+func errorsPhrase(l *i18n.Localizer, es []errorNote, mk string) string {
 	if len(es) == 0 {
-		return "an error"
+		return l.T("console.timeline.an_error")
 	}
 	parts := make([]string, 0, len(es))
 	for _, e := range es {
-		parts = append(parts, errorPhrase(e, mk))
+		parts = append(parts, errorPhrase(l, e, mk))
 	}
 	return strings.Join(parts, "; ")
 }
 
-func errorPhrase(e errorNote, mk string) string {
+func errorPhrase(l *i18n.Localizer, e errorNote, mk string) string {
 	typ, code, _ := strings.Cut(e.Reason, ":")
 	var s string
-	if p, ok := codePhrases[code]; ok && typ == "CONNECTED_SERVICES_ACCOUNT" {
-		s = fmt.Sprintf(p, mk)
-	} else if p, ok := typePhrases[typ]; ok {
+	codeID, typeID := "console.timeline.code_"+code, "console.timeline.type_"+typ
+	if p := l.T(codeID, map[string]any{"Make": mk}); p != codeID && code != "" && typ == "CONNECTED_SERVICES_ACCOUNT" {
+		s = p
+	} else if p := l.T(typeID); p != typeID && typ != "" {
 		s = p
 	} else if e.Description != "" {
 		s = strings.TrimSuffix(e.Description, ".")
 	} else {
-		s = "an error"
+		s = l.T("console.timeline.an_error")
 	}
 	if code == "" || code == "null" {
 		code = typ
@@ -292,102 +303,88 @@ func errorPhrase(e errorNote, mk string) string {
 		s += " (" + code + ")"
 	}
 	if strings.EqualFold(e.State, "RESOLVED") {
-		s += ", now resolved"
+		s += l.T("console.timeline.now_resolved")
 	}
 	return s
 }
 
-// connectErrors say Connect's error codes.
-var connectErrors = map[string]string{
-	"access_denied":          "owner denied access",
-	"vehicle_mismatch":       "owner signed in with a different car",
-	"malformed_callback":     "came back without a result",
-	"invalid_subscription":   "the car has no active connected-services subscription",
-	"vehicle_incompatible":   "the car is not compatible",
-	"no_vehicles":            "no cars in the owner's account",
-	"configuration_error":    "our Smartcar configuration was refused",
-	"server_error":           "Smartcar failed",
-	"user_manually_returned": "owner came back without finishing",
-}
-
-func connectError(code, desc string) string {
-	if p, ok := connectErrors[code]; ok {
+// connectError says Connect's error codes (console.timeline.connect_<code>).
+func connectError(l *i18n.Localizer, code, desc string) string {
+	id := "console.timeline.connect_" + code
+	if p := l.T(id); code != "" && p != id {
 		return p
 	}
 	if desc != "" {
-		return "failed: " + desc
+		return l.T("console.timeline.connect_failed_desc", map[string]any{"Description": desc})
 	}
 	if code == "" {
-		return "failed"
+		return l.T("console.timeline.connect_failed")
 	}
-	return "failed (" + code + ")"
+	return l.T("console.timeline.connect_failed") + " (" + code + ")"
 }
 
-func emailSentence(d detail, f Facts, sent time.Time) string {
-	s := "Email sent"
+func emailSentence(l *i18n.Localizer, d detail, f Facts, sent time.Time) string {
+	s := l.T("console.timeline.email_sent")
 	if subj := f.Subject[d.EmailID]; subj != "" {
-		s += ": " + subj
-	} else if k := emailKinds[d.EmailKind]; k != "" {
-		s += ": " + k
+		s = l.T("console.timeline.email_sent_what", map[string]any{"What": subj})
+	} else if k := phrase(l, "console.timeline.email_kind_"+d.EmailKind, ""); d.EmailKind != "" && k != "" {
+		s = l.T("console.timeline.email_sent_what", map[string]any{"What": k})
 	}
 	if d.MessageID == "" {
 		return s
 	}
 	if at, ok := f.LinkUsed[d.MessageID]; ok {
-		return s + " (link used " + Later(at.Sub(sent)) + ")"
+		return s + " (" + l.T("console.timeline.link_used", map[string]any{"Later": LaterIn(l, at.Sub(sent))}) + ")"
 	}
 	return s
 }
 
-var emailKinds = map[string]string{
-	"digest": "first notice", "reminder": "reminder", "fresh_link": "fresh link", "campaign_notice": "campaign notice",
-}
+// Later says a delay the way a person would, in English: "12 min later",
+// "2 h later", "3 days later".
+func Later(d time.Duration) string { return LaterIn(english, d) }
 
-// Later says a delay the way a person would: "12 min later", "2 h later",
-// "3 days later".
-func Later(d time.Duration) string {
+// LaterIn says a delay in l's language.
+func LaterIn(l *i18n.Localizer, d time.Duration) string {
 	switch {
 	case d < time.Minute:
-		return "within a minute"
+		return l.T("console.timeline.later_minute")
 	case d < time.Hour:
-		return strconv.Itoa(int(d/time.Minute)) + " min later"
+		return l.T("console.timeline.later_min", map[string]any{"N": int(d / time.Minute)})
 	case d < 48*time.Hour:
-		return strconv.Itoa(int(d/time.Hour)) + " h later"
+		return l.T("console.timeline.later_h", map[string]any{"N": int(d / time.Hour)})
 	}
-	return strconv.Itoa(int(d/(24*time.Hour))) + " days later"
+	return l.T("console.timeline.later_days", map[string]any{"N": int(d / (24 * time.Hour))})
 }
 
-func linkOrigin(src, purpose string) string {
+func linkOrigin(l *i18n.Localizer, src, purpose string) string {
+	id := ""
 	switch {
 	case purpose == string(model.PurposeStaffShown):
-		return " (a link support read out)"
+		id = "link_read_out"
 	case src == string(model.SourceEmail):
-		return " (a link from an email)"
+		id = "link_from_email"
 	case src == string(model.SourceStaff):
-		return " (a link support sent)"
+		id = "link_support_sent"
 	case src == string(model.SourceAPI):
-		return " (a link from your app)"
+		id = "link_from_app"
 	case src == string(model.SourceResend):
-		return " (a link they asked for again)"
+		id = "link_asked_again"
+	default:
+		return ""
 	}
-	return ""
+	return " (" + l.T("console.timeline."+id) + ")"
 }
 
-var skipReasons = map[string]string{"no_address": "no email address on file"}
-
-func skipReason(r string) string {
-	if s, ok := skipReasons[r]; ok {
-		return s
-	}
-	return words(r)
+func skipReason(l *i18n.Localizer, r string) string {
+	return phrase(l, "console.timeline.skip_"+r, words(r))
 }
 
-func campaignName(f Facts, id int64) string {
+func campaignName(l *i18n.Localizer, f Facts, id int64) string {
 	if n := f.Campaign[id]; n != "" {
-		return "“" + n + "”"
+		return l.T("console.timeline.quoted", map[string]any{"Name": n})
 	}
 	if id == 0 {
-		return "(unknown)"
+		return "(" + l.T("console.timeline.unknown") + ")"
 	}
 	return "#" + strconv.FormatInt(id, 10)
 }

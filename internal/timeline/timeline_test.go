@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode"
 
+	"reconnect/internal/i18n"
 	"reconnect/internal/model"
 )
 
@@ -52,7 +53,7 @@ func TestEveryStateChangeReadsWell(t *testing.T) {
 				continue
 			}
 			for _, src := range model.Sources {
-				s := stateSentence(from, to, src, false)
+				s := stateSentence(english, from, to, src, false)
 				what := string(from) + "→" + string(to) + " by " + string(src)
 				readsWell(t, what, s)
 				if !strings.Contains(strings.ToLower(s), strings.ToLower(StateLabel(to))) && to != model.StateConnected && to != model.StateReconnecting && to != model.StateDeclined {
@@ -134,6 +135,38 @@ func TestLaterSaysDelaysLikeAPerson(t *testing.T) {
 	} {
 		if got := Later(d); got != want {
 			t.Errorf("%s: got %q, want %q", d, got, want)
+		}
+	}
+}
+
+// The console says the timeline in the staff member's language: the same
+// story in German, with the states as they read mid-sentence.
+func TestSentencesInGerman(t *testing.T) {
+	de := i18n.MustNew().Localizer("de")
+	car := int64(7)
+	f := Facts{Make: map[int64]string{car: "Tesla"}, Campaign: map[int64]string{4: "Tesla Fleet API"}}
+	for _, tc := range []struct {
+		e    model.Event
+		want string
+	}{
+		{model.Event{Kind: model.EventWebhookReceived, VehicleID: &car, Detail: `{"type":"VEHICLE_ERROR","errors":[{"reason":"CONNECTED_SERVICES_ACCOUNT:AUTHENTICATION_FAILED","state":"RESOLVED"}]}`},
+			"Smartcar meldete: Anmeldung beim Tesla-Konto fehlgeschlagen (AUTHENTICATION_FAILED), inzwischen behoben"},
+		{model.Event{Kind: model.EventStateChanged, FromState: model.StateConnected, ToState: model.StateNeedsOEMAction, Source: model.SourceWebhook},
+			"Verbindung unterbrochen: Aktion beim Hersteller nötig"},
+		{model.Event{Kind: model.EventStateChanged, FromState: model.StateNeedsReauth, ToState: model.StateConnected, Source: model.SourceWebhook},
+			"Wieder verbunden (von Smartcar gemeldet; war: muss neu verbunden werden)"},
+		{model.Event{Kind: model.EventReconnectFailed, Detail: `{"error":"access_denied"}`}, "Connect: der Halter hat den Zugriff verweigert"},
+		{model.Event{Kind: model.EventCampaignJoined, Detail: `{"campaign_id":4}`}, "Der Kampagne „Tesla Fleet API“ beigetreten"},
+	} {
+		if got := SentenceIn(de, tc.e, f); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.e.Kind, got, tc.want)
+		}
+	}
+	for _, k := range model.EventKinds {
+		s := SentenceIn(de, model.Event{Kind: k, ToState: model.StateConnected, FromState: model.StateNeedsReauth}, Facts{})
+		readsWell(t, "de "+string(k), s)
+		if s == Sentence(model.Event{Kind: k, ToState: model.StateConnected, FromState: model.StateNeedsReauth}, Facts{}) {
+			t.Errorf("%s reads the same in German as in English: %q", k, s)
 		}
 	}
 }

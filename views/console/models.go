@@ -1,10 +1,17 @@
 // Package console holds the support console's pages and their view models.
-// The console is in English; every string here is final text.
+// The pages speak the staff member's language: templates translate their
+// words with i18n.T; view models carry data, and the handlers translate
+// the sentences they build.
 package console
 
 import (
+	"context"
+	"io"
 	"time"
 
+	"github.com/a-h/templ"
+
+	"reconnect/internal/i18n"
 	"reconnect/internal/useragent"
 	"reconnect/views/layouts"
 )
@@ -17,6 +24,11 @@ type Chrome struct {
 	StaffEmail string
 	StaffRole  string
 	Admin      bool
+	// StaffLocale is the console language the staff member chose; empty
+	// follows the browser.
+	StaffLocale string
+	// Here is the page the language choice comes back to.
+	Here string
 	// Section marks the current navigation item (dashboard, search,
 	// campaigns, staff, audit, webhooks).
 	Section string
@@ -25,10 +37,22 @@ type Chrome struct {
 	FlashTone string
 }
 
-// Chip is a state badge.
+// Chip is a state badge. Msg, when set, is the catalogue message that
+// says Label in the page's language.
 type Chip struct {
 	Label string
 	Tone  string
+	Msg   string
+}
+
+// Text is the chip's words in the context's language.
+func (c Chip) Text(ctx context.Context) string {
+	if c.Msg != "" {
+		if s := i18n.T(ctx, c.Msg); s != c.Msg {
+			return s
+		}
+	}
+	return c.Label
 }
 
 // FieldErrors maps a form field to what is wrong with it.
@@ -415,4 +439,13 @@ type FailedEventRow struct {
 	OwnerURL   string
 	Error      string
 	RetryURL   string
+}
+
+// InLanguage renders c in l's language whatever the page's: the
+// impersonation banner speaks the staff member's language on the owner's
+// pages, which speak the owner's.
+func InLanguage(l *i18n.Localizer, c templ.Component) templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		return c.Render(i18n.WithLocalizer(ctx, l), w)
+	})
 }

@@ -20,7 +20,8 @@ type Page struct {
 	Wide bool
 	// Banner sits above the header on every page (the impersonation banner).
 	Banner templ.Component
-	// HideSwitcher hides the language switcher (console pages are English).
+	// HideSwitcher hides the owner pages' language switcher (the console
+	// offers its own, stored with the staff member).
 	HideSwitcher bool
 	Languages    []i18n.Language
 	// SupportURL and SupportEmail, when set, are offered as "Questions?"

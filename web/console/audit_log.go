@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"reconnect/internal/i18n"
 	"strconv"
 	"strings"
 	"time"
@@ -94,12 +95,12 @@ func (con *Handler) AuditLog(c echo.Context) error {
 		return err
 	}
 	v := consoleviews.AuditView{
-		Chrome: con.chrome(c, "Audit log", "audit"), Action: string(f.Action),
+		Chrome: con.chrome(c, i18n.T(c.Request().Context(), "console.audit.title"), "audit"), Action: string(f.Action),
 		Filter: consoleviews.AuditFilter{Owner: keep.Get("owner"), OwnerUnknown: !ownerKnown, StaffEmail: keep.Get("staff"),
 			From: keep.Get("from"), To: keep.Get("to")},
 		Rows: auditRows(entries), CSVURL: paths.ConsoleAuditCSV(keep),
 	}
-	v.Actions = append(v.Actions, consoleviews.Option{Value: "", Label: "Any action", Selected: f.Action == ""})
+	v.Actions = append(v.Actions, consoleviews.Option{Value: "", Label: i18n.T(c.Request().Context(), "console.audit.any_action"), Selected: f.Action == ""})
 	for _, a := range model.AuditActions {
 		v.Actions = append(v.Actions, consoleviews.Option{Value: string(a), Label: string(a), Selected: a == f.Action})
 	}

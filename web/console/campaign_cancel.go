@@ -10,17 +10,16 @@ import (
 )
 
 var cancelMove = campaignMove{
-	move: "cancel", heading: "Cancel the campaign", button: "Cancel the campaign", tone: "secondary", action: model.AuditCampaignCancelled,
+	move: "cancel", heading: "console.confirm.cancel_heading", button: "console.confirm.cancel_heading", tone: "secondary", action: model.AuditCampaignCancelled,
 	done: noticeCampaignCancelled,
 	do: func(s *campaign.Service, ctx context.Context, id int64) (model.Campaign, error) {
 		return s.Cancel(ctx, id)
 	},
 	explain: func(c model.Campaign) []string {
 		if c.State == model.CampaignDraft {
-			return []string{"The draft is kept, cancelled, and can no longer be launched. Nobody was told about it."}
+			return []string{"console.confirm.cancel_explain_draft"}
 		}
-		return []string{"Every pending notice is withdrawn and no more go out. Emails already sent stay sent; what owners did so far is kept.",
-			"A cancelled campaign cannot be started again."}
+		return []string{"console.confirm.cancel_explain_1", "console.confirm.cancel_explain_2"}
 	},
 }
 

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"reconnect/internal/audit"
 	"reconnect/internal/campaign"
+	"reconnect/internal/i18n"
 	"reconnect/internal/model"
 	"reconnect/internal/store"
 	consoleviews "reconnect/views/console"
@@ -21,7 +21,9 @@ import (
 // the confirmation says, what the service does, and what the audit log
 // records.
 type campaignMove struct {
-	move    string
+	move string
+	// heading and button are message ids, and explain gives message ids:
+	// the confirmation says them in the staff member's language.
 	heading string
 	button  string
 	tone    string
@@ -46,22 +48,28 @@ func (con *Handler) confirmMove(c echo.Context, m campaignMove) error {
 		return err
 	}
 	if !moveAllowed(camp, m.move) {
-		v.Error = "A " + campaignChip(camp.State).Label + " campaign cannot do this."
+		v.Error = i18n.T(c.Request().Context(), "console.confirm.wrong_state", map[string]any{"State": campaignChip(camp.State).Text(c.Request().Context())})
 		return render.HTML(c, http.StatusConflict, consoleviews.CampaignConfirm(v))
 	}
 	return render.HTML(c, http.StatusOK, consoleviews.CampaignConfirm(v))
 }
 
 func (con *Handler) confirmView(c echo.Context, camp model.Campaign, m campaignMove) (consoleviews.ConfirmView, error) {
-	v := consoleviews.ConfirmView{Chrome: con.chrome(c, m.heading, "campaigns"), Name: camp.Name, Heading: m.heading,
-		Explain: m.explain(camp), Action: paths.ConsoleCampaignMove(camp.ID, m.move), Button: m.button, Tone: m.tone,
+	ctx := c.Request().Context()
+	heading := i18n.T(ctx, m.heading)
+	var explain []string
+	for _, id := range m.explain(camp) {
+		explain = append(explain, i18n.T(ctx, id))
+	}
+	v := consoleviews.ConfirmView{Chrome: con.chrome(c, heading, "campaigns"), Name: camp.Name, Heading: heading,
+		Explain: explain, Action: paths.ConsoleCampaignMove(camp.ID, m.move), Button: i18n.T(ctx, m.button), Tone: m.tone,
 		Back: paths.ConsoleCampaign(camp.ID, nil)}
 	if m.cohort {
 		co, err := con.Campaigns.Preview(c.Request().Context(), camp.ID)
 		if err != nil {
 			return v, err
 		}
-		cv := cohortView(co, camp.CutoverAt, camp.NoticeOffsets, con.Store.Now(), false)
+		cv := cohortView(ctx, co, camp.CutoverAt, camp.NoticeOffsets, con.Store.Now(), false)
 		v.Cohort = &cv
 	}
 	return v, nil
@@ -84,10 +92,10 @@ func (con *Handler) doMove(c echo.Context, m campaignMove) error {
 		return render.HTML(c, status, consoleviews.CampaignConfirm(v))
 	}
 	if c.FormValue("confirm") != "yes" {
-		return refuse(http.StatusUnprocessableEntity, "Tick the box to confirm: nothing has changed yet.")
+		return refuse(http.StatusUnprocessableEntity, i18n.T(c.Request().Context(), "console.confirm.tick"))
 	}
 	if !moveAllowed(camp, m.move) {
-		return refuse(http.StatusConflict, "A "+strings.ToLower(campaignChip(camp.State).Label)+" campaign cannot do this; nothing has changed.")
+		return refuse(http.StatusConflict, i18n.T(c.Request().Context(), "console.confirm.wrong_state_nothing", map[string]any{"State": campaignChip(camp.State).Text(c.Request().Context())}))
 	}
 	ctx := c.Request().Context()
 	cur, _ := currentStaff(c)
@@ -97,9 +105,9 @@ func (con *Handler) doMove(c echo.Context, m campaignMove) error {
 		})
 	switch {
 	case errors.Is(err, campaign.ErrEmptyCohort):
-		return refuse(http.StatusUnprocessableEntity, "No vehicle matches the campaign, so it was not launched. Nobody was told.")
+		return refuse(http.StatusUnprocessableEntity, i18n.T(ctx, "console.confirm.empty"))
 	case errors.Is(err, campaign.ErrTransition):
-		return refuse(http.StatusConflict, "The campaign changed meanwhile and cannot do this now; nothing has changed.")
+		return refuse(http.StatusConflict, i18n.T(ctx, "console.confirm.changed"))
 	case err != nil:
 		return err
 	}

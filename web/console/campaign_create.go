@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -31,7 +32,7 @@ func (con *Handler) CampaignCreate(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	f := readCampaignForm(c)
-	in, errs := campaignInput(f)
+	in, errs := campaignInput(ctx, f)
 	if len(errs) > 0 {
 		return render.HTML(c, http.StatusUnprocessableEntity, consoleviews.CampaignNew(con.campaignFormView(c, f, errs)))
 	}
@@ -45,7 +46,7 @@ func (con *Handler) CampaignCreate(c echo.Context) error {
 			offsets = campaign.DefaultNoticeOffsets
 		}
 		v := con.campaignFormView(c, f, nil)
-		preview := cohortView(co, in.CutoverAt, offsets, con.Store.Now(), false)
+		preview := cohortView(ctx, co, in.CutoverAt, offsets, con.Store.Now(), false)
 		v.Preview = &preview
 		return render.HTML(c, http.StatusOK, consoleviews.CampaignNew(v))
 	}
@@ -69,6 +70,9 @@ func (con *Handler) campaignFormError(c echo.Context, f consoleviews.CampaignFor
 		return err
 	}
 	field, msg := formField(fe.Field, fe.Message)
+	if fe.Field == campaign.IdempotencyKeyField {
+		msg = i18n.T(c.Request().Context(), "console.campaign_new.err_used")
+	}
 	return render.HTML(c, http.StatusUnprocessableEntity, consoleviews.CampaignNew(con.campaignFormView(c, f, consoleviews.FieldErrors{field: msg})))
 }
 
@@ -124,7 +128,7 @@ func readCampaignForm(c echo.Context) consoleviews.CampaignForm {
 // campaignInput turns the form into the service's input. Only the form's
 // own syntax is checked here (numbers, times, durations), every error at
 // once; the rules are the service's.
-func campaignInput(f consoleviews.CampaignForm) (campaign.Input, consoleviews.FieldErrors) {
+func campaignInput(ctx context.Context, f consoleviews.CampaignForm) (campaign.Input, consoleviews.FieldErrors) {
 	errs := consoleviews.FieldErrors{}
 	breaks := f.Breaks
 	in := campaign.Input{
@@ -148,7 +152,7 @@ func campaignInput(f consoleviews.CampaignForm) (campaign.Input, consoleviews.Fi
 		}
 		n, err := strconv.Atoi(s)
 		if err != nil {
-			errs[field] = "Must be a model year such as 2021, or empty."
+			errs[field] = i18n.T(ctx, "console.campaign_new.err_year")
 		}
 		return n
 	}
@@ -156,7 +160,7 @@ func campaignInput(f consoleviews.CampaignForm) (campaign.Input, consoleviews.Fi
 	if s := strings.TrimSpace(f.Cutover); s != "" {
 		t, err := time.Parse(formTime, s)
 		if err != nil {
-			errs["cutover_at"] = "Must be a date and time in UTC as YYYY-MM-DD HH:MM, e.g. 2027-03-03 09:00."
+			errs["cutover_at"] = i18n.T(ctx, "console.campaign_new.err_cutover")
 		}
 		in.CutoverAt = t
 	}
@@ -164,7 +168,7 @@ func campaignInput(f consoleviews.CampaignForm) (campaign.Input, consoleviews.Fi
 		for i, part := range splitList(s, false) {
 			d, err := parseOffset(part)
 			if err != nil {
-				errs["notice_offsets"] = fmt.Sprintf("Entry %d (%q) must be a time relative to the cut-over such as -14d, -2h, 0 or +3d.", i+1, part)
+				errs["notice_offsets"] = i18n.T(ctx, "console.campaign_new.err_offset", map[string]any{"N": i + 1, "Entry": part})
 				break
 			}
 			in.NoticeOffsets = append(in.NoticeOffsets, d)
@@ -173,14 +177,14 @@ func campaignInput(f consoleviews.CampaignForm) (campaign.Input, consoleviews.Fi
 	if s := strings.TrimSpace(f.FirstWave); s != "" {
 		n, err := strconv.Atoi(strings.TrimSuffix(s, "%"))
 		if err != nil {
-			errs["first_wave"] = "Must be a percentage from 1 to 100, or empty."
+			errs["first_wave"] = i18n.T(ctx, "console.campaign_new.err_first_wave")
 		}
 		in.FirstWave = n
 	}
 	if s := strings.TrimSpace(f.WaveHold); s != "" {
 		d, err := parseOffset(s)
 		if err != nil || d < 0 {
-			errs["wave_hold"] = "Must be a length of time such as 24h or 2d, or empty."
+			errs["wave_hold"] = i18n.T(ctx, "console.campaign_new.err_wave_hold")
 		}
 		in.WaveHold = d
 	}

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -11,7 +12,7 @@ import (
 )
 
 func TestTheCampaignFormReadsListsTimesAndOffsetsAsStaffTypeThem(t *testing.T) {
-	in, errs := campaignInput(consoleviews.CampaignForm{
+	in, errs := campaignInput(context.Background(), consoleviews.CampaignForm{
 		Name: "Tesla", Make: " tesla ", Models: "Model 3,\nModel Y", Countries: "de, fr", VehicleIDs: "5YJ3E1EA7MF000001\nveh-1, veh-2",
 		Reason: "new_platform", Cutover: "2027-03-03 09:00", Offsets: "-14d, -2h, 0, +3d", FirstWave: "50%", WaveHold: "2d",
 		Messages: map[string]string{"en": " Move now. ", "de": ""}, Breaks: true, Flow: "reauthenticate",
@@ -25,7 +26,7 @@ func TestTheCampaignFormReadsListsTimesAndOffsetsAsStaffTypeThem(t *testing.T) {
 		in.FirstWave != 50 || in.WaveHold != 48*time.Hour || len(in.CustomMessage) != 1 || in.CustomMessage["en"] != "Move now." || !*in.BreaksConnections {
 		t.Fatalf("input %+v", in)
 	}
-	_, errs = campaignInput(consoleviews.CampaignForm{YearFrom: "twenty", Cutover: "3 March", Offsets: "-14d, soon", WaveHold: "-1h"})
+	_, errs = campaignInput(context.Background(), consoleviews.CampaignForm{YearFrom: "twenty", Cutover: "3 March", Offsets: "-14d, soon", WaveHold: "-1h"})
 	for _, f := range []string{"year_from", "cutover_at", "notice_offsets", "wave_hold"} {
 		if errs[f] == "" {
 			t.Errorf("no error on %s: %v", f, errs)
@@ -53,15 +54,15 @@ func TestTheProgressLineSaysOwnersToldAndWhenTheNextNoticeIsDue(t *testing.T) {
 	next := now.Add(3*24*time.Hour + time.Hour)
 	running := model.Campaign{State: model.CampaignRunning}
 	p := campaign.Progress{Owners: 48000, OwnersNotified: 12400, NextNoticeAt: &next}
-	if got := progressLine(running, p, now); got != "12,400 of 48,000 owners notified, next notice in 3 days" {
+	if got := progressLine(context.Background(), running, p, now); got != "12,400 of 48,000 owners notified, next notice in 3 days" {
 		t.Fatalf("line %q", got)
 	}
 	soon := now.Add(90 * time.Second)
 	p.NextNoticeAt = &soon
-	if got := progressLine(running, p, now); got != "12,400 of 48,000 owners notified, next notice in 2 minutes" {
+	if got := progressLine(context.Background(), running, p, now); got != "12,400 of 48,000 owners notified, next notice in 2 minutes" {
 		t.Fatalf("line %q", got)
 	}
-	if got := progressLine(model.Campaign{State: model.CampaignPaused}, p, now); got != "12,400 of 48,000 owners notified; paused, so no notice goes out until it resumes" {
+	if got := progressLine(context.Background(), model.Campaign{State: model.CampaignPaused}, p, now); got != "12,400 of 48,000 owners notified; paused, so no notice goes out until it resumes" {
 		t.Fatalf("paused %q", got)
 	}
 	if got := formatOffset(-336 * time.Hour); got != "-14d" {

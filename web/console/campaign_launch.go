@@ -10,15 +10,15 @@ import (
 )
 
 var launchMove = campaignMove{
-	move: "launch", heading: "Launch the campaign", button: "Launch and start telling owners", action: model.AuditCampaignLaunched,
+	move: "launch", heading: "console.confirm.launch_heading", button: "console.confirm.launch_button", action: model.AuditCampaignLaunched,
 	done: noticeCampaignLaunched, cohort: true,
 	do: func(s *campaign.Service, ctx context.Context, id int64) (model.Campaign, error) {
 		return s.Launch(ctx, id)
 	},
 	explain: func(c model.Campaign) []string {
 		return []string{
-			"Launching draws the cohort below as it stands now and writes every notice of the schedule for each owner. Vehicles that match later join by themselves.",
-			"Owners are emailed from now on, beginning with any notice already due. A launch cannot be undone: you can pause or cancel it, but emails already sent stay sent.",
+			"console.confirm.launch_explain_1",
+			"console.confirm.launch_explain_2",
 		}
 	},
 }

@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"reconnect/internal/i18n"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -27,7 +28,7 @@ func (con *Handler) CampaignList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := consoleviews.CampaignListView{Chrome: con.chrome(c, "Campaigns", "campaigns")}
+	v := consoleviews.CampaignListView{Chrome: con.chrome(c, i18n.T(ctx, "console.campaigns.title"), "campaigns")}
 	if v.Migrations, err = con.migrationAlerts(c); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"crypto/rand"
 	"net/http"
 	"strings"
@@ -38,26 +39,24 @@ func (con *Handler) CampaignNew(c echo.Context) error {
 
 // campaignFormView is the form around f, with its errors.
 func (con *Handler) campaignFormView(c echo.Context, f consoleviews.CampaignForm, errs consoleviews.FieldErrors) consoleviews.CampaignFormView {
-	v := consoleviews.CampaignFormView{Chrome: con.chrome(c, "New campaign", "campaigns"), Form: f, Errors: errs,
+	v := consoleviews.CampaignFormView{Chrome: con.chrome(c, i18n.T(c.Request().Context(), "console.campaigns.new"), "campaigns"), Form: f, Errors: errs,
 		Action: paths.ConsoleCampaigns(nil)}
 	for _, r := range model.CampaignReasons {
-		v.Reasons = append(v.Reasons, consoleviews.Option{Value: string(r), Label: reasonLabels[r], Selected: string(r) == f.Reason})
+		v.Reasons = append(v.Reasons, consoleviews.Option{Value: string(r), Label: reasonLabel(c.Request().Context(), r), Selected: string(r) == f.Reason})
 	}
 	for _, fl := range model.RepairFlows {
-		v.Flows = append(v.Flows, consoleviews.Option{Value: string(fl), Label: flowLabels[fl], Selected: string(fl) == f.Flow})
+		v.Flows = append(v.Flows, consoleviews.Option{Value: string(fl), Label: flowLabel(c.Request().Context(), fl), Selected: string(fl) == f.Flow})
 	}
 	for _, l := range i18n.Supported {
-		v.Languages = append(v.Languages, consoleviews.LanguageField{Tag: l.Tag, Name: languageName(l.Tag)})
+		v.Languages = append(v.Languages, consoleviews.LanguageField{Tag: l.Tag, Name: languageName(c.Request().Context(), l.Tag)})
 	}
 	return v
 }
 
-// languageName names a language in English, as the console speaks.
-func languageName(tag string) string {
-	if n, ok := map[string]string{"en": "English", "de": "German", "fr": "French", "es": "Spanish"}[tag]; ok {
-		return n
-	}
-	return tag
+// languageName names a language in the request's language ("German",
+// "Deutsch", "allemand"); a tag without a message shows as it is.
+func languageName(ctx context.Context, tag string) string {
+	return tOr(ctx, "console.language_"+tag, tag)
 }
 
 // formTime is how the form reads and writes a cut-over: minutes, UTC.

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -26,29 +27,30 @@ func (con *Handler) CampaignNotices(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := consoleviews.NoticesView{Chrome: con.chrome(c, "Notices of "+camp.Name, "campaigns"), Name: camp.Name,
-		CampaignURL: paths.ConsoleCampaign(camp.ID, nil), Reason: reasonLabels[camp.Reason], Steps: noticeSteps(camp),
+	v := consoleviews.NoticesView{Chrome: con.chrome(c, i18n.T(c.Request().Context(), "console.notices.heading", map[string]any{"Name": camp.Name}), "campaigns"), Name: camp.Name,
+		CampaignURL: paths.ConsoleCampaign(camp.ID, nil), Reason: reasonLabel(c.Request().Context(), camp.Reason), Steps: noticeSteps(c.Request().Context(), camp),
 		EmailReady: con.Mail != nil, TestURL: paths.ConsoleCampaignTestEmail(camp.ID)}
 	return render.HTML(c, http.StatusOK, consoleviews.CampaignNotices(v))
 }
 
-// noticeSteps is the schedule with each language's text.
-func noticeSteps(c model.Campaign) []consoleviews.NoticeStep {
+// noticeSteps is the schedule with each language's text, described in
+// ctx's language.
+func noticeSteps(ctx context.Context, c model.Campaign) []consoleviews.NoticeStep {
 	langs := make([]consoleviews.NoticeLanguage, 0, len(i18n.Supported))
 	for _, l := range i18n.Supported {
 		nl := consoleviews.NoticeLanguage{Tag: l.Tag, Name: l.Name, Text: c.CustomMessage[l.Tag], TextLang: l.Tag}
 		switch {
 		case nl.Text != "":
 		case c.CustomMessage["en"] != "":
-			nl.Text, nl.TextLang, nl.Note = c.CustomMessage["en"], "en", "no "+languageName(l.Tag)+" sentence, so the English one"
+			nl.Text, nl.TextLang, nl.Note = c.CustomMessage["en"], "en", i18n.T(ctx, "console.notices.fallback", map[string]any{"Language": languageName(ctx, l.Tag)})
 		default:
-			nl.Text, nl.TextLang, nl.Note = "No sentence of your own: the standard wording only.", "en", ""
+			nl.Text, nl.TextLang, nl.Note = i18n.T(ctx, "console.notices.no_sentence"), i18n.From(ctx).Lang(), ""
 		}
 		langs = append(langs, nl)
 	}
 	steps := make([]consoleviews.NoticeStep, len(c.NoticeOffsets))
 	for i, off := range c.NoticeOffsets {
-		steps[i] = consoleviews.NoticeStep{Label: offsetLabel(off), Due: c.CutoverAt.Add(off), Languages: langs}
+		steps[i] = consoleviews.NoticeStep{Label: offsetLabel(ctx, off), Due: c.CutoverAt.Add(off), Languages: langs}
 	}
 	return steps
 }

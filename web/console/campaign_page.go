@@ -1,7 +1,7 @@
 package console
 
 import (
-	"fmt"
+	"context"
 	"net/http"
 	"net/url"
 	"sort"
@@ -23,15 +23,16 @@ import (
 const campaignVehiclesPerPage = 50
 
 // campaignMoves are the actions on a campaign, in the order the page
-// offers them; each is offered in the states that allow it.
+// offers them; each is offered in the states that allow it. A label is a
+// message id.
 var campaignMoves = []struct {
 	move, label, tone string
 	to                model.CampaignState
 }{
-	{"launch", "Launch", "", model.CampaignRunning},
-	{"resume", "Resume", "", model.CampaignRunning},
-	{"pause", "Pause", "secondary", model.CampaignPaused},
-	{"cancel", "Cancel the campaign", "quiet", model.CampaignCancelled},
+	{"launch", "console.campaign.move_launch", "", model.CampaignRunning},
+	{"resume", "console.campaign.move_resume", "", model.CampaignRunning},
+	{"pause", "console.campaign.move_pause", "secondary", model.CampaignPaused},
+	{"cancel", "console.confirm.cancel_heading", "quiet", model.CampaignCancelled},
 }
 
 // moveAllowed says whether the campaign's state allows the move: launch
@@ -67,12 +68,12 @@ func (con *Handler) CampaignPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v.Cohort = cohortView(co, camp.CutoverAt, camp.NoticeOffsets, now, camp.State != model.CampaignDraft)
-	v.Definition, v.Messages = campaignDefinition(camp)
+	v.Cohort = cohortView(ctx, co, camp.CutoverAt, camp.NoticeOffsets, now, camp.State != model.CampaignDraft)
+	v.Definition, v.Messages = campaignDefinition(ctx, camp)
 	if v.Admin {
 		for _, m := range campaignMoves {
 			if moveAllowed(camp, m.move) {
-				v.Moves = append(v.Moves, consoleviews.MoveLink{Move: m.move, Label: m.label, Tone: m.tone, URL: paths.ConsoleCampaignMove(camp.ID, m.move)})
+				v.Moves = append(v.Moves, consoleviews.MoveLink{Move: m.move, Label: i18n.T(ctx, m.label), Tone: m.tone, URL: paths.ConsoleCampaignMove(camp.ID, m.move)})
 			}
 		}
 	}
@@ -81,14 +82,14 @@ func (con *Handler) CampaignPage(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		v.Progress = progressLine(camp, p, now)
+		v.Progress = progressLine(ctx, camp, p, now)
 		v.Funnel = []consoleviews.Metric{
-			{ID: "vehicles", Label: "vehicles in the campaign", Count: p.Counts.Vehicles},
-			{ID: string(model.StepNotified), Label: string(model.StepNotified), Count: p.Counts.Notified},
-			{ID: string(model.StepOpened), Label: "opened their link", Count: p.Counts.Opened},
-			{ID: string(model.StepStarted), Label: "started reconnecting", Count: p.Counts.Started},
-			{ID: string(model.StepCompleted), Label: string(model.StepCompleted), Count: p.Counts.Completed},
-			{ID: "declines", Label: "said they will not reconnect", Count: p.Counts.Declined},
+			{ID: "vehicles", Label: i18n.T(ctx, "console.funnel.vehicles"), Count: p.Counts.Vehicles},
+			{ID: string(model.StepNotified), Label: i18n.T(ctx, "console.funnel.notified"), Count: p.Counts.Notified},
+			{ID: string(model.StepOpened), Label: i18n.T(ctx, "console.funnel.opened"), Count: p.Counts.Opened},
+			{ID: string(model.StepStarted), Label: i18n.T(ctx, "console.funnel.started"), Count: p.Counts.Started},
+			{ID: string(model.StepCompleted), Label: i18n.T(ctx, "console.funnel.completed"), Count: p.Counts.Completed},
+			{ID: "declines", Label: i18n.T(ctx, "console.funnel.declined"), Count: p.Counts.Declined},
 		}
 		if err := con.campaignVehicles(c, camp, &v); err != nil {
 			return err
@@ -126,80 +127,83 @@ func (con *Handler) campaignVehicles(c echo.Context, camp model.Campaign, v *con
 		if r.OwnerID != nil {
 			row.OwnerURL = paths.ConsoleOwner(*r.OwnerID)
 			if row.OwnerEmail == "" {
-				row.OwnerEmail = r.HostUserID + " (no email)"
+				row.OwnerEmail = r.HostUserID + " (" + i18n.T(c.Request().Context(), "console.campaign.no_email") + ")"
 			}
 		}
-		row.Step, row.StepTone = campaignStep(r.CampaignVehicle)
+		step, tone := campaignStep(r.CampaignVehicle)
+		row.Step, row.StepTone = i18n.T(c.Request().Context(), step), tone
 		v.Vehicles = append(v.Vehicles, row)
 	}
 	return nil
 }
 
-// campaignStep is the furthest step a vehicle reached in the campaign.
+// campaignStep is the furthest step a vehicle reached in the campaign:
+// its message id and its chip's tone.
 func campaignStep(cv store.CampaignVehicle) (string, string) {
 	switch {
 	case cv.CompletedAt != nil:
-		return "Completed", "ok"
+		return "console.step.completed", "ok"
 	case cv.DeclinedAt != nil:
-		return "Declined", "neutral"
+		return "console.step.declined", "neutral"
 	case cv.FailedAt != nil:
-		return "Reconnect failed", "danger"
+		return "console.step.failed", "danger"
 	case cv.StartedAt != nil:
-		return "Started reconnecting", "info"
+		return "console.step.started", "info"
 	case cv.OpenedAt != nil:
-		return "Opened the link", "info"
+		return "console.step.opened", "info"
 	case cv.NotifiedAt != nil:
-		return "Notified", "info"
+		return "console.step.notified", "info"
 	}
-	return "Not told yet", "neutral"
+	return "console.step.not_told", "neutral"
 }
 
 // campaignDefinition lists what the campaign is, and staff's own sentence
 // by language.
-func campaignDefinition(c model.Campaign) (def, msgs []consoleviews.KeyValue) {
+func campaignDefinition(ctx context.Context, c model.Campaign) (def, msgs []consoleviews.KeyValue) {
+	T := func(id string, data ...map[string]any) string { return i18n.T(ctx, id, data...) }
 	or := func(s, none string) string {
 		if s == "" {
 			return none
 		}
 		return s
 	}
-	years := "any"
+	years := T("console.definition.any")
 	switch {
 	case c.YearFrom > 0 && c.YearTo > 0:
-		years = fmt.Sprintf("%d to %d", c.YearFrom, c.YearTo)
+		years = T("console.definition.years_between", map[string]any{"From": c.YearFrom, "To": c.YearTo})
 	case c.YearFrom > 0:
-		years = fmt.Sprintf("%d and later", c.YearFrom)
+		years = T("console.definition.years_from", map[string]any{"From": c.YearFrom})
 	case c.YearTo > 0:
-		years = fmt.Sprintf("up to %d", c.YearTo)
+		years = T("console.definition.years_to", map[string]any{"To": c.YearTo})
 	}
-	list := "no"
+	list := T("console.definition.no")
 	if c.HasVehicleList {
-		list = "yes: only the vehicles on the pasted list"
+		list = T("console.definition.list_yes")
 	}
 	offsets := make([]string, len(c.NoticeOffsets))
 	for i, d := range c.NoticeOffsets {
 		offsets[i] = formatOffset(d)
 	}
-	breaks := "no"
+	breaks := T("console.definition.no")
 	if c.BreaksConnections {
-		breaks = "yes"
+		breaks = T("console.definition.yes")
 	}
-	waves := "everyone at launch"
+	waves := T("console.definition.waves_all")
 	if c.FirstWave < 100 && c.WaveHold > 0 {
-		waves = fmt.Sprintf("%d%% at launch, the rest %s later", c.FirstWave, span(c.WaveHold))
+		waves = T("console.definition.waves", map[string]any{"First": c.FirstWave, "Span": span(ctx, c.WaveHold)})
 	}
 	def = []consoleviews.KeyValue{
-		{Key: "Make", Value: c.Make},
-		{Key: "Models", Value: or(strings.Join(c.Models, ", "), "any")},
-		{Key: "Model years", Value: years},
-		{Key: "Countries", Value: or(strings.Join(c.Countries, ", "), "any")},
-		{Key: "Vehicle list", Value: list},
-		{Key: "Reason", Value: or(reasonLabels[c.Reason], string(c.Reason))},
-		{Key: "Cut-over", Value: formatFormTime(c.CutoverAt) + " UTC"},
-		{Key: "Breaks connections", Value: breaks},
-		{Key: "Repair", Value: or(flowLabels[c.RepairFlow], string(c.RepairFlow))},
-		{Key: "Notices", Value: strings.Join(offsets, ", ") + " from the cut-over"},
-		{Key: "Waves", Value: waves},
+		{Key: T("console.campaigns.col_make"), Value: c.Make},
+		{Key: T("console.definition.models"), Value: or(strings.Join(c.Models, ", "), T("console.definition.any"))},
+		{Key: T("console.definition.years"), Value: years},
+		{Key: T("console.definition.countries"), Value: or(strings.Join(c.Countries, ", "), T("console.definition.any"))},
+		{Key: T("console.definition.list"), Value: list},
+		{Key: T("console.col.reason"), Value: reasonLabel(ctx, c.Reason)},
+		{Key: T("console.campaigns.col_cutover"), Value: formatFormTime(c.CutoverAt) + " UTC"},
+		{Key: T("console.definition.breaks"), Value: breaks},
+		{Key: T("console.definition.repair"), Value: flowLabel(ctx, c.RepairFlow)},
+		{Key: T("console.campaign_new.offsets"), Value: T("console.definition.offsets", map[string]any{"Offsets": strings.Join(offsets, ", ")})},
+		{Key: T("console.definition.waves_key"), Value: waves},
 	}
 	tags := make([]string, 0, len(c.CustomMessage))
 	for tag := range c.CustomMessage {
@@ -221,7 +225,7 @@ func campaignDefinition(c model.Campaign) (def, msgs []consoleviews.KeyValue) {
 		return tags[i] < tags[j]
 	})
 	for _, tag := range tags {
-		msgs = append(msgs, consoleviews.KeyValue{Key: languageName(tag), Value: c.CustomMessage[tag]})
+		msgs = append(msgs, consoleviews.KeyValue{Key: languageName(ctx, tag), Value: c.CustomMessage[tag]})
 	}
 	return def, msgs
 }

@@ -10,14 +10,13 @@ import (
 )
 
 var pauseMove = campaignMove{
-	move: "pause", heading: "Pause the campaign", button: "Pause", tone: "secondary", action: model.AuditCampaignPaused,
+	move: "pause", heading: "console.confirm.pause_heading", button: "console.confirm.pause_button", tone: "secondary", action: model.AuditCampaignPaused,
 	done: noticeCampaignPaused,
 	do: func(s *campaign.Service, ctx context.Context, id int64) (model.Campaign, error) {
 		return s.Pause(ctx, id)
 	},
 	explain: func(model.Campaign) []string {
-		return []string{"No notice goes out while the campaign is paused. Owners can still reconnect, and completions still count.",
-			"When you resume it, each owner gets at most one of the notices that fell due meanwhile."}
+		return []string{"console.confirm.pause_explain_1", "console.confirm.pause_explain_2"}
 	},
 }
 

@@ -10,13 +10,13 @@ import (
 )
 
 var resumeMove = campaignMove{
-	move: "resume", heading: "Resume the campaign", button: "Resume", action: model.AuditCampaignResumed,
+	move: "resume", heading: "console.confirm.resume_heading", button: "console.confirm.resume_button", action: model.AuditCampaignResumed,
 	done: noticeCampaignResumed,
 	do: func(s *campaign.Service, ctx context.Context, id int64) (model.Campaign, error) {
 		return s.Resume(ctx, id)
 	},
 	explain: func(model.Campaign) []string {
-		return []string{"Notices go out again from now. Each owner gets at most one of the notices that fell due while it was paused, then the rest on schedule."}
+		return []string{"console.confirm.resume_explain"}
 	},
 }
 

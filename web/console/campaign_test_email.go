@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"fmt"
 	"html"
 	"net/http"
@@ -53,7 +54,8 @@ func noticePreviewEmail(c model.Campaign) (string, string) {
 	var t, h strings.Builder
 	fmt.Fprintf(&t, "This is a test of the notices of the campaign %q. No owner received it.\n", c.Name)
 	fmt.Fprintf(&h, "<p>This is a test of the notices of the campaign <strong>%s</strong>. No owner received it.</p>\n", html.EscapeString(c.Name))
-	for _, s := range noticeSteps(c) {
+	// The test email is in English, as the notices' preview email always was.
+	for _, s := range noticeSteps(context.Background(), c) {
 		fmt.Fprintf(&t, "\n%s (due %s)\n", s.Label, when(s.Due))
 		fmt.Fprintf(&h, "<h2>%s</h2>\n<p>Due %s</p>\n<dl>\n", html.EscapeString(s.Label), html.EscapeString(when(s.Due)))
 		for _, l := range s.Languages {

@@ -2,7 +2,6 @@ package console
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"reconnect/internal/campaign"
+	"reconnect/internal/i18n"
 	"reconnect/internal/model"
 	consoleviews "reconnect/views/console"
 )
@@ -38,32 +38,51 @@ var campaignChips = map[model.CampaignState]consoleviews.Chip{
 
 func campaignChip(st model.CampaignState) consoleviews.Chip {
 	if ch, ok := campaignChips[st]; ok {
+		ch.Msg = "console.campaign.state_" + string(st)
 		return ch
 	}
 	return consoleviews.Chip{Label: string(st), Tone: "neutral"}
 }
 
-// reasonLabels are the reasons as staff choose them.
-var reasonLabels = map[model.CampaignReason]string{
-	model.ReasonNewPlatform:  "The carmaker moves to a new connected-car platform",
-	model.ReasonNewSignIn:    "The carmaker changes how owners sign in",
-	model.ReasonRegionChange: "The carmaker moves accounts to another region's service",
-	model.ReasonOther:        "Something else (say what in your own sentence)",
+// reasonLabel is a reason as staff choose it, in the request's language
+// (console.campaign.reason_<reason>); one without a message shows as stored.
+func reasonLabel(ctx context.Context, r model.CampaignReason) string {
+	return tOr(ctx, "console.campaign.reason_"+string(r), string(r))
 }
 
-var flowLabels = map[model.RepairFlow]string{
-	model.FlowReauthenticate: "Sign in again, with the car already chosen (re-authentication)",
-	model.FlowConnect:        "Connect from the start (new accounts or new vehicle ids)",
+// flowLabel is a repair flow as staff choose it.
+func flowLabel(ctx context.Context, f model.RepairFlow) string {
+	return tOr(ctx, "console.campaign.flow_"+string(f), string(f))
+}
+
+// tOr translates id, or gives fallback when the catalogue has no such
+// message (a word added to the vocabulary before its translations).
+func tOr(ctx context.Context, id, fallback string) string {
+	if s := i18n.T(ctx, id); s != id {
+		return s
+	}
+	return fallback
+}
+
+// counted says a count with the message for one (id_one) or for any
+// other number (id, with {{.Count}}), the count written in the request's
+// language.
+func counted(ctx context.Context, id string, n int64) string {
+	if n == 1 {
+		return i18n.T(ctx, id+"_one")
+	}
+	return i18n.T(ctx, id, map[string]any{"Count": thousandsIn(ctx, n)})
 }
 
 // cohortView shows counts against the schedule that would follow them:
-// what the campaign would send, and what staff should know first.
+// what the campaign would send, and what staff should know first, in the
+// request's language.
 //
 // Reconnect has no setting for how fast the mail server may be fed
 // (EMAIL_MIN_INTERVAL spaces one owner's emails, it is not a sending
 // rate), so there is no warning that the server cannot keep up with the
 // schedule; the warnings come from the cohort and the schedule alone.
-func cohortView(co campaign.Cohort, cutover time.Time, offsets []time.Duration, now time.Time, snapshot bool) consoleviews.CohortView {
+func cohortView(ctx context.Context, co campaign.Cohort, cutover time.Time, offsets []time.Duration, now time.Time, snapshot bool) consoleviews.CohortView {
 	v := consoleviews.CohortView{Vehicles: co.Vehicles, Owners: co.Owners, NoOwner: co.NoOwner, NoEmail: co.NoEmail,
 		Emails: co.Owners * int64(len(offsets)), Snapshot: snapshot}
 	for _, st := range model.States {
@@ -76,13 +95,13 @@ func cohortView(co campaign.Cohort, cutover time.Time, offsets []time.Duration, 
 		return v
 	}
 	if co.Vehicles == 0 {
-		v.Warnings = append(v.Warnings, "No vehicle matches these rules: a launch would be refused.")
+		v.Warnings = append(v.Warnings, i18n.T(ctx, "console.cohort.warn_empty"))
 	}
 	if co.NoOwner > 0 {
-		v.Warnings = append(v.Warnings, plural(co.NoOwner, "vehicle has", "vehicles have")+" no owner yet: nobody can be told until the host app names the owner, who then gets the notices still ahead.")
+		v.Warnings = append(v.Warnings, counted(ctx, "console.cohort.warn_no_owner", co.NoOwner))
 	}
 	if co.NoEmail > 0 {
-		v.Warnings = append(v.Warnings, plural(co.NoEmail, "vehicle belongs", "vehicles belong")+" to owners without an email address: they learn of the campaign only on their page and in the host app.")
+		v.Warnings = append(v.Warnings, counted(ctx, "console.cohort.warn_no_email", co.NoEmail))
 	}
 	passed := 0
 	for _, off := range offsets {
@@ -92,23 +111,14 @@ func cohortView(co campaign.Cohort, cutover time.Time, offsets []time.Duration, 
 	}
 	switch {
 	case passed == len(offsets) && passed > 0:
-		v.Warnings = append(v.Warnings, "Every notice of the schedule is already due: launched now, each owner gets one notice at once and no more.")
+		v.Warnings = append(v.Warnings, i18n.T(ctx, "console.cohort.warn_all_due"))
 	case passed > 0:
-		v.Warnings = append(v.Warnings, fmt.Sprintf("%d of the %d notices are already due: launched now, each owner gets one notice for them at once, then the rest on schedule.", passed, len(offsets)))
+		v.Warnings = append(v.Warnings, i18n.T(ctx, "console.cohort.warn_some_due", map[string]any{"Due": passed, "All": len(offsets)}))
 	}
 	if !cutover.After(now) && !cutover.IsZero() {
-		v.Warnings = append(v.Warnings, "The cut-over is in the past: notices say the change has happened.")
+		v.Warnings = append(v.Warnings, i18n.T(ctx, "console.cohort.warn_past"))
 	}
 	return v
-}
-
-// plural writes "1 vehicle has" or "3 vehicles have", with thousands
-// separated.
-func plural(n int64, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return thousands(n) + " " + many
 }
 
 // thousands writes 48000 as "48,000".
@@ -150,65 +160,83 @@ func formatOffset(d time.Duration) string {
 }
 
 // offsetLabel says when a notice goes out relative to the cut-over.
-func offsetLabel(d time.Duration) string {
+func offsetLabel(ctx context.Context, d time.Duration) string {
 	switch {
 	case d == 0:
-		return "At the cut-over"
+		return i18n.T(ctx, "console.offset.at")
 	case d < 0:
-		return span(-d) + " before the cut-over"
+		return i18n.T(ctx, "console.offset.before", map[string]any{"Span": span(ctx, -d)})
 	}
-	return span(d) + " after the cut-over"
+	return i18n.T(ctx, "console.offset.after", map[string]any{"Span": span(ctx, d)})
 }
 
 // span writes a positive duration in the largest whole unit that fits.
-func span(d time.Duration) string {
-	unit := func(n int64, one string) string {
+func span(ctx context.Context, d time.Duration) string {
+	unit := func(n int64, id string) string {
 		if n == 1 {
-			return "1 " + one
+			return i18n.T(ctx, id+"_one")
 		}
-		return strconv.FormatInt(n, 10) + " " + one + "s"
+		return i18n.T(ctx, id, map[string]any{"Count": n})
 	}
 	switch {
 	case d >= 48*time.Hour:
-		return unit(int64(d/(24*time.Hour)), "day")
+		return unit(int64(d/(24*time.Hour)), "console.span.days")
 	case d >= 2*time.Hour:
-		return unit(int64(d/time.Hour), "hour")
+		return unit(int64(d/time.Hour), "console.span.hours")
 	case d >= time.Minute:
-		return unit(int64((d+time.Minute-1)/time.Minute), "minute")
+		return unit(int64((d+time.Minute-1)/time.Minute), "console.span.minutes")
 	}
-	return unit(int64((d+time.Second-1)/time.Second), "second")
+	return unit(int64((d+time.Second-1)/time.Second), "console.span.seconds")
 }
 
 // progressLine is the campaign page's summary: owners told, and when the
 // next notice goes out.
-func progressLine(c model.Campaign, p campaign.Progress, now time.Time) string {
-	s := thousands(p.OwnersNotified) + " of " + thousands(p.Owners) + " owners notified"
+func progressLine(ctx context.Context, c model.Campaign, p campaign.Progress, now time.Time) string {
+	data := map[string]any{"Notified": thousandsIn(ctx, p.OwnersNotified), "Owners": thousandsIn(ctx, p.Owners)}
 	switch {
 	case !c.State.Live():
-		return s + "; no more notices go out"
+		return i18n.T(ctx, "console.progress.over", data)
 	case c.State == model.CampaignPaused:
-		return s + "; paused, so no notice goes out until it resumes"
+		return i18n.T(ctx, "console.progress.paused", data)
 	case p.NextNoticeAt == nil:
-		return s + ", no notice pending"
+		return i18n.T(ctx, "console.progress.none_pending", data)
 	case !p.NextNoticeAt.After(now):
-		return s + ", next notice due now"
+		return i18n.T(ctx, "console.progress.due_now", data)
 	}
-	return s + ", next notice in " + span(p.NextNoticeAt.Sub(now))
+	data["Span"] = span(ctx, p.NextNoticeAt.Sub(now))
+	return i18n.T(ctx, "console.progress.next", data)
 }
 
-// listProgress is one campaign's progress in the list.
+// listProgress is one campaign's progress in the list, in the request's
+// language.
 func (con *Handler) listProgress(ctx context.Context, c model.Campaign) (string, error) {
 	if c.State == model.CampaignDraft {
 		co, err := con.Campaigns.Preview(ctx, c.ID)
 		if err != nil {
 			return "", err
 		}
-		return plural(co.Vehicles, "vehicle matches", "vehicles match") + " now", nil
+		return counted(ctx, "console.campaigns.matches", co.Vehicles), nil
 	}
 	p, err := con.Campaigns.Progress(ctx, c.ID)
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%s of %s owners notified, %s of %s vehicles completed",
-		thousands(p.OwnersNotified), thousands(p.Owners), thousands(p.Counts.Completed), thousands(p.Counts.Vehicles)), nil
+	return i18n.T(ctx, "console.campaigns.progress", map[string]any{
+		"Notified": thousandsIn(ctx, p.OwnersNotified), "Owners": thousandsIn(ctx, p.Owners),
+		"Completed": thousandsIn(ctx, p.Counts.Completed), "Vehicles": thousandsIn(ctx, p.Counts.Vehicles),
+	}), nil
+}
+
+// thousandsIn writes 48000 with the language's thousands separator:
+// "48,000", "48.000", "48 000" (a narrow no-break space, so the number
+// never wraps).
+func thousandsIn(ctx context.Context, n int64) string {
+	s := thousands(n)
+	switch i18n.From(ctx).Lang() {
+	case "de", "es":
+		return strings.ReplaceAll(s, ",", ".")
+	case "fr":
+		return strings.ReplaceAll(s, ",", "\u202f")
+	}
+	return s
 }

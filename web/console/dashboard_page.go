@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"reconnect/internal/i18n"
 	"reconnect/internal/model"
 	"reconnect/internal/smartcar"
 	"reconnect/internal/store"
@@ -16,7 +17,7 @@ import (
 )
 
 func consoleChip(st model.State) consoleviews.Chip {
-	return consoleviews.Chip{Label: timeline.StateLabel(st), Tone: render.ChipTone(st)}
+	return consoleviews.Chip{Label: timeline.StateLabel(st), Tone: render.ChipTone(st), Msg: "console.state." + string(st)}
 }
 
 // brokenStates are the states a detection moves a vehicle into.
@@ -26,7 +27,7 @@ var brokenStates = []model.State{model.StateNeedsReauth, model.StateNeedsOEMActi
 // who is viewing as an owner right now.
 func (con *Handler) Dashboard(c echo.Context) error {
 	ctx := c.Request().Context()
-	v := consoleviews.DashboardView{Chrome: con.chrome(c, "Dashboard", "dashboard")}
+	v := consoleviews.DashboardView{Chrome: con.chrome(c, i18n.T(c.Request().Context(), "console.dashboard.heading"), "dashboard")}
 	counts, err := con.Store.CountByState(ctx)
 	if err != nil {
 		return err

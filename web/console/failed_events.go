@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"reconnect/internal/i18n"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -36,7 +37,7 @@ func (con *Handler) FailedEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := consoleviews.FailedEventsView{Chrome: con.chrome(c, "Failed events", "webhooks"),
+	v := consoleviews.FailedEventsView{Chrome: con.chrome(c, i18n.T(c.Request().Context(), "console.failed.title"), "webhooks"),
 		CSRF: middleware.CSRFToken(ctx), CanRetry: con.Inbox != nil}
 	for _, r := range rows {
 		row := consoleviews.FailedEventRow{ID: r.ID, ReceivedAt: r.ReceivedAt, FailedAt: r.ProcessedAt, Source: r.Source,

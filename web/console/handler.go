@@ -1,7 +1,8 @@
 // Package console is the support console: staff sign in with their own
 // cookie, find owners, view as them read-only, send them links, and admins
-// manage staff and read the audit, webhook and job logs. Every page is
-// English, and everything staff see or do about an owner is audited.
+// manage staff and read the audit, webhook and job logs. Every page speaks
+// the staff member's language, and everything staff see or do about an
+// owner is audited.
 package console
 
 import (
@@ -169,13 +170,20 @@ func (con *Handler) actor(c echo.Context, cur staff.Session) audit.Actor {
 	return cur.Actor(c.RealIP(), c.Request().UserAgent())
 }
 
-// English makes the console's pages English whatever the browser asks:
-// the console's text is not translated.
-func (con *Handler) English(next echo.HandlerFunc) echo.HandlerFunc {
+// Localize speaks the browser's language (Accept-Language, English when
+// none is supported) on every console page; RequireStaff then prefers the
+// language the signed-in staff member chose.
+func (con *Handler) Localize(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		middleware.SetLocalizer(c, con.I18n.Localizer("en"))
+		con.localize(c, "")
 		return next(c)
 	}
+}
+
+// localize sets the request's language: the staff member's choice when
+// there is one, else their browser's.
+func (con *Handler) localize(c echo.Context, chosen string) {
+	middleware.SetLocalizer(c, con.I18n.Localizer(con.I18n.Match(chosen, c.Request().Header.Get("Accept-Language"))))
 }
 
 // RequireStaff lets signed-in staff through and sends everyone else to the
@@ -203,6 +211,9 @@ func (con *Handler) RequireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 		// Views as an owner that ran out while nobody looked are closed by
 		// a periodic job (staff.SweepWorker), not on every request.
 		c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), staffKey{}, cur)))
+		if cur.Staff.Locale != "" {
+			con.localize(c, cur.Staff.Locale)
+		}
 		return next(c)
 	}
 }
@@ -219,21 +230,26 @@ func (con *Handler) RequireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 			if strings.HasPrefix(c.Request().URL.Path, jobsAPI) {
 				return echo.ErrForbidden
 			}
-			return render.HTML(c, http.StatusForbidden, consoleviews.Forbidden(con.chrome(c, "Admins only", "")))
+			return render.HTML(c, http.StatusForbidden, consoleviews.Forbidden(con.chrome(c, i18n.T(c.Request().Context(), "console.forbidden.title"), "")))
 		}
 		return next(c)
 	}
 }
 
-// chrome fills what every console page starts from: English, wide, no
-// language switcher, who is signed in, the impersonation banner while it
+// chrome fills what every console page starts from: the request's
+// language, wide, the console's own language choice instead of the owner
+// pages' switcher, who is signed in, the impersonation banner while it
 // lasts, and the one-time notice.
 func (con *Handler) chrome(c echo.Context, title, section string) consoleviews.Chrome {
 	p := render.Layout(c, con.AppName, title)
-	p.Lang, p.Wide, p.HideSwitcher = "en", true, true
+	p.Wide, p.HideSwitcher = true, true
 	ch := consoleviews.Chrome{Page: p, Section: section}
 	if cur, ok := currentStaff(c); ok {
 		ch.StaffEmail, ch.StaffRole, ch.Admin = cur.Staff.Email, cur.Staff.Role, cur.IsAdmin()
+		ch.StaffLocale = cur.Staff.Locale
+		if c.Request().Method == http.MethodGet {
+			ch.Here = c.Request().URL.RequestURI()
+		}
 		im, err := con.activeView(c, cur)
 		if err == nil {
 			ch.Banner = consoleviews.Banner(con.bannerView(c, cur, im))

@@ -6,9 +6,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"reconnect/internal/i18n"
 	"reconnect/internal/staff"
 	consoleviews "reconnect/views/console"
-	"reconnect/web/middleware"
 	"reconnect/web/paths"
 	"reconnect/web/render"
 	"reconnect/web/viewer"
@@ -47,7 +47,11 @@ func (con *Handler) ViewAs(c echo.Context) (viewer.Viewer, bool, error) {
 	if err := con.Staff.RecordOwnerPage(ctx, im, by, req.URL.Path); err != nil {
 		return viewer.Viewer{}, false, err
 	}
-	return viewer.Viewer{Owner: im.Owner, ReadOnly: true, Banner: consoleviews.Banner(con.bannerView(c, cur, im))}, true, nil
+	// The owner's pages speak the owner's language; the banner, the staff
+	// member's.
+	staffLang := con.I18n.Localizer(con.I18n.Match(cur.Staff.Locale, req.Header.Get("Accept-Language")))
+	banner := consoleviews.InLanguage(staffLang, consoleviews.Banner(con.bannerView(c, cur, im)))
+	return viewer.Viewer{Owner: im.Owner, ReadOnly: true, Banner: banner}, true, nil
 }
 
 // StaffSignedIn reports whether the staff cookie holds a live session
@@ -104,9 +108,10 @@ func (con *Handler) refused(c echo.Context, e *refusedAction) error {
 	if err := con.Staff.RecordRefused(req.Context(), e.im, con.actor(c, e.cur), action); err != nil {
 		return err
 	}
-	middleware.SetLocalizer(c, con.I18n.Localizer("en"))
-	ch := con.chrome(c, "Owner actions are off", "")
+	con.localize(c, e.cur.Staff.Locale)
+	ch := con.chrome(c, i18n.T(req.Context(), "console.refused.title"), "")
 	ch.StaffEmail, ch.StaffRole, ch.Admin = e.cur.Staff.Email, e.cur.Staff.Role, e.cur.IsAdmin()
+	ch.StaffLocale = e.cur.Staff.Locale
 	ch.Banner = consoleviews.Banner(con.bannerView(c, e.cur, e.im))
 	o := e.im.Owner
 	v := consoleviews.RefusedView{

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"reconnect/internal/audit"
+	"reconnect/internal/i18n"
 	"reconnect/internal/staff"
 	consoleviews "reconnect/views/console"
 	"reconnect/web/paths"
@@ -26,7 +27,7 @@ func consoleNext(next string) string {
 }
 
 func (con *Handler) loginView(c echo.Context) consoleviews.LoginView {
-	v := consoleviews.LoginView{Chrome: con.chrome(c, "Sign in", ""), Next: c.QueryParam("next"), Email: c.QueryParam("email")}
+	v := consoleviews.LoginView{Chrome: con.chrome(c, i18n.T(c.Request().Context(), "console.login.title"), ""), Next: c.QueryParam("next"), Email: c.QueryParam("email")}
 	v.Path = paths.ConsoleLogin("")
 	if con.SSO != nil {
 		v.SSOName = con.SSO.Name()
@@ -57,10 +58,10 @@ func (con *Handler) LoginSubmit(c echo.Context) error {
 		switch {
 		case errors.Is(err, staff.ErrRateLimited):
 			status = http.StatusTooManyRequests
-			v.Error = "Too many sign-in attempts from your address. Wait " + max(con.Staff.Config().LoginWindow, con.Staff.Config().LockFor).Round(time.Minute).String() + " and try again."
+			v.Error = i18n.T(c.Request().Context(), "console.login.rate_limited",
+				map[string]any{"Wait": max(con.Staff.Config().LoginWindow, con.Staff.Config().LockFor).Round(time.Minute).String()})
 		case errors.Is(err, staff.ErrBadCredentials):
-			v.Error = "The email or the password is wrong, or the account is locked for a while after too many attempts. " +
-				"If it keeps happening, ask a console admin."
+			v.Error = i18n.T(c.Request().Context(), "console.login.refused")
 		default:
 			return err
 		}
@@ -112,7 +113,7 @@ func (con *Handler) Logout(c echo.Context) error {
 }
 
 func (con *Handler) passwordView(c echo.Context) consoleviews.PasswordView {
-	v := consoleviews.PasswordView{Chrome: con.chrome(c, "Set your password", ""), Action: c.Request().URL.Path}
+	v := consoleviews.PasswordView{Chrome: con.chrome(c, i18n.T(c.Request().Context(), "console.password.heading"), ""), Action: c.Request().URL.Path}
 	v.Path = paths.ConsoleLogin("")
 	return v
 }
@@ -148,7 +149,7 @@ func (con *Handler) PasswordSubmit(c echo.Context) error {
 		if who, cerr := con.Staff.CheckPasswordLink(c.Request().Context(), c.Param("token")); cerr == nil {
 			v.Email = who.Email
 		}
-		v.Errors = consoleviews.FieldErrors{bad.Field: bad.Message}
+		v.Errors = consoleviews.FieldErrors{bad.Field: inputMessage(c, bad)}
 		return render.HTML(c, http.StatusUnprocessableEntity, consoleviews.Password(v))
 	case err != nil:
 		return err

@@ -1,8 +1,11 @@
 package console
 
 import (
+	"context"
+
 	"github.com/labstack/echo/v4"
 
+	"reconnect/internal/i18n"
 	"reconnect/internal/model"
 )
 
@@ -55,7 +58,7 @@ var noticeTexts = map[notice]struct {
 		return "A fresh link is on its way to " + o.Email + "."
 	}},
 	noticeViewOver: {"info", func(con *Handler, o model.Owner) string {
-		return "Your view as " + noticeOwner(o) + " ran out after " + ttlWords(con.Staff.Config().ImpersonationTTL) + " and has ended."
+		return "Your view as " + noticeOwner(o) + " ran out after " + ttlWords(context.Background(), con.Staff.Config().ImpersonationTTL) + " and has ended."
 	}},
 	noticeViewEnded: {"ok", func(_ *Handler, o model.Owner) string { return "You are no longer viewing as " + noticeOwner(o) + "." }},
 	noticeUnlocked:  {"ok", fixed("Unlocked.")},
@@ -85,17 +88,34 @@ func noticeOwner(o model.Owner) string {
 	return ownerName(o)
 }
 
-// noticeText words a notice from the cookie; an unknown key shows nothing.
+// noticeText words a notice from the cookie in the staff member's
+// language; an unknown key shows nothing. A notice with a message
+// "console.notice.<key>" in the catalogue is said with it (filled with
+// the owner's name, address and the view's length); the English text in
+// noticeTexts is the fallback for one without.
 func (con *Handler) noticeText(c echo.Context, key string, ownerID int64) (tone, msg string) {
 	n, ok := noticeTexts[notice(key)]
 	if !ok {
 		return "", ""
 	}
+	ctx := c.Request().Context()
 	var o model.Owner
 	if ownerID > 0 {
-		if got, err := con.Store.OwnerByID(c.Request().Context(), ownerID); err == nil {
+		if got, err := con.Store.OwnerByID(ctx, ownerID); err == nil {
 			o = got
 		}
+	}
+	id := "console.notice." + key
+	if notice(key) == noticeLinkSent && o.Email != "" {
+		id = "console.notice.link_sent_to"
+	}
+	owner := i18n.T(ctx, "console.notice.the_owner")
+	if o.ID != 0 {
+		owner = ownerName(o)
+	}
+	data := map[string]any{"Owner": owner, "Email": o.Email, "TTL": ttlWords(ctx, con.Staff.Config().ImpersonationTTL)}
+	if text := i18n.T(ctx, id, data); text != id {
+		return n.tone, text
 	}
 	return n.tone, n.text(con, o)
 }

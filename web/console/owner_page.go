@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"reconnect/internal/audit"
+	"reconnect/internal/i18n"
 	"reconnect/internal/model"
 	"reconnect/internal/staff"
 	"reconnect/internal/store"
@@ -28,13 +30,14 @@ func clipText(s string, n int) string {
 	return store.Clip(s, n) + "…"
 }
 
-// ttlWords says a duration the way the reason hint reads it.
-func ttlWords(d time.Duration) string {
+// ttlWords says a duration the way the reason hint reads it, in the
+// request's language.
+func ttlWords(ctx context.Context, d time.Duration) string {
 	if d >= time.Minute && d%time.Minute == 0 {
 		if m := int(d / time.Minute); m != 1 {
-			return strconv.Itoa(m) + " minutes"
+			return i18n.T(ctx, "console.owner.minutes", map[string]any{"Count": m})
 		}
-		return "1 minute"
+		return i18n.T(ctx, "console.owner.one_minute")
 	}
 	return d.String()
 }
@@ -55,7 +58,7 @@ func (con *Handler) ownerView(c echo.Context, o model.Owner) (consoleviews.Owner
 		Owner: consoleviews.OwnerInfo{ID: o.ID, Name: ownerName(o), Email: o.Email, HostUserID: o.HostUserID,
 			Locale: o.Locale, TimeZone: o.TimeZone, Since: o.CreatedAt},
 		EmailReady: con.FreshLinks.EmailReady(), HasEmail: o.Email != "",
-		TTL: ttlWords(con.Staff.Config().ImpersonationTTL), TimelineCSVURL: paths.ConsoleOwnerEventsCSV(o.ID),
+		TTL: ttlWords(ctx, con.Staff.Config().ImpersonationTTL), TimelineCSVURL: paths.ConsoleOwnerEventsCSV(o.ID),
 	}
 	vs, err := con.Store.VehiclesByOwner(ctx, o.ID)
 	if err != nil {
@@ -87,7 +90,7 @@ func (con *Handler) ownerView(c echo.Context, o model.Owner) (consoleviews.Owner
 		return v, err
 	}
 	for _, e := range evs {
-		row := consoleviews.TimelineRow{At: e.OccurredAt, What: timeline.Sentence(e, facts), Source: string(e.Source), Detail: e.Detail}
+		row := consoleviews.TimelineRow{At: e.OccurredAt, What: timeline.SentenceIn(i18n.From(ctx), e, facts), Source: string(e.Source), Detail: e.Detail}
 		if e.VehicleID != nil {
 			row.Vehicle = titles[*e.VehicleID]
 			if row.Vehicle == "" {
@@ -146,7 +149,7 @@ func (con *Handler) ImpersonateStart(c echo.Context) error {
 		if verr != nil {
 			return verr
 		}
-		v.Reason, v.Errors = reason, consoleviews.FieldErrors{bad.Field: bad.Message}
+		v.Reason, v.Errors = reason, consoleviews.FieldErrors{bad.Field: inputMessage(c, bad)}
 		return render.HTML(c, http.StatusUnprocessableEntity, consoleviews.Owner(v))
 	}
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"reconnect/internal/audit"
+	"reconnect/internal/i18n"
 	"reconnect/internal/model"
 	"reconnect/internal/store"
 	"reconnect/internal/textcheck"
@@ -21,15 +22,8 @@ import (
 	"reconnect/web/render"
 )
 
-var searchFieldLabels = map[store.SearchField]string{
-	store.SearchEmail: "Email", store.SearchHostUserID: "Host user id",
-	store.SearchSmartcarID: "Smartcar vehicle id", store.SearchVIN: "VIN",
-}
-
-var searchHeadings = map[store.SearchField]string{
-	store.SearchEmail: "Matching email", store.SearchHostUserID: "Matching host user id",
-	store.SearchSmartcarID: "Matching Smartcar vehicle id", store.SearchVIN: "Matching VIN",
-}
+// A search field's name and the heading of its matches are the messages
+// console.search.field_<field> and console.search.heading_<field>.
 
 // searchFieldsFor picks what an "any field" search looks in: an address is
 // only ever an email; anything else may be any of the four.
@@ -66,17 +60,17 @@ func (con *Handler) Search(c echo.Context) error {
 	q := strings.TrimSpace(c.QueryParam("q"))
 	field := store.SearchField(c.QueryParam("field"))
 	prefix := c.QueryParam("match") != "exact"
-	v := consoleviews.SearchView{Chrome: con.chrome(c, "Search", "search"), Query: q, Prefix: prefix}
-	v.Fields = append(v.Fields, consoleviews.Option{Value: "", Label: "Any field", Selected: !field.Valid()})
+	v := consoleviews.SearchView{Chrome: con.chrome(c, i18n.T(ctx, "console.search.title"), "search"), Query: q, Prefix: prefix}
+	v.Fields = append(v.Fields, consoleviews.Option{Value: "", Label: i18n.T(ctx, "console.search.any_field"), Selected: !field.Valid()})
 	for _, f := range store.SearchFields {
-		v.Fields = append(v.Fields, consoleviews.Option{Value: string(f), Label: searchFieldLabels[f], Selected: f == field})
+		v.Fields = append(v.Fields, consoleviews.Option{Value: string(f), Label: i18n.T(ctx, "console.search.field_"+string(f)), Selected: f == field})
 	}
 	if q == "" {
 		return render.HTML(c, http.StatusOK, consoleviews.Search(v))
 	}
 	var bad *textcheck.Error
 	if errors.As(textcheck.Line("q", q, textcheck.Query), &bad) {
-		v.Error = "The search " + bad.Message + "."
+		v.Error = i18n.T(ctx, "console.search.bad_query")
 		return render.HTML(c, http.StatusUnprocessableEntity, consoleviews.Search(v))
 	}
 	v.Searched = true
@@ -97,7 +91,7 @@ func (con *Handler) Search(c echo.Context) error {
 		if len(hits) == 0 {
 			continue
 		}
-		g := consoleviews.SearchGroup{Field: string(f), Heading: searchHeadings[f]}
+		g := consoleviews.SearchGroup{Field: string(f), Heading: i18n.T(ctx, "console.search.heading_"+string(f))}
 		for _, h := range hits {
 			r, err := con.searchRow(c, h, f, q, prefix)
 			if err != nil {

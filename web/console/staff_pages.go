@@ -3,6 +3,7 @@ package console
 import (
 	"errors"
 	"net/http"
+	"reconnect/internal/i18n"
 	"strconv"
 	"strings"
 
@@ -16,7 +17,8 @@ import (
 )
 
 func (con *Handler) staffView(c echo.Context) (consoleviews.StaffView, error) {
-	v := consoleviews.StaffView{Chrome: con.chrome(c, "Staff", "staff")}
+	ctx := c.Request().Context()
+	v := consoleviews.StaffView{Chrome: con.chrome(c, i18n.T(ctx, "console.staff.title"), "staff")}
 	list, err := con.Staff.List(c.Request().Context())
 	if err != nil {
 		return v, err
@@ -27,17 +29,17 @@ func (con *Handler) staffView(c echo.Context) (consoleviews.StaffView, error) {
 		r := consoleviews.StaffRow{ID: st.ID, Email: st.Email, Name: st.Name, Role: st.Role, LastLogin: st.LastLoginAt, Self: st.ID == cur.Staff.ID}
 		switch {
 		case st.DisabledAt != nil:
-			r.Status, r.StatusTone, r.Disabled = "Disabled", "neutral", true
+			r.Status, r.StatusTone, r.Disabled = i18n.T(ctx, "console.staff.status_disabled"), "neutral", true
 		case st.LockedUntil != nil && now.Before(*st.LockedUntil):
-			r.Status, r.StatusTone, r.Locked = "Locked until "+st.LockedUntil.UTC().Format("15:04 UTC"), "danger", true
+			r.Status, r.StatusTone, r.Locked = i18n.T(ctx, "console.staff.status_locked", map[string]any{"Until": st.LockedUntil.UTC().Format("15:04 UTC")}), "danger", true
 		case st.PasswordHash == "":
-			r.Status, r.StatusTone = "No password yet", "warn"
+			r.Status, r.StatusTone = i18n.T(ctx, "console.staff.status_no_password"), "warn"
 		default:
-			r.Status, r.StatusTone = "Active", "ok"
+			r.Status, r.StatusTone = i18n.T(ctx, "console.staff.status_active"), "ok"
 		}
 		v.Rows = append(v.Rows, r)
 	}
-	v.Roles = []consoleviews.Option{{Value: store.RoleAgent, Label: "Agent: search, view, view as owner, send links", Selected: true}, {Value: store.RoleAdmin, Label: "Admin: also staff, audit log, webhooks and jobs"}}
+	v.Roles = []consoleviews.Option{{Value: store.RoleAgent, Label: i18n.T(ctx, "console.staff.role_agent"), Selected: true}, {Value: store.RoleAdmin, Label: i18n.T(ctx, "console.staff.role_admin")}}
 	return v, nil
 }
 
@@ -63,7 +65,7 @@ func (con *Handler) StaffCreate(c echo.Context) error {
 	}
 	switch {
 	case errors.As(err, &bad):
-		status, v.Errors = http.StatusUnprocessableEntity, consoleviews.FieldErrors{bad.Field: bad.Message}
+		status, v.Errors = http.StatusUnprocessableEntity, consoleviews.FieldErrors{bad.Field: inputMessage(c, bad)}
 	case errors.Is(err, staff.ErrExists):
 		status, v.Errors = http.StatusUnprocessableEntity, consoleviews.FieldErrors{"email": "A staff member with this email exists. Make them a new password link from the list instead."}
 	case err != nil:

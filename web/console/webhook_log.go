@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"reconnect/internal/i18n"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -38,10 +39,10 @@ func (con *Handler) WebhookLog(c echo.Context) error {
 	}
 	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
 	const pageSize = 100
-	v := consoleviews.WebhooksView{Chrome: con.chrome(c, "Webhook delivery log", "webhooks"), Direction: dir, Status: status}
-	v.Statuses = append(v.Statuses, consoleviews.Option{Value: "", Label: "Any status", Selected: status == ""})
+	v := consoleviews.WebhooksView{Chrome: con.chrome(c, i18n.T(ctx, "console.webhooks.title"), "webhooks"), Direction: dir, Status: status}
+	v.Statuses = append(v.Statuses, consoleviews.Option{Value: "", Label: i18n.T(ctx, "console.webhooks.any_status"), Selected: status == ""})
 	for _, s := range statuses {
-		v.Statuses = append(v.Statuses, consoleviews.Option{Value: s, Label: s, Selected: s == status})
+		v.Statuses = append(v.Statuses, consoleviews.Option{Value: s, Label: i18n.T(ctx, "console.webhooks.status_"+s), Selected: s == status})
 	}
 	var last int64
 	var n int

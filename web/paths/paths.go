@@ -76,6 +76,7 @@ const (
 	RouteConsoleLogin             = "/console/login"
 	RouteConsolePassword          = "/console/password/:token"
 	RouteConsoleLogout            = "/console/logout"
+	RouteConsoleLanguage          = "/console/language"
 	RouteConsoleSearch            = "/console/search"
 	RouteConsoleOwner             = "/console/owners/:id"
 	RouteConsoleOwnerSendLink     = "/console/owners/:id/send-link"
@@ -193,6 +194,9 @@ func ConsolePassword(token string) string { return ConsolePasswordPrefix + token
 
 // ConsoleLogout signs staff out.
 func ConsoleLogout() string { return RouteConsoleLogout }
+
+// ConsoleLanguage stores the signed-in staff member's console language.
+func ConsoleLanguage() string { return RouteConsoleLanguage }
 
 // ConsoleSearch finds owners and vehicles; q is the query string, if any.
 func ConsoleSearch(q url.Values) string { return withQuery(RouteConsoleSearch, q) }
