@@ -256,7 +256,9 @@ func (m *Machine) ChangeOwner(ctx context.Context, tx *store.Store, vehicleID in
 		})
 		return v, changed, err
 	}
-	if v, err = tx.VehicleByID(ctx, vehicleID); err != nil {
+	// Locked: a concurrent change of hands of the same car waits and then
+	// finds it already moved, so it is recorded once.
+	if v, err = tx.VehicleForUpdate(ctx, vehicleID); err != nil {
 		return v, false, err
 	}
 	from, at := v.OwnerID, tx.Now()

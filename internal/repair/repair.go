@@ -473,16 +473,14 @@ func (s *Service) finishFullConnect(ctx context.Context, cs store.ConnectState, 
 		}
 		// A car that was another owner's changes hands, on both timelines
 		// and with the host told: never silently.
-		before, err := s.store.VehicleBySmartcarID(ctx, id)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return "", nil, err
-		}
 		saved, err := s.lifecycle.SaveOwnedVehicle(ctx, nil, in, model.OwnerChangeConnect, model.SourceCallback)
 		if err != nil {
 			return "", nil, err
 		}
-		if err := s.takeOver(ctx, before, saved); err != nil {
-			return "", nil, err
+		if saved.ID != v.ID {
+			if err := s.takeOver(ctx, owner, saved); err != nil {
+				return "", nil, err
+			}
 		}
 	}
 	_ = s.store.AddEvent(ctx, model.Event{VehicleID: &v.ID, OwnerID: &owner, Kind: model.EventTokensStored, Source: model.SourceCallback, Detail: jsonDetail(map[string]any{"vehicles": len(ids)})})
@@ -493,16 +491,21 @@ func (s *Service) finishFullConnect(ctx context.Context, cs store.ConnectState, 
 	return userID, s.notePermissions(ctx, cs, v, granted), nil
 }
 
-// takeOver settles the state of a car that this Connect moved from another
-// owner: the new owner just granted access to it, so it is connected, and
-// whatever the previous owner said or left undone (a decline as sold, a
-// reconnect they never finished) is theirs, not the new owner's.
-func (s *Service) takeOver(ctx context.Context, before, after model.Vehicle) error {
-	moved := before.ID != 0 && before.OwnerID != nil && after.OwnerID != nil && *before.OwnerID != *after.OwnerID
-	if !moved || after.State == model.StateConnected {
+// takeOver settles the state of a granted car that came to this owner
+// from another (moved by this Connect, or a moment earlier by the webhook
+// naming the owner's Smartcar user): the owner just granted access to it,
+// so it is connected, and whatever the previous owner said or left undone
+// (a decline as sold, a reconnect never finished) is theirs, not this
+// owner's. A car that was always this owner's is left as it is.
+func (s *Service) takeOver(ctx context.Context, owner int64, v model.Vehicle) error {
+	if v.OwnerID == nil || *v.OwnerID != owner || v.State == model.StateConnected {
 		return nil
 	}
-	_, _, err := s.lifecycle.Transition(ctx, nil, after.ID, store.StateChange{To: model.StateConnected, Source: model.SourceCallback})
+	owners, err := s.store.PreviousOwnersOf(ctx, v.ID, nil)
+	if err != nil || !slices.Contains(owners, owner) {
+		return err
+	}
+	_, _, err = s.lifecycle.Transition(ctx, nil, v.ID, store.StateChange{To: model.StateConnected, Source: model.SourceCallback})
 	return err
 }
 

@@ -140,9 +140,9 @@ func (s *Store) ConnectErrorsSince(ctx context.Context, code string, since time.
 	return out, nil
 }
 
-// PreviousOwnersOf lists the owners a car had before its current one
-// (except), most recent first: those with a change of hands of the car on
-// their timeline.
+// PreviousOwnersOf lists the owners with a change of hands of the car on
+// their timeline, most recent first, but except (the current owner, when
+// asking for the ones before); nil except lists every one.
 func (s *Store) PreviousOwnersOf(ctx context.Context, vehicleID int64, except *int64) ([]int64, error) {
 	q := s.q(ctx).Model(&model.Event{}).Select("owner_id").
 		Where("vehicle_id = ? AND kind = ? AND owner_id IS NOT NULL", vehicleID, model.EventOwnerChanged)

@@ -144,6 +144,16 @@ func (s *Store) VehicleByID(ctx context.Context, id int64) (model.Vehicle, error
 	return v, wrap(err, "vehicle #%d", id)
 }
 
+// VehicleForUpdate is VehicleByID that, on PostgreSQL, locks the row until
+// the transaction ends: two changes of hands of one car (a Connect callback
+// and a webhook naming the new Smartcar user, say) then happen one after
+// the other, and the second sees the first.
+func (s *Store) VehicleForUpdate(ctx context.Context, id int64) (model.Vehicle, error) {
+	var v model.Vehicle
+	err := s.lockRow(s.q(ctx)).Take(&v, id).Error
+	return v, wrap(err, "vehicle #%d", id)
+}
+
 // vehicleColumns is what queryVehicles reads and scanVehicle scans, by hand
 // for the owner's page (see ownerColumns).
 const vehicleColumns = "id, smartcar_id, owner_id, smartcar_user_id, external_id, make, model, year, vin, nickname, country, priority, state, reason, reason_detail, resolution_url, state_changed_at, last_signal_at, snoozed_until, owner_changed_at, created_at, updated_at"

@@ -84,3 +84,8 @@ func asOwner(l *i18n.Localizer, c templ.Component) templ.Component {
 		return c.Render(ctx, w)
 	})
 }
+
+// PreviewTestID is the test hook prefix of a car's card as the console
+// shows it ("vehicle-preview-…", "reason-preview-…"), so that it is never
+// taken for the owner's own page.
+func PreviewTestID(smartcarID string) string { return "preview-" + smartcarID }

@@ -147,7 +147,7 @@ func exportDetail(f store.AuditFilter, keep url.Values) string {
 	for k, vs := range keep {
 		d[k] = vs
 	}
-	if d.Has("owner") {
+	if d.Get("owner") != "" {
 		d.Del("owner")
 		refs := "none"
 		if n := len(f.OwnerRefs); n > 1 {

@@ -46,7 +46,9 @@ func (con *Handler) ownerSees(ctx context.Context, o model.Owner, vs []model.Veh
 	ownerCtx := i18n.WithLocalizer(ctx, loc)
 	for _, v := range vs {
 		card := con.OwnerCards.Card(ownerCtx, v)
-		card.Preview = true
+		// Inert, and with test hooks of its own: the console's copy must
+		// never be taken for the owner's page.
+		card.Preview, card.TestID = true, consoleviews.PreviewTestID(v.SmartcarID)
 		car := consoleviews.CarSummary{
 			Card: card, Title: card.Title, SmartcarID: v.SmartcarID,
 			State: consoleChip(v.State), Since: v.StateChangedAt, OwnerChangedAt: v.OwnerChangedAt,
