@@ -281,6 +281,7 @@ func newNotify(a *App, b *brand.Assets) (*notify.Service, error) {
 		Benefits: a.Config.Brand.Benefits(), OEMLinks: vehicletext.NewOEMLinks(a.Config.Brand.OEMLinks),
 		LogoURL: b.EmailLogo(), BrandColor: b.Color(),
 		SupportURL: a.Config.Support.URL, SupportEmail: a.Config.Support.Email, ReplyTo: e.ReplyTo != "",
+		EmailRate: a.Config.Campaign.EmailRate, CampaignRate: a.Config.Campaign.Rate,
 	}, a.Store, a.Links, sender, a.Jobs, a.I18n, a.Log.With("component", "email")), nil
 }
 

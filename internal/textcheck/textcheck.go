@@ -22,6 +22,8 @@ const (
 	Email = 254
 	// PersonName is an owner's or staff member's name.
 	PersonName = 200
+	// Phone is an E.164 number: "+" and at most 15 digits.
+	Phone = 16
 	// Locale is a BCP 47 language tag.
 	Locale = 35
 	// TimeZone is an IANA time zone name.
