@@ -50,6 +50,7 @@ func (s *Server) routes(h handlers) {
 	// exempts it from MAX_BODY_BYTES), read as a stream.
 	api.POST(paths.RouteAPICampaignVehiclesCSV, h.api.CampaignVehiclesUpload).Name = "api.campaign_vehicles_upload"
 	api.POST(paths.RouteAPIVehicleReauthenticated, h.api.VehicleReauthenticated).Name = "api.vehicle_reauthenticated"
+	api.POST(paths.RouteAPIEmailEvents, h.api.EmailEvents).Name = "api.email_events"
 
 	// Smartcar signs its deliveries; there is no session, so no CSRF.
 	e.POST(paths.RouteSmartcarWebhook, h.webhook.SmartcarReceive).Name = "webhook.smartcar"

@@ -62,6 +62,9 @@ type Deps struct {
 	Repair *repair.Service
 	// FreshLinks gives owners a new link when they or staff ask for one.
 	FreshLinks *notify.FreshLinks
+	// MailReports records bounces and complaints the host's mail provider
+	// reports.
+	MailReports *notify.Service
 	// Unsubscriber serves the unsubscribe link in every email.
 	Unsubscriber owner.Unsubscriber
 	// DevInbox, in demo mode, is what the in-process SMTP server received;
@@ -179,6 +182,9 @@ func New(d Deps) (*Server, error) {
 	if d.Lifecycle != nil {
 		// Assigned only when set, so that a missing one stays a nil interface.
 		h.api.Vehicles = d.Lifecycle
+	}
+	if d.MailReports != nil {
+		h.api.MailReports = d.MailReports
 	}
 	if d.Campaigns != nil {
 		// Assigned only when set, so that a missing one stays a nil interface.

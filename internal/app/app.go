@@ -200,6 +200,11 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	// ends its part; either ends the owner's campaign notices once they
 	// have no car left to repair. All in the transaction of the change.
 	a.Campaigns = campaign.New(a.Store, a.Lifecycle, a.HostWebhooks.Campaigns(a.Jobs))
+	// A campaign without waves of its own gets the configured ones; one
+	// whose last wave bounces, draws complaints or fails at Connect pauses
+	// itself, tells the host (campaign.paused) and is counted.
+	a.Campaigns.Configure(campaign.Settings{FirstWave: cfg.Campaign.FirstWave, WaveHold: cfg.Campaign.WaveHold})
+	a.Campaigns.ObserveAutoPauses(campaign.NewAutoPauses(a.Registry))
 	a.Lifecycle.AddHook(a.Campaigns)
 	a.Lifecycle.AddVehicleHook(a.Campaigns)
 	a.Lifecycle.AddOwnerHook(a.Campaigns)
@@ -223,7 +228,7 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	a.Web, err = web.New(web.Deps{
 		Config: cfg, Logger: log, DB: db, Store: a.Store, I18n: a.I18n, Registry: a.Registry,
 		Links: a.Links, Repair: a.Repair, Ingest: a.Ingest, Lifecycle: a.Lifecycle, Campaigns: a.Campaigns,
-		FreshLinks:   a.FreshLinks,
+		FreshLinks: a.FreshLinks, MailReports: a.Notify,
 		Unsubscriber: unsubscriber, DevInbox: devInbox,
 		Staff: a.Staff, Audit: auditLog, Brand: brandAssets, Mail: a.Mail,
 		InboxRetries: ingest.NewRetries(a.Store, auditLog, a.Ingest.Processor().Wake),

@@ -6,6 +6,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"reconnect/internal/campaign"
 	"reconnect/internal/config"
 	"reconnect/internal/hostwebhook"
 	"reconnect/internal/ingest"
@@ -39,6 +40,8 @@ func (a *App) workers() *river.Workers {
 	// Email: the schedule and notice sweeps, the sends, and owners' asks for a new link.
 	a.Notify.Register(w)
 	river.AddWorker(w, &notify.FreshLinkWorker{FreshLinks: a.FreshLinks})
+	// Campaigns: a wave that tips over its safety limits pauses its campaign.
+	river.AddWorker(w, &campaign.SafetyWorker{Campaigns: a.Campaigns})
 	// The console: views as an owner that ran out while nobody looked.
 	river.AddWorker(w, &staff.SweepWorker{Staff: a.Staff})
 	return w
@@ -61,6 +64,7 @@ func (a *App) periodicJobs() []*river.PeriodicJob {
 		every(time.Minute, ingest.JoinArgs{}, false),
 		every(time.Minute, staff.SweepArgs{}, false),
 		every(time.Minute, repair.AbandonedArgs{}, false),
+		every(time.Minute, campaign.SafetyArgs{}, false),
 	}
 	if d.HealthCheckEvery > 0 {
 		jobs = append(jobs, every(5*time.Minute, ingest.HealthCheckArgs{}, false))

@@ -243,3 +243,11 @@ func (s *Store) NextPendingNotice(ctx context.Context, campaignID int64) (n Noti
 	}
 	return ns[0], true, nil
 }
+
+// CampaignsOfEmail lists the campaigns whose notices the email with this
+// Message-ID carried.
+func (s *Store) CampaignsOfEmail(ctx context.Context, messageID string) ([]int64, error) {
+	var ids []int64
+	err := s.q(ctx).Model(&Notice{}).Distinct("campaign_id").Where("email_message_id = ?", messageID).Order("campaign_id").Pluck("campaign_id", &ids).Error
+	return ids, wrap(err, "campaigns of email %s", messageID)
+}

@@ -387,11 +387,13 @@ const noticeEmails = `FROM campaign_notices n JOIN email_messages e ON e.message
 // it, before the mail server has it; so an owner counts as notified once
 // one of the campaign's emails to them was accepted (status sent), or when
 // no email was involved at all (the host's status API handed the message
-// out). An owner whose campaign emails all failed for good is unreachable.
+// out). An owner whose campaign emails all failed for good (refused at
+// sending, or bounced for good afterwards) is unreachable.
 func funnelStepSQL() string {
-	accepted := `EXISTS (SELECT 1 ` + noticeEmails + ` AND e.status = ` + sqlText(EmailSent) + `)`
+	// A permanent bounce reported later takes an accepted email back.
+	accepted := `EXISTS (SELECT 1 ` + noticeEmails + ` AND e.status = ` + sqlText(EmailSent) + ` AND NOT e.bounce_permanent)`
 	anyEmail := `EXISTS (SELECT 1 ` + noticeEmails + `)`
-	failed := `(EXISTS (SELECT 1 ` + noticeEmails + ` AND e.status = ` + sqlText(EmailFailed) + `) AND NOT ` + accepted + `)`
+	failed := `(EXISTS (SELECT 1 ` + noticeEmails + ` AND (e.status = ` + sqlText(EmailFailed) + ` OR e.bounce_permanent)) AND NOT ` + accepted + `)`
 	cond := map[model.FunnelStep]string{
 		model.StepCompleted:   "cv.completed_at IS NOT NULL",
 		model.StepDeclined:    "cv.declined_at IS NOT NULL",
@@ -668,4 +670,84 @@ func (s *Store) MarkCampaignVehicleNotified(ctx context.Context, campaignID, veh
 	err := s.q(ctx).Exec("UPDATE campaign_vehicles SET notified_at = ? WHERE campaign_id = ? AND vehicle_id = ? AND notified_at IS NULL AND "+openVehicle,
 		at, campaignID, vehicleID).Error
 	return wrap(err, "mark vehicle #%d notified in campaign #%d", vehicleID, campaignID)
+}
+
+// WaveHealth is how a campaign's last released wave went since Since: its
+// emails (handed to SMTP with an answer: sent or failed), how many failed
+// for good, bounced or drew a spam complaint, and its trips to Connect and
+// those that ended in an error other than the owner's refusal.
+type WaveHealth struct {
+	Wave            int       `json:"wave"`
+	Since           time.Time `json:"since"`
+	Emails          int64     `json:"emails"`
+	Failed          int64     `json:"failed"`
+	Bounced         int64     `json:"bounced"`
+	Complaints      int64     `json:"complaints"`
+	ConnectAttempts int64     `json:"connect_attempts"`
+	ConnectErrors   int64     `json:"connect_errors"`
+}
+
+// CampaignWaveHealth counts the last wave released by now (the highest
+// wave number whose owners are released) from the later of its release
+// and `after` (the campaign's last resume; zero: none). An email counts for
+// the wave when it carried one of the campaign's notices to an owner of
+// the wave; refused is the Connect error that is the owner's own choice
+// and is not counted as an error.
+func (s *Store) CampaignWaveHealth(ctx context.Context, campaignID int64, now, after time.Time, refused string) (WaveHealth, error) {
+	var h WaveHealth
+	var wave sql.NullInt64
+	err := s.q(ctx).Raw(`SELECT MAX(wave) FROM campaign_vehicles WHERE campaign_id = ? AND released_at <= ?`, campaignID, now).Scan(&wave).Error
+	if err != nil || !wave.Valid {
+		return h, wrap(err, "last wave of campaign #%d", campaignID)
+	}
+	h.Wave = int(wave.Int64)
+	// The earliest release, read as a column (SQLite returns an aggregate's
+	// time as text).
+	var first []CampaignVehicle
+	if err := s.q(ctx).Where("campaign_id = ? AND wave = ?", campaignID, h.Wave).Order("released_at").Limit(1).Find(&first).Error; err != nil || len(first) == 0 {
+		return h, wrap(err, "release of wave %d of campaign #%d", h.Wave, campaignID)
+	}
+	h.Since = first[0].ReleasedAt
+	if after.After(h.Since) {
+		h.Since = after
+	}
+	var emails struct{ Emails, Failed, Bounced, Complaints int64 }
+	err = s.q(ctx).Raw(`SELECT COUNT(*) AS emails,
+			COALESCE(SUM(CASE WHEN e.status = ? THEN 1 ELSE 0 END), 0) AS failed,
+			COALESCE(SUM(CASE WHEN e.bounced_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS bounced,
+			COALESCE(SUM(CASE WHEN e.complained_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS complaints
+		FROM email_messages e
+		WHERE e.status IN (?, ?) AND e.attempted_at >= ?
+			AND e.message_id IN (SELECT n.email_message_id FROM campaign_notices n
+				WHERE n.campaign_id = ? AND n.email_message_id <> ''
+				AND n.owner_id IN (SELECT cv.owner_id FROM campaign_vehicles cv WHERE cv.campaign_id = ? AND cv.wave = ?))`,
+		EmailFailed, EmailSent, EmailFailed, h.Since, campaignID, campaignID, h.Wave).Scan(&emails).Error
+	if err != nil {
+		return h, wrap(err, "emails of wave %d of campaign #%d", h.Wave, campaignID)
+	}
+	h.Emails, h.Failed, h.Bounced, h.Complaints = emails.Emails, emails.Failed, emails.Bounced, emails.Complaints
+	var connect struct{ Attempts, Errors int64 }
+	err = s.q(ctx).Raw(`SELECT
+			COALESCE(SUM(CASE WHEN started_at >= ? THEN 1 ELSE 0 END), 0) AS attempts,
+			COALESCE(SUM(CASE WHEN failed_at >= ? AND failed_error <> ? THEN 1 ELSE 0 END), 0) AS errors
+		FROM campaign_vehicles WHERE campaign_id = ? AND wave = ?`,
+		h.Since, h.Since, refused, campaignID, h.Wave).Scan(&connect).Error
+	h.ConnectAttempts, h.ConnectErrors = connect.Attempts, connect.Errors
+	return h, wrap(err, "Connect trips of wave %d of campaign #%d", h.Wave, campaignID)
+}
+
+// HoldUnreleased moves the release of the campaign's vehicles not released
+// by `pausedAt` to `to` (when that is later), and the pending notices of
+// their owners due before it to it: after an auto-pause the later wave
+// waits a full hold again. It returns how many vehicles moved.
+func (s *Store) HoldUnreleased(ctx context.Context, campaignID int64, pausedAt, to time.Time) (int64, error) {
+	res := s.q(ctx).Exec(`UPDATE campaign_vehicles SET released_at = ? WHERE campaign_id = ? AND released_at > ? AND released_at < ?`,
+		to, campaignID, pausedAt, to)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return 0, wrap(res.Error, "hold the later wave of campaign #%d", campaignID)
+	}
+	err := s.q(ctx).Exec(`UPDATE campaign_notices SET due_at = ?, updated_at = ? WHERE campaign_id = ? AND status = ? AND due_at < ?
+		AND owner_id IN (SELECT owner_id FROM campaign_vehicles WHERE campaign_id = ? AND released_at = ?)`,
+		to, s.now(), campaignID, NoticePending, to, campaignID, to).Error
+	return res.RowsAffected, wrap(err, "hold the later wave's notices of campaign #%d", campaignID)
 }

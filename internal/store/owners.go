@@ -93,6 +93,12 @@ func (s *Store) unsubscribeOwner(ctx context.Context, id int64, now time.Time) (
 	return res.RowsAffected == 1, nil
 }
 
+// UnsubscribeOwner turns the owner's emails off as of now (a spam
+// complaint, say); false when they were off already.
+func (s *Store) UnsubscribeOwner(ctx context.Context, id int64) (bool, error) {
+	return s.unsubscribeOwner(ctx, id, s.now())
+}
+
 // OwnerByEmail finds the owner with that address (case-insensitive).
 func (s *Store) OwnerByEmail(ctx context.Context, email string) (model.Owner, error) {
 	var o model.Owner

@@ -38,6 +38,9 @@ const (
 	SmartcarUserID = 128
 	// URL is an address the host gives us (a link's return URL).
 	URL = 2048
+	// MessageID is an email's Message-ID (RFC 5322 caps a line at 998;
+	// ours are about 60).
+	MessageID = 998
 	// Enum is a field whose values are a short fixed list (purpose, state).
 	Enum = 32
 	// Reason is a staff member's stated reason for viewing as an owner.

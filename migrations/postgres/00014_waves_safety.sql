@@ -17,7 +17,12 @@ ALTER TABLE campaigns ADD COLUMN resumed_at TIMESTAMPTZ;
 -- A phone number (E.164) for support to call an owner who is stuck.
 ALTER TABLE owners ADD COLUMN phone TEXT NOT NULL DEFAULT '';
 
+-- The email a bounce or complaint names leads to the campaigns whose
+-- notices it carried.
+CREATE INDEX campaign_notices_email ON campaign_notices (email_message_id) WHERE email_message_id <> '';
+
 -- +goose Down
+DROP INDEX campaign_notices_email;
 ALTER TABLE owners DROP COLUMN phone;
 ALTER TABLE campaigns DROP COLUMN resumed_at;
 ALTER TABLE campaigns DROP COLUMN pause_detail;

@@ -33,6 +33,8 @@ var TextLimits = map[string]int{
 	"country": textcheck.Enum, "models": textcheck.Model, "countries": textcheck.Enum, "vehicle_ids": textcheck.HostID,
 	"custom_message": textcheck.Reason, "cutover_at": textcheck.Enum, "repair_flow": textcheck.Enum,
 	"notice_offsets": textcheck.Enum, "wave_hold": textcheck.Enum,
+	// Mail reports.
+	"message_id": textcheck.MessageID, "kind": textcheck.Enum,
 }
 
 // bindJSON decodes a JSON body strictly: unknown fields are an error, so a

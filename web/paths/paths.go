@@ -40,6 +40,9 @@ const (
 	RouteAPICampaignCancel         = "/campaigns/:id/cancel"
 	RouteAPICampaignVehiclesCSV    = "/campaigns/:id/vehicles.csv"
 	RouteAPIVehicleReauthenticated = "/vehicles/:vehicle_id/reauthenticated"
+	// RouteAPIEmailEvents takes bounces and complaints from the host's
+	// mail provider.
+	RouteAPIEmailEvents = "/email-events"
 
 	// Smartcar's webhook deliveries.
 	RouteSmartcarWebhook = "/webhooks/smartcar"
