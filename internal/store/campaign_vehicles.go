@@ -751,3 +751,36 @@ func (s *Store) HoldUnreleased(ctx context.Context, campaignID int64, pausedAt, 
 		to, s.now(), campaignID, NoticePending, to, campaignID, to).Error
 	return res.RowsAffected, wrap(err, "hold the later wave's notices of campaign #%d", campaignID)
 }
+
+// StuckVehicle is a vehicle whose owner left for Smartcar Connect for the
+// campaign and has not completed (nor declined): someone for support to
+// call, with what they need for it.
+type StuckVehicle struct {
+	VehicleID  int64
+	OwnerID    *int64
+	HostUserID string
+	Name       string
+	Email      string
+	Phone      string
+	Make       string
+	Model      string
+	Year       int
+	VIN        string
+	StartedAt  time.Time
+	// FailedError is Connect's error of the last failed trip; "" when the
+	// owner just did not come back.
+	FailedError string
+}
+
+// StuckVehicles lists up to limit of the campaign's vehicles that were
+// started and neither completed nor declined, the longest waiting first.
+func (s *Store) StuckVehicles(ctx context.Context, campaignID int64, limit int) ([]StuckVehicle, error) {
+	var out []StuckVehicle
+	err := s.q(ctx).Raw(`SELECT cv.vehicle_id, cv.owner_id, COALESCE(o.host_user_id, '') AS host_user_id, COALESCE(o.name, '') AS name,
+			COALESCE(o.email, '') AS email, COALESCE(o.phone, '') AS phone, v.make, v.model, v.year, v.vin,
+			cv.started_at, cv.failed_error
+		FROM campaign_vehicles cv JOIN vehicles v ON v.id = cv.vehicle_id LEFT JOIN owners o ON o.id = cv.owner_id
+		WHERE cv.campaign_id = ? AND cv.started_at IS NOT NULL AND cv.`+openVehicle+`
+		ORDER BY cv.started_at, cv.vehicle_id LIMIT ?`, campaignID, limit).Scan(&out).Error
+	return out, wrap(err, "stuck vehicles of campaign #%d", campaignID)
+}
