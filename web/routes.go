@@ -144,6 +144,8 @@ func (s *Server) routes(h handlers) {
 	e.POST(paths.RouteConsoleCampaignResume, con.CampaignResume, admin...).Name = "console.campaign_resume"
 	e.GET(paths.RouteConsoleCampaignCancel, con.CampaignCancelConfirm, admin...).Name = "console.campaign_cancel_confirm"
 	e.POST(paths.RouteConsoleCampaignCancel, con.CampaignCancel, admin...).Name = "console.campaign_cancel"
+	e.GET(paths.RouteConsoleCampaignFollowUp, con.CampaignFollowUpConfirm, admin...).Name = "console.campaign_follow_up_confirm"
+	e.POST(paths.RouteConsoleCampaignFollowUp, con.CampaignFollowUp, admin...).Name = "console.campaign_follow_up"
 
 	e.GET(paths.RouteConsoleStaff, con.StaffList, admin...).Name = "console.staff"
 	e.POST(paths.RouteConsoleStaff, con.StaffCreate, admin...).Name = "console.staff_create"

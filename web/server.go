@@ -149,6 +149,8 @@ func New(d Deps) (*Server, error) {
 		AppName: cfg.AppName, Secure: cfg.Secure(), Log: d.Logger, DB: d.DB, Store: d.Store, I18n: d.I18n,
 		Sessions: sessions, Staff: d.Staff, Audit: d.Audit, Campaigns: d.Campaigns,
 		PasswordOff: !cfg.Console.OIDC.PasswordLogin,
+		Sending: console.Sending{CampaignRate: cfg.Campaign.Rate, EmailRate: cfg.Campaign.EmailRate,
+			FirstWave: cfg.Campaign.FirstWave, WaveHold: cfg.Campaign.WaveHold, MinInterval: cfg.Email.MinInterval},
 	}
 	if d.Mail != nil {
 		// Assigned only when set, so that a missing one stays a nil interface.

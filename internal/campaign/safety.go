@@ -192,3 +192,9 @@ func (w *SafetyWorker) Work(ctx context.Context, _ *river.Job[SafetyArgs]) error
 	}
 	return nil
 }
+
+// AutoPaused lists the campaigns paused because they paused themselves,
+// newest first, for the console's banner.
+func (s *Service) AutoPaused(ctx context.Context) ([]model.Campaign, error) {
+	return s.store.AutoPausedCampaigns(ctx)
+}

@@ -359,3 +359,15 @@ func (s *Store) RunningCampaignIDs(ctx context.Context) ([]int64, error) {
 	err := s.q(ctx).Model(&campaignRow{}).Where("state = ?", model.CampaignRunning).Order("id").Pluck("id", &ids).Error
 	return ids, wrap(err, "running campaigns")
 }
+
+// AutoPausedCampaigns lists the campaigns that are paused because they
+// paused themselves, newest first.
+func (s *Store) AutoPausedCampaigns(ctx context.Context) ([]model.Campaign, error) {
+	var rows []campaignRow
+	err := s.q(ctx).Where("state = ? AND pause_reason <> ''", model.CampaignPaused).Order("id DESC").Limit(100).Find(&rows).Error
+	out := make([]model.Campaign, len(rows))
+	for i, r := range rows {
+		out[i] = r.campaign()
+	}
+	return out, wrap(err, "auto-paused campaigns")
+}

@@ -68,6 +68,10 @@ func (con *Handler) CampaignPage(c echo.Context) error {
 		return err
 	}
 	v.Cohort = cohortView(co, camp.CutoverAt, camp.NoticeOffsets, now, camp.State != model.CampaignDraft)
+	if camp.State == model.CampaignDraft {
+		v.Cohort.Warnings = append(v.Cohort.Warnings, con.rateWarnings(ctx, co.Owners, camp.CutoverAt, camp.NoticeOffsets, camp.FirstWave, camp.WaveHold)...)
+	}
+	v.AutoPause = autoPauseBanner(ctx, camp, "", v.Admin)
 	v.Definition, v.Messages = campaignDefinition(camp)
 	if v.Admin {
 		for _, m := range campaignMoves {
@@ -91,6 +95,9 @@ func (con *Handler) CampaignPage(c echo.Context) error {
 			{ID: "declines", Label: "said they will not reconnect", Count: p.Counts.Declined},
 		}
 		if err := con.campaignVehicles(c, camp, &v); err != nil {
+			return err
+		}
+		if v.FollowUp, err = con.followUpView(ctx, camp, v.Admin); err != nil {
 			return err
 		}
 	}

@@ -105,6 +105,9 @@ const (
 	RouteConsoleCampaignPause     = "/console/campaigns/:id/pause"
 	RouteConsoleCampaignResume    = "/console/campaigns/:id/resume"
 	RouteConsoleCampaignCancel    = "/console/campaigns/:id/cancel"
+	// RouteConsoleCampaignFollowUp emails the owners who have not
+	// finished, ahead of the schedule.
+	RouteConsoleCampaignFollowUp = "/console/campaigns/:id/follow-up"
 	// ConsoleJobs is where River UI, the job queue dashboard, is mounted;
 	// River UI serves everything below it.
 	ConsoleJobs          = "/console/jobs"
