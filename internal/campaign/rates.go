@@ -108,12 +108,22 @@ func Shortfalls(owners int64, cutover time.Time, offsets []time.Duration, now ti
 	return out
 }
 
-// formatOffset writes an offset from the cut-over as the schedule does:
-// "-48h", "0h", "+72h".
+// formatOffset writes an offset from the cut-over as staff type it:
+// "-14d", "-48h", "0", "+90m".
 func formatOffset(d time.Duration) string {
-	s := strconv.FormatFloat(d.Hours(), 'f', -1, 64)
-	if d > 0 {
-		s = "+" + s
+	sign := "+"
+	if d < 0 {
+		sign, d = "-", -d
 	}
-	return s + "h"
+	switch {
+	case d == 0:
+		return "0"
+	case d%(24*time.Hour) == 0:
+		return sign + strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
+	case d%time.Hour == 0:
+		return sign + strconv.FormatInt(int64(d/time.Hour), 10) + "h"
+	case d%time.Minute == 0:
+		return sign + strconv.FormatInt(int64(d/time.Minute), 10) + "m"
+	}
+	return sign + d.String()
 }

@@ -11,7 +11,7 @@ func TestShortfallsNameTheNoticesTheRateCannotKeep(t *testing.T) {
 	// 10,000 owners at 2 a minute: a step takes 5,000 minutes (83h20m),
 	// more than the 48h from -48h to the cut-over and the 72h after it.
 	got := Shortfalls(10000, cutover, DefaultNoticeOffsets, now, 100, 0, 2)
-	if len(got) != 2 || got[0].Label != "-48h" || got[1].Label != "0h" || got[0].Needs != 5000*time.Minute || got[0].Gap != 48*time.Hour || got[0].Owners != 10000 {
+	if len(got) != 2 || got[0].Label != "-2d" || got[1].Label != "0" || got[0].Needs != 5000*time.Minute || got[0].Gap != 48*time.Hour || got[0].Owners != 10000 {
 		t.Fatalf("shortfalls: %+v", got)
 	}
 	if got := Shortfalls(10000, cutover, DefaultNoticeOffsets, now, 100, 0, 100); len(got) != 0 {
