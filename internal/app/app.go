@@ -218,6 +218,8 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	a.Repair = repair.New(a.Store, a.Smartcar, a.Lifecycle, a.Sealer, cfg.Smartcar.Scopes, a.Links)
 	// Connect's errors are counted, and configuration errors logged for staff.
 	a.Repair.ObserveConnectErrors(repair.NewConnectErrors(log.With("component", "repair"), a.Registry))
+	// A campaign whose owners' trips to Connect keep failing pauses itself.
+	a.Repair.ObserveCampaignFailures(a.Campaigns)
 
 	// The job workers of every part, and the periodic jobs.
 	if err := a.Jobs.Work(a.workers(), a.periodicJobs()...); err != nil {

@@ -198,3 +198,27 @@ func (w *SafetyWorker) Work(ctx context.Context, _ *river.Job[SafetyArgs]) error
 func (s *Service) AutoPaused(ctx context.Context) ([]model.Campaign, error) {
 	return s.store.AutoPausedCampaigns(ctx)
 }
+
+// ConnectFailed runs CheckSafety for the running campaigns the vehicle is
+// in, after a trip to Connect for it ended in an error (repair's
+// observer): a wave whose repairs keep failing stops at once rather than
+// at the next periodic check.
+func (s *Service) ConnectFailed(ctx context.Context, vehicleID int64) error {
+	vcs, err := s.store.LiveCampaignsOfVehicle(ctx, vehicleID)
+	if err != nil {
+		return err
+	}
+	for _, vc := range vcs {
+		if vc.Campaign.State != model.CampaignRunning {
+			continue
+		}
+		err := s.store.Tx(ctx, func(tx *store.Store) error {
+			_, err := s.CheckSafety(ctx, tx, vc.Campaign.ID)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
