@@ -71,6 +71,9 @@ type Service struct {
 	settings  Settings
 	// autoPauses counts auto-pauses; nil counts nothing.
 	autoPauses *AutoPauses
+	// safety spaces slow inline safety checks (shared by the copies
+	// Recorded makes).
+	safety *safetyRuns
 }
 
 // New returns the service. lc changes vehicle states when the host reports
@@ -78,7 +81,7 @@ type Service struct {
 // on lc (AddHook, AddVehicleHook) so that completions and late joins are
 // seen.
 func New(s *store.Store, lc *lifecycle.Machine, host HostWebhooks) *Service {
-	return &Service{store: s, lifecycle: lc, host: host}
+	return &Service{store: s, lifecycle: lc, host: host, safety: &safetyRuns{}}
 }
 
 // Cohort counts a campaign's vehicles: how many, their distinct owners, by

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -100,7 +101,9 @@ func (s *Service) CheckSafety(ctx context.Context, tx *store.Store, campaignID i
 	if c.ResumedAt != nil {
 		after = *c.ResumedAt
 	}
+	start := time.Now()
 	h, err := tx.CampaignWaveHealth(ctx, campaignID, now, after, string(smartcar.ConnectAccessDenied))
+	s.safety.done(campaignID, start, time.Now())
 	if err != nil {
 		return false, err
 	}
@@ -132,13 +135,65 @@ func (s *Service) CheckSafety(ctx context.Context, tx *store.Store, campaignID i
 	return true, nil
 }
 
-// checkNotices runs CheckSafety for each campaign of ns, once.
+// Inline checks (after a refused or bounced email, a failed Connect) cost
+// what counting the last wave costs: milliseconds for a wave of hundreds,
+// a second or more for a wave of 100,000 on a small server. A check that
+// took longer than slowSafetyCheck is not repeated inline by this instance
+// for safetyCheckSpacing times its duration, so the checks take at most
+// about 5 % of the time however many emails fail; the periodic check
+// (SafetyWorker) and the next inline one after the gap catch up. Small
+// waves, where a few emails tip the ratio, are checked every time.
+const (
+	slowSafetyCheck    = 50 * time.Millisecond
+	safetyCheckSpacing = 20
+)
+
+// safetyRuns remembers when each campaign was last checked by this
+// instance and how long it took.
+type safetyRuns struct {
+	mu   sync.Mutex
+	last map[int64]safetyRun
+}
+
+type safetyRun struct {
+	end  time.Time
+	took time.Duration
+}
+
+// due reports whether an inline check of the campaign may run now.
+func (r *safetyRuns) due(id int64, now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	run, ok := r.last[id]
+	return !ok || run.took < slowSafetyCheck || now.Sub(run.end) >= safetyCheckSpacing*run.took
+}
+
+func (r *safetyRuns) done(id int64, start, end time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.last == nil {
+		r.last = map[int64]safetyRun{}
+	}
+	r.last[id] = safetyRun{end: end, took: end.Sub(start)}
+}
+
+// checkInline is CheckSafety unless a slow check of the campaign ran just
+// now (see slowSafetyCheck).
+func (s *Service) checkInline(ctx context.Context, tx *store.Store, id int64) error {
+	if !s.safety.due(id, time.Now()) {
+		return nil
+	}
+	_, err := s.CheckSafety(ctx, tx, id)
+	return err
+}
+
+// checkNotices runs the inline check for each campaign of ns, once.
 func (s *Service) checkNotices(ctx context.Context, tx *store.Store, ns []OwnerNotice) error {
 	seen := map[int64]bool{}
 	for _, n := range ns {
 		if id := n.Notice.CampaignID; !seen[id] {
 			seen[id] = true
-			if _, err := s.CheckSafety(ctx, tx, id); err != nil {
+			if err := s.checkInline(ctx, tx, id); err != nil {
 				return err
 			}
 		}
@@ -155,7 +210,7 @@ func (s *Service) EmailReported(ctx context.Context, tx *store.Store, messageID 
 		return err
 	}
 	for _, id := range ids {
-		if _, err := s.CheckSafety(ctx, tx, id); err != nil {
+		if err := s.checkInline(ctx, tx, id); err != nil {
 			return err
 		}
 	}
@@ -212,10 +267,7 @@ func (s *Service) ConnectFailed(ctx context.Context, vehicleID int64) error {
 		if vc.Campaign.State != model.CampaignRunning {
 			continue
 		}
-		err := s.store.Tx(ctx, func(tx *store.Store) error {
-			_, err := s.CheckSafety(ctx, tx, vc.Campaign.ID)
-			return err
-		})
+		err := s.store.Tx(ctx, func(tx *store.Store) error { return s.checkInline(ctx, tx, vc.Campaign.ID) })
 		if err != nil {
 			return err
 		}

@@ -711,17 +711,21 @@ func (s *Store) CampaignWaveHealth(ctx context.Context, campaignID int64, now, a
 	if after.After(h.Since) {
 		h.Since = after
 	}
+	// From the wave's owners to their notices of the campaign to the
+	// emails that carried them: each step an index lookup. An email that
+	// carried several notices (or an owner with several cars) is counted
+	// once.
 	var emails struct{ Emails, Failed, Bounced, Complaints int64 }
 	err = s.q(ctx).Raw(`SELECT COUNT(*) AS emails,
-			COALESCE(SUM(CASE WHEN e.status = ? THEN 1 ELSE 0 END), 0) AS failed,
-			COALESCE(SUM(CASE WHEN e.bounced_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS bounced,
-			COALESCE(SUM(CASE WHEN e.complained_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS complaints
-		FROM email_messages e
-		WHERE e.status IN (?, ?) AND e.attempted_at >= ?
-			AND e.message_id IN (SELECT n.email_message_id FROM campaign_notices n
-				WHERE n.campaign_id = ? AND n.email_message_id <> ''
-				AND n.owner_id IN (SELECT cv.owner_id FROM campaign_vehicles cv WHERE cv.campaign_id = ? AND cv.wave = ?))`,
-		EmailFailed, EmailSent, EmailFailed, h.Since, campaignID, campaignID, h.Wave).Scan(&emails).Error
+			COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS failed,
+			COALESCE(SUM(CASE WHEN bounced_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS bounced,
+			COALESCE(SUM(CASE WHEN complained_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS complaints
+		FROM (SELECT DISTINCT e.id, e.status, e.bounced_at, e.complained_at
+			FROM (SELECT DISTINCT owner_id FROM campaign_vehicles WHERE campaign_id = ? AND wave = ? AND owner_id IS NOT NULL) w
+			JOIN campaign_notices n ON n.campaign_id = ? AND n.owner_id = w.owner_id AND n.email_message_id <> ''
+			JOIN email_messages e ON e.message_id = n.email_message_id
+			WHERE e.status IN (?, ?) AND e.attempted_at >= ?) x`,
+		EmailFailed, campaignID, h.Wave, campaignID, EmailSent, EmailFailed, h.Since).Scan(&emails).Error
 	if err != nil {
 		return h, wrap(err, "emails of wave %d of campaign #%d", h.Wave, campaignID)
 	}
