@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -174,6 +175,43 @@ func TestOwnerPhoneIsE164(t *testing.T) {
 		// A PUT without a phone removes it, as it does every other field.
 		if status, res := d.API(http.MethodPut, "/api/v1/owners/u-phone", []byte(`{"email":"p@example.com"}`)); status != 200 || res["phone"] != "" {
 			t.Fatalf("without phone: %d %v", status, res)
+		}
+	})
+}
+
+// A campaign that paused itself says why; one staff paused does not.
+func TestAPICampaignSaysWhyItPausedItself(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		d := webtest.NewDetection(t, db)
+		ctx := context.Background()
+		if status, res := d.API(http.MethodPut, "/api/v1/owners/u1", []byte(`{"email":"u1@example.com"}`)); status != 200 {
+			t.Fatalf("owner: %d %v", status, res)
+		}
+		if status, res := d.API(http.MethodPut, "/api/v1/owners/u1/vehicles/car-1", []byte(`{"make":"TESLA","model":"Model 3","year":2021}`)); status != 200 {
+			t.Fatalf("vehicle: %d %v", status, res)
+		}
+		c, err := d.Campaigns.Create(ctx, campaign.Input{Name: "Tesla platform", Make: "TESLA", Reason: model.ReasonNewPlatform, CutoverAt: time.Now().Add(24 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Campaigns.Launch(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		path := "/api/v1/campaigns/" + strconv.FormatInt(c.ID, 10)
+		if status, res := d.API(http.MethodPost, path+"/pause", nil); status != 200 || res["pause_reason"] != nil {
+			t.Fatalf("paused by staff: %d %v", status, res)
+		}
+		if _, err := d.Campaigns.Resume(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if moved, err := d.Store.MoveCampaign(ctx, c.ID, model.CampaignRunning, model.CampaignPaused, time.Now()); err != nil || !moved {
+			t.Fatal(moved, err)
+		}
+		if err := d.Store.SetCampaignPause(ctx, c.ID, model.PauseComplaints, `{"wave":1,"emails":60,"complaints":1}`); err != nil {
+			t.Fatal(err)
+		}
+		if status, res := d.API(http.MethodGet, path, nil); status != 200 || res["pause_reason"] != "complaints" || res["state"] != "paused" {
+			t.Fatalf("paused by itself: %d %v", status, res)
 		}
 	})
 }
