@@ -52,6 +52,7 @@ func (s *Server) routes(h handlers) {
 	api.GET(paths.RouteAPICampaignVehiclesCSV, h.api.CampaignVehiclesCSV).Name = "api.campaign_vehicles_csv"
 	api.GET(paths.RouteAPICampaignFunnel, h.api.CampaignFunnel).Name = "api.campaign_funnel"
 	api.POST(paths.RouteAPIVehicleReauthenticated, h.api.VehicleReauthenticated).Name = "api.vehicle_reauthenticated"
+	api.POST(paths.RouteAPIEmailEvents, h.api.EmailEvents).Name = "api.email_events"
 
 	// Smartcar signs its deliveries; there is no session, so no CSRF.
 	e.POST(paths.RouteSmartcarWebhook, h.webhook.SmartcarReceive).Name = "webhook.smartcar"
@@ -154,6 +155,8 @@ func (s *Server) routes(h handlers) {
 	e.POST(paths.RouteConsoleCampaignResume, con.CampaignResume, admin...).Name = "console.campaign_resume"
 	e.GET(paths.RouteConsoleCampaignCancel, con.CampaignCancelConfirm, admin...).Name = "console.campaign_cancel_confirm"
 	e.POST(paths.RouteConsoleCampaignCancel, con.CampaignCancel, admin...).Name = "console.campaign_cancel"
+	e.GET(paths.RouteConsoleCampaignFollowUp, con.CampaignFollowUpConfirm, admin...).Name = "console.campaign_follow_up_confirm"
+	e.POST(paths.RouteConsoleCampaignFollowUp, con.CampaignFollowUp, admin...).Name = "console.campaign_follow_up"
 
 	e.GET(paths.RouteConsoleStaff, con.StaffList, admin...).Name = "console.staff"
 	e.POST(paths.RouteConsoleStaff, con.StaffCreate, admin...).Name = "console.staff_create"

@@ -62,6 +62,9 @@ type Deps struct {
 	Repair *repair.Service
 	// FreshLinks gives owners a new link when they or staff ask for one.
 	FreshLinks *notify.FreshLinks
+	// MailReports records bounces and complaints the host's mail provider
+	// reports.
+	MailReports *notify.Service
 	// Unsubscriber serves the unsubscribe link in every email.
 	Unsubscriber owner.Unsubscriber
 	// DevInbox, in demo mode, is what the in-process SMTP server received;
@@ -146,6 +149,8 @@ func New(d Deps) (*Server, error) {
 		AppName: cfg.AppName, PublicBaseURL: cfg.PublicBaseURL, Secure: cfg.Secure(), Log: d.Logger, DB: d.DB, Store: d.Store, I18n: d.I18n,
 		Sessions: sessions, Staff: d.Staff, Audit: d.Audit, Campaigns: d.Campaigns,
 		PasswordOff: !cfg.Console.OIDC.PasswordLogin,
+		Sending: console.Sending{CampaignRate: cfg.Campaign.Rate, EmailRate: cfg.Campaign.EmailRate,
+			FirstWave: cfg.Campaign.FirstWave, WaveHold: cfg.Campaign.WaveHold, MinInterval: cfg.Email.MinInterval},
 	}
 	if d.Mail != nil {
 		// Assigned only when set, so that a missing one stays a nil interface.
@@ -179,6 +184,9 @@ func New(d Deps) (*Server, error) {
 	if d.Lifecycle != nil {
 		// Assigned only when set, so that a missing one stays a nil interface.
 		h.api.Vehicles = d.Lifecycle
+	}
+	if d.MailReports != nil {
+		h.api.MailReports = d.MailReports
 	}
 	if d.Campaigns != nil {
 		// Assigned only when set, so that a missing one stays a nil interface.

@@ -203,6 +203,11 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	// ends its part; either ends the owner's campaign notices once they
 	// have no car left to repair. All in the transaction of the change.
 	a.Campaigns = campaign.New(a.Store, a.Lifecycle, a.HostWebhooks.Campaigns(a.Jobs))
+	// A campaign without waves of its own gets the configured ones; one
+	// whose last wave bounces, draws complaints or fails at Connect pauses
+	// itself, tells the host (campaign.paused) and is counted.
+	a.Campaigns.Configure(campaign.Settings{FirstWave: cfg.Campaign.FirstWave, WaveHold: cfg.Campaign.WaveHold})
+	a.Campaigns.ObserveAutoPauses(campaign.NewAutoPauses(a.Registry))
 	a.Lifecycle.AddHook(a.Campaigns)
 	a.Lifecycle.AddVehicleHook(a.Campaigns)
 	a.Lifecycle.AddOwnerHook(a.Campaigns)
@@ -216,6 +221,8 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	a.Repair = repair.New(a.Store, a.Smartcar, a.Lifecycle, a.Sealer, cfg.Smartcar.Scopes, a.Links)
 	// Connect's errors are counted, and configuration errors logged for staff.
 	a.Repair.ObserveConnectErrors(repair.NewConnectErrors(log.With("component", "repair"), a.Registry))
+	// A campaign whose owners' trips to Connect keep failing pauses itself.
+	a.Repair.ObserveCampaignFailures(a.Campaigns)
 
 	// Alerts: a make whose cars break together (checked by a periodic job),
 	// and owners who need a person: their third failed trip to Connect in
@@ -232,7 +239,7 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	a.Web, err = web.New(web.Deps{
 		Config: cfg, Logger: log, DB: db, Store: a.Store, I18n: a.I18n, Registry: a.Registry,
 		Links: a.Links, Repair: a.Repair, Ingest: a.Ingest, Lifecycle: a.Lifecycle, Campaigns: a.Campaigns,
-		FreshLinks:   a.FreshLinks,
+		FreshLinks: a.FreshLinks, MailReports: a.Notify,
 		Unsubscriber: unsubscriber, DevInbox: devInbox,
 		Staff: a.Staff, Audit: auditLog, Brand: brandAssets, Mail: a.Mail,
 		InboxRetries: ingest.NewRetries(a.Store, auditLog, a.Ingest.Processor().Wake),
@@ -301,6 +308,7 @@ func newNotify(a *App, b *brand.Assets) (*notify.Service, error) {
 		Benefits: a.Config.Brand.Benefits(), OEMLinks: vehicletext.NewOEMLinks(a.Config.Brand.OEMLinks),
 		LogoURL: b.EmailLogo(), BrandColor: b.Color(),
 		SupportURL: a.Config.Support.URL, SupportEmail: a.Config.Support.Email, ReplyTo: e.ReplyTo != "",
+		EmailRate: a.Config.Campaign.EmailRate, CampaignRate: a.Config.Campaign.Rate,
 	}, a.Store, a.Links, sender, a.Jobs, a.I18n, a.Log.With("component", "email")), nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"reconnect/internal/alerts"
+	"reconnect/internal/campaign"
 	"reconnect/internal/config"
 	"reconnect/internal/hostwebhook"
 	"reconnect/internal/ingest"
@@ -40,6 +41,8 @@ func (a *App) workers() *river.Workers {
 	// Email: the schedule and notice sweeps, the sends, and owners' asks for a new link.
 	a.Notify.Register(w)
 	river.AddWorker(w, &notify.FreshLinkWorker{FreshLinks: a.FreshLinks})
+	// Campaigns: a wave that tips over its safety limits pauses its campaign.
+	river.AddWorker(w, &campaign.SafetyWorker{Campaigns: a.Campaigns})
 	// The console: views as an owner that ran out while nobody looked.
 	river.AddWorker(w, &staff.SweepWorker{Staff: a.Staff})
 	// Alerts: the suspected-migration check and the sweep of owners whose
@@ -67,6 +70,7 @@ func (a *App) periodicJobs() []*river.PeriodicJob {
 		every(time.Minute, repair.AbandonedArgs{}, false),
 		every(time.Minute, alerts.MigrationCheckArgs{}, false),
 		every(5*time.Minute, alerts.ReminderSweepArgs{}, false),
+		every(time.Minute, campaign.SafetyArgs{}, false),
 	}
 	if d.HealthCheckEvery > 0 {
 		jobs = append(jobs, every(5*time.Minute, ingest.HealthCheckArgs{}, false))

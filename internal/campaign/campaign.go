@@ -58,6 +58,9 @@ const IdempotencyKeyField = "Idempotency-Key"
 // Campaigns). Nil sends nothing.
 type HostWebhooks interface {
 	CampaignVehicleCompleted(ctx context.Context, tx *store.Store, campaignID int64, v model.Vehicle, source model.Source, at time.Time) error
+	// CampaignPaused: the campaign paused itself for reason, with the
+	// last wave's numbers.
+	CampaignPaused(ctx context.Context, tx *store.Store, c model.Campaign, reason model.PauseReason, h store.WaveHealth, at time.Time) error
 }
 
 // Service runs campaigns over the store. Its clock is the store's.
@@ -65,6 +68,12 @@ type Service struct {
 	store     *store.Store
 	lifecycle *lifecycle.Machine
 	host      HostWebhooks
+	settings  Settings
+	// autoPauses counts auto-pauses; nil counts nothing.
+	autoPauses *AutoPauses
+	// safety spaces slow inline safety checks (shared by the copies
+	// Recorded makes).
+	safety *safetyRuns
 }
 
 // New returns the service. lc changes vehicle states when the host reports
@@ -72,7 +81,7 @@ type Service struct {
 // on lc (AddHook, AddVehicleHook) so that completions and late joins are
 // seen.
 func New(s *store.Store, lc *lifecycle.Machine, host HostWebhooks) *Service {
-	return &Service{store: s, lifecycle: lc, host: host}
+	return &Service{store: s, lifecycle: lc, host: host, safety: &safetyRuns{}}
 }
 
 // Cohort counts a campaign's vehicles: how many, their distinct owners, by
@@ -174,6 +183,11 @@ func (s *Service) Pause(ctx context.Context, id int64) (model.Campaign, error) {
 
 // Resume restarts a paused campaign; notices that fell due meanwhile go out
 // (one per owner: see DueNotices). ErrTransition unless it is paused.
+//
+// A campaign that paused itself released its later wave only if the hold
+// passed without trouble: owners not yet released when it paused wait a
+// full WaveHold from the resume, so the wave that caused the pause is
+// watched again before the rest hear from us.
 func (s *Service) Resume(ctx context.Context, id int64) (model.Campaign, error) {
 	return s.move(ctx, id, model.CampaignRunning)
 }
@@ -205,6 +219,11 @@ func (s *Service) move(ctx context.Context, id int64, to model.CampaignState) (m
 			return err
 		} else if !moved {
 			return fmt.Errorf("%w: it changed meanwhile", ErrTransition)
+		}
+		if to == model.CampaignRunning && c.AutoPaused() && c.PausedAt != nil && c.WaveHold > 0 {
+			if _, err := tx.HoldUnreleased(ctx, id, *c.PausedAt, tx.Now().Add(c.WaveHold)); err != nil {
+				return err
+			}
 		}
 		if to == model.CampaignFinished || to == model.CampaignCancelled {
 			if _, err := tx.CancelCampaignNotices(ctx, id, "", string(to)); err != nil {

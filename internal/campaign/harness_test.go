@@ -142,3 +142,10 @@ func (h *recordingHost) messages() []string {
 	defer h.mu.Unlock()
 	return append([]string(nil), h.sent...)
 }
+
+func (h *recordingHost) CampaignPaused(_ context.Context, _ *store.Store, c model.Campaign, reason model.PauseReason, _ store.WaveHealth, _ time.Time) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.sent = append(h.sent, fmt.Sprintf("%d:paused:%s", c.ID, reason))
+	return nil
+}

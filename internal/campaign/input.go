@@ -80,9 +80,11 @@ type Input struct {
 	// NoticeOffsets are relative to CutoverAt, strictly ascending, whole
 	// seconds within ±366 days; nil: DefaultNoticeOffsets.
 	NoticeOffsets []time.Duration
-	// FirstWave is the percentage of owners told at launch (1–100); 0: 100.
+	// FirstWave is the percentage of owners told at launch (1–100); 0:
+	// the configured default (Settings), else 100.
 	FirstWave int
-	// WaveHold is how long the rest wait after the launch (0–30 days).
+	// WaveHold is how long the rest wait after the launch (0–30 days); 0:
+	// the configured default.
 	WaveHold time.Duration
 	// IdempotencyKey makes a retried Create return the first campaign
 	// instead of making a second; reusing it with another Input is a
@@ -262,6 +264,13 @@ func fingerprint(c model.Campaign, refs []string) string {
 // arrive at once), and the same key with another request is a *FieldError
 // on IdempotencyKeyField. Bad input is a *FieldError naming the field.
 func (s *Service) Create(ctx context.Context, in Input) (model.Campaign, error) {
+	// A campaign without its own waves gets the configured ones.
+	if in.FirstWave == 0 {
+		in.FirstWave = s.settings.FirstWave
+	}
+	if in.WaveHold == 0 {
+		in.WaveHold = s.settings.WaveHold
+	}
 	c, err := in.campaign()
 	if err != nil {
 		return model.Campaign{}, err

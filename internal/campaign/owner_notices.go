@@ -142,7 +142,10 @@ func (s *Service) OwnerNoticesSent(ctx context.Context, tx *store.Store, ns []Ow
 	return nil
 }
 
-// SkipOwnerNotices marks every notice of ns skipped, for why.
+// SkipOwnerNotices marks every notice of ns skipped, for why. When the
+// email carrying them was refused (SkipEmailFailed), each campaign's last
+// wave is checked at once, in the same transaction (CheckSafety), so a
+// campaign whose mail is being refused stops before the next email.
 func (s *Service) SkipOwnerNotices(ctx context.Context, tx *store.Store, ns []OwnerNotice, why SkipReason) error {
 	for _, n := range ns {
 		for _, id := range n.IDs() {
@@ -150,6 +153,9 @@ func (s *Service) SkipOwnerNotices(ctx context.Context, tx *store.Store, ns []Ow
 				return err
 			}
 		}
+	}
+	if why == SkipEmailFailed {
+		return s.checkNotices(ctx, tx, ns)
 	}
 	return nil
 }

@@ -72,6 +72,7 @@ type Config struct {
 	Brand     Brand
 	Support   Support
 	Alerts    Alerts
+	Campaign  Campaign
 
 	// generated records which secrets were made up for a development run, so the
 	// operator is warned that sessions will not survive a restart.
@@ -274,6 +275,9 @@ func (c *Config) validate() error {
 	if err := c.Email.validate(); err != nil {
 		return err
 	}
+	if err := c.Campaign.validate(); err != nil {
+		return err
+	}
 	if err := c.Support.validate(); err != nil {
 		return err
 	}
@@ -436,6 +440,10 @@ func (c Config) Redacted() [][2]string {
 		{"EMAIL_MIN_INTERVAL", c.Email.MinInterval.String()},
 		{"EMAIL_QUIET_HOURS", c.Email.QuietHoursRaw},
 		{"EMAIL_TIME_ZONE", c.Email.TimeZone},
+		{"EMAIL_RATE", fmt.Sprint(c.Campaign.EmailRate)},
+		{"CAMPAIGN_FIRST_WAVE", fmt.Sprintf("%d%%", c.Campaign.FirstWave)},
+		{"CAMPAIGN_WAVE_HOLD", c.Campaign.WaveHold.String()},
+		{"CAMPAIGN_RATE", fmt.Sprint(c.Campaign.Rate)},
 		{"HOST_WEBHOOK_URL", c.Detection.HostWebhookURL},
 		{"HOST_WEBHOOK_SECRET", red(c.Detection.HostWebhookSecret)},
 		{"HOST_WEBHOOK_MAX_ATTEMPTS", fmt.Sprint(c.Detection.HostWebhookAttempts)},

@@ -38,6 +38,9 @@ func SeedCampaign(ctx context.Context, a *app.App, sim *smartcarsim.Sim) (model.
 			"en": "Tesla is changing how you sign in. Sign in once more before " + cutover.Format("15:04") + " UTC and your car keeps working.",
 		},
 		CutoverAt: cutover, NoticeOffsets: CampaignOffsets,
+		// The demo's schedule runs in minutes: a wave hold of hours would
+		// keep most of its owners out of the story.
+		FirstWave: 100,
 	})
 	if err != nil {
 		return c, fmt.Errorf("demo: campaign: %w", err)

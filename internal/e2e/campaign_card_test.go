@@ -33,7 +33,7 @@ func campaignCard(t *testing.T, dialect string) {
 		t.Fatalf("carol's Tesla is %s", tesla.State)
 	}
 	c, err := w.app.Campaigns.Create(ctx, campaign.Input{Name: "Tesla platform", Make: "TESLA", Reason: model.ReasonNewPlatform,
-		CutoverAt: w.app.Store.Now().Add(12 * 24 * time.Hour)})
+		CutoverAt: w.app.Store.Now().Add(12 * 24 * time.Hour), FirstWave: 100}) // everyone at once: the card is the subject
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -459,3 +459,38 @@ func (w *Worker) NextRetry(job *river.Job[DeliverArgs]) time.Time {
 func (w *Worker) Timeout(*river.Job[DeliverArgs]) time.Duration {
 	return w.Notifier.cfg.Timeout + 10*time.Second
 }
+
+// EventCampaignPaused: a running campaign paused itself (PausePayload).
+const EventCampaignPaused = string(model.HostCampaignPaused)
+
+// PausePayload is the body of campaign.paused: Standard Webhooks' {type,
+// timestamp, data}.
+type PausePayload struct {
+	Type      string    `json:"type"`
+	Timestamp time.Time `json:"timestamp"`
+	Data      PauseData `json:"data"`
+}
+
+// PauseData names the campaign, why it paused itself (bounces,
+// complaints, connect_errors) and the last wave's numbers that tripped it.
+type PauseData struct {
+	CampaignID int64             `json:"campaign_id"`
+	Name       string            `json:"name"`
+	Reason     model.PauseReason `json:"reason"`
+	Wave       store.WaveHealth  `json:"wave"`
+	PausedAt   time.Time         `json:"paused_at"`
+}
+
+// CampaignPaused logs a campaign.paused message and enqueues its delivery
+// inside tx, the transaction that paused the campaign.
+func (w *CampaignWebhooks) CampaignPaused(ctx context.Context, tx *store.Store, c model.Campaign, reason model.PauseReason, h store.WaveHealth, at time.Time) error {
+	if !w.n.Enabled() {
+		return nil
+	}
+	body, err := json.Marshal(PausePayload{Type: EventCampaignPaused, Timestamp: tx.Now().UTC(),
+		Data: PauseData{CampaignID: c.ID, Name: c.Name, Reason: reason, Wave: h, PausedAt: at.UTC()}})
+	if err != nil {
+		return err
+	}
+	return w.n.enqueue(ctx, tx, w.q, EventCampaignPaused, nil, nil, body)
+}

@@ -48,6 +48,12 @@ const (
 	AuditCampaignCancelled    AuditAction = "campaign.cancelled"
 	// A staff member emailed themselves a campaign's notice preview.
 	AuditCampaignTestSent AuditAction = "campaign.test_sent"
+	// The campaign paused itself: its last wave bounced, drew complaints
+	// or failed at Connect too often (no staff member acted).
+	AuditCampaignAutoPaused AuditAction = "campaign.auto_paused"
+	// A staff member emailed the owners who have not finished a campaign,
+	// ahead of its schedule.
+	AuditCampaignFollowUp AuditAction = "campaign.follow_up"
 	// Sign-in through the company's OpenID Connect provider: an account
 	// made on a first sign-in, a password account joined to its identity
 	// at the provider, and a role changed by the provider's groups.
@@ -67,7 +73,7 @@ var AuditActions = []AuditAction{
 	AuditExported, AuditTimelineExported, AuditJobsChanged, AuditInboxRetried, AuditPruned, AuditOwnerErased,
 	AuditCampaignCreated, AuditCampaignUpdated, AuditCampaignListUploaded, AuditCampaignLaunched,
 	AuditCampaignPaused, AuditCampaignResumed, AuditCampaignFinished, AuditCampaignCancelled,
-	AuditCampaignTestSent,
+	AuditCampaignTestSent, AuditCampaignAutoPaused, AuditCampaignFollowUp,
 	AuditStaffSSOCreated, AuditStaffSSOLinked, AuditStaffSSORoleChanged,
 	AuditStaffLanguageSet,
 }

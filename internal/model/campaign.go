@@ -135,4 +135,16 @@ type Campaign struct {
 	PausedAt       *time.Time
 	FinishedAt     *time.Time
 	CancelledAt    *time.Time
+	// PauseReason says why a paused campaign paused itself; empty when
+	// staff paused it (or it is not paused). PauseDetail holds the numbers
+	// that tripped it, as JSON (see campaign.WaveHealth).
+	PauseReason PauseReason
+	PauseDetail string
+	// ResumedAt is when the campaign last resumed: its safety checks count
+	// from then on.
+	ResumedAt *time.Time
 }
+
+// AutoPaused reports whether the campaign is paused because it paused
+// itself.
+func (c Campaign) AutoPaused() bool { return c.State == CampaignPaused && c.PauseReason != "" }

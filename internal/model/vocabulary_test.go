@@ -49,11 +49,20 @@ func vocabulary() map[string][]string {
 	for _, r := range model.EscalationReasons {
 		add("EscalationReason", string(r))
 	}
+	for _, r := range model.PauseReasons {
+		add("PauseReason", string(r))
+	}
+	for _, e := range model.HostEvents {
+		add("HostEvent", string(e))
+	}
+	for _, r := range model.MailReports {
+		add("MailReport", string(r))
+	}
 	return words
 }
 
 // vocabularyTypes are the model's typed words that vocabulary lists.
-var vocabularyTypes = []string{"State", "EventKind", "Source", "AuditAction", "CampaignState", "CampaignReason", "RepairFlow", "FunnelStep", "OwnerChangeCause", "EscalationReason"}
+var vocabularyTypes = []string{"State", "EventKind", "Source", "AuditAction", "CampaignState", "CampaignReason", "RepairFlow", "FunnelStep", "OwnerChangeCause", "EscalationReason", "PauseReason", "HostEvent", "MailReport"}
 
 // TestVocabularyListsAreComplete keeps the lists (States, EventKinds, Sources,
 // AuditActions, CampaignStates, …) in step with the constants declared in

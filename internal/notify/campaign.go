@@ -28,6 +28,9 @@ type Campaigns interface {
 	OwnerNotices(ctx context.Context, tx *store.Store, ownerID int64, now, horizon time.Time) ([]campaign.OwnerNotice, error)
 	OwnerNoticesSent(ctx context.Context, tx *store.Store, ns []campaign.OwnerNotice, messageID string) error
 	SkipOwnerNotices(ctx context.Context, tx *store.Store, ns []campaign.OwnerNotice, why campaign.SkipReason) error
+	// EmailReported: the mail provider reported a bounce or a complaint
+	// about the email with this Message-ID.
+	EmailReported(ctx context.Context, tx *store.Store, messageID string) error
 }
 
 // SendCampaigns makes the owner's email carry the campaign notices due

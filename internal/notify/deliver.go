@@ -255,6 +255,11 @@ func (s *Service) prepare(ctx context.Context, tx *store.Store, ownerID int64) (
 	if end, quiet := QuietUntil(s.cfg.Quiet, now, s.location(o)); quiet {
 		return postpone(end)
 	}
+	if next, ok, err := s.takeSendSlots(ctx, tx, campaignIDs(notices), now); err != nil {
+		return nil, 0, err
+	} else if !ok {
+		return postpone(next)
+	}
 	if err := save(); err != nil {
 		return nil, 0, err
 	}
@@ -364,6 +369,10 @@ func (s *Service) DeliverEmail(ctx context.Context, emailID int64, final bool) (
 			at = &attempt{email: em, wait: wait}
 			return nil
 		}
+		if next, ok, err := s.takeSendSlots(ctx, tx, nil, tx.Now()); err != nil || !ok {
+			at = &attempt{email: em, wait: max(next.Sub(tx.Now()), time.Second), hold: true}
+			return err
+		}
 		msg, err := s.composeFreshLink(ctx, tx, o, em)
 		if err != nil {
 			return err
@@ -380,6 +389,10 @@ func (s *Service) DeliverEmail(ctx context.Context, emailID int64, final bool) (
 	})
 	if err != nil || at == nil {
 		return Result{}, err
+	}
+	if at.hold {
+		// EMAIL_RATE is spent for this minute: the job waits its turn.
+		return Result{Email: at.email, Wait: at.wait, Hold: true}, nil
 	}
 	if at.wait > 0 {
 		return Result{Email: at.email, Wait: at.wait, Unknown: true}, nil

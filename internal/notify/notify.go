@@ -78,6 +78,11 @@ type Config struct {
 	// ReplyTo says MAIL_REPLY_TO is set, so a reply reaches a person:
 	// campaign emails say so.
 	ReplyTo bool
+	// EmailRate caps the emails of every kind handed to SMTP per minute,
+	// by all instances together (EMAIL_RATE); CampaignRate caps those
+	// carrying one campaign's notices (CAMPAIGN_RATE). 0: no cap.
+	EmailRate    int
+	CampaignRate int
 }
 
 func (c Config) withDefaults() Config {

@@ -55,6 +55,9 @@ type Service struct {
 	connectErrors *ConnectErrors
 	// failed hears of every failed trip, in its transaction; nil: nobody.
 	failed FailedAttemptHook
+	// campaigns hears of each failed trip after it is recorded, so a
+	// campaign whose repairs keep failing can pause itself; nil: nobody.
+	campaigns CampaignSafety
 }
 
 // FailedAttemptHook is told, inside the transaction that recorded it, that
@@ -70,6 +73,15 @@ func (s *Service) OnFailedAttempt(h FailedAttemptHook) { s.failed = h }
 
 // ObserveConnectErrors has every Connect error counted and logged by m.
 func (s *Service) ObserveConnectErrors(m *ConnectErrors) { s.connectErrors = m }
+
+// CampaignSafety is told that a trip to Connect for the vehicle ended in
+// an error (campaign.Service).
+type CampaignSafety interface {
+	ConnectFailed(ctx context.Context, vehicleID int64) error
+}
+
+// ObserveCampaignFailures has c told of every failed trip to Connect.
+func (s *Service) ObserveCampaignFailures(c CampaignSafety) { s.campaigns = c }
 
 // New returns a repair service.
 func New(s *store.Store, c *smartcar.Client, lc *lifecycle.Machine, sealer *secrets.Sealer, scopes []string, l *links.Service) *Service {
@@ -341,6 +353,13 @@ func (s *Service) act(ctx context.Context, sessionID string, q url.Values) (Resu
 		if err == nil {
 			// The campaigns' funnels count failures by Connect's error.
 			err = s.store.FailLiveCampaignVehicle(ctx, v.ID, string(cb.Error), s.store.Now())
+		}
+		if err == nil && s.campaigns != nil {
+			// The owner's answer does not wait on it: a check that fails
+			// here runs again with the periodic one.
+			if cerr := s.campaigns.ConnectFailed(ctx, v.ID); cerr != nil && s.connectErrors != nil {
+				s.connectErrors.log.Warn("campaign safety check after a Connect error failed", "vehicle_id", v.ID, "err", cerr)
+			}
 		}
 		return res, &cs, err
 	}

@@ -297,12 +297,14 @@ const noticeEmails = `FROM campaign_notices n JOIN email_messages e ON e.message
 // it, before the mail server has it; so an owner counts as notified once
 // one of the campaign's emails to them was accepted (status sent), or when
 // no email was involved at all (the host's status API handed the message
-// out). An owner whose campaign emails all failed for good is unreachable,
+// out). An owner whose campaign emails all failed for good (refused at
+// sending, or bounced for good afterwards) is unreachable,
 // as is one without an address or who unsubscribed.
 func funnelStepSQL() string {
-	accepted := `EXISTS (SELECT 1 ` + noticeEmails + ` AND e.status = ` + sqlText(EmailSent) + `)`
+	// A permanent bounce reported later takes an accepted email back.
+	accepted := `EXISTS (SELECT 1 ` + noticeEmails + ` AND e.status = ` + sqlText(EmailSent) + ` AND NOT e.bounce_permanent)`
 	anyEmail := `EXISTS (SELECT 1 ` + noticeEmails + `)`
-	failed := `(EXISTS (SELECT 1 ` + noticeEmails + ` AND e.status = ` + sqlText(EmailFailed) + `) AND NOT ` + accepted + `)`
+	failed := `(EXISTS (SELECT 1 ` + noticeEmails + ` AND (e.status = ` + sqlText(EmailFailed) + ` OR e.bounce_permanent)) AND NOT ` + accepted + `)`
 	noAddress := `EXISTS (SELECT 1 FROM owners o WHERE o.id = cv.owner_id AND (COALESCE(o.email, '') = '' OR o.unsubscribed_at IS NOT NULL))`
 	cond := map[model.FunnelStep]string{
 		model.StepCompleted:   "cv.completed_at IS NOT NULL",

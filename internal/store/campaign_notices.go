@@ -31,7 +31,15 @@ const (
 	// NoticeNewDate tells an owner who was already told a date that the
 	// cut-over moved.
 	NoticeNewDate NoticeKind = "new_date"
+	// NoticeFollowUp is one more notice staff sent ahead of the schedule
+	// to the owners who have not finished.
+	NoticeFollowUp NoticeKind = "follow_up"
 )
+
+// FollowUpRevision keeps staff's follow-ups apart from the schedule's
+// steps in the unique key (which holds offsets from the cut-over): a
+// follow-up's offset is the moment it was asked for.
+const FollowUpRevision = -1
 
 // Notice is one row of campaign_notices.
 type Notice struct {
@@ -248,4 +256,26 @@ func (s *Store) NextPendingNotice(ctx context.Context, campaignID int64) (n Noti
 		return Notice{}, false, wrap(err, "next notice of campaign #%d", campaignID)
 	}
 	return ns[0], true, nil
+}
+
+// CampaignsOfEmail lists the campaigns whose notices the email with this
+// Message-ID carried.
+func (s *Store) CampaignsOfEmail(ctx context.Context, messageID string) ([]int64, error) {
+	var ids []int64
+	err := s.q(ctx).Model(&Notice{}).Distinct("campaign_id").Where("email_message_id = ?", messageID).Order("campaign_id").Pluck("campaign_id", &ids).Error
+	return ids, wrap(err, "campaigns of email %s", messageID)
+}
+
+// ScheduleFollowUp writes the notice p for every owner with a car of the
+// campaign that is released by p.DueAt and neither completed nor declined,
+// in one statement; it returns how many owners got one (an owner who
+// already has this very notice is left alone).
+func (s *Store) ScheduleFollowUp(ctx context.Context, campaignID int64, p NoticePlan) (int64, error) {
+	now := s.now()
+	res := s.q(ctx).Exec(`INSERT INTO campaign_notices (campaign_id, owner_id, kind, offset_seconds, revision, due_at, status, created_at, updated_at)
+		SELECT ?, o.owner_id, ?, ?, ?, ?, ?, ?, ? FROM (SELECT DISTINCT owner_id FROM campaign_vehicles
+		WHERE campaign_id = ? AND owner_id IS NOT NULL AND released_at <= ? AND `+openVehicle+`) o
+		WHERE TRUE ON CONFLICT DO NOTHING`,
+		campaignID, p.Kind, p.OffsetSeconds, p.Revision, p.DueAt, NoticePending, now, now, campaignID, p.DueAt)
+	return res.RowsAffected, wrap(res.Error, "follow-up of campaign #%d", campaignID)
 }

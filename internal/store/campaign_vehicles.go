@@ -495,3 +495,120 @@ func (s *Store) MarkCampaignVehicleNotified(ctx context.Context, campaignID, veh
 	}
 	return s.queueFunnel(ctx, inCampaign, campaignID, vehicleID)
 }
+
+// WaveHealth is how a campaign's last released wave went since Since: its
+// emails (handed to SMTP with an answer: sent or failed), how many failed
+// for good, bounced or drew a spam complaint, and its trips to Connect and
+// those that ended in an error other than the owner's refusal.
+type WaveHealth struct {
+	Wave            int       `json:"wave"`
+	Since           time.Time `json:"since"`
+	Emails          int64     `json:"emails"`
+	Failed          int64     `json:"failed"`
+	Bounced         int64     `json:"bounced"`
+	Complaints      int64     `json:"complaints"`
+	ConnectAttempts int64     `json:"connect_attempts"`
+	ConnectErrors   int64     `json:"connect_errors"`
+}
+
+// CampaignWaveHealth counts the last wave released by now (the highest
+// wave number whose owners are released) from the later of its release
+// and `after` (the campaign's last resume; zero: none). An email counts for
+// the wave when it carried one of the campaign's notices to an owner of
+// the wave; refused is the Connect error that is the owner's own choice
+// and is not counted as an error.
+func (s *Store) CampaignWaveHealth(ctx context.Context, campaignID int64, now, after time.Time, refused string) (WaveHealth, error) {
+	var h WaveHealth
+	var wave sql.NullInt64
+	err := s.q(ctx).Raw(`SELECT MAX(wave) FROM campaign_vehicles WHERE campaign_id = ? AND released_at <= ?`, campaignID, now).Scan(&wave).Error
+	if err != nil || !wave.Valid {
+		return h, wrap(err, "last wave of campaign #%d", campaignID)
+	}
+	h.Wave = int(wave.Int64)
+	// The earliest release, read as a column (SQLite returns an aggregate's
+	// time as text).
+	var first []CampaignVehicle
+	if err := s.q(ctx).Where("campaign_id = ? AND wave = ?", campaignID, h.Wave).Order("released_at").Limit(1).Find(&first).Error; err != nil || len(first) == 0 {
+		return h, wrap(err, "release of wave %d of campaign #%d", h.Wave, campaignID)
+	}
+	h.Since = first[0].ReleasedAt
+	if after.After(h.Since) {
+		h.Since = after
+	}
+	// From the wave's owners to their notices of the campaign to the
+	// emails that carried them: each step an index lookup. An email that
+	// carried several notices (or an owner with several cars) is counted
+	// once.
+	var emails struct{ Emails, Failed, Bounced, Complaints int64 }
+	err = s.q(ctx).Raw(`SELECT COUNT(*) AS emails,
+			COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS failed,
+			COALESCE(SUM(CASE WHEN bounced_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS bounced,
+			COALESCE(SUM(CASE WHEN complained_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS complaints
+		FROM (SELECT DISTINCT e.id, e.status, e.bounced_at, e.complained_at
+			FROM (SELECT DISTINCT owner_id FROM campaign_vehicles WHERE campaign_id = ? AND wave = ? AND owner_id IS NOT NULL) w
+			JOIN campaign_notices n ON n.campaign_id = ? AND n.owner_id = w.owner_id AND n.email_message_id <> ''
+			JOIN email_messages e ON e.message_id = n.email_message_id
+			WHERE e.status IN (?, ?) AND e.attempted_at >= ?) x`,
+		EmailFailed, campaignID, h.Wave, campaignID, EmailSent, EmailFailed, h.Since).Scan(&emails).Error
+	if err != nil {
+		return h, wrap(err, "emails of wave %d of campaign #%d", h.Wave, campaignID)
+	}
+	h.Emails, h.Failed, h.Bounced, h.Complaints = emails.Emails, emails.Failed, emails.Bounced, emails.Complaints
+	var connect struct{ Attempts, Errors int64 }
+	err = s.q(ctx).Raw(`SELECT
+			COALESCE(SUM(CASE WHEN started_at >= ? THEN 1 ELSE 0 END), 0) AS attempts,
+			COALESCE(SUM(CASE WHEN failed_at >= ? AND failed_error <> ? THEN 1 ELSE 0 END), 0) AS errors
+		FROM campaign_vehicles WHERE campaign_id = ? AND wave = ?`,
+		h.Since, h.Since, refused, campaignID, h.Wave).Scan(&connect).Error
+	h.ConnectAttempts, h.ConnectErrors = connect.Attempts, connect.Errors
+	return h, wrap(err, "Connect trips of wave %d of campaign #%d", h.Wave, campaignID)
+}
+
+// HoldUnreleased moves the release of the campaign's vehicles not released
+// by `pausedAt` to `to` (when that is later), and the pending notices of
+// their owners due before it to it: after an auto-pause the later wave
+// waits a full hold again. It returns how many vehicles moved.
+func (s *Store) HoldUnreleased(ctx context.Context, campaignID int64, pausedAt, to time.Time) (int64, error) {
+	res := s.q(ctx).Exec(`UPDATE campaign_vehicles SET released_at = ? WHERE campaign_id = ? AND released_at > ? AND released_at < ?`,
+		to, campaignID, pausedAt, to)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return 0, wrap(res.Error, "hold the later wave of campaign #%d", campaignID)
+	}
+	err := s.q(ctx).Exec(`UPDATE campaign_notices SET due_at = ?, updated_at = ? WHERE campaign_id = ? AND status = ? AND due_at < ?
+		AND owner_id IN (SELECT owner_id FROM campaign_vehicles WHERE campaign_id = ? AND released_at = ?)`,
+		to, s.now(), campaignID, NoticePending, to, campaignID, to).Error
+	return res.RowsAffected, wrap(err, "hold the later wave's notices of campaign #%d", campaignID)
+}
+
+// StuckVehicle is a vehicle whose owner left for Smartcar Connect for the
+// campaign and has not completed (nor declined): someone for support to
+// call, with what they need for it.
+type StuckVehicle struct {
+	VehicleID  int64
+	OwnerID    *int64
+	HostUserID string
+	Name       string
+	Email      string
+	Phone      string
+	Make       string
+	Model      string
+	Year       int
+	VIN        string
+	StartedAt  time.Time
+	// FailedError is Connect's error of the last failed trip; "" when the
+	// owner just did not come back.
+	FailedError string
+}
+
+// StuckVehicles lists up to limit of the campaign's vehicles that were
+// started and neither completed nor declined, the longest waiting first.
+func (s *Store) StuckVehicles(ctx context.Context, campaignID int64, limit int) ([]StuckVehicle, error) {
+	var out []StuckVehicle
+	err := s.q(ctx).Raw(`SELECT cv.vehicle_id, cv.owner_id, COALESCE(o.host_user_id, '') AS host_user_id, COALESCE(o.name, '') AS name,
+			COALESCE(o.email, '') AS email, COALESCE(o.phone, '') AS phone, v.make, v.model, v.year, v.vin,
+			cv.started_at, cv.failed_error
+		FROM campaign_vehicles cv JOIN vehicles v ON v.id = cv.vehicle_id LEFT JOIN owners o ON o.id = cv.owner_id
+		WHERE cv.campaign_id = ? AND cv.started_at IS NOT NULL AND cv.`+openVehicle+`
+		ORDER BY cv.started_at, cv.vehicle_id LIMIT ?`, campaignID, limit).Scan(&out).Error
+	return out, wrap(err, "stuck vehicles of campaign #%d", campaignID)
+}

@@ -43,6 +43,9 @@ type campaignRow struct {
 	PausedAt          *time.Time
 	FinishedAt        *time.Time
 	CancelledAt       *time.Time
+	PauseReason       model.PauseReason
+	PauseDetail       string
+	ResumedAt         *time.Time
 }
 
 func (campaignRow) TableName() string { return "campaigns" }
@@ -60,6 +63,7 @@ func toCampaignRow(c model.Campaign) campaignRow {
 		NoticeOffsets: jsonText(offsets, "[]"), FirstWave: c.FirstWave, WaveHold: int64(c.WaveHold / time.Second),
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, LaunchedAt: c.LaunchedAt, PausedAt: c.PausedAt,
 		FinishedAt: c.FinishedAt, CancelledAt: c.CancelledAt,
+		PauseReason: c.PauseReason, PauseDetail: c.PauseDetail, ResumedAt: c.ResumedAt,
 	}
 	if c.IdempotencyKey != "" {
 		k := c.IdempotencyKey
@@ -75,6 +79,7 @@ func (r campaignRow) campaign() model.Campaign {
 		BreaksConnections: r.BreaksConnections, RepairFlow: r.RepairFlow, FirstWave: r.FirstWave,
 		WaveHold: time.Duration(r.WaveHold) * time.Second, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		LaunchedAt: r.LaunchedAt, PausedAt: r.PausedAt, FinishedAt: r.FinishedAt, CancelledAt: r.CancelledAt,
+		PauseReason: r.PauseReason, PauseDetail: r.PauseDetail, ResumedAt: r.ResumedAt,
 	}
 	if r.IdempotencyKey != nil {
 		c.IdempotencyKey = *r.IdempotencyKey
@@ -208,6 +213,11 @@ func (s *Store) MoveCampaign(ctx context.Context, id int64, from, to model.Campa
 	}
 	if from == model.CampaignPaused && to == model.CampaignRunning {
 		delete(up, "launched_at")
+		up["resumed_at"] = at
+	}
+	if to != from {
+		// A pause is staff's until SetCampaignPause says it was automatic.
+		up["pause_reason"], up["pause_detail"] = "", ""
 	}
 	if to != model.CampaignPaused {
 		up["paused_at"] = nil
@@ -332,4 +342,32 @@ func (s *Store) countCohort(ctx context.Context, from string, args []any) (Cohor
 	}
 	err = s.q(ctx).Raw("SELECT COUNT(DISTINCT v.owner_id) FROM "+from, args...).Scan(&out.Owners).Error
 	return out, wrap(err, "count cohort owners")
+}
+
+// SetCampaignPause records why a campaign that was just paused paused
+// itself, and the numbers (JSON) that tripped it.
+func (s *Store) SetCampaignPause(ctx context.Context, id int64, reason model.PauseReason, detail string) error {
+	err := s.q(ctx).Model(&campaignRow{}).Where("id = ?", id).
+		Updates(map[string]any{"pause_reason": reason, "pause_detail": detail, "updated_at": s.now()}).Error
+	return wrap(err, "pause reason of campaign #%d", id)
+}
+
+// RunningCampaignIDs lists the running campaigns, for the periodic safety
+// check.
+func (s *Store) RunningCampaignIDs(ctx context.Context) ([]int64, error) {
+	var ids []int64
+	err := s.q(ctx).Model(&campaignRow{}).Where("state = ?", model.CampaignRunning).Order("id").Pluck("id", &ids).Error
+	return ids, wrap(err, "running campaigns")
+}
+
+// AutoPausedCampaigns lists the campaigns that are paused because they
+// paused themselves, newest first.
+func (s *Store) AutoPausedCampaigns(ctx context.Context) ([]model.Campaign, error) {
+	var rows []campaignRow
+	err := s.q(ctx).Where("state = ? AND pause_reason <> ''", model.CampaignPaused).Order("id DESC").Limit(100).Find(&rows).Error
+	out := make([]model.Campaign, len(rows))
+	for i, r := range rows {
+		out[i] = r.campaign()
+	}
+	return out, wrap(err, "auto-paused campaigns")
 }

@@ -58,8 +58,14 @@ type EmailMessage struct {
 	SentAt     *time.Time
 	// AttemptedAt is when the last SMTP attempt started.
 	AttemptedAt *time.Time
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// BouncedAt is when the host's mail provider first reported a bounce
+	// (BouncePermanent: one that will not go away); ComplainedAt when it
+	// reported a spam complaint.
+	BouncedAt       *time.Time
+	BouncePermanent bool
+	ComplainedAt    *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // TableName pins the table.
@@ -150,4 +156,33 @@ func (s *Store) ClearEmailContentBatch(ctx context.Context, before time.Time, ba
 		AND (to_address <> '' OR subject <> '' OR error <> '') ORDER BY id LIMIT ?)`,
 		before, EmailPending, EmailSending, batch)
 	return res.RowsAffected, wrap(res.Error, "clear old emails")
+}
+
+// RecordBounce notes a bounce the mail provider reported for the email:
+// the first report's time stays, and a permanent one stays permanent. news
+// is false when the email already had this report (a repeat changes
+// nothing).
+func (s *Store) RecordBounce(ctx context.Context, id int64, permanent bool) (news bool, err error) {
+	res := s.q(ctx).Exec(`UPDATE email_messages SET bounced_at = COALESCE(bounced_at, ?), bounce_permanent = ?, updated_at = ?
+		WHERE id = ? AND (bounced_at IS NULL OR (? AND NOT bounce_permanent))`, s.now(), permanent, s.now(), id, permanent)
+	if res.Error != nil || res.RowsAffected != 1 {
+		return false, wrap(res.Error, "bounce of email #%d", id)
+	}
+	if permanent {
+		// A bounce for good can make the owner's cars unreachable in a
+		// campaign's funnel: their counts are taken again.
+		var owner int64
+		if err := s.q(ctx).Raw(`SELECT owner_id FROM email_messages WHERE id = ?`, id).Scan(&owner).Error; err != nil {
+			return true, wrap(err, "owner of email #%d", id)
+		}
+		return true, s.MarkOwnerFunnelDirty(ctx, owner)
+	}
+	return true, nil
+}
+
+// RecordComplaint notes a spam complaint about the email; news is false
+// when one was already noted.
+func (s *Store) RecordComplaint(ctx context.Context, id int64) (news bool, err error) {
+	res := s.q(ctx).Exec(`UPDATE email_messages SET complained_at = ?, updated_at = ? WHERE id = ? AND complained_at IS NULL`, s.now(), s.now(), id)
+	return res.RowsAffected == 1, wrap(res.Error, "complaint about email #%d", id)
 }

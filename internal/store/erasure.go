@@ -41,6 +41,7 @@ var Columns = []Column{
 	column("owners", "unsubscribed_at", "", ""),
 	column("owners", "audit_id", "", ""), // random; names them in the audit log and nowhere else
 	column("owners", "erased_at", "", ""),
+	column("owners", "phone", "their phone number, for support to call", "''"),
 
 	column("vehicles", "id", "", ""),
 	column("vehicles", "smartcar_id", "Smartcar's id of their car, which Smartcar and the host can name them by", "'erased-' || CAST(id AS TEXT)"),
@@ -181,6 +182,9 @@ var Columns = []Column{
 	column("email_messages", "created_at", "", ""),
 	column("email_messages", "updated_at", "", ""),
 	column("email_messages", "attempted_at", "", ""),
+	column("email_messages", "bounced_at", "", ""),
+	column("email_messages", "bounce_permanent", "", ""),
+	column("email_messages", "complained_at", "", ""),
 
 	column("owner_notifications", "owner_id", "", ""),
 	column("owner_notifications", "episode", "", ""),
@@ -339,6 +343,9 @@ var Columns = []Column{
 	column("campaigns", "name", "", ""),
 	column("campaigns", "notice_offsets", "", ""),
 	column("campaigns", "paused_at", "", ""),
+	column("campaigns", "pause_reason", "", ""),
+	column("campaigns", "pause_detail", "", ""),
+	column("campaigns", "resumed_at", "", ""),
 	column("campaigns", "reason", "", ""),
 	column("campaigns", "repair_flow", "", ""),
 	column("campaigns", "request_hash", "", ""),

@@ -21,6 +21,8 @@ type OwnerInput struct {
 	Name       string
 	Locale     string
 	TimeZone   string
+	// Phone is E.164 ("+4930123456") or empty; the caller checks it.
+	Phone string
 }
 
 // UpsertOwner creates the owner or updates its details, keyed by host user id.
@@ -31,11 +33,11 @@ func (s *Store) UpsertOwner(ctx context.Context, in OwnerInput) (model.Owner, er
 	now := s.now()
 	o := model.Owner{
 		HostUserID: in.HostUserID, AuditID: newAuditID(), Email: normalizeEmail(in.Email), Name: in.Name,
-		Locale: in.Locale, TimeZone: in.TimeZone, CreatedAt: now, UpdatedAt: now,
+		Locale: in.Locale, TimeZone: in.TimeZone, Phone: in.Phone, CreatedAt: now, UpdatedAt: now,
 	}
 	err := s.q(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "host_user_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"email", "name", "locale", "time_zone", "updated_at"}),
+		DoUpdates: clause.AssignmentColumns([]string{"email", "name", "locale", "time_zone", "phone", "updated_at"}),
 	}).Create(&o).Error
 	if err != nil {
 		return model.Owner{}, wrap(err, "upsert owner %s", in.HostUserID)
@@ -59,7 +61,7 @@ func (s *Store) OwnerByHostID(ctx context.Context, hostUserID string) (model.Own
 // The owner's page reads one owner and their vehicles on every view, so
 // OwnerByID and queryVehicles (vehicles.go) scan by hand: GORM's
 // reflection-based scan was the largest single cost of the page.
-const ownerColumns = "id, host_user_id, audit_id, email, name, locale, time_zone, unsubscribed_at, created_at, updated_at"
+const ownerColumns = "id, host_user_id, audit_id, email, name, locale, time_zone, phone, unsubscribed_at, created_at, updated_at"
 
 func scanOwner(r scanner) (model.Owner, error) {
 	var ow ownerScan
@@ -75,7 +77,7 @@ type ownerScan struct {
 
 func (s *ownerScan) dest() []any {
 	o := &s.o
-	return []any{&o.ID, &o.HostUserID, &o.AuditID, &o.Email, &o.Name, &o.Locale, &o.TimeZone, &s.unsub, &o.CreatedAt, &o.UpdatedAt}
+	return []any{&o.ID, &o.HostUserID, &o.AuditID, &o.Email, &o.Name, &o.Locale, &o.TimeZone, &o.Phone, &s.unsub, &o.CreatedAt, &o.UpdatedAt}
 }
 
 func (s *ownerScan) owner() model.Owner {
@@ -170,6 +172,12 @@ func (s *Store) unsubscribeOwner(ctx context.Context, id int64, now time.Time) (
 		return false, wrap(res.Error, "unsubscribe owner #%d", id)
 	}
 	return true, s.MarkOwnerFunnelDirty(ctx, id)
+}
+
+// UnsubscribeOwner turns the owner's emails off as of now (a spam
+// complaint, say); false when they were off already.
+func (s *Store) UnsubscribeOwner(ctx context.Context, id int64) (bool, error) {
+	return s.unsubscribeOwner(ctx, id, s.now())
 }
 
 // OwnerByEmail finds the owner with that address (case-insensitive).

@@ -22,6 +22,8 @@ const (
 	Email = 254
 	// PersonName is an owner's or staff member's name.
 	PersonName = 200
+	// Phone is an E.164 number: "+" and at most 15 digits.
+	Phone = 16
 	// Locale is a BCP 47 language tag.
 	Locale = 35
 	// TimeZone is an IANA time zone name.
@@ -36,6 +38,9 @@ const (
 	SmartcarUserID = 128
 	// URL is an address the host gives us (a link's return URL).
 	URL = 2048
+	// MessageID is an email's Message-ID (RFC 5322 caps a line at 998;
+	// ours are about 60).
+	MessageID = 998
 	// Enum is a field whose values are a short fixed list (purpose, state).
 	Enum = 32
 	// Reason is a staff member's stated reason for viewing as an owner.

@@ -22,6 +22,8 @@ type CampaignListView struct {
 
 	// Migrations are the suspected migrations on the banner.
 	Migrations []MigrationAlert
+	// AutoPaused are the campaigns that paused themselves, on any page.
+	AutoPaused []AutoPauseBanner
 }
 
 // CampaignForm is what staff typed into the create form, as typed, so a
@@ -81,6 +83,10 @@ type CampaignFormView struct {
 	Preview   *CohortView
 	// Action is where the form posts.
 	Action string
+	// FirstWaveHint and WaveHoldHint explain the wave fields with the
+	// configured defaults.
+	FirstWaveHint string
+	WaveHoldHint  string
 }
 
 // KeyValue is one line of a definition list.
@@ -142,6 +148,11 @@ type CampaignView struct {
 	NextURL   string
 	FirstURL  string
 	SearchURL string
+	// AutoPause is set while the campaign is paused because it paused
+	// itself.
+	AutoPause *AutoPauseBanner
+	// FollowUp is for launched campaigns.
+	FollowUp *FollowUpView
 }
 
 // ConfirmView asks an admin to confirm a launch, pause, resume or cancel.

@@ -44,8 +44,11 @@ type campaignJSON struct {
 	PausedAt          *time.Time           `json:"paused_at,omitempty"`
 	FinishedAt        *time.Time           `json:"finished_at,omitempty"`
 	CancelledAt       *time.Time           `json:"cancelled_at,omitempty"`
-	Cohort            *cohortJSON          `json:"cohort,omitempty"`
-	Counts            *countsJSON          `json:"counts,omitempty"`
+	// PauseReason says why a paused campaign paused itself (bounces,
+	// complaints, connect_errors); absent when staff paused it.
+	PauseReason model.PauseReason `json:"pause_reason,omitempty"`
+	Cohort      *cohortJSON       `json:"cohort,omitempty"`
+	Counts      *countsJSON       `json:"counts,omitempty"`
 }
 
 type cohortJSON struct {
@@ -71,6 +74,9 @@ func campaignOut(c model.Campaign) campaignJSON {
 		CutoverAt: c.CutoverAt, CutoverRevision: c.CutoverRevision, BreaksConnections: c.BreaksConnections, RepairFlow: c.RepairFlow,
 		FirstWave: c.FirstWave, WaveHold: formatDuration(c.WaveHold), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 		LaunchedAt: c.LaunchedAt, PausedAt: c.PausedAt, FinishedAt: c.FinishedAt, CancelledAt: c.CancelledAt,
+	}
+	if c.AutoPaused() {
+		out.PauseReason = c.PauseReason
 	}
 	if out.CustomMessage == nil {
 		out.CustomMessage = map[string]string{}

@@ -14,6 +14,7 @@ import (
 	"reconnect/internal/ingest"
 	"reconnect/internal/links"
 	"reconnect/internal/model"
+	"reconnect/internal/notify"
 	"reconnect/internal/store"
 )
 
@@ -42,6 +43,15 @@ type Handler struct {
 	// TimeZone words dates for owners whose own zone is unknown
 	// (EMAIL_TIME_ZONE).
 	TimeZone *time.Location
+	// MailReports records bounces and complaints (notify.Service); nil
+	// answers 503.
+	MailReports MailReporter
+}
+
+// MailReporter records what the host's mail provider reports about an
+// email we sent.
+type MailReporter interface {
+	Report(ctx context.Context, r notify.MailReport) (notify.MailReportResult, error)
 }
 
 // VehicleSaver saves an owner's vehicle in tx (its own transaction when

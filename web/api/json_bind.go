@@ -24,7 +24,7 @@ import (
 // cookies and emails; web/openapi.json states the same numbers.
 var TextLimits = map[string]int{
 	"host_user_id": textcheck.HostID, "email": textcheck.Email, "name": textcheck.PersonName,
-	"locale": textcheck.Locale, "time_zone": textcheck.TimeZone,
+	"locale": textcheck.Locale, "phone": textcheck.Phone, "time_zone": textcheck.TimeZone,
 	"vehicle_id": textcheck.HostID, "make": textcheck.Make, "model": textcheck.Model, "vin": textcheck.VIN,
 	"nickname": textcheck.Nickname, "smartcar_user_id": textcheck.SmartcarUserID,
 	"state": textcheck.Enum, "reason": textcheck.Enum,
@@ -33,6 +33,8 @@ var TextLimits = map[string]int{
 	"country": textcheck.Enum, "models": textcheck.Model, "countries": textcheck.Enum, "vehicle_ids": textcheck.HostID,
 	"custom_message": textcheck.Reason, "cutover_at": textcheck.Enum, "repair_flow": textcheck.Enum,
 	"notice_offsets": textcheck.Enum, "wave_hold": textcheck.Enum,
+	// Mail reports.
+	"message_id": textcheck.MessageID, "kind": textcheck.Enum,
 }
 
 // bindJSON decodes a JSON body strictly: unknown fields are an error, so a

@@ -20,9 +20,9 @@ import (
 // personal is everything the erased owner is known by; none of it may be
 // left in any column of any table afterwards.
 type personal struct {
-	hostID, email, name, timeZone, vin, nickname, smartcarID, smartcarUser string
-	tag                                                                    string   // ids of ours that are not personal
-	secrets                                                                []string // tokens, hashes, session ids, subjects…
+	hostID, email, name, timeZone, phone, vin, nickname, smartcarID, smartcarUser string
+	tag                                                                           string   // ids of ours that are not personal
+	secrets                                                                       []string // tokens, hashes, session ids, subjects…
 }
 
 // seed gives the owner a row in every table that can hold their data.
@@ -30,7 +30,7 @@ func seed(t *testing.T, d *webtest.Detection, p *personal) model.Owner {
 	t.Helper()
 	ctx := context.Background()
 	st := d.Store
-	o, err := st.UpsertOwner(ctx, store.OwnerInput{HostUserID: p.hostID, Email: p.email, Name: p.name, Locale: "de-AT", TimeZone: p.timeZone})
+	o, err := st.UpsertOwner(ctx, store.OwnerInput{HostUserID: p.hostID, Email: p.email, Name: p.name, Locale: "de-AT", TimeZone: p.timeZone, Phone: p.phone})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func seed(t *testing.T, d *webtest.Detection, p *personal) model.Owner {
 }
 
 func (p personal) values() []string {
-	return append([]string{p.hostID, p.email, p.name, p.timeZone, p.vin, p.nickname, p.smartcarID, p.smartcarUser}, p.secrets...)
+	return append([]string{p.hostID, p.email, p.name, p.timeZone, p.phone, p.vin, p.nickname, p.smartcarID, p.smartcarUser}, p.secrets...)
 }
 
 // findEverywhere reports every column of every table holding one of the
@@ -114,9 +114,9 @@ func TestDeletingAnOwnerLeavesNoneOfTheirPersonalDataInAnyTable(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		d := webtest.NewDetection(t, db)
 		ctx := context.Background()
-		erin := personal{hostID: "host-erin-77", email: "erin.erasure@example.com", name: "Erin Erasure", timeZone: "Pacific/Chatham",
+		erin := personal{hostID: "host-erin-77", email: "erin.erasure@example.com", name: "Erin Erasure", timeZone: "Pacific/Chatham", phone: "+6430123456",
 			vin: "WVWZZZ1JZERASE042", nickname: "Erin's Beetle", smartcarID: "veh-erin-1", smartcarUser: "scu-erin-1", tag: "t1"}
-		bo := personal{hostID: "host-bo-88", email: "bo.bystander@example.com", name: "Bo Bystander", timeZone: "Asia/Kathmandu",
+		bo := personal{hostID: "host-bo-88", email: "bo.bystander@example.com", name: "Bo Bystander", timeZone: "Asia/Kathmandu", phone: "+97714123456",
 			vin: "WVWZZZ1JZBYSTA088", nickname: "Bo's Bus", smartcarID: "veh-bo-1", smartcarUser: "scu-bo-1", tag: "t2"}
 		o := seed(t, d, &erin)
 		seed(t, d, &bo)

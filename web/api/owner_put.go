@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"net/mail"
+	"regexp"
 	"strings"
 	"time"
 
@@ -20,10 +21,16 @@ type ownerJSON struct {
 	Name       string `json:"name"`
 	Locale     string `json:"locale"`
 	TimeZone   string `json:"time_zone"`
+	// Phone is E.164, for support to call; empty or absent: none.
+	Phone string `json:"phone"`
 }
 
+// e164 is an international phone number: "+", a country code that does
+// not start with 0, and at most 15 digits in all (ITU-T E.164).
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+
 func ownerOut(o model.Owner) ownerJSON {
-	return ownerJSON{HostUserID: o.HostUserID, Email: o.Email, Name: o.Name, Locale: o.Locale, TimeZone: o.TimeZone}
+	return ownerJSON{HostUserID: o.HostUserID, Email: o.Email, Name: o.Name, Locale: o.Locale, TimeZone: o.TimeZone, Phone: o.Phone}
 }
 
 // OwnerPut creates or updates an owner.
@@ -51,7 +58,10 @@ func (h *Handler) OwnerPut(c echo.Context) error {
 			return render.FieldError("time_zone", "must be an IANA time zone such as Europe/Berlin")
 		}
 	}
-	o, err := h.Store.UpsertOwner(c.Request().Context(), store.OwnerInput{HostUserID: id, Email: in.Email, Name: in.Name, Locale: in.Locale, TimeZone: in.TimeZone})
+	if in.Phone = strings.TrimSpace(in.Phone); in.Phone != "" && !e164.MatchString(in.Phone) {
+		return render.FieldError("phone", "must be an E.164 number: + and the country code, then the number, digits only, such as +4930123456")
+	}
+	o, err := h.Store.UpsertOwner(c.Request().Context(), store.OwnerInput{HostUserID: id, Email: in.Email, Name: in.Name, Locale: in.Locale, TimeZone: in.TimeZone, Phone: in.Phone})
 	if err != nil {
 		return err
 	}

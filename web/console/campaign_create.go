@@ -47,6 +47,7 @@ func (con *Handler) CampaignCreate(c echo.Context) error {
 		}
 		v := con.campaignFormView(c, f, nil)
 		preview := cohortView(ctx, co, in.CutoverAt, offsets, con.Store.Now(), false)
+		preview.Warnings = append(preview.Warnings, con.rateWarnings(ctx, co.Owners, in.CutoverAt, offsets, in.FirstWave, in.WaveHold)...)
 		v.Preview = &preview
 		return render.HTML(c, http.StatusOK, consoleviews.CampaignNew(v))
 	}

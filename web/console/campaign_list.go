@@ -32,6 +32,13 @@ func (con *Handler) CampaignList(c echo.Context) error {
 	if v.Migrations, err = con.migrationAlerts(c); err != nil {
 		return err
 	}
+	paused, err := con.Campaigns.AutoPaused(ctx)
+	if err != nil {
+		return err
+	}
+	for _, camp := range paused {
+		v.AutoPaused = append(v.AutoPaused, *autoPauseBanner(ctx, camp, paths.ConsoleCampaign(camp.ID, nil), v.Admin))
+	}
 	if len(list) > campaignsPerPage {
 		list = list[:campaignsPerPage]
 		v.OlderURL = paths.ConsoleCampaigns(url.Values{"before": {strconv.FormatInt(list[len(list)-1].ID, 10)}})

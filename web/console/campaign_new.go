@@ -50,6 +50,7 @@ func (con *Handler) campaignFormView(c echo.Context, f consoleviews.CampaignForm
 	for _, l := range i18n.Supported {
 		v.Languages = append(v.Languages, consoleviews.LanguageField{Tag: l.Tag, Name: languageName(c.Request().Context(), l.Tag)})
 	}
+	con.waveHints(c.Request().Context(), &v)
 	return v
 }
 

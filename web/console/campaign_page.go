@@ -69,6 +69,10 @@ func (con *Handler) CampaignPage(c echo.Context) error {
 		return err
 	}
 	v.Cohort = cohortView(ctx, co, camp.CutoverAt, camp.NoticeOffsets, now, camp.State != model.CampaignDraft)
+	if camp.State == model.CampaignDraft {
+		v.Cohort.Warnings = append(v.Cohort.Warnings, con.rateWarnings(ctx, co.Owners, camp.CutoverAt, camp.NoticeOffsets, camp.FirstWave, camp.WaveHold)...)
+	}
+	v.AutoPause = autoPauseBanner(ctx, camp, "", v.Admin)
 	v.Definition, v.Messages = campaignDefinition(ctx, camp)
 	if v.Admin {
 		for _, m := range campaignMoves {
@@ -92,6 +96,9 @@ func (con *Handler) CampaignPage(c echo.Context) error {
 			{ID: "declines", Label: i18n.T(ctx, "console.funnel.declined"), Count: p.Counts.Declined},
 		}
 		if err := con.campaignVehicles(c, camp, &v); err != nil {
+			return err
+		}
+		if v.FollowUp, err = con.followUpView(ctx, camp, v.Admin); err != nil {
 			return err
 		}
 	}

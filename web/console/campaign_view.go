@@ -76,12 +76,8 @@ func counted(ctx context.Context, id string, n int64) string {
 
 // cohortView shows counts against the schedule that would follow them:
 // what the campaign would send, and what staff should know first, in the
-// request's language.
-//
-// Reconnect has no setting for how fast the mail server may be fed
-// (EMAIL_MIN_INTERVAL spaces one owner's emails, it is not a sending
-// rate), so there is no warning that the server cannot keep up with the
-// schedule; the warnings come from the cohort and the schedule alone.
+// request's language. The warning that the sending rates cannot keep the
+// schedule is added by the pages that know the rates (rateWarnings).
 func cohortView(ctx context.Context, co campaign.Cohort, cutover time.Time, offsets []time.Duration, now time.Time, snapshot bool) consoleviews.CohortView {
 	v := consoleviews.CohortView{Vehicles: co.Vehicles, Owners: co.Owners, NoOwner: co.NoOwner, NoEmail: co.NoEmail,
 		Emails: co.Owners * int64(len(offsets)), Snapshot: snapshot}

@@ -65,6 +65,9 @@ type Handler struct {
 	OwnerCards ownercard.Builder
 	// PasswordOff leaves the identity provider as the only way in.
 	PasswordOff bool
+	// Sending is the sending rates and default waves (the create form's
+	// hints and warnings).
+	Sending Sending
 }
 
 // InboxRetries retries an event that failed for good, with the audit entry

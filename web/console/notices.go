@@ -38,6 +38,7 @@ const (
 	noticeTestEmailOff      notice = "test_email_off"
 	noticeTestEmailRefused  notice = "test_email_refused"
 	noticeTestEmailSent     notice = "test_email_sent"
+	noticeFollowUpSent      notice = "follow_up_sent"
 )
 
 // noticeTexts word each notice when the page is shown; o is the owner it
@@ -75,6 +76,7 @@ var noticeTexts = map[notice]struct {
 	noticeTestEmailOff:      {"warn", fixed("Email is not configured, so no test was sent.")},
 	noticeTestEmailRefused:  {"danger", fixed("The mail server refused the test email; the log says why.")},
 	noticeTestEmailSent:     {"ok", fixed("A test is on its way to your address.")},
+	noticeFollowUpSent:      {"ok", fixed(i18n.T(context.Background(), "console.waves.follow_up_done"))},
 }
 
 func fixed(s string) func(*Handler, model.Owner) string {

@@ -41,6 +41,9 @@ const (
 	RouteAPICampaignVehiclesCSV    = "/campaigns/:id/vehicles.csv"
 	RouteAPICampaignFunnel         = "/campaigns/:id/funnel"
 	RouteAPIVehicleReauthenticated = "/vehicles/:vehicle_id/reauthenticated"
+	// RouteAPIEmailEvents takes bounces and complaints from the host's
+	// mail provider.
+	RouteAPIEmailEvents = "/email-events"
 
 	// Smartcar's webhook deliveries.
 	RouteSmartcarWebhook = "/webhooks/smartcar"
@@ -110,6 +113,9 @@ const (
 	// A campaign's funnel, and its vehicles as CSV (agents read both).
 	RouteConsoleCampaignFunnel      = "/console/campaigns/:id/funnel"
 	RouteConsoleCampaignVehiclesCSV = "/console/campaigns/:id/vehicles.csv"
+	// RouteConsoleCampaignFollowUp emails the owners who have not
+	// finished, ahead of the schedule.
+	RouteConsoleCampaignFollowUp = "/console/campaigns/:id/follow-up"
 	// ConsoleJobs is where River UI, the job queue dashboard, is mounted;
 	// River UI serves everything below it.
 	ConsoleJobs          = "/console/jobs"

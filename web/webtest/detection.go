@@ -27,6 +27,7 @@ import (
 	"reconnect/internal/jobs"
 	"reconnect/internal/lifecycle"
 	"reconnect/internal/links"
+	"reconnect/internal/notify"
 	"reconnect/internal/store"
 	"reconnect/web"
 	"reconnect/web/paths"
@@ -49,7 +50,10 @@ type Detection struct {
 	// Campaigns is the migration campaign service, registered on the
 	// lifecycle as the app registers it.
 	Campaigns *campaign.Service
-	apiKey    string
+	// Notify is the email service (no sender: nothing is mailed), which
+	// records the mail provider's reports.
+	Notify *notify.Service
+	apiKey string
 }
 
 // NewDetection starts the server over db for the length of the test.
@@ -72,7 +76,10 @@ func NewDetection(t *testing.T, db *database.DB) *Detection {
 		t.Fatal(err)
 	}
 	m.AddHook(camps)
-	s, err := web.New(web.Deps{Config: cfg, Logger: log, DB: db, Store: st, Ingest: svc, Lifecycle: m, Links: lk, Campaigns: camps, Erasure: erasure.New(st, q, audit.New(st))})
+	mailer := notify.New(notify.Config{AppName: cfg.AppName, BaseURL: cfg.PublicBaseURL}, st, lk, nil, q, nil, log)
+	mailer.SendCampaigns(camps)
+	s, err := web.New(web.Deps{Config: cfg, Logger: log, DB: db, Store: st, Ingest: svc, Lifecycle: m, Links: lk, Campaigns: camps,
+		Erasure: erasure.New(st, q, audit.New(st)), MailReports: mailer})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +89,7 @@ func NewDetection(t *testing.T, db *database.DB) *Detection {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Detection{t: t, DB: db, url: srv.URL, Store: st, Ingest: svc, Jobs: q, Campaigns: camps, apiKey: key}
+	return &Detection{t: t, DB: db, url: srv.URL, Store: st, Ingest: svc, Jobs: q, Campaigns: camps, Notify: mailer, apiKey: key}
 }
 
 // Sign signs body as Smartcar does.
