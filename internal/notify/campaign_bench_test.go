@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"gorm.io/gorm"
 
 	"reconnect/internal/campaign"
 	"reconnect/internal/config"
@@ -36,20 +37,30 @@ func BenchmarkCampaignNoticeSendRate(b *testing.B) {
 	for _, dialect := range []string{"sqlite", "postgres"} {
 		b.Run(dialect, func(b *testing.B) {
 			var total, cpu time.Duration
+			var statements int64
 			for range b.N {
-				wall, used := sendCampaign(b, dialect, owners)
-				total, cpu = total+wall, cpu+used
+				r := sendCampaign(b, dialect, owners)
+				total, cpu, statements = total+r.wall, cpu+r.cpu, statements+r.statements
 			}
 			b.ReportMetric(float64(owners*b.N)/total.Seconds(), "emails/s")
 			// CPU of this process (sender, queue and SMTP server; not the
 			// PostgreSQL server) per email: what the rate would be bound by
 			// on a machine that is not shared.
 			b.ReportMetric(float64(cpu.Microseconds())/float64(owners*b.N), "cpu-µs/email")
+			// The app's SQL statements per email, launch and sweep included
+			// (the job queue's own are not counted; nor BEGIN and COMMIT).
+			b.ReportMetric(float64(statements)/float64(owners*b.N), "statements/email")
 		})
 	}
 }
 
-func sendCampaign(b *testing.B, dialect string, owners int) (wall, cpu time.Duration) {
+// sendRun is what one run measured.
+type sendRun struct {
+	wall, cpu  time.Duration
+	statements int64
+}
+
+func sendCampaign(b *testing.B, dialect string, owners int) sendRun {
 	b.Helper()
 	ctx := context.Background()
 	db := dbtest.Open(b, dialect)
@@ -112,6 +123,22 @@ func sendCampaign(b *testing.B, dialect string, owners int) (wall, cpu time.Dura
 		b.Fatal(err)
 	}
 
+	var statements atomic.Int64
+	count := func(*gorm.DB) { statements.Add(1) }
+	cb := db.Gorm.Callback()
+	for _, err := range []error{
+		cb.Query().After("gorm:query").Register("bench:count_query", count),
+		cb.Create().After("gorm:create").Register("bench:count_create", count),
+		cb.Update().After("gorm:update").Register("bench:count_update", count),
+		cb.Delete().After("gorm:delete").Register("bench:count_delete", count),
+		cb.Row().After("gorm:row").Register("bench:count_row", count),
+		cb.Raw().After("gorm:raw").Register("bench:count_raw", count),
+	} {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+
 	begin, cpu0 := time.Now(), processCPU()
 	if _, err := camps.Launch(ctx, c.ID); err != nil {
 		b.Fatal(err)
@@ -131,12 +158,12 @@ func sendCampaign(b *testing.B, dialect string, owners int) (wall, cpu time.Dura
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	elapsed, used := time.Since(begin), processCPU()-cpu0
+	elapsed, used, stmts := time.Since(begin), processCPU()-cpu0, statements.Load()
 	time.Sleep(500 * time.Millisecond) // room for a duplicate to show up
 	if n := got.Load(); n != int64(owners) {
 		b.Fatalf("%d emails for %d owners", n, owners)
 	}
-	return elapsed, used
+	return sendRun{wall: elapsed, cpu: used, statements: stmts}
 }
 
 // processCPU is the user and system time this process has used.

@@ -134,6 +134,23 @@ func (s *Store) CampaignByID(ctx context.Context, id int64) (model.Campaign, err
 	return r.campaign(), wrap(err, "campaign #%d", id)
 }
 
+// CampaignsByIDs reads the campaigns with these ids, in one statement, by
+// id; an id that names no campaign is left out.
+func (s *Store) CampaignsByIDs(ctx context.Context, ids []int64) ([]model.Campaign, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var rs []campaignRow
+	if err := s.q(ctx).Where("id IN ?", ids).Order("id").Find(&rs).Error; err != nil {
+		return nil, wrap(err, "campaigns %v", ids)
+	}
+	out := make([]model.Campaign, len(rs))
+	for i, r := range rs {
+		out[i] = r.campaign()
+	}
+	return out, nil
+}
+
 // LockCampaign reads a campaign and, on PostgreSQL, locks its row for the
 // rest of the caller's transaction, so that two instances launching,
 // pausing or rescheduling it take turns.
