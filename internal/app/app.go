@@ -200,6 +200,9 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	// ends its part; either ends the owner's campaign notices once they
 	// have no car left to repair. All in the transaction of the change.
 	a.Campaigns = campaign.New(a.Store, a.Lifecycle, a.HostWebhooks.Campaigns(a.Jobs))
+	// A launch commits its cohort; a job writes the timeline entries and
+	// the notices right after, so that a launch of 200,000 cars is short.
+	a.Campaigns.SettleLater(a.Jobs)
 	a.Lifecycle.AddHook(a.Campaigns)
 	a.Lifecycle.AddVehicleHook(a.Campaigns)
 	a.Lifecycle.AddOwnerHook(a.Campaigns)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"reconnect/internal/campaign"
 	"reconnect/internal/config"
 	"reconnect/internal/hostwebhook"
 	"reconnect/internal/ingest"
@@ -39,6 +40,8 @@ func (a *App) workers() *river.Workers {
 	// Email: the schedule and notice sweeps, the sends, and owners' asks for a new link.
 	a.Notify.Register(w)
 	river.AddWorker(w, &notify.FreshLinkWorker{FreshLinks: a.FreshLinks})
+	// Campaigns: each launch's timeline entries and notices.
+	river.AddWorker(w, &campaign.SettleLaunchWorker{Campaigns: a.Campaigns})
 	// The console: views as an owner that ran out while nobody looked.
 	river.AddWorker(w, &staff.SweepWorker{Staff: a.Staff})
 	return w

@@ -100,13 +100,14 @@ func (s *Store) SnapshotCohort(ctx context.Context, campaignID int64, f CohortFi
 	return res.RowsAffected, wrap(res.Error, "snapshot cohort of campaign #%d", campaignID)
 }
 
-// AddCampaignJoinEvents writes a timeline entry (kind, source) on every
-// vehicle of the campaign's cohort, in one statement: the launch's record
-// of who was included.
+// AddCampaignJoinEvents writes a timeline entry (kind, source), occurring
+// at `at`, on every vehicle that joined the campaign's cohort at or before
+// `at`, in one statement: the launch's record of who was included (a car
+// that joins later writes its own).
 func (s *Store) AddCampaignJoinEvents(ctx context.Context, campaignID int64, kind model.EventKind, source model.Source, detail string, at time.Time) error {
 	err := s.q(ctx).Exec(`INSERT INTO vehicle_events (vehicle_id, owner_id, kind, source, detail, occurred_at, created_at)
-		SELECT vehicle_id, owner_id, ?, ?, ?, ?, ? FROM campaign_vehicles WHERE campaign_id = ?`,
-		kind, source, detail, at, s.now(), campaignID).Error
+		SELECT vehicle_id, owner_id, ?, ?, ?, ?, ? FROM campaign_vehicles WHERE campaign_id = ? AND joined_at <= ?`,
+		kind, source, detail, at, s.now(), campaignID, at).Error
 	return wrap(err, "timeline of campaign #%d's launch", campaignID)
 }
 

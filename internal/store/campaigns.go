@@ -151,6 +151,21 @@ func (s *Store) CampaignsByIDs(ctx context.Context, ids []int64) ([]model.Campai
 	return out, nil
 }
 
+// LaunchSettled reports whether the launch's deferred writes (timeline
+// entries, notices) of the campaign have committed.
+func (s *Store) LaunchSettled(ctx context.Context, id int64) (bool, error) {
+	var n int64
+	err := s.q(ctx).Raw("SELECT COUNT(*) FROM campaigns WHERE id = ? AND launch_settled_at IS NOT NULL", id).Scan(&n).Error
+	return n > 0, wrap(err, "launch of campaign #%d settled", id)
+}
+
+// MarkLaunchSettled records that the launch's deferred writes committed,
+// in their transaction.
+func (s *Store) MarkLaunchSettled(ctx context.Context, id int64, at time.Time) error {
+	err := s.q(ctx).Exec("UPDATE campaigns SET launch_settled_at = ? WHERE id = ?", at, id).Error
+	return wrap(err, "settle launch of campaign #%d", id)
+}
+
 // LockCampaign reads a campaign and, on PostgreSQL, locks its row for the
 // rest of the caller's transaction, so that two instances launching,
 // pausing or rescheduling it take turns.
