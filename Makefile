@@ -43,7 +43,7 @@ bench: bench/go bench/ingest
 ## bench/go: the Go benchmarks alone
 .PHONY: bench/go
 bench/go:
-	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
+	$(GO) test -run '^$$' -bench . -benchtime 2s -timeout 60m ./...
 
 ## bench/ingest: the webhook receiver under load, SQLite and PostgreSQL (BENCH_DATABASE_URL or TEST_DATABASE_URL); rewrites its section of docs/benchmarks.md
 .PHONY: bench/ingest

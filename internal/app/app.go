@@ -208,6 +208,9 @@ func assemble(cfg config.Config, log *slog.Logger, db *database.DB, o options) (
 	// itself, tells the host (campaign.paused) and is counted.
 	a.Campaigns.Configure(campaign.Settings{FirstWave: cfg.Campaign.FirstWave, WaveHold: cfg.Campaign.WaveHold})
 	a.Campaigns.ObserveAutoPauses(campaign.NewAutoPauses(a.Registry))
+	// A launch commits its cohort; a job writes the timeline entries and
+	// the notices right after, so that a launch of 200,000 cars is short.
+	a.Campaigns.SettleLater(a.Jobs)
 	a.Lifecycle.AddHook(a.Campaigns)
 	a.Lifecycle.AddVehicleHook(a.Campaigns)
 	a.Lifecycle.AddOwnerHook(a.Campaigns)

@@ -41,8 +41,10 @@ func (a *App) workers() *river.Workers {
 	// Email: the schedule and notice sweeps, the sends, and owners' asks for a new link.
 	a.Notify.Register(w)
 	river.AddWorker(w, &notify.FreshLinkWorker{FreshLinks: a.FreshLinks})
-	// Campaigns: a wave that tips over its safety limits pauses its campaign.
+	// Campaigns: a wave that tips over its safety limits pauses its
+	// campaign; each launch's timeline entries and notices.
 	river.AddWorker(w, &campaign.SafetyWorker{Campaigns: a.Campaigns})
+	river.AddWorker(w, &campaign.SettleLaunchWorker{Campaigns: a.Campaigns})
 	// The console: views as an owner that ran out while nobody looked.
 	river.AddWorker(w, &staff.SweepWorker{Staff: a.Staff})
 	// Alerts: the suspected-migration check and the sweep of owners whose

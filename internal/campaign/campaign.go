@@ -7,9 +7,10 @@
 // narrowing rules (models, model years, countries, an explicit list of
 // vehicle ids or VINs), a reason, a cut-over time and a notice schedule
 // (offsets from the cut-over). Preview counts its cohort live. Launch
-// snapshots the cohort into campaign_vehicles and writes every notice it
-// owes each owner into campaign_notices before any is sent, so a crash loses
-// and duplicates nothing; a vehicle that matches later joins on its own
+// snapshots the cohort into campaign_vehicles, and every notice owed to
+// each owner is a campaign_notices row before it is sent (the first written
+// by the launch, the rest by the job it queues: SettleLaunch), so a crash
+// loses and duplicates nothing; a vehicle that matches later joins on its own
 // (VehicleSaved). DueNotices hands the sender what is due; completion and
 // decline (StateChanged, Reauthenticated) end a vehicle's part and, when an
 // owner has nothing left to do, their pending notices.
@@ -74,6 +75,8 @@ type Service struct {
 	// safety spaces slow inline safety checks (shared by the copies
 	// Recorded makes).
 	safety *safetyRuns
+	// queue, when set, takes a launch's settling (SettleLater).
+	queue Queue
 }
 
 // New returns the service. lc changes vehicle states when the host reports

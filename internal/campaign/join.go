@@ -58,10 +58,18 @@ func (s *Service) VehicleSaved(ctx context.Context, tx *store.Store, v model.Veh
 		if err != nil {
 			return err
 		}
-		if n == 0 {
-			if err := tx.ScheduleOwnerNotices(ctx, c.ID, *v.OwnerID, planNotices(c.CutoverAt, c.NoticeOffsets, now)); err != nil {
-				return err
-			}
+		if n > 0 {
+			continue
+		}
+		// Until the launch is settled its job writes the notices of every
+		// owner in the cohort, this one included, from their wave's release.
+		if settled, err := tx.LaunchSettled(ctx, c.ID); err != nil {
+			return err
+		} else if !settled {
+			continue
+		}
+		if err := tx.ScheduleOwnerNotices(ctx, c.ID, *v.OwnerID, planNotices(c.CutoverAt, c.NoticeOffsets, now)); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -12,9 +12,12 @@ import (
 
 // Launch starts a draft: it snapshots the cohort (every vehicle matching
 // now), moves FirstWave percent of its owners into the first wave and the
-// rest into a second released WaveHold later, writes a campaign_joined
-// entry on each vehicle's timeline, and writes every notice the campaign
-// owes each owner (see planNotices), all in one transaction.
+// rest into a second released WaveHold later, writes each owner's first
+// notice, and settles the launch (see SettleLaunch): a campaign_joined
+// entry on each vehicle's timeline and every other notice the campaign
+// owes each owner. With a queue (SettleLater) the settling is a job queued
+// in the launch's transaction, which runs after the commit; without one
+// it is part of that transaction.
 //
 // It is idempotent: launching a campaign that is already running or paused
 // returns it unchanged, and two instances launching at once take turns on
@@ -42,13 +45,13 @@ func (s *Service) Launch(ctx context.Context, id int64) (model.Campaign, error) 
 			return fmt.Errorf("%w: it changed meanwhile", ErrTransition)
 		}
 		f := store.CohortFilterOf(c)
-		waves := store.Waves{First: now, Later: now}
-		if c.FirstWave < 100 && c.WaveHold > 0 {
+		waves := releases(c, now)
+		if waves.Later.After(waves.First) {
 			owners, err := tx.CountCohortOwners(ctx, f)
 			if err != nil {
 				return err
 			}
-			waves.Keep, waves.Later = firstWaveOwners(owners, c.FirstWave), now.Add(c.WaveHold)
+			waves.Keep = firstWaveOwners(owners, c.FirstWave)
 		}
 		n, err := tx.SnapshotCohort(ctx, id, f, waves, now)
 		if err != nil {
@@ -57,9 +60,67 @@ func (s *Service) Launch(ctx context.Context, id int64) (model.Campaign, error) 
 		if n == 0 {
 			return ErrEmptyCohort
 		}
-		if err := tx.AddCampaignJoinEvents(ctx, id, model.EventCampaignJoined, model.SourceCampaign, campaignDetail(id), now); err != nil {
+		// Each owner's first notice now, so that the campaign's next notice
+		// is known (and sent, when due) from the commit on; SettleLaunch
+		// writes the rest.
+		for wave, release := range []time.Time{waves.First, waves.Later} {
+			if plan := planNotices(c.CutoverAt, c.NoticeOffsets, release); len(plan) > 0 {
+				if err := tx.ScheduleWaveNotices(ctx, id, wave+1, plan[0]); err != nil {
+					return err
+				}
+			}
+		}
+		if s.queue != nil {
+			if _, err := s.queue.InsertTx(ctx, tx.DB(), SettleLaunchArgs{CampaignID: id}, settleInsertOpts); err != nil {
+				return err
+			}
+		} else if err := s.settleLaunch(ctx, tx, id); err != nil {
 			return err
 		}
+		out, err = tx.CampaignByID(ctx, id)
+		return err
+	})
+	return out, err
+}
+
+// releases is when each wave of a campaign launched at `at` is released:
+// the first at once, the second WaveHold later (the same time when the
+// campaign has one wave).
+func releases(c model.Campaign, at time.Time) store.Waves {
+	w := store.Waves{First: at, Later: at}
+	if c.FirstWave < 100 && c.WaveHold > 0 {
+		w.Later = at.Add(c.WaveHold)
+	}
+	return w
+}
+
+// SettleLaunch writes what a launch owes after its snapshot, in one
+// transaction: a campaign_joined entry on the timeline of each vehicle of
+// the snapshot and, unless the campaign has ended meanwhile, every notice
+// each owner is owed from their wave's release (see planNotices), by the
+// campaign's cut-over as it is now. It runs once per launch: a second run
+// (a retried job, a second instance) finds the launch settled and writes
+// nothing. A campaign not launched yet is left alone.
+func (s *Service) SettleLaunch(ctx context.Context, id int64) error {
+	return s.store.Tx(ctx, func(tx *store.Store) error { return s.settleLaunch(ctx, tx, id) })
+}
+
+func (s *Service) settleLaunch(ctx context.Context, tx *store.Store, id int64) error {
+	// The campaign's lock makes a pause, a cancel or a new cut-over wait
+	// for the notices, and a second settling wait for the first.
+	c, err := tx.LockCampaign(ctx, id)
+	if err != nil || c.LaunchedAt == nil {
+		return err
+	}
+	if done, err := tx.LaunchSettled(ctx, id); err != nil || done {
+		return err
+	}
+	at := *c.LaunchedAt
+	if err := tx.AddCampaignJoinEvents(ctx, id, model.EventCampaignJoined, model.SourceCampaign, campaignDetail(id), at); err != nil {
+		return err
+	}
+	if c.State.Live() {
+		waves := releases(c, at)
 		for wave, release := range []time.Time{waves.First, waves.Later} {
 			for _, p := range planNotices(c.CutoverAt, c.NoticeOffsets, release) {
 				if err := tx.ScheduleWaveNotices(ctx, id, wave+1, p); err != nil {
@@ -67,10 +128,8 @@ func (s *Service) Launch(ctx context.Context, id int64) (model.Campaign, error) 
 				}
 			}
 		}
-		out, err = tx.CampaignByID(ctx, id)
-		return err
-	})
-	return out, err
+	}
+	return tx.MarkLaunchSettled(ctx, id, tx.Now())
 }
 
 // firstWaveOwners is how many of n owners the first wave holds: the

@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"reconnect/internal/model"
@@ -68,35 +69,44 @@ func (s *Service) OwnerNotices(ctx context.Context, tx *store.Store, ownerID int
 			on.Folded = append(on.Folded, n)
 		}
 	}
+	// The campaigns and the owner's cars in them, with which campaign each
+	// car follows: two statements however many campaigns and cars.
+	cs, err := tx.CampaignsByIDs(ctx, order)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		byCampaign[c.ID].Campaign = c
+	}
+	for _, id := range order {
+		if byCampaign[id].Campaign.ID != id {
+			return nil, fmt.Errorf("campaign: notices of campaign #%d: %w", id, store.ErrNotFound)
+		}
+	}
+	cars, err := tx.OpenVehiclesOfOwnerIn(ctx, ownerID, order)
+	if err != nil {
+		return nil, err
+	}
+	open := map[int64][]store.FollowedVehicle{}
+	for _, cv := range cars {
+		open[cv.CampaignID] = append(open[cv.CampaignID], cv)
+	}
 	var out []OwnerNotice
 	for _, id := range order {
 		on := byCampaign[id]
-		c, err := tx.CampaignByID(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		on.Campaign = c
-		open, err := tx.OpenCampaignVehiclesOfOwner(ctx, id, ownerID)
-		if err != nil {
-			return nil, err
-		}
 		released := false
-		for _, cv := range open {
+		for _, cv := range open[id] {
 			if cv.ReleasedAt.After(now) {
 				continue
 			}
 			released = true
-			gov, ok, err := governing(ctx, tx, cv.VehicleID)
-			if err != nil {
-				return nil, err
-			}
-			if !ok || gov.ID == c.ID {
-				on.Vehicles = append(on.Vehicles, cv)
+			if cv.Follows {
+				on.Vehicles = append(on.Vehicles, cv.CampaignVehicle)
 			}
 		}
 		var why SkipReason
 		switch {
-		case len(open) == 0:
+		case len(open[id]) == 0:
 			why = SkipNothingOpen
 		case !released:
 			continue // its wave is not out yet
@@ -110,7 +120,7 @@ func (s *Service) OwnerNotices(ctx context.Context, tx *store.Store, ownerID int
 		if on.DueAt.After(now) {
 			continue // not due yet: decided when it is
 		}
-		if err := s.SkipOwnerNotices(ctx, tx, []OwnerNotice{*on}, why); err != nil {
+		if err := tx.SkipNotices(ctx, on.IDs(), string(why)); err != nil {
 			return nil, err
 		}
 	}
@@ -123,15 +133,14 @@ func (s *Service) OwnerNotices(ctx context.Context, tx *store.Store, ownerID int
 // the owner's open cars in each campaign are marked notified.
 func (s *Service) OwnerNoticesSent(ctx context.Context, tx *store.Store, ns []OwnerNotice, messageID string) error {
 	now := tx.Now()
+	var folded []int64
 	for _, n := range ns {
 		sent, err := tx.MarkNotice(ctx, n.Notice.ID, store.NoticeSent, messageID, "", now)
 		if err != nil {
 			return err
 		}
 		for _, f := range n.Folded {
-			if _, err := tx.MarkNotice(ctx, f.ID, store.NoticeSkipped, "", string(SkipSuperseded), now); err != nil {
-				return err
-			}
+			folded = append(folded, f.ID)
 		}
 		if sent {
 			if err := tx.MarkOwnerNotified(ctx, n.Notice.CampaignID, n.Notice.OwnerID, now); err != nil {
@@ -139,20 +148,21 @@ func (s *Service) OwnerNoticesSent(ctx context.Context, tx *store.Store, ns []Ow
 			}
 		}
 	}
-	return nil
+	return tx.SkipNotices(ctx, folded, string(SkipSuperseded))
 }
 
-// SkipOwnerNotices marks every notice of ns skipped, for why. When the
-// email carrying them was refused (SkipEmailFailed), each campaign's last
-// wave is checked at once, in the same transaction (CheckSafety), so a
-// campaign whose mail is being refused stops before the next email.
+// SkipOwnerNotices marks every notice of ns skipped, for why, in one
+// statement. When the email carrying them was refused (SkipEmailFailed),
+// each campaign's last wave is checked at once, in the same transaction
+// (CheckSafety), so a campaign whose mail is being refused stops before the
+// next email.
 func (s *Service) SkipOwnerNotices(ctx context.Context, tx *store.Store, ns []OwnerNotice, why SkipReason) error {
+	var ids []int64
 	for _, n := range ns {
-		for _, id := range n.IDs() {
-			if err := skip(ctx, tx, id, why); err != nil {
-				return err
-			}
-		}
+		ids = append(ids, n.IDs()...)
+	}
+	if err := tx.SkipNotices(ctx, ids, string(why)); err != nil {
+		return err
 	}
 	if why == SkipEmailFailed {
 		return s.checkNotices(ctx, tx, ns)

@@ -114,12 +114,10 @@ func (s *Service) prepare(ctx context.Context, tx *store.Store, ownerID int64) (
 	n, err := tx.NotificationForUpdate(ctx, ownerID, false)
 	if errors.Is(err, store.ErrNotFound) && s.campaigns != nil {
 		// An owner told of a campaign may never have had a car break: the
-		// schedule row is their lock and keeps the last email's time.
-		if due, derr := tx.OwnerNoticesDue(ctx, ownerID, tx.Now().Add(mergeWindow)); derr != nil {
-			return nil, 0, derr
-		} else if len(due) > 0 {
-			n, err = tx.NotificationForUpdate(ctx, ownerID, true)
-		}
+		// schedule row is their lock and keeps the last email's time. The
+		// job only runs for an owner with notices due (or a schedule), so
+		// the row is made without asking first.
+		n, err = tx.NotificationForUpdate(ctx, ownerID, true)
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, 0, nil
@@ -329,13 +327,10 @@ func (s *Service) emailFor(ctx context.Context, tx *store.Store, o model.Owner, 
 		}
 		key, kind = fmt.Sprintf("owner/%d/notice/%d", o.ID, slices.Min(noticeIDs(notices))), store.EmailCampaignNotice
 	}
-	em, err := tx.EmailByDedupeKey(ctx, key)
-	if errors.Is(err, store.ErrNotFound) {
-		em, err = tx.CreateEmail(ctx, store.EmailMessage{
-			MessageID: s.newMessageID(), DedupeKey: key, OwnerID: o.ID, Kind: kind, Source: model.SourceSchedule,
-			Episode: episode, Seq: seq,
-		})
-	}
+	em, err := tx.CreateEmailOnce(ctx, store.EmailMessage{
+		MessageID: s.newMessageID(), DedupeKey: key, OwnerID: o.ID, Kind: kind, Source: model.SourceSchedule,
+		Episode: episode, Seq: seq,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -471,13 +466,7 @@ func (s *Service) recordSent(ctx context.Context, tx *store.Store, at *attempt) 
 		if !at.auto {
 			// A notice counts for the minimum interval between emails, not
 			// for EMAIL_MAX (that is the breakage episode's cap).
-			n, err := tx.NotificationForUpdate(ctx, at.email.OwnerID, true)
-			if err != nil {
-				return err
-			}
-			now := tx.Now()
-			n.LastSentAt = &now
-			return tx.SaveNotification(ctx, n)
+			return tx.NoteEmailSent(ctx, at.email.OwnerID, tx.Now())
 		}
 	}
 	if !at.auto {
@@ -544,12 +533,11 @@ func (s *Service) addEvents(ctx context.Context, tx *store.Store, at *attempt, k
 	if len(at.vehicles) == 0 {
 		return tx.AddEvent(ctx, model.Event{OwnerID: &ownerID, Kind: kind, Source: model.SourceEmail, Detail: detail})
 	}
-	for _, id := range at.vehicles {
-		if err := tx.AddEvent(ctx, model.Event{OwnerID: &ownerID, VehicleID: &id, Kind: kind, Source: model.SourceEmail, Detail: detail}); err != nil {
-			return err
-		}
+	es := make([]model.Event, len(at.vehicles))
+	for i, id := range at.vehicles {
+		es[i] = model.Event{OwnerID: &ownerID, VehicleID: &id, Kind: kind, Source: model.SourceEmail, Detail: detail}
 	}
-	return nil
+	return tx.AddEvents(ctx, es)
 }
 
 // SendFreshLink emails the owner a new link (web.LinkMailer). The email is

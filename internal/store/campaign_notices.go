@@ -155,6 +155,17 @@ func (s *Store) MarkNotice(ctx context.Context, id int64, status NoticeStatus, m
 	return true, nil
 }
 
+// SkipNotices marks the pending notices among ids skipped for reason, in
+// one statement; notices no longer pending are left alone.
+func (s *Store) SkipNotices(ctx context.Context, ids []int64, reason string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	err := s.q(ctx).Model(&Notice{}).Where("id IN ? AND status = ?", ids, NoticePending).
+		Updates(map[string]any{"status": NoticeSkipped, "skip_reason": Clip(reason, 200), "updated_at": s.now()}).Error
+	return wrap(err, "skip %d notices", len(ids))
+}
+
 // CancelOwnerNotices withdraws an owner's pending notices in a campaign.
 func (s *Store) CancelOwnerNotices(ctx context.Context, campaignID, ownerID int64, reason string) (int64, error) {
 	res := s.q(ctx).Model(&Notice{}).Where("campaign_id = ? AND owner_id = ? AND status = ?", campaignID, ownerID, NoticePending).

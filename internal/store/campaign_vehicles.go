@@ -100,13 +100,14 @@ func (s *Store) SnapshotCohort(ctx context.Context, campaignID int64, f CohortFi
 	return res.RowsAffected, wrap(res.Error, "snapshot cohort of campaign #%d", campaignID)
 }
 
-// AddCampaignJoinEvents writes a timeline entry (kind, source) on every
-// vehicle of the campaign's cohort, in one statement: the launch's record
-// of who was included.
+// AddCampaignJoinEvents writes a timeline entry (kind, source), occurring
+// at `at`, on every vehicle that joined the campaign's cohort at or before
+// `at`, in one statement: the launch's record of who was included (a car
+// that joins later writes its own).
 func (s *Store) AddCampaignJoinEvents(ctx context.Context, campaignID int64, kind model.EventKind, source model.Source, detail string, at time.Time) error {
 	err := s.q(ctx).Exec(`INSERT INTO vehicle_events (vehicle_id, owner_id, kind, source, detail, occurred_at, created_at)
-		SELECT vehicle_id, owner_id, ?, ?, ?, ?, ? FROM campaign_vehicles WHERE campaign_id = ?`,
-		kind, source, detail, at, s.now(), campaignID).Error
+		SELECT vehicle_id, owner_id, ?, ?, ?, ?, ? FROM campaign_vehicles WHERE campaign_id = ? AND joined_at <= ?`,
+		kind, source, detail, at, s.now(), campaignID, at).Error
 	return wrap(err, "timeline of campaign #%d's launch", campaignID)
 }
 
@@ -298,6 +299,33 @@ func (s *Store) OpenCampaignVehiclesOfOwner(ctx context.Context, campaignID, own
 	var cvs []CampaignVehicle
 	err := s.q(ctx).Where("campaign_id = ? AND owner_id = ? AND "+openVehicle, campaignID, ownerID).Order("vehicle_id").Find(&cvs).Error
 	return cvs, wrap(err, "open vehicles of owner #%d in campaign #%d", ownerID, campaignID)
+}
+
+// FollowedVehicle is an owner's open vehicle in a campaign and whether the
+// vehicle follows that campaign: of the running and paused campaigns it is
+// open in, that one has the earliest cut-over (ties: the lower id).
+type FollowedVehicle struct {
+	CampaignVehicle
+	Follows bool
+}
+
+// OpenVehiclesOfOwnerIn lists the owner's open vehicles in each of the
+// campaigns, by campaign and vehicle id, each with whether it follows that
+// campaign: in one statement what OpenCampaignVehiclesOfOwner and
+// LiveCampaignsOfVehicle would tell in one per campaign and two per car.
+func (s *Store) OpenVehiclesOfOwnerIn(ctx context.Context, ownerID int64, campaignIDs []int64) ([]FollowedVehicle, error) {
+	if len(campaignIDs) == 0 {
+		return nil, nil
+	}
+	var out []FollowedVehicle
+	err := s.q(ctx).Raw(`SELECT cv.*, NOT EXISTS (SELECT 1 FROM campaign_vehicles o JOIN campaigns oc ON oc.id = o.campaign_id
+			WHERE o.vehicle_id = cv.vehicle_id AND o.campaign_id <> cv.campaign_id AND o.completed_at IS NULL AND o.declined_at IS NULL
+			AND oc.state IN ? AND (oc.cutover_at < c.cutover_at OR (oc.cutover_at = c.cutover_at AND oc.id < c.id))) AS follows
+		FROM campaign_vehicles cv JOIN campaigns c ON c.id = cv.campaign_id
+		WHERE cv.campaign_id IN ? AND cv.owner_id = ? AND cv.`+openVehicleCV+`
+		ORDER BY cv.campaign_id, cv.vehicle_id`,
+		[]model.CampaignState{model.CampaignRunning, model.CampaignPaused}, campaignIDs, ownerID).Scan(&out).Error
+	return out, wrap(err, "open vehicles of owner #%d in campaigns %v", ownerID, campaignIDs)
 }
 
 // MarkOwnerNotified records that the owner was told about the campaign at

@@ -139,6 +139,38 @@ func (s *Store) CampaignByID(ctx context.Context, id int64) (model.Campaign, err
 	return r.campaign(), wrap(err, "campaign #%d", id)
 }
 
+// CampaignsByIDs reads the campaigns with these ids, in one statement, by
+// id; an id that names no campaign is left out.
+func (s *Store) CampaignsByIDs(ctx context.Context, ids []int64) ([]model.Campaign, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var rs []campaignRow
+	if err := s.q(ctx).Where("id IN ?", ids).Order("id").Find(&rs).Error; err != nil {
+		return nil, wrap(err, "campaigns %v", ids)
+	}
+	out := make([]model.Campaign, len(rs))
+	for i, r := range rs {
+		out[i] = r.campaign()
+	}
+	return out, nil
+}
+
+// LaunchSettled reports whether the launch's deferred writes (timeline
+// entries, notices) of the campaign have committed.
+func (s *Store) LaunchSettled(ctx context.Context, id int64) (bool, error) {
+	var n int64
+	err := s.q(ctx).Raw("SELECT COUNT(*) FROM campaigns WHERE id = ? AND launch_settled_at IS NOT NULL", id).Scan(&n).Error
+	return n > 0, wrap(err, "launch of campaign #%d settled", id)
+}
+
+// MarkLaunchSettled records that the launch's deferred writes committed,
+// in their transaction.
+func (s *Store) MarkLaunchSettled(ctx context.Context, id int64, at time.Time) error {
+	err := s.q(ctx).Exec("UPDATE campaigns SET launch_settled_at = ? WHERE id = ?", at, id).Error
+	return wrap(err, "settle launch of campaign #%d", id)
+}
+
 // LockCampaign reads a campaign and, on PostgreSQL, locks its row for the
 // rest of the caller's transaction, so that two instances launching,
 // pausing or rescheduling it take turns.

@@ -10,6 +10,7 @@ import (
 	"reconnect/internal/model"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Email kinds.
@@ -83,6 +84,25 @@ func (s *Store) CreateEmail(ctx context.Context, e EmailMessage) (EmailMessage, 
 		e.Status = EmailPending
 	}
 	return e, wrap(s.q(ctx).Create(&e).Error, "create email %s", e.DedupeKey)
+}
+
+// CreateEmailOnce writes the email unless one with its dedupe key exists,
+// and returns the row that holds the key: in one statement when it is new
+// (the usual case), two when it is not.
+func (s *Store) CreateEmailOnce(ctx context.Context, e EmailMessage) (EmailMessage, error) {
+	if e.MessageID == "" || e.DedupeKey == "" || e.OwnerID == 0 || e.Kind == "" {
+		return EmailMessage{}, fmt.Errorf("store: create email: %w", ErrInvalid)
+	}
+	now := s.now()
+	e.CreatedAt, e.UpdatedAt = now, now
+	if e.Status == "" {
+		e.Status = EmailPending
+	}
+	res := s.q(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "dedupe_key"}}, DoNothing: true}).Create(&e)
+	if res.Error != nil || res.RowsAffected == 1 {
+		return e, wrap(res.Error, "create email %s", e.DedupeKey)
+	}
+	return s.EmailByDedupeKey(ctx, e.DedupeKey)
 }
 
 // EmailByDedupeKey finds the email of a scheduled step.

@@ -337,6 +337,7 @@ var Columns = []Column{
 	column("campaigns", "has_vehicle_list", "", ""),
 	column("campaigns", "id", "", ""),
 	column("campaigns", "idempotency_key", "", ""),
+	column("campaigns", "launch_settled_at", "", ""),
 	column("campaigns", "launched_at", "", ""),
 	column("campaigns", "make", "", ""),
 	column("campaigns", "models", "", ""),

@@ -5,8 +5,6 @@ package store
 import (
 	"context"
 	"time"
-
-	"gorm.io/gorm/clause"
 )
 
 // OwnerNotification is an owner's reminder schedule.
@@ -29,14 +27,18 @@ func (OwnerNotification) TableName() string { return "owner_notifications" }
 // transaction ends. With create, a missing schedule is made (inactive);
 // without, a missing one is ErrNotFound.
 func (s *Store) NotificationForUpdate(ctx context.Context, ownerID int64, create bool) (OwnerNotification, error) {
-	if create {
-		err := s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).
-			Create(&OwnerNotification{OwnerID: ownerID, UpdatedAt: s.now()}).Error
-		if err != nil {
-			return OwnerNotification{}, wrap(err, "create schedule of owner #%d", ownerID)
-		}
-	}
 	var n OwnerNotification
+	if create {
+		// One statement: the upsert's update locks an existing row on
+		// PostgreSQL as FOR UPDATE would (SQLite's write transaction holds
+		// the whole database already).
+		err := s.q(ctx).Raw(`INSERT INTO owner_notifications (owner_id, updated_at) VALUES (?, ?)
+			ON CONFLICT (owner_id) DO UPDATE SET owner_id = excluded.owner_id RETURNING *`, ownerID, s.now()).Scan(&n).Error
+		if err == nil && n.OwnerID == 0 {
+			err = ErrNotFound
+		}
+		return n, wrap(err, "create schedule of owner #%d", ownerID)
+	}
 	err := s.lockRow(s.q(ctx)).Where("owner_id = ?", ownerID).Take(&n).Error
 	return n, wrap(err, "schedule of owner #%d", ownerID)
 }
@@ -46,6 +48,17 @@ func (s *Store) SaveNotification(ctx context.Context, n OwnerNotification) error
 	n.UpdatedAt = s.now()
 	err := s.q(ctx).Model(&OwnerNotification{}).Where("owner_id = ?", n.OwnerID).Select("*").Updates(&n).Error
 	return wrap(err, "save schedule of owner #%d", n.OwnerID)
+}
+
+// NoteEmailSent records that an email went to the owner at `at` (the
+// minimum interval between emails counts from it), making the schedule row
+// if there is none, in one statement.
+func (s *Store) NoteEmailSent(ctx context.Context, ownerID int64, at time.Time) error {
+	now := s.now()
+	err := s.q(ctx).Exec(`INSERT INTO owner_notifications (owner_id, last_sent_at, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (owner_id) DO UPDATE SET last_sent_at = excluded.last_sent_at, updated_at = excluded.updated_at`,
+		ownerID, at, now).Error
+	return wrap(err, "note email sent to owner #%d", ownerID)
 }
 
 // NotificationOf reads an owner's schedule without locking it.
