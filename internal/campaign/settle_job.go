@@ -40,9 +40,14 @@ type SettleLaunchWorker struct {
 	Campaigns *Service
 }
 
-// Work runs SettleLaunch.
+// Work runs SettleLaunch, then counts the new cohort's funnel once, so
+// that the first reader of the funnel page does not pay for counting a
+// cohort of hundreds of thousands (it finds the counters made).
 func (w *SettleLaunchWorker) Work(ctx context.Context, job *river.Job[SettleLaunchArgs]) error {
-	return w.Campaigns.SettleLaunch(ctx, job.Args.CampaignID)
+	if err := w.Campaigns.SettleLaunch(ctx, job.Args.CampaignID); err != nil {
+		return err
+	}
+	return w.Campaigns.store.RefreshCampaignFunnel(ctx, job.Args.CampaignID)
 }
 
 // Timeout: a launch of a few hundred thousand vehicles writes for tens of

@@ -109,6 +109,22 @@ func TestALaunchCommitsTheCohortAndAJobWritesTheTimelineAndNoticesOnce(t *testin
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
+		// The job also counts the new cohort's funnel, so the page's first
+		// reader finds the counters made: 7 vehicles, none notified yet.
+		for {
+			var counted int64
+			if err := w.store.DB().Table("campaign_funnel_counts").Where("campaign_id = ?", c.ID).
+				Select("COALESCE(SUM(vehicles), 0)").Scan(&counted).Error; err != nil {
+				t.Fatal(err)
+			}
+			if counted == 7 {
+				break
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("the job counted %d vehicles of the funnel, want 7", counted)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 		wantDue := []time.Time{start, cut.Add(-168 * time.Hour), cut.Add(-48 * time.Hour), cut, cut.Add(72 * time.Hour)}
 		for _, o := range owners {
 			ns := w.notices(c, o)
