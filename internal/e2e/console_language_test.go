@@ -126,6 +126,8 @@ func TestConsoleSpeaksTheStaffMembersLanguage(t *testing.T) {
 			{"campaign page, draft", paths.ConsoleCampaign(camp.ID, nil), "campaign-notices"},
 			{"notice preview", paths.ConsoleCampaignNotices(camp.ID), "notice-step"},
 			{"launch confirmation", paths.ConsoleCampaignMove(camp.ID, "launch"), "confirm-submit"},
+			{"campaign funnel", paths.ConsoleCampaignFunnel(camp.ID, nil), "funnel-heading"},
+			{"needs a person", paths.ConsoleNeedsPerson(nil), "queue-filter"},
 			{"audit log", "/console/audit", "audit-table"},
 			{"staff", "/console/staff", "staff-table"},
 			{"webhook log, received", "/console/webhooks", "webhooks-out"},
