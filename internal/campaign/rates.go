@@ -76,7 +76,7 @@ func Shortfalls(owners int64, cutover time.Time, offsets []time.Duration, now ti
 	}
 	for _, w := range waves {
 		for _, p := range planNotices(cutover, offsets, w.release) {
-			label := formatOffset(time.Duration(p.OffsetSeconds) * time.Second)
+			label := FormatOffset(time.Duration(p.OffsetSeconds) * time.Second)
 			if p.DueAt.Equal(w.release) {
 				label = w.label
 			}
@@ -108,9 +108,9 @@ func Shortfalls(owners int64, cutover time.Time, offsets []time.Duration, now ti
 	return out
 }
 
-// formatOffset writes an offset from the cut-over as staff type it:
-// "-14d", "-48h", "0", "+90m".
-func formatOffset(d time.Duration) string {
+// FormatOffset writes an offset from the cut-over as staff type it in the
+// console's form: "-14d", "-48h", "0", "+90m".
+func FormatOffset(d time.Duration) string {
 	sign := "+"
 	if d < 0 {
 		sign, d = "-", -d

@@ -65,7 +65,7 @@ func TestTheProgressLineSaysOwnersToldAndWhenTheNextNoticeIsDue(t *testing.T) {
 	if got := progressLine(context.Background(), model.Campaign{State: model.CampaignPaused}, p, now); got != "12,400 of 48,000 owners notified; paused, so no notice goes out until it resumes" {
 		t.Fatalf("paused %q", got)
 	}
-	if got := formatOffset(-336 * time.Hour); got != "-14d" {
+	if got := campaign.FormatOffset(-336 * time.Hour); got != "-14d" {
 		t.Fatalf("offset %q", got)
 	}
 }

@@ -25,7 +25,7 @@ func (con *Handler) CampaignNew(c echo.Context) error {
 	}
 	offsets := make([]string, len(campaign.DefaultNoticeOffsets))
 	for i, d := range campaign.DefaultNoticeOffsets {
-		offsets[i] = formatOffset(d)
+		offsets[i] = campaign.FormatOffset(d)
 	}
 	f := consoleviews.CampaignForm{
 		Reason: string(model.ReasonNewPlatform), Flow: string(model.FlowReauthenticate), Breaks: true,

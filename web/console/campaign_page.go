@@ -189,7 +189,7 @@ func campaignDefinition(ctx context.Context, c model.Campaign) (def, msgs []cons
 	}
 	offsets := make([]string, len(c.NoticeOffsets))
 	for i, d := range c.NoticeOffsets {
-		offsets[i] = formatOffset(d)
+		offsets[i] = campaign.FormatOffset(d)
 	}
 	breaks := T("console.definition.no")
 	if c.BreaksConnections {

@@ -135,26 +135,6 @@ func thousands(n int64) string {
 	return b.String()
 }
 
-// formatOffset writes a notice offset as the form reads it: "-14d",
-// "+2h", "0".
-func formatOffset(d time.Duration) string {
-	sign := "+"
-	if d < 0 {
-		sign, d = "-", -d
-	}
-	switch {
-	case d == 0:
-		return "0"
-	case d%(24*time.Hour) == 0:
-		return sign + strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
-	case d%time.Hour == 0:
-		return sign + strconv.FormatInt(int64(d/time.Hour), 10) + "h"
-	case d%time.Minute == 0:
-		return sign + strconv.FormatInt(int64(d/time.Minute), 10) + "m"
-	}
-	return sign + d.String()
-}
-
 // offsetLabel says when a notice goes out relative to the cut-over.
 func offsetLabel(ctx context.Context, d time.Duration) string {
 	switch {

@@ -40,7 +40,7 @@ const stuckListed = 200
 func (con *Handler) waveHints(ctx context.Context, v *consoleviews.CampaignFormView) {
 	hold := "0"
 	if con.Sending.WaveHold > 0 {
-		hold = formatOffset(con.Sending.WaveHold)[1:]
+		hold = campaign.FormatOffset(con.Sending.WaveHold)[1:]
 	}
 	first := con.Sending.FirstWave
 	if first == 0 {
