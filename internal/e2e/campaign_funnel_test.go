@@ -32,7 +32,7 @@ func TestCampaignFunnelCountsAPersonNotAScannerAndShowsThePage(t *testing.T) {
 	ctx := context.Background()
 	carolTesla := w.vehicle(t, "demo-carol", "TESLA")
 	c, err := w.app.Campaigns.Create(ctx, campaign.Input{Name: "Tesla platform move", Make: "TESLA", Reason: model.ReasonNewPlatform,
-		CutoverAt: time.Now().Add(10 * 24 * time.Hour).UTC().Truncate(time.Hour)})
+		CutoverAt: time.Now().Add(10 * 24 * time.Hour).UTC().Truncate(time.Hour), FirstWave: 100}) // everyone at once: waves are not the subject
 	if err != nil {
 		t.Fatal(err)
 	}
