@@ -158,16 +158,7 @@ func (s *Store) LiveCampaignsOfVehicle(ctx context.Context, vehicleID int64) ([]
 	if err != nil || len(cvs) == 0 {
 		return nil, wrap(err, "campaigns of vehicle #%d", vehicleID)
 	}
-	out := make([]VehicleCampaign, 0, len(cvs))
-	for _, cv := range cvs {
-		c, err := s.CampaignByID(ctx, cv.CampaignID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, VehicleCampaign{Campaign: c, Vehicle: cv})
-	}
-	sortByCutover(out)
-	return out, nil
+	return s.withCampaigns(ctx, cvs)
 }
 
 // LiveCampaignsOfVehicles is LiveCampaignsOfVehicle for several vehicles
@@ -224,16 +215,7 @@ func (s *Store) LiveCampaignsOfVIN(ctx context.Context, vin string, except int64
 	if err != nil || len(cvs) == 0 {
 		return nil, wrap(err, "campaigns of VIN")
 	}
-	out := make([]VehicleCampaign, 0, len(cvs))
-	for _, cv := range cvs {
-		c, err := s.CampaignByID(ctx, cv.CampaignID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, VehicleCampaign{Campaign: c, Vehicle: cv})
-	}
-	sortByCutover(out)
-	return out, nil
+	return s.withCampaigns(ctx, cvs)
 }
 
 func sortByCutover(vcs []VehicleCampaign) {
@@ -650,4 +632,19 @@ func (s *Store) StuckVehicles(ctx context.Context, campaignID int64, limit int) 
 		WHERE cv.campaign_id = ? AND cv.started_at IS NOT NULL AND cv.`+openVehicle+`
 		ORDER BY cv.started_at, cv.vehicle_id LIMIT ?`, campaignID, limit).Scan(&out).Error
 	return out, wrap(err, "stuck vehicles of campaign #%d", campaignID)
+}
+
+// withCampaigns pairs each campaign row with its campaign, the earliest
+// cut-over first.
+func (s *Store) withCampaigns(ctx context.Context, cvs []CampaignVehicle) ([]VehicleCampaign, error) {
+	out := make([]VehicleCampaign, 0, len(cvs))
+	for _, cv := range cvs {
+		c, err := s.CampaignByID(ctx, cv.CampaignID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, VehicleCampaign{Campaign: c, Vehicle: cv})
+	}
+	sortByCutover(out)
+	return out, nil
 }

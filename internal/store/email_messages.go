@@ -72,9 +72,9 @@ type EmailMessage struct {
 // TableName pins the table.
 func (EmailMessage) TableName() string { return "email_messages" }
 
-// CreateEmail logs an email before its first attempt. A second row for the
-// same DedupeKey is refused with ErrConflict.
-func (s *Store) CreateEmail(ctx context.Context, e EmailMessage) (EmailMessage, error) {
+// newEmail checks an email row to be written and stamps it: ErrInvalid
+// without its Message-ID, dedupe key, owner or kind; pending by default.
+func (s *Store) newEmail(e EmailMessage) (EmailMessage, error) {
 	if e.MessageID == "" || e.DedupeKey == "" || e.OwnerID == 0 || e.Kind == "" {
 		return EmailMessage{}, fmt.Errorf("store: create email: %w", ErrInvalid)
 	}
@@ -82,6 +82,16 @@ func (s *Store) CreateEmail(ctx context.Context, e EmailMessage) (EmailMessage, 
 	e.CreatedAt, e.UpdatedAt = now, now
 	if e.Status == "" {
 		e.Status = EmailPending
+	}
+	return e, nil
+}
+
+// CreateEmail logs an email before its first attempt. A second row for the
+// same DedupeKey is refused with ErrConflict.
+func (s *Store) CreateEmail(ctx context.Context, e EmailMessage) (EmailMessage, error) {
+	e, err := s.newEmail(e)
+	if err != nil {
+		return e, err
 	}
 	return e, wrap(s.q(ctx).Create(&e).Error, "create email %s", e.DedupeKey)
 }
@@ -90,13 +100,9 @@ func (s *Store) CreateEmail(ctx context.Context, e EmailMessage) (EmailMessage, 
 // and returns the row that holds the key: in one statement when it is new
 // (the usual case), two when it is not.
 func (s *Store) CreateEmailOnce(ctx context.Context, e EmailMessage) (EmailMessage, error) {
-	if e.MessageID == "" || e.DedupeKey == "" || e.OwnerID == 0 || e.Kind == "" {
-		return EmailMessage{}, fmt.Errorf("store: create email: %w", ErrInvalid)
-	}
-	now := s.now()
-	e.CreatedAt, e.UpdatedAt = now, now
-	if e.Status == "" {
-		e.Status = EmailPending
+	e, err := s.newEmail(e)
+	if err != nil {
+		return e, err
 	}
 	res := s.q(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "dedupe_key"}}, DoNothing: true}).Create(&e)
 	if res.Error != nil || res.RowsAffected == 1 {
