@@ -182,11 +182,19 @@ func retryAfter(v string) time.Duration {
 	return 0
 }
 
+// truncate makes s valid UTF-8 first (each run of bad bytes becomes one
+// three-byte U+FFFD, which can lengthen it) and then cuts it to at most
+// maxDescription bytes on a rune boundary.
 func truncate(s string) string {
-	if len(s) > maxDescription {
-		s = s[:maxDescription]
+	s = strings.ToValidUTF8(s, string(utf8.RuneError))
+	if len(s) <= maxDescription {
+		return s
 	}
-	return strings.ToValidUTF8(s, string(utf8.RuneError))
+	cut := maxDescription
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
 }
 
 // jsonObject reads loosely typed JSON: a field of an unexpected type reads

@@ -101,6 +101,10 @@ func TestDecodeErrorOddBodies(t *testing.T) {
 		{"v3 empty errors", `{"errors":[]}`, TypeUnknown, `{"errors":[]}`},
 		{"v1 authentication", `{"error":"authentication_error","message":"Invalid authorization header"}`, "authentication_error", "Invalid authorization header"},
 		{"huge html", "<p>" + strings.Repeat("x", 5000), TypeUnknown, "<p>" + strings.Repeat("x", maxDescription-3)},
+		// Each lone bad byte becomes a three-byte U+FFFD: the cap holds after that, on a rune boundary.
+		{"bad bytes spread out", strings.Repeat("a\xff", 400), TypeUnknown, strings.Repeat("a\uFFFD", maxDescription/4)},
+		{"cut inside a rune", strings.Repeat("x", maxDescription-1) + "é", TypeUnknown, strings.Repeat("x", maxDescription-1)},
+		{"bad bytes in a message", `{"message":"` + strings.Repeat("\xfe", 600) + `"}`, TypeUnknown, strings.Repeat("\uFFFD", maxDescription/3)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
