@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"strconv"
 	"sync"
@@ -297,6 +298,11 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 func (s *Server) MetricsServer(addr string) *http.Server {
 	mux := http.NewServeMux()
 	mux.Handle("GET "+paths.RouteMetrics, s.scrape)
+	// Go's profiles, for an operator chasing CPU or memory in production:
+	// only here, on the listener that stays on the private network.
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	return &http.Server{
 		Addr: addr, Handler: mux,
 		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
