@@ -18,8 +18,8 @@ import (
 	"syscall"
 	"time"
 
-	gosqlite "github.com/glebarez/go-sqlite"
-	"github.com/glebarez/sqlite"
+	gosqlite "modernc.org/sqlite"
+	"github.com/libtnb/sqlite"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pressly/goose/v3"

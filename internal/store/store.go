@@ -13,6 +13,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -34,11 +35,40 @@ type Store struct {
 	db      *gorm.DB
 	dialect string
 	now     func() time.Time
+	// inboxInsert is the webhook receiver's one-row insert on SQLite,
+	// prepared once for the life of the store (shared by its copies).
+	inboxInsert *lazyStmt
+}
+
+// lazyStmt is a statement prepared on first use and kept: on SQLite the
+// statement is parsed once, then only bound and stepped.
+type lazyStmt struct {
+	query string
+	mu    sync.Mutex
+	stmt  *sql.Stmt
+}
+
+// prepare prepares the statement on first use. Call it before beginning the
+// transaction that uses it: on SQLite that transaction holds the only
+// connection, which a prepare through db would wait for forever. A failed
+// prepare (the database unreachable) is tried again on the next call.
+func (l *lazyStmt) prepare(ctx context.Context, db *sql.DB) (*sql.Stmt, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.stmt == nil {
+		stmt, err := db.PrepareContext(ctx, l.query)
+		if err != nil {
+			return nil, err
+		}
+		l.stmt = stmt
+	}
+	return l.stmt, nil
 }
 
 // New returns a store over an open database.
 func New(db *database.DB) *Store {
-	return &Store{db: db.Gorm, dialect: db.Dialect, now: func() time.Time { return time.Now().UTC() }}
+	return &Store{db: db.Gorm, dialect: db.Dialect, now: func() time.Time { return time.Now().UTC() },
+		inboxInsert: &lazyStmt{query: sqliteInboxInsert}}
 }
 
 // WithClock returns a copy of the store that reads time from now (tests).

@@ -4,6 +4,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -80,30 +82,25 @@ func (s *Store) recordInbox(ctx context.Context, events []InboxEvent) ([]bool, e
 	// got the same events at once (Smartcar retrying while the first attempt
 	// is in flight) wait on each other at most once and never deadlock.
 	slices.SortFunc(unique, func(a, b int) int { return strings.Compare(events[a].EventID, events[b].EventID) })
-	query, args := s.inboxInsert(events, unique)
+	var insert *sql.Stmt
+	if !s.postgres() {
+		if insert, err = s.inboxInsert.prepare(ctx, sqldb); err != nil {
+			return nil, wrap(err, "record inbox: prepare")
+		}
+	}
 	tx, err := sqldb.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, wrap(err, "record inbox: begin")
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	rows, err := tx.QueryContext(ctx, query, args...)
+	var inserted map[string]bool
+	if s.postgres() {
+		inserted, err = s.insertInboxPostgres(ctx, tx, events, unique)
+	} else {
+		inserted, err = s.insertInboxSQLite(ctx, tx.StmtContext(ctx, insert), events, unique)
+	}
 	if err != nil {
-		return nil, wrap(err, "record inbox: insert %d", len(unique))
-	}
-	inserted := make(map[string]bool, len(unique))
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, wrap(err, "record inbox: scan")
-		}
-		inserted[id] = true
-	}
-	if err := rows.Close(); err != nil {
-		return nil, wrap(err, "record inbox: rows")
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap(err, "record inbox: rows")
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, wrap(err, "record inbox: commit")
@@ -114,66 +111,91 @@ func (s *Store) recordInbox(ctx context.Context, events []InboxEvent) ([]bool, e
 	return fresh, nil
 }
 
-// inboxInsert builds the insert of events[unique]. PostgreSQL gets one
-// statement for any batch size (columns as arrays, unnest), so the server
-// parses and plans it once; SQLite, which parses in-process, gets a plain
-// multi-row VALUES list.
-func (s *Store) inboxInsert(events []InboxEvent, unique []int) (string, []any) {
-	now := s.now()
-	received := func(e InboxEvent) time.Time {
-		if e.ReceivedAt.IsZero() {
-			return now
-		}
-		return e.ReceivedAt.UTC()
+// inboxTimes gives an event's receipt time (now when unset) and its
+// delivery time (nil when unknown), in UTC.
+func (s *Store) inboxTimes(e InboxEvent) (received time.Time, delivered *time.Time) {
+	received = e.ReceivedAt.UTC()
+	if e.ReceivedAt.IsZero() {
+		received = s.now()
 	}
-	delivered := func(e InboxEvent) *time.Time {
-		if e.DeliveredAt == nil || e.DeliveredAt.IsZero() {
-			return nil
-		}
+	if e.DeliveredAt != nil && !e.DeliveredAt.IsZero() {
 		t := e.DeliveredAt.UTC()
-		return &t
+		delivered = &t
 	}
-	const tail = " ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
-	if s.postgres() {
-		n := len(unique)
-		ids, sources, types, vehicles := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		bodies, deliv, recv := make([][]byte, n), make([]*time.Time, n), make([]time.Time, n)
-		for k, i := range unique {
-			e := events[i]
-			ids[k], sources[k], types[k], vehicles[k] = e.EventID, e.Source, e.EventType, e.VehicleID
-			bodies[k], deliv[k], recv[k] = e.Body, delivered(e), received(e)
-		}
-		// NOT EXISTS skips events already recorded before the unique index
-		// is asked: ON CONFLICT alone waits for any transaction that holds
-		// the existing row, and the processor holds it, updated, for its
-		// whole batch. A duplicate (Smartcar retrying while another
-		// instance already recorded the event) then waited for the batch
-		// and could miss the commit limit (503). Rows in flight in another
-		// writer's uncommitted batch are invisible here and still meet ON
-		// CONFLICT, a wait of one short commit.
-		return "INSERT INTO webhook_events (" + inboxColumns + ") SELECT e, s, t, v, b, d, r, '" + InboxPending + "'" +
-				" FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::timestamptz[], $7::timestamptz[]) AS u(e, s, t, v, b, d, r)" +
-				" WHERE NOT EXISTS (SELECT 1 FROM webhook_events w WHERE w.event_id = u.e) ORDER BY e" + tail,
-			[]any{ids, sources, types, vehicles, bodies, deliv, recv}
-	}
-	var b strings.Builder
-	b.Grow(len(unique)*24 + 128)
-	b.WriteString("INSERT INTO webhook_events (" + inboxColumns + ") VALUES ")
-	args := make([]any, 0, len(unique)*7)
+	return received, delivered
+}
+
+const inboxConflict = " ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+
+// insertInboxPostgres inserts events[unique] in one statement for any batch
+// size (columns as arrays, unnest), which pgx prepares once per connection,
+// and returns the event ids that went in.
+func (s *Store) insertInboxPostgres(ctx context.Context, tx *sql.Tx, events []InboxEvent, unique []int) (map[string]bool, error) {
+	n := len(unique)
+	ids, sources, types, vehicles := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	bodies, deliv, recv := make([][]byte, n), make([]*time.Time, n), make([]time.Time, n)
 	for k, i := range unique {
 		e := events[i]
-		if k > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?,?,?,?,?,?,?,'" + InboxPending + "')")
-		var d any
-		if t := delivered(e); t != nil {
-			d = *t
-		}
-		args = append(args, e.EventID, e.Source, e.EventType, e.VehicleID, e.Body, d, received(e))
+		ids[k], sources[k], types[k], vehicles[k], bodies[k] = e.EventID, e.Source, e.EventType, e.VehicleID, e.Body
+		recv[k], deliv[k] = s.inboxTimes(e)
 	}
-	b.WriteString(tail)
-	return b.String(), args
+	// NOT EXISTS skips events already recorded before the unique index
+	// is asked: ON CONFLICT alone waits for any transaction that holds
+	// the existing row, and the processor holds it, updated, for its
+	// whole batch. A duplicate (Smartcar retrying while another
+	// instance already recorded the event) then waited for the batch
+	// and could miss the commit limit (503). Rows in flight in another
+	// writer's uncommitted batch are invisible here and still meet ON
+	// CONFLICT, a wait of one short commit.
+	const query = "INSERT INTO webhook_events (" + inboxColumns + ") SELECT e, s, t, v, b, d, r, '" + InboxPending + "'" +
+		" FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::timestamptz[], $7::timestamptz[]) AS u(e, s, t, v, b, d, r)" +
+		" WHERE NOT EXISTS (SELECT 1 FROM webhook_events w WHERE w.event_id = u.e) ORDER BY e" + inboxConflict
+	rows, err := tx.QueryContext(ctx, query, ids, sources, types, vehicles, bodies, deliv, recv)
+	if err != nil {
+		return nil, wrap(err, "record inbox: insert %d", n)
+	}
+	defer rows.Close()
+	inserted := make(map[string]bool, n)
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, wrap(err, "record inbox: scan")
+		}
+		inserted[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err, "record inbox: rows")
+	}
+	return inserted, nil
+}
+
+const sqliteInboxInsert = "INSERT INTO webhook_events (" + inboxColumns + ") VALUES (?,?,?,?,?,?,?,'" + InboxPending + "')" + inboxConflict
+
+// insertInboxSQLite inserts events[unique] one row at a time through stmt,
+// the one-row insert prepared for the life of the store: SQLite runs in-process, so
+// there are no round trips to save, and a multi-row statement would be
+// parsed afresh for every batch (its text changes with the batch's size)
+// where the one-row statement is parsed once and only bound and stepped.
+func (s *Store) insertInboxSQLite(ctx context.Context, stmt *sql.Stmt, events []InboxEvent, unique []int) (map[string]bool, error) {
+	inserted := make(map[string]bool, len(unique))
+	for _, i := range unique {
+		e := events[i]
+		received, delivered := s.inboxTimes(e)
+		var d any
+		if delivered != nil {
+			d = *delivered
+		}
+		var id string
+		err := stmt.QueryRowContext(ctx, e.EventID, e.Source, e.EventType, e.VehicleID, e.Body, d, received).Scan(&id)
+		switch {
+		case errors.Is(err, sql.ErrNoRows): // recorded before
+		case err != nil:
+			return nil, wrap(err, "record inbox: insert %s", e.EventID)
+		default:
+			inserted[id] = true
+		}
+	}
+	return inserted, nil
 }
 
 // ClaimInbox returns up to limit pending events, oldest first, for processing
