@@ -268,3 +268,39 @@ func TestPublicMetricsNeedTheToken(t *testing.T) {
 		t.Fatal("an empty scrape")
 	}
 }
+
+// Go's profiles are served on the private metrics listener only: the
+// public one answers 404 for them, even to the scrape token's bearer.
+func TestProfilesOnlyOnTheMetricsListener(t *testing.T) {
+	m := newMetricsServer(t, map[string]string{"METRICS_TOKEN": metricsToken}, nil)
+	for _, path := range []string{"/debug/pprof/", "/debug/pprof/heap", "/debug/pprof/profile?seconds=1"} {
+		if got := m.do(t, "GET", path, "", map[string]string{"Authorization": "Bearer " + metricsToken}, ""); got != 404 {
+			t.Errorf("public %s: %d, want 404", path, got)
+		}
+	}
+	private := httptest.NewServer(m.s.MetricsServer("").Handler)
+	t.Cleanup(private.Close)
+	for path, want := range map[string]string{
+		"/debug/pprof/":                  "goroutine",
+		"/debug/pprof/heap?debug=1":      "heap profile",
+		"/debug/pprof/goroutine?debug=1": "goroutine profile",
+	} {
+		res, err := http.Get(private.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Errorf("private %s: %d, %.80q; want 200 with %q", path, res.StatusCode, body, want)
+		}
+	}
+	res, err := http.Get(private.URL + "/debug/pprof/profile?seconds=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/octet-stream" {
+		t.Errorf("CPU profile: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+}
