@@ -10,17 +10,6 @@ import (
 	"reconnect/internal/store"
 )
 
-// The alert event types sent to the host.
-const (
-	// EventMigrationSuspected: many cars of one make need re-authentication
-	// at once, as if the carmaker had migrated without notice
-	// (MigrationPayload). At most once per make per UTC day.
-	EventMigrationSuspected = "migration.suspected"
-	// EventNeedsSupport: an owner needs a person, once per episode of a
-	// broken car (NeedsSupportPayload).
-	EventNeedsSupport = "vehicle.needs_support"
-)
-
 // MigrationPayload is the body of migration.suspected: Standard Webhooks'
 // {type, timestamp, data}.
 type MigrationPayload struct {

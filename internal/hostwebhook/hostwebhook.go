@@ -30,23 +30,33 @@ import (
 	"reconnect/internal/store"
 )
 
-// The event types sent to the host.
+// The event types sent to the host, as the strings the payloads carry; the
+// words are declared once, in model.HostEvents.
 const (
 	// EventDisconnected: a working vehicle broke and needs its owner.
-	EventDisconnected = "vehicle.disconnected"
+	EventDisconnected = string(model.HostDisconnected)
 	// EventReconnected: the owner repaired it through Reconnect.
-	EventReconnected = "vehicle.reconnected"
+	EventReconnected = string(model.HostReconnected)
 	// EventResolvedElsewhere: it works again without the owner going through
 	// Reconnect (Smartcar reported RESOLVED, or a call succeeded).
-	EventResolvedElsewhere = "vehicle.resolved_elsewhere"
+	EventResolvedElsewhere = string(model.HostResolvedElsewhere)
 	// EventDeclined: the owner said they will not reconnect.
-	EventDeclined = "vehicle.declined"
+	EventDeclined = string(model.HostDeclined)
 	// EventCampaignVehicleCompleted: a vehicle in a migration campaign was
 	// re-authenticated in a way the campaign counts (CampaignPayload).
-	EventCampaignVehicleCompleted = "campaign.vehicle_completed"
+	EventCampaignVehicleCompleted = string(model.HostCampaignVehicleCompleted)
 	// EventOwnerChanged: the car changed hands, or seems to have
 	// (OwnerChangePayload).
-	EventOwnerChanged = "vehicle.owner_changed"
+	EventOwnerChanged = string(model.HostOwnerChanged)
+	// EventCampaignPaused: a running campaign paused itself (PausePayload).
+	EventCampaignPaused = string(model.HostCampaignPaused)
+	// EventMigrationSuspected: many cars of one make need re-authentication
+	// at once, as if the carmaker had migrated without notice
+	// (MigrationPayload). At most once per make per UTC day.
+	EventMigrationSuspected = string(model.HostMigrationSuspected)
+	// EventNeedsSupport: an owner needs a person, once per episode of a
+	// broken car (NeedsSupportPayload).
+	EventNeedsSupport = string(model.HostNeedsSupport)
 )
 
 // SecretPrefix marks a Standard Webhooks signing secret.
@@ -459,9 +469,6 @@ func (w *Worker) NextRetry(job *river.Job[DeliverArgs]) time.Time {
 func (w *Worker) Timeout(*river.Job[DeliverArgs]) time.Duration {
 	return w.Notifier.cfg.Timeout + 10*time.Second
 }
-
-// EventCampaignPaused: a running campaign paused itself (PausePayload).
-const EventCampaignPaused = string(model.HostCampaignPaused)
 
 // PausePayload is the body of campaign.paused: Standard Webhooks' {type,
 // timestamp, data}.

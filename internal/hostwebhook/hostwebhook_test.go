@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -251,4 +252,18 @@ func TestCampaignCompletionIsSignedAndQueuedLikeTheOthers(t *testing.T) {
 			t.Fatalf("payload %+v", p)
 		}
 	})
+}
+
+// The README's "Webhooks to you" is the host developer's reference: every
+// type Reconnect sends is described there.
+func TestREADMEDescribesEveryHostEvent(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range model.HostEvents {
+		if !strings.Contains(string(readme), "`"+string(e)+"`") {
+			t.Errorf("README does not describe the host webhook %s", e)
+		}
+	}
 }

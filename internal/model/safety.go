@@ -20,21 +20,6 @@ const (
 // PauseReasons lists every reason.
 var PauseReasons = []PauseReason{PauseBounces, PauseComplaints, PauseConnectErrors}
 
-// HostEvent is the type of a webhook sent to the host app. The vehicle
-// events are named in internal/hostwebhook; the campaign's own are here
-// because they share words with the audit actions.
-type HostEvent string
-
-// The host events declared here.
-const (
-	// HostCampaignPaused: a running campaign paused itself (PauseReason)
-	// and sends nothing until staff resume it.
-	HostCampaignPaused HostEvent = "campaign.paused"
-)
-
-// HostEvents lists every HostEvent declared here.
-var HostEvents = []HostEvent{HostCampaignPaused}
-
 // MailReport is what a mail provider reports about an email after it left
 // us (POST /api/v1/email-events).
 type MailReport string
