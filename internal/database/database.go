@@ -18,10 +18,9 @@ import (
 	"syscall"
 	"time"
 
-	gosqlite "modernc.org/sqlite"
-	"github.com/libtnb/sqlite"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/libtnb/sqlite"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -30,6 +29,7 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+	gosqlite "modernc.org/sqlite"
 
 	"reconnect/internal/config"
 	"reconnect/migrations"

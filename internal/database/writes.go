@@ -7,9 +7,9 @@ import (
 	"sync"
 	"time"
 
-	gosqlite "modernc.org/sqlite"
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
+	gosqlite "modernc.org/sqlite"
 
 	"reconnect/internal/config"
 )
