@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"reconnect/internal/textcheck"
 )
 
 // Resolution is Smartcar's hint for how an error gets fixed.
@@ -186,15 +188,7 @@ func retryAfter(v string) time.Duration {
 // three-byte U+FFFD, which can lengthen it) and then cuts it to at most
 // maxDescription bytes on a rune boundary.
 func truncate(s string) string {
-	s = strings.ToValidUTF8(s, string(utf8.RuneError))
-	if len(s) <= maxDescription {
-		return s
-	}
-	cut := maxDescription
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut]
+	return textcheck.Clip(strings.ToValidUTF8(s, string(utf8.RuneError)), maxDescription)
 }
 
 // jsonObject reads loosely typed JSON: a field of an unexpected type reads

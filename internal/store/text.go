@@ -4,22 +4,15 @@ package store
 
 import (
 	"strings"
-	"unicode/utf8"
+
+	"reconnect/internal/textcheck"
 )
 
 // Clip keeps free text (error messages, user agents, reasons) within n bytes
 // for a text column, cut on a character boundary so the result stays valid
 // UTF-8: PostgreSQL refuses anything else, and a refused write of an error
 // message would lose the record of the error.
-func Clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
+func Clip(s string, n int) string { return textcheck.Clip(s, n) }
 
 // normalizeEmail spells an address the way owners and staff store it and are
 // looked up by: trimmed and lower-case.

@@ -121,3 +121,15 @@ func Clean(s string) string {
 		return r
 	}, s)
 }
+
+// Clip keeps s within n bytes, cut on a character boundary, so valid UTF-8
+// stays valid: a cut mid-character would make text PostgreSQL refuses.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
