@@ -42,6 +42,9 @@ type Catalog struct {
 	bundle  *goi18n.Bundle
 	matcher language.Matcher
 	tags    []language.Tag
+	// locs holds one localizer per supported language, made once: a
+	// localizer never changes, and every request needs one.
+	locs map[string]*Localizer
 }
 
 // New loads the embedded catalogues.
@@ -62,6 +65,18 @@ func New() (*Catalog, error) {
 		c.tags = append(c.tags, language.MustParse(l.Tag))
 	}
 	c.matcher = language.NewMatcher(c.tags)
+	c.locs = make(map[string]*Localizer, len(Supported))
+	english, err := Messages(Supported[0].Tag)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range Supported {
+		own, err := Messages(l.Tag)
+		if err != nil {
+			return nil, err
+		}
+		c.locs[l.Tag] = &Localizer{lang: l.Tag, l: goi18n.NewLocalizer(b, l.Tag, Supported[0].Tag), fast: compile(own, english)}
+	}
 	return c, nil
 }
 
@@ -113,11 +128,68 @@ func (c *Catalog) Supports(want string) (string, bool) {
 type Localizer struct {
 	lang string
 	l    *goi18n.Localizer
+	// fast holds the language's messages (English's where it has none)
+	// that T can write without go-i18n; see compile.
+	fast map[string]message
 }
 
-// Localizer returns a localizer for a supported language tag.
+// Localizer returns a localizer for a supported language tag (shared, as
+// localizers never change); another tag gets a new one that falls back to
+// English, as go-i18n does.
 func (c *Catalog) Localizer(lang string) *Localizer {
+	if l, ok := c.locs[lang]; ok {
+		return l
+	}
 	return &Localizer{lang: lang, l: goi18n.NewLocalizer(c.bundle, lang, Supported[0].Tag)}
+}
+
+// message is a message split at its {{.Name}} placeholders: parts holds
+// text, name, text, name, …, text, so it always has an odd length.
+type message struct {
+	parts []string
+}
+
+// compile splits each message of own, then of fallback for the ids own
+// lacks, at its placeholders. A message whose "{{" are not all plain
+// {{.Name}} placeholders is left out, and T hands it to go-i18n.
+//
+// Why: go-i18n executes a text/template for every message it writes with
+// data, and parses the language tags again on every lookup; a page of five
+// vehicle cards writes dozens of messages, and that was about 15 % of the
+// owner's page's CPU. The writing here is text/template's for the values T
+// is given (strings and integers); anything else goes to go-i18n, and a test
+// holds the two to the same output for every message of every language.
+func compile(own, fallback map[string]string) map[string]message {
+	out := make(map[string]message, len(fallback))
+	add := func(id, text string) {
+		var parts []string
+		rest := text
+		for {
+			loc := placeholder.FindStringIndex(rest)
+			if loc == nil {
+				break
+			}
+			if strings.Contains(rest[:loc[0]], "{{") {
+				return
+			}
+			name := strings.TrimSpace(rest[loc[0]+2 : loc[1]-2])
+			parts = append(parts, rest[:loc[0]], name[1:])
+			rest = rest[loc[1]:]
+		}
+		if strings.Contains(rest, "{{") {
+			return
+		}
+		out[id] = message{parts: append(parts, rest)}
+	}
+	for id, text := range own {
+		add(id, text)
+	}
+	for id, text := range fallback {
+		if _, ok := own[id]; !ok {
+			add(id, text)
+		}
+	}
+	return out
 }
 
 // Lang is the localizer's language tag.
@@ -126,6 +198,16 @@ func (l *Localizer) Lang() string { return l.lang }
 // T translates a message id; data fills {{.Name}} placeholders. A missing id
 // shows the id itself, which the catalogue test catches long before users do.
 func (l *Localizer) T(id string, data ...map[string]any) string {
+	if m, ok := l.fast[id]; ok {
+		if len(m.parts) == 1 {
+			return m.parts[0]
+		}
+		if len(data) > 0 {
+			if s, ok := m.write(data[0]); ok {
+				return s
+			}
+		}
+	}
 	cfg := &goi18n.LocalizeConfig{MessageID: id}
 	if len(data) > 0 {
 		cfg.TemplateData = data[0]
@@ -135,6 +217,29 @@ func (l *Localizer) T(id string, data ...map[string]any) string {
 		return id
 	}
 	return s
+}
+
+// write fills the placeholders from data; false when a value is missing or
+// of a type whose writing is left to text/template (through go-i18n).
+func (m message) write(data map[string]any) (string, bool) {
+	var b strings.Builder
+	for i, p := range m.parts {
+		if i%2 == 0 {
+			b.WriteString(p)
+			continue
+		}
+		switch v := data[p].(type) {
+		case string:
+			b.WriteString(v)
+		case int:
+			b.WriteString(strconv.Itoa(v))
+		case int64:
+			b.WriteString(strconv.FormatInt(v, 10))
+		default:
+			return "", false
+		}
+	}
+	return b.String(), true
 }
 
 // Messages lists every message id of a language, for the catalogue test.

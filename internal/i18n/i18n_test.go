@@ -4,6 +4,8 @@ import (
 	"context"
 	"regexp"
 	"testing"
+
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 )
 
 // Every language must have every English message, with the same placeholders,
@@ -84,5 +86,64 @@ func TestFrenchSpacesBeforeHighPunctuation(t *testing.T) {
 		if got := len(FrenchSpacingErrors(tc.in)); got != tc.want {
 			t.Errorf("FrenchSpacingErrors(%q) found %d, want %d", tc.in, got, tc.want)
 		}
+	}
+}
+
+// T writes most messages itself (see compile); go-i18n writes the rest.
+// Both must give the same text for every message of every language, with
+// data of each kind T is given, with missing data, and with none.
+func TestFastPathWritesWhatGoI18nWrites(t *testing.T) {
+	c := MustNew()
+	ids := map[string]bool{"no.such.message": true}
+	for _, l := range Supported {
+		m, err := Messages(l.Tag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id := range m {
+			ids[id] = true
+		}
+	}
+	datas := []map[string]any{
+		nil,
+		{},
+		{"Name": "Ana", "Car": "Tesla Model 3", "Day": "1er", "Month": "mars", "Count": 3, "N": int64(12), "Date": "<b>&"},
+		{"Name": 7, "Car": int64(-2), "Count": "three", "Day": 31},
+		{"Name": 1.5, "Car": nil, "Count": []string{"x"}},
+	}
+	fast := 0
+	for _, l := range Supported {
+		loc := c.Localizer(l.Tag)
+		for id := range ids {
+			if _, ok := loc.fast[id]; ok {
+				fast++
+			}
+			for _, d := range datas {
+				cfg := &goi18n.LocalizeConfig{MessageID: id}
+				var got string
+				if d == nil {
+					got = loc.T(id)
+				} else {
+					got = loc.T(id, d)
+					cfg.TemplateData = d
+				}
+				want, err := loc.l.Localize(cfg)
+				if err != nil {
+					want = id
+				}
+				if got != want {
+					t.Errorf("%s %s with %v: T wrote %q, go-i18n %q", l.Tag, id, d, got, want)
+				}
+			}
+		}
+	}
+	if fast < len(ids)*len(Supported)*9/10 {
+		t.Errorf("only %d of %d messages written without go-i18n", fast, len(ids)*len(Supported))
+	}
+	if c.Localizer("de") != c.Localizer("de") {
+		t.Error("a supported language's localizer is made again")
+	}
+	if got := c.Localizer("pt").T("owner.title"); got != c.Localizer("en").T("owner.title") {
+		t.Errorf("an unsupported tag falls back to English, got %q", got)
 	}
 }
