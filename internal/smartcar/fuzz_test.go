@@ -16,6 +16,11 @@ func FuzzParseWebhook(f *testing.F) {
 	}
 	f.Add([]byte(`{"eventType":"VERIFY","data":{"challenge":1}}`))
 	f.Add([]byte(`{"version":"2.0","eventName":"verify","payload":"x"}`))
+	for _, c := range envelopeCases {
+		if len(c.body) < 1000 {
+			f.Add([]byte(c.body))
+		}
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ev, err := ParseWebhook(body)
 		if err != nil {

@@ -25,6 +25,11 @@ func parseTimestamp(raw []byte) time.Time {
 	if json.Unmarshal(raw, &s) != nil {
 		s = string(raw) // a bare number, or null
 	}
+	return timestampText(s)
+}
+
+// timestampText reads a timestamp once its JSON quoting is removed.
+func timestampText(s string) time.Time {
 	s = strings.TrimSpace(s)
 	if f, err := strconv.ParseFloat(s, 64); err == nil {
 		return epoch(f)
