@@ -140,7 +140,7 @@ func TestFastPathWritesWhatGoI18nWrites(t *testing.T) {
 	if fast < len(ids)*len(Supported)*9/10 {
 		t.Errorf("only %d of %d messages written without go-i18n", fast, len(ids)*len(Supported))
 	}
-	if c.Localizer("de") != c.Localizer("de") {
+	if first, again := c.Localizer("de"), c.Localizer("de"); first != again {
 		t.Error("a supported language's localizer is made again")
 	}
 	if got := c.Localizer("pt").T("owner.title"); got != c.Localizer("en").T("owner.title") {
