@@ -152,9 +152,17 @@ func TestSMTPDownDelaysMailAndLosesNone(t *testing.T) {
 		for _, h := range []string{"ann", "ben", "cem"} {
 			owners = append(owners, brokenOwner(t, l.store, l.machine, h, h+"@example.com"))
 		}
-		waitFor(t, 10*time.Second, "failed attempts", func() bool {
-			es, _ := l.store.EmailsByOwner(l.ctx, owners[0].ID, store.Page{})
-			return len(es) == 1 && es[0].Attempts >= 2 && es[0].Status == store.EmailPending
+		// Every owner's email must have failed (twice) before the server
+		// comes back; waiting on the first owner's alone let a slower
+		// schedule try the last one only once the server was up again.
+		waitFor(t, 20*time.Second, "failed attempts", func() bool {
+			for _, o := range owners {
+				es, _ := l.store.EmailsByOwner(l.ctx, o.ID, store.Page{})
+				if len(es) != 1 || es[0].Attempts < 2 || es[0].Status != store.EmailPending {
+					return false
+				}
+			}
+			return true
 		})
 		srv, err = devsmtp.Start(devsmtp.Options{Addr: addr, Inbox: inbox})
 		if err != nil {
