@@ -165,12 +165,13 @@ func TestConsoleSpeaksTheStaffMembersLanguage(t *testing.T) {
 		// The console's header stores a language for this staff member.
 		choose := func(tag string) {
 			t.Helper()
-			do(t, ctx, chromedp.Navigate(w.appURL+"/console/campaigns"), chromedp.WaitVisible(bt.TestID("console-language")),
-				chromedp.SetValue(bt.TestID("console-language"), tag))
-			// Submitted by the form itself (no click that a moving layout
-			// could miss), waiting for the page it leads to, not the one
-			// it is on.
-			if _, err := chromedp.RunResponse(ctx, chromedp.Submit(bt.TestID("console-language-form"))); err != nil {
+			do(t, ctx, chromedp.Navigate(w.appURL+"/console/campaigns"), chromedp.WaitVisible(bt.TestID("console-language")))
+			// Picking a language is what submits the form: SetValue fires
+			// the select's change event and the page's script submits it,
+			// as for a staff member. A separate Submit would race that
+			// navigation and could find its form node gone. RunResponse
+			// waits for the page the form leads to, not the one it is on.
+			if _, err := chromedp.RunResponse(ctx, chromedp.SetValue(bt.TestID("console-language"), tag)); err != nil {
 				t.Fatal(err)
 			}
 			do(t, ctx, chromedp.WaitVisible(bt.TestID("campaigns-table")))
