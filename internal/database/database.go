@@ -46,6 +46,9 @@ type DB struct {
 
 	// writes is what the app's own writes said about storage (CanWrite).
 	writes *writeWatch
+	// checkpoints copies SQLite's write-ahead log into the database file
+	// (SQLite only).
+	checkpoints *checkpointer
 }
 
 // sqliteDSN turns a path into a DSN that survives a killed process (WAL +
@@ -78,14 +81,21 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger, opts ...Option) 
 				return nil, fmt.Errorf("database: create %s: %w", dir, err)
 			}
 		}
-		db.Gorm, err = gorm.Open(sqlite.Open(sqliteDSN(dsn)), gcfg)
+		// The app's connection leaves checkpoints to the checkpointer.
+		db.Gorm, err = gorm.Open(sqlite.Open(sqliteDSN(dsn)+"&_pragma=wal_autocheckpoint(0)"), gcfg)
 		if err != nil {
 			return nil, fmt.Errorf("database: open sqlite: %w", err)
 		}
 		db.SQL, _ = db.Gorm.DB()
+		if db.checkpoints, err = startCheckpointer(db.SQL, sqliteDSN(dsn), log); err != nil {
+			_ = db.SQL.Close()
+			return nil, fmt.Errorf("database: open sqlite checkpointer: %w", err)
+		}
 		// SQLite allows one writer; the job queue's driver is only reliable
 		// with a single connection, and one connection also means no
-		// SQLITE_BUSY between our own goroutines.
+		// SQLITE_BUSY between our own goroutines. (The checkpointer's own
+		// connection only reads the log and writes the database file,
+		// which never blocks a writer.)
 		db.SQL.SetMaxOpenConns(1)
 	case config.Postgres:
 		// No GORM statement cache: pgx already keeps each connection's
@@ -139,7 +149,13 @@ func (db *DB) Close() error {
 	if db.Pool != nil {
 		db.Pool.Close()
 	}
-	return db.SQL.Close()
+	err := db.SQL.Close()
+	if db.checkpoints != nil {
+		// Last, so that closing the last connection checkpoints what the
+		// app wrote and removes the log, as SQLite does.
+		err = errors.Join(err, db.checkpoints.stop())
+	}
+	return err
 }
 
 // Ping reports whether the database answers within the context's deadline.

@@ -1,0 +1,98 @@
+package database_test
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"reconnect/internal/database"
+)
+
+// The app's connection never checkpoints; the background checkpointer keeps
+// the write-ahead log bounded while writes never pause, and closing the
+// database folds the log into the file and removes it.
+func TestSQLiteCheckpointsInTheBackground(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "t.db")
+	db, err := database.Open(ctx, "sqlite:"+path, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := false
+	defer func() {
+		if !closed {
+			_ = db.Close()
+		}
+	}()
+	var auto int
+	if err := db.SQL.QueryRow("PRAGMA wal_autocheckpoint").Scan(&auto); err != nil {
+		t.Fatal(err)
+	}
+	if auto != 0 {
+		t.Fatalf("the app's connection checkpoints every %d pages; its commits should never copy the log", auto)
+	}
+	if _, err := db.SQL.Exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, b BLOB)"); err != nil {
+		t.Fatal(err)
+	}
+
+	// Rows of 4 KiB, one commit each and no pause between them, until the
+	// log has been started again: a passive checkpoint alone never restarts
+	// a log that is always being written. The test reads the log's length
+	// from the WAL index rather than asking SQLite, which would checkpoint.
+	const limit = 8 * 4096 // rows of about 3 pages each: some 24 restart sizes
+	largest, rows := uint32(0), 0
+	for ; rows < limit; rows++ {
+		if _, err := db.SQL.Exec("INSERT INTO blobs (b) VALUES (zeroblob(4000))"); err != nil {
+			t.Fatalf("row %d: %v", rows, err)
+		}
+		if rows%64 != 0 {
+			continue
+		}
+		frames := walFrames(t, path)
+		if frames < largest/2 {
+			t.Logf("log restarted after %d rows, at %d pages", rows, largest)
+			break
+		}
+		largest = max(largest, frames)
+	}
+	if rows == limit {
+		t.Fatalf("after %d rows the log holds %d pages and was never started again", rows, largest)
+	}
+
+	if err := db.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	closed = true
+	if _, err := os.Stat(path + "-wal"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("after close the write-ahead log is still there (%v): the last connection to close did not checkpoint", err)
+	}
+	db, err = database.Open(ctx, "sqlite:"+path, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.SQL.QueryRow("SELECT count(*) FROM blobs").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != rows+1 {
+		t.Fatalf("reopened: %d rows, want %d", n, rows)
+	}
+}
+
+// walFrames reads how many pages the write-ahead log holds (mxFrame) from the
+// WAL index, as laid out in https://www.sqlite.org/walformat.html: a 48-byte
+// header at the start of the -shm file, mxFrame at byte 16, in the byte
+// order of the machine.
+func walFrames(t *testing.T, path string) uint32 {
+	t.Helper()
+	b, err := os.ReadFile(path + "-shm")
+	if err != nil || len(b) < 48 {
+		t.Fatalf("read the WAL index: %v (%d bytes)", err, len(b))
+	}
+	return binary.NativeEndian.Uint32(b[16:20])
+}
