@@ -278,8 +278,11 @@ func ingestConfig(c config.Config, db *database.DB) ingest.Config {
 		cfg.Writer = ingest.WriterConfig{Writers: 3}
 		cfg.Processor = ingest.ProcessorConfig{Batch: 250, Workers: 2}
 	} else {
-		// One connection: the processor's transactions stay short.
-		cfg.Writer = ingest.WriterConfig{Writers: 1}
+		// One connection: the processor's transactions stay short. The
+		// linger is half the default: with checkpoints off the writer's
+		// path (see internal/database) its commits are cheap enough that
+		// answering senders sooner wins more than fuller batches save.
+		cfg.Writer = ingest.WriterConfig{Writers: 1, Linger: time.Millisecond}
 		cfg.Processor = ingest.ProcessorConfig{Batch: 128, TargetTx: 8 * time.Millisecond}
 	}
 	return cfg
