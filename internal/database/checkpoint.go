@@ -3,6 +3,8 @@ package database
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -36,6 +38,7 @@ const (
 	restartFrames   = 4096 // 16 MiB of 4 KiB pages
 	restartLeft     = 256  // pages a restart may have to copy itself (1 MiB)
 	catchUp         = 8
+	restartWait     = 50 * time.Millisecond // the restart's busy timeout
 )
 
 // checkpointer runs the background checkpoints of one SQLite database.
@@ -104,8 +107,31 @@ func (c *checkpointer) checkpoint(ctx context.Context) error {
 			break
 		}
 	}
-	_, err = walCheckpoint(ctx, c.app, "RESTART")
-	return err
+	return c.restart(ctx)
+}
+
+// restart runs the RESTART checkpoint on the app's connection with a short
+// busy timeout. A reader in another process (an operator's sqlite3 shell, a
+// backup tool) can hold a snapshot of the log for as long as it likes, and
+// the restart waits for it while it holds the app's one connection: with
+// the app's own timeout every write would stall for 10 s. Given up, the
+// restart is tried again at the next tick; the log grows meanwhile, as it
+// would with SQLite's own checkpoints.
+func (c *checkpointer) restart(ctx context.Context) error {
+	conn, err := c.app.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", restartWait.Milliseconds())); err != nil {
+		return err
+	}
+	var busy, frames, done int
+	err = conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &frames, &done)
+	// Back to the app's timeout even when the context is done: the
+	// connection goes back to the pool.
+	_, rerr := conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA busy_timeout = %d", busyTimeout.Milliseconds()))
+	return errors.Join(err, rerr)
 }
 
 // walCheckpoint runs one wal_checkpoint on db and returns the pages the log
@@ -116,9 +142,12 @@ func walCheckpoint(ctx context.Context, db *sql.DB, mode string) (frames int, er
 	return frames, err
 }
 
-// stop ends the background checkpoints and closes their connection.
-func (c *checkpointer) stop() error {
+// halt ends the background checkpoints; close then closes their connection.
+// Close halts before it closes the app's connection, which a restart may be
+// using, and closes last.
+func (c *checkpointer) halt() {
 	c.cancel()
 	c.done.Wait()
-	return c.db.Close()
 }
+
+func (c *checkpointer) close() error { return c.db.Close() }

@@ -2,12 +2,14 @@ package database_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/binary"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"reconnect/internal/database"
 )
@@ -95,4 +97,72 @@ func walFrames(t *testing.T, path string) uint32 {
 		t.Fatalf("read the WAL index: %v (%d bytes)", err, len(b))
 	}
 	return binary.NativeEndian.Uint32(b[16:20])
+}
+
+// A reader in another process may hold a snapshot of the log for as long as
+// it likes (an operator's sqlite3 shell, a backup tool). The restart waits
+// for it on the app's one connection, so it must give up quickly rather
+// than stall every write for the app's 10 s busy timeout; once the reader is
+// gone the log is restarted.
+func TestSQLiteCheckpointerGivesWayToAnOutsideReader(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "t.db")
+	db, err := database.Open(ctx, "sqlite:"+path, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.SQL.Exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, b BLOB)"); err != nil {
+		t.Fatal(err)
+	}
+	outside, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer outside.Close()
+	reader, err := outside.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := reader.QueryRow("SELECT count(*) FROM blobs").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+
+	// Well past the restart size, then two seconds more: about twenty
+	// ticks of the checkpointer, each trying the restart.
+	var slowest time.Duration
+	var until time.Time
+	for rows := 0; until.IsZero() || time.Now().Before(until); rows++ {
+		start := time.Now()
+		if _, err := db.SQL.Exec("INSERT INTO blobs (b) VALUES (zeroblob(4000))"); err != nil {
+			t.Fatalf("row %d: %v", rows, err)
+		}
+		if slowest = max(slowest, time.Since(start)); slowest > time.Second {
+			t.Fatalf("row %d took %v while an outside reader held the log: the restart held the app's connection", rows, slowest)
+		}
+		if until.IsZero() && rows%64 == 0 && walFrames(t, path) > 2*4096 {
+			until = time.Now().Add(2 * time.Second)
+		}
+	}
+	t.Logf("slowest write while the reader held the log: %v", slowest)
+	held := walFrames(t, path)
+
+	if err := reader.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	for rows := 0; ; rows++ {
+		if _, err := db.SQL.Exec("INSERT INTO blobs (b) VALUES (zeroblob(4000))"); err != nil {
+			t.Fatalf("row %d: %v", rows, err)
+		}
+		if rows%64 != 0 {
+			continue
+		}
+		if frames := walFrames(t, path); frames < held/2 {
+			break
+		}
+		if rows > 8*4096 {
+			t.Fatalf("the reader is gone, yet after %d more rows the log (%d pages) was never started again", rows, walFrames(t, path))
+		}
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -55,8 +56,13 @@ type DB struct {
 // NORMAL) and makes writers queue instead of failing (busy timeout, immediate
 // transactions so that a read never has to be upgraded to a write mid-way).
 func sqliteDSN(path string) string {
-	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(" + strconv.FormatInt(busyTimeout.Milliseconds(), 10) +
+		")&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
 }
+
+// busyTimeout is how long a SQLite statement waits for a lock another
+// connection holds before it fails with SQLITE_BUSY.
+const busyTimeout = 10 * time.Second
 
 // Open connects without migrating. Migrate first on PostgreSQL: pgx caches
 // statement plans and a table changed underneath it breaks the next query.
@@ -149,11 +155,14 @@ func (db *DB) Close() error {
 	if db.Pool != nil {
 		db.Pool.Close()
 	}
+	if db.checkpoints != nil {
+		db.checkpoints.halt()
+	}
 	err := db.SQL.Close()
 	if db.checkpoints != nil {
 		// Last, so that closing the last connection checkpoints what the
 		// app wrote and removes the log, as SQLite does.
-		err = errors.Join(err, db.checkpoints.stop())
+		err = errors.Join(err, db.checkpoints.close())
 	}
 	return err
 }
