@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -18,12 +17,7 @@ import (
 // the write-ahead log bounded while writes never pause, and closing the
 // database folds the log into the file and removes it.
 func TestSQLiteCheckpointsInTheBackground(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "t.db")
-	db, err := database.Open(ctx, "sqlite:"+path, quiet())
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, path := openSQLite(t, "CREATE TABLE blobs (id INTEGER PRIMARY KEY, b BLOB)")
 	closed := false
 	defer func() {
 		if !closed {
@@ -36,9 +30,6 @@ func TestSQLiteCheckpointsInTheBackground(t *testing.T) {
 	}
 	if auto != 0 {
 		t.Fatalf("the app's connection checkpoints every %d pages; its commits should never copy the log", auto)
-	}
-	if _, err := db.SQL.Exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, b BLOB)"); err != nil {
-		t.Fatal(err)
 	}
 
 	// Rows of 4 KiB, one commit each and no pause between them, until the
@@ -72,7 +63,7 @@ func TestSQLiteCheckpointsInTheBackground(t *testing.T) {
 	if _, err := os.Stat(path + "-wal"); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("after close the write-ahead log is still there (%v): the last connection to close did not checkpoint", err)
 	}
-	db, err = database.Open(ctx, "sqlite:"+path, quiet())
+	db, err := database.Open(context.Background(), "sqlite:"+path, quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,16 +96,8 @@ func walFrames(t *testing.T, path string) uint32 {
 // than stall every write for the app's 10 s busy timeout; once the reader is
 // gone the log is restarted.
 func TestSQLiteCheckpointerGivesWayToAnOutsideReader(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "t.db")
-	db, err := database.Open(ctx, "sqlite:"+path, quiet())
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, path := openSQLite(t, "CREATE TABLE blobs (id INTEGER PRIMARY KEY, b BLOB)")
 	defer db.Close()
-	if _, err := db.SQL.Exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, b BLOB)"); err != nil {
-		t.Fatal(err)
-	}
 	outside, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)

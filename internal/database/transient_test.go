@@ -25,6 +25,22 @@ import (
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
+// openSQLite opens a new SQLite database in a temporary directory and runs
+// schema on it; the caller closes it. path is the database file.
+func openSQLite(t *testing.T, schema string) (db *database.DB, path string) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "t.db")
+	db, err := database.Open(context.Background(), "sqlite:"+path, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SQL.Exec(schema); err != nil {
+		_ = db.Close()
+		t.Fatal(err)
+	}
+	return db, path
+}
+
 // Each class of database fault that a retry can outlive, injected for real,
 // is transient; an error in the work itself is not.
 func TestTransientFaultsOnPostgres(t *testing.T) {
@@ -155,15 +171,8 @@ func TestTransientFaultsOnPostgres(t *testing.T) {
 
 func TestTransientFaultsOnSQLite(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "t.db")
-	db, err := database.Open(ctx, "sqlite:"+path, quiet())
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, path := openSQLite(t, "CREATE TABLE blobs (b BLOB)")
 	defer db.Close()
-	if _, err := db.SQL.Exec("CREATE TABLE blobs (b BLOB)"); err != nil {
-		t.Fatal(err)
-	}
 
 	t.Run("disk full (SQLITE_FULL)", func(t *testing.T) {
 		var pages int
