@@ -126,17 +126,18 @@ func (c *checkpointer) restart(ctx context.Context) error {
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", restartWait.Milliseconds())); err != nil {
 		return err
 	}
-	var busy, frames, done int
-	err = conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &frames, &done)
+	_, err = walCheckpoint(ctx, conn, "RESTART")
 	// Back to the app's timeout even when the context is done: the
 	// connection goes back to the pool.
 	_, rerr := conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA busy_timeout = %d", busyTimeout.Milliseconds()))
 	return errors.Join(err, rerr)
 }
 
-// walCheckpoint runs one wal_checkpoint on db and returns the pages the log
-// held.
-func walCheckpoint(ctx context.Context, db *sql.DB, mode string) (frames int, err error) {
+// walCheckpoint runs one wal_checkpoint on db (a pool or one of its
+// connections) and returns the pages the log held.
+func walCheckpoint(ctx context.Context, db interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, mode string) (frames int, err error) {
 	var busy, done int
 	err = db.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &frames, &done)
 	return frames, err

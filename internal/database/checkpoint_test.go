@@ -73,7 +73,7 @@ func TestSQLiteCheckpointsInTheBackground(t *testing.T) {
 		t.Fatal(err)
 	}
 	if n != rows+1 {
-		t.Fatalf("reopened: %d rows, want %d", n, rows)
+		t.Fatalf("reopened: %d rows, want %d", n, rows+1)
 	}
 }
 
