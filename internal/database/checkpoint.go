@@ -17,8 +17,12 @@ import (
 // the checkpoints took a fifth of the one writer's time. So the app's
 // connection never checkpoints (wal_autocheckpoint(0)) and a connection of
 // its own does it in the background:
-//   - every checkpointEvery, a PASSIVE checkpoint, which copies what it can
-//     while the app keeps writing;
+//   - every checkpointEvery while the log grows by idleRate pages a second
+//     or more, every idleEvery otherwise, a PASSIVE checkpoint, which copies
+//     what it can while the app keeps writing. A checkpoint that copied
+//     anything syncs the database file: ten of those a second would cost a
+//     lightly written database more than SQLite's own checkpoints, which
+//     wait for 1,000 pages;
 //   - once the log holds restartFrames pages, a RESTART checkpoint, which
 //     copies the pages written since and starts the log again from its
 //     beginning. A passive checkpoint never restarts the log; the app's
@@ -35,6 +39,8 @@ import (
 // https://www.sqlite.org/pragma.html#pragma_wal_checkpoint.
 const (
 	checkpointEvery = 100 * time.Millisecond
+	idleEvery       = time.Second
+	idleRate        = 1000 // pages a second: SQLite's own checkpoint size each second
 	restartFrames   = 4096 // 16 MiB of 4 KiB pages
 	restartLeft     = 256  // pages a restart may have to copy itself (1 MiB)
 	catchUp         = 8
@@ -65,8 +71,10 @@ func startCheckpointer(app *sql.DB, dsn string, log *slog.Logger) (*checkpointer
 
 func (c *checkpointer) run(ctx context.Context) {
 	defer c.done.Done()
-	t := time.NewTicker(checkpointEvery)
+	wait := checkpointEvery
+	t := time.NewTimer(wait)
 	defer t.Stop()
+	last := 0 // the log's length in pages after the last checkpoint
 	failing := false
 	for {
 		select {
@@ -74,7 +82,7 @@ func (c *checkpointer) run(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		err := c.checkpoint(ctx)
+		frames, err := c.checkpoint(ctx)
 		switch {
 		case err != nil && ctx.Err() == nil && !failing:
 			// Logged once per spell: the app's writes go on regardless,
@@ -85,7 +93,27 @@ func (c *checkpointer) run(ctx context.Context) {
 			c.log.Info("sqlite checkpoint works again")
 			failing = false
 		}
+		if err == nil {
+			wait = nextCheckpoint(last, frames, wait)
+			last = frames
+		}
+		t.Reset(wait)
 	}
+}
+
+// nextCheckpoint says how long to wait for the next checkpoint, given the
+// log's length in pages after the last two and the wait between them:
+// checkpointEvery while the log grows by idleRate pages a second or more,
+// idleEvery otherwise. A log shorter than before was started again.
+func nextCheckpoint(before, after int, waited time.Duration) time.Duration {
+	grown := after - before
+	if after < before {
+		grown = after
+	}
+	if float64(grown) >= idleRate*waited.Seconds() {
+		return checkpointEvery
+	}
+	return idleEvery
 }
 
 // checkpoint copies the log into the database file and restarts the log
@@ -93,21 +121,26 @@ func (c *checkpointer) run(ctx context.Context) {
 // app's connection while it copies what is left, passive checkpoints catch
 // up with the app's writes (each copies what was written during the one
 // before) until little is left, at most catchUp times.
-func (c *checkpointer) checkpoint(ctx context.Context) error {
-	frames, err := walCheckpoint(ctx, c.db, "PASSIVE")
+//
+// It returns the log's length in pages afterwards: 0 after a restart.
+func (c *checkpointer) checkpoint(ctx context.Context) (frames int, err error) {
+	frames, err = walCheckpoint(ctx, c.db, "PASSIVE")
 	if err != nil || frames < restartFrames {
-		return err
+		return frames, err
 	}
 	for range catchUp {
 		before := frames
 		if frames, err = walCheckpoint(ctx, c.db, "PASSIVE"); err != nil {
-			return err
+			return frames, err
 		}
 		if frames-before < restartLeft {
 			break
 		}
 	}
-	return c.restart(ctx)
+	if err := c.restart(ctx); err != nil {
+		return frames, err
+	}
+	return 0, nil
 }
 
 // restart runs the RESTART checkpoint on the app's connection with a short

@@ -149,3 +149,65 @@ func TestSQLiteCheckpointerGivesWayToAnOutsideReader(t *testing.T) {
 		}
 	}
 }
+
+// A checkpoint that copies anything syncs the database file. On a lightly
+// written database the checkpointer waits a second between them, not a
+// tenth, and goes back to a tenth as soon as a burst of writes begins.
+func TestSQLiteCheckpointsSeldomWhenLightlyWritten(t *testing.T) {
+	db, path := openSQLite(t, "CREATE TABLE notes (id INTEGER PRIMARY KEY, b BLOB)")
+	defer db.Close()
+	// checkpoints writes rows of size bytes for d, with pause between them,
+	// and counts the checkpoints that copied pages meanwhile: the times
+	// nBackfill, the pages copied from the current log, went up.
+	checkpoints := func(d, pause time.Duration, size int) (n, rows int) {
+		last := walBackfill(t, path)
+		for end := time.Now().Add(d); time.Now().Before(end); rows++ {
+			if _, err := db.SQL.Exec("INSERT INTO notes (b) VALUES (zeroblob(?))", size); err != nil {
+				t.Fatalf("row %d: %v", rows, err)
+			}
+			for wake := time.Now().Add(pause); ; {
+				if b := walBackfill(t, path); b > last {
+					n++
+					last = b
+				} else if b < last {
+					last = b // the log was started again
+				}
+				if !time.Now().Before(wake) {
+					break
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}
+		return n, rows
+	}
+
+	// A small row every 10 ms: about 100 pages a second, a tenth of what
+	// SQLite's own checkpoints wait for.
+	light, rows := checkpoints(3*time.Second, 10*time.Millisecond, 100)
+	t.Logf("lightly written: %d checkpoints in 3 s (%d rows)", light, rows)
+	if light > 5 {
+		t.Fatalf("%d checkpoints in 3 s of a row every 10 ms: want at most one a second (and the first)", light)
+	}
+
+	// A 40 KB row every 5 ms: about 2,000 pages a second. The first
+	// checkpoint may be a second away; from then on they come every tenth.
+	checkpoints(2*time.Second, 5*time.Millisecond, 40_000)
+	heavy, rows := checkpoints(3*time.Second, 5*time.Millisecond, 40_000)
+	t.Logf("heavily written: %d checkpoints in 3 s (%d rows)", heavy, rows)
+	if heavy < 8 {
+		t.Fatalf("%d checkpoints in 3 s of a 40 KB row every 5 ms (%d rows): want about ten a second, and a second apart would be at most four", heavy, rows)
+	}
+}
+
+// walBackfill reads how many pages of the current log have been copied into
+// the database file (nBackfill): the first field of the checkpoint
+// information that follows the WAL index's two 48-byte headers
+// (https://www.sqlite.org/walformat.html), in the byte order of the machine.
+func walBackfill(t *testing.T, path string) uint32 {
+	t.Helper()
+	b, err := os.ReadFile(path + "-shm")
+	if err != nil || len(b) < 100 {
+		t.Fatalf("read the WAL index: %v (%d bytes)", err, len(b))
+	}
+	return binary.NativeEndian.Uint32(b[96:100])
+}
