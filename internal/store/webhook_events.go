@@ -82,28 +82,14 @@ func (s *Store) recordInbox(ctx context.Context, events []InboxEvent) ([]bool, e
 	// got the same events at once (Smartcar retrying while the first attempt
 	// is in flight) wait on each other at most once and never deadlock.
 	slices.SortFunc(unique, func(a, b int) int { return strings.Compare(events[a].EventID, events[b].EventID) })
-	var insert *sql.Stmt
-	if !s.postgres() {
-		if insert, err = s.inboxInsert.prepare(ctx, sqldb); err != nil {
-			return nil, wrap(err, "record inbox: prepare")
-		}
-	}
-	tx, err := sqldb.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, wrap(err, "record inbox: begin")
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	var inserted map[string]bool
 	if s.postgres() {
-		inserted, err = s.insertInboxPostgres(ctx, tx, events, unique)
+		inserted, err = s.insertInboxPostgres(ctx, sqldb, events, unique)
 	} else {
-		inserted, err = s.insertInboxSQLite(ctx, tx.StmtContext(ctx, insert), events, unique)
+		inserted, err = s.insertInboxSQLiteTx(ctx, sqldb, events, unique)
 	}
 	if err != nil {
 		return nil, err
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, wrap(err, "record inbox: commit")
 	}
 	for id, i := range first {
 		fresh[i] = inserted[id]
@@ -129,8 +115,10 @@ const inboxConflict = " ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
 
 // insertInboxPostgres inserts events[unique] in one statement for any batch
 // size (columns as arrays, unnest), which pgx prepares once per connection,
-// and returns the event ids that went in.
-func (s *Store) insertInboxPostgres(ctx context.Context, tx *sql.Tx, events []InboxEvent, unique []int) (map[string]bool, error) {
+// and returns the event ids that went in. The statement commits by itself:
+// one statement is all or nothing, and without BEGIN and COMMIT a batch is
+// one round trip instead of three.
+func (s *Store) insertInboxPostgres(ctx context.Context, db *sql.DB, events []InboxEvent, unique []int) (map[string]bool, error) {
 	n := len(unique)
 	ids, sources, types, vehicles := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	bodies, deliv, recv := make([][]byte, n), make([]*time.Time, n), make([]time.Time, n)
@@ -150,7 +138,7 @@ func (s *Store) insertInboxPostgres(ctx context.Context, tx *sql.Tx, events []In
 	const query = "INSERT INTO webhook_events (" + inboxColumns + ") SELECT e, s, t, v, b, d, r, '" + InboxPending + "'" +
 		" FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::timestamptz[], $7::timestamptz[]) AS u(e, s, t, v, b, d, r)" +
 		" WHERE NOT EXISTS (SELECT 1 FROM webhook_events w WHERE w.event_id = u.e) ORDER BY e" + inboxConflict
-	rows, err := tx.QueryContext(ctx, query, ids, sources, types, vehicles, bodies, deliv, recv)
+	rows, err := db.QueryContext(ctx, query, ids, sources, types, vehicles, bodies, deliv, recv)
 	if err != nil {
 		return nil, wrap(err, "record inbox: insert %d", n)
 	}
@@ -165,6 +153,31 @@ func (s *Store) insertInboxPostgres(ctx context.Context, tx *sql.Tx, events []In
 	}
 	if err := rows.Err(); err != nil {
 		return nil, wrap(err, "record inbox: rows")
+	}
+	// Close reads on to the end of the statement, its commit included.
+	if err := rows.Close(); err != nil {
+		return nil, wrap(err, "record inbox: commit")
+	}
+	return inserted, nil
+}
+
+// insertInboxSQLiteTx inserts events[unique] in one transaction.
+func (s *Store) insertInboxSQLiteTx(ctx context.Context, db *sql.DB, events []InboxEvent, unique []int) (map[string]bool, error) {
+	insert, err := s.inboxInsert.prepare(ctx, db)
+	if err != nil {
+		return nil, wrap(err, "record inbox: prepare")
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, wrap(err, "record inbox: begin")
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	inserted, err := s.insertInboxSQLite(ctx, tx.StmtContext(ctx, insert), events, unique)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, wrap(err, "record inbox: commit")
 	}
 	return inserted, nil
 }
