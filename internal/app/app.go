@@ -273,9 +273,11 @@ func alertsConfig(c config.Config) alerts.Config {
 func ingestConfig(c config.Config, db *database.DB) ingest.Config {
 	cfg := ingest.Config{ManagementTokens: c.Smartcar.ManagementTokens, YieldToReceiver: true}
 	if db.IsPostgres() {
-		// Several writers overlap one batch's commit with the next batch's
-		// insert; two processors work disjoint batches (SKIP LOCKED).
-		cfg.Writer = ingest.WriterConfig{Writers: 3}
+		// Two writers overlap one batch's commit with the next batch's
+		// insert; a third only split the batches further, and every commit
+		// is a sync of the log. Two processors work disjoint batches
+		// (SKIP LOCKED).
+		cfg.Writer = ingest.WriterConfig{Writers: 2}
 		cfg.Processor = ingest.ProcessorConfig{Batch: 250, Workers: 2}
 	} else {
 		// One connection: the processor's transactions stay short. The
