@@ -77,17 +77,21 @@ func TestSQLiteCheckpointsInTheBackground(t *testing.T) {
 	}
 }
 
-// walFrames reads how many pages the write-ahead log holds (mxFrame) from the
-// WAL index, as laid out in https://www.sqlite.org/walformat.html: a 48-byte
-// header at the start of the -shm file, mxFrame at byte 16, in the byte
-// order of the machine.
-func walFrames(t *testing.T, path string) uint32 {
+// walFrames reads how many pages the write-ahead log holds (mxFrame): byte
+// 16 of the WAL index's header.
+func walFrames(t *testing.T, path string) uint32 { return walIndex(t, path, 16) }
+
+// walIndex reads the 32-bit field at byte off of the WAL index (the -shm
+// file), as laid out in https://www.sqlite.org/walformat.html: two copies of
+// a 48-byte header, then the checkpoint information, in the byte order of the
+// machine.
+func walIndex(t *testing.T, path string, off int) uint32 {
 	t.Helper()
 	b, err := os.ReadFile(path + "-shm")
-	if err != nil || len(b) < 48 {
+	if err != nil || len(b) < off+4 {
 		t.Fatalf("read the WAL index: %v (%d bytes)", err, len(b))
 	}
-	return binary.NativeEndian.Uint32(b[16:20])
+	return binary.NativeEndian.Uint32(b[off : off+4])
 }
 
 // A reader in another process may hold a snapshot of the log for as long as
@@ -201,13 +205,5 @@ func TestSQLiteCheckpointsSeldomWhenLightlyWritten(t *testing.T) {
 
 // walBackfill reads how many pages of the current log have been copied into
 // the database file (nBackfill): the first field of the checkpoint
-// information that follows the WAL index's two 48-byte headers
-// (https://www.sqlite.org/walformat.html), in the byte order of the machine.
-func walBackfill(t *testing.T, path string) uint32 {
-	t.Helper()
-	b, err := os.ReadFile(path + "-shm")
-	if err != nil || len(b) < 100 {
-		t.Fatalf("read the WAL index: %v (%d bytes)", err, len(b))
-	}
-	return binary.NativeEndian.Uint32(b[96:100])
-}
+// information that follows the WAL index's two headers.
+func walBackfill(t *testing.T, path string) uint32 { return walIndex(t, path, 96) }
