@@ -160,23 +160,25 @@ func TestSQLiteCheckpointerGivesWayToAnOutsideReader(t *testing.T) {
 func TestSQLiteCheckpointsSeldomWhenLightlyWritten(t *testing.T) {
 	db, path := openSQLite(t, "CREATE TABLE notes (id INTEGER PRIMARY KEY, b BLOB)")
 	defer db.Close()
-	// checkpoints writes rows of size bytes for d, with pause between them,
-	// and counts the checkpoints that copied pages meanwhile: the times
-	// nBackfill, the pages copied from the current log, went up.
-	checkpoints := func(d, pause time.Duration, size int) (n, rows int) {
+	// checkpoints writes a row of size bytes every interval for d (fewer if
+	// the machine is slower) and counts the checkpoints that copied pages
+	// meanwhile: the times nBackfill, the pages copied from the current
+	// log, went up.
+	checkpoints := func(d, every time.Duration, size int) (n, rows int) {
 		last := walBackfill(t, path)
-		for end := time.Now().Add(d); time.Now().Before(end); rows++ {
+		start := time.Now()
+		for end := start.Add(d); time.Now().Before(end); rows++ {
 			if _, err := db.SQL.Exec("INSERT INTO notes (b) VALUES (zeroblob(?))", size); err != nil {
 				t.Fatalf("row %d: %v", rows, err)
 			}
-			for wake := time.Now().Add(pause); ; {
+			for next := start.Add(time.Duration(rows+1) * every); ; {
 				if b := walBackfill(t, path); b > last {
 					n++
 					last = b
 				} else if b < last {
 					last = b // the log was started again
 				}
-				if !time.Now().Before(wake) {
+				if !time.Now().Before(next) {
 					break
 				}
 				time.Sleep(time.Millisecond)
@@ -193,14 +195,15 @@ func TestSQLiteCheckpointsSeldomWhenLightlyWritten(t *testing.T) {
 		t.Fatalf("%d checkpoints in 3 s of a row every 10 ms: want at most one a second (and the first)", light)
 	}
 
-	// A 60 KB row every 5 ms: about 3,000 pages a second, three times the
-	// rate that keeps the checkpoints a tenth apart. The first
-	// checkpoint may be a second away; from then on they come every tenth.
-	checkpoints(2*time.Second, 5*time.Millisecond, 60_000)
-	heavy, rows := checkpoints(3*time.Second, 5*time.Millisecond, 60_000)
+	// A 40 KB row every 5 ms: about 2,000 pages a second, twice the rate
+	// that keeps the checkpoints a tenth apart, and half the restart size
+	// in a second, so that each tick, a tenth or a second apart, is one
+	// checkpoint. The first may be a second away.
+	checkpoints(2*time.Second, 5*time.Millisecond, 40_000)
+	heavy, rows := checkpoints(3*time.Second, 5*time.Millisecond, 40_000)
 	t.Logf("heavily written: %d checkpoints in 3 s (%d rows)", heavy, rows)
-	if heavy < 6 {
-		t.Fatalf("%d checkpoints in 3 s of a 60 KB row every 5 ms (%d rows): want about ten a second, and a second apart would be at most four", heavy, rows)
+	if heavy < 8 {
+		t.Fatalf("%d checkpoints in 3 s of a 40 KB row every 5 ms (%d rows): want about ten a second (a second apart gave five)", heavy, rows)
 	}
 }
 
