@@ -86,7 +86,7 @@ func (s *Store) recordInbox(ctx context.Context, events []InboxEvent) ([]bool, e
 	if s.postgres() {
 		inserted, err = s.insertInboxPostgres(ctx, sqldb, events, unique)
 	} else {
-		inserted, err = s.insertInboxSQLiteTx(ctx, sqldb, events, unique)
+		inserted, err = s.insertInboxSQLite(ctx, sqldb, events, unique)
 	}
 	if err != nil {
 		return nil, err
@@ -168,8 +168,15 @@ func (s *Store) insertInboxPostgres(ctx context.Context, db *sql.DB, events []In
 	return inserted, nil
 }
 
-// insertInboxSQLiteTx inserts events[unique] in one transaction.
-func (s *Store) insertInboxSQLiteTx(ctx context.Context, db *sql.DB, events []InboxEvent, unique []int) (map[string]bool, error) {
+const sqliteInboxInsert = "INSERT INTO webhook_events (" + inboxColumns + ") VALUES (?,?,?,?,?,?,?,'" + InboxPending + "')" + inboxConflict
+
+// insertInboxSQLite inserts events[unique] in one transaction, one row at a
+// time through the one-row insert prepared for the life of the store: SQLite
+// runs in-process, so there are no round trips to save, and a multi-row
+// statement would be parsed afresh for every batch (its text changes with the
+// batch's size) where the one-row statement is parsed once and only bound and
+// stepped.
+func (s *Store) insertInboxSQLite(ctx context.Context, db *sql.DB, events []InboxEvent, unique []int) (map[string]bool, error) {
 	insert, err := s.inboxInsert.prepare(ctx, db)
 	if err != nil {
 		return nil, wrap(err, "record inbox: prepare")
@@ -179,24 +186,7 @@ func (s *Store) insertInboxSQLiteTx(ctx context.Context, db *sql.DB, events []In
 		return nil, wrap(err, "record inbox: begin")
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	inserted, err := s.insertInboxSQLite(ctx, tx.StmtContext(ctx, insert), events, unique)
-	if err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, wrap(err, "record inbox: commit")
-	}
-	return inserted, nil
-}
-
-const sqliteInboxInsert = "INSERT INTO webhook_events (" + inboxColumns + ") VALUES (?,?,?,?,?,?,?,'" + InboxPending + "')" + inboxConflict
-
-// insertInboxSQLite inserts events[unique] one row at a time through stmt,
-// the one-row insert prepared for the life of the store: SQLite runs in-process, so
-// there are no round trips to save, and a multi-row statement would be
-// parsed afresh for every batch (its text changes with the batch's size)
-// where the one-row statement is parsed once and only bound and stepped.
-func (s *Store) insertInboxSQLite(ctx context.Context, stmt *sql.Stmt, events []InboxEvent, unique []int) (map[string]bool, error) {
+	stmt := tx.StmtContext(ctx, insert)
 	inserted := make(map[string]bool, len(unique))
 	for _, i := range unique {
 		e := events[i]
@@ -214,6 +204,9 @@ func (s *Store) insertInboxSQLite(ctx context.Context, stmt *sql.Stmt, events []
 		default:
 			inserted[id] = true
 		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, wrap(err, "record inbox: commit")
 	}
 	return inserted, nil
 }
